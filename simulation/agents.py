@@ -1,0 +1,116 @@
+"""Mesa agents of the market: consumers in three roles, and the brand.
+
+Consumers are thin Mesa agents over the model's columnar arrays (``model.consumers``): reading or
+setting ``agent.opinion`` reads or writes ``model.consumers.opinion[agent.index]``, so the vectorised
+rules and the agent view never disagree. A consumer's class is its role in the funnel -- ``Prospect``,
+``Follower`` or ``PastCustomer`` -- and changes when the role does, so ``model.agents_by_type`` always
+tells the funnel.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from .state import SOURCE_NAMES, Role, Source
+
+
+def _column(name: str, doc: str, cast=float):
+    def get(self):
+        return cast(getattr(self.model.consumers, name)[self.index])
+
+    def set_(self, value):
+        getattr(self.model.consumers, name)[self.index] = value
+
+    return property(get, set_, doc=doc)
+
+
+class Consumer(mesa.Agent):
+    """A consumer of the market; its state lives in ``model.consumers`` at row ``index``."""
+
+    role: Role
+
+    def __init__(self, model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    awareness = _column("awareness", "recall of the product in [0, 1] (aware at >= 0.5)")
+    opinion = _column("opinion", "opinion of the product in [-1, 1]")
+    interest = _column("interest", "purchase interest in [0, 1]")
+    talkativeness = _column("talkativeness", "relative propensity to talk (mean 1, heavy-tailed)")
+    openness = _column("openness", "openness to persuasion in [0, 1]")
+    follows_brand = _column("follows_brand", "follows the brand's channels", bool)
+    satisfaction = _column("satisfaction", "experienced satisfaction in [-1, 1] (NaN before buying)")
+    purchase_step = _column("purchase_step", "step of the first purchase (-1 before)", int)
+
+    @property
+    def first_source(self) -> str:
+        """How the consumer first heard of the product: prior, advertising, content, peer, seeding, or unaware."""
+        return SOURCE_NAMES[Source(int(self.model.consumers.first_source[self.index]))]
+
+    @property
+    def ties(self) -> np.ndarray:
+        """Indices of the consumers this one listens to."""
+        net = self.model.network
+        return net.indices[net.indptr[self.index] : net.indptr[self.index + 1]]
+
+    def trust_in(self, other: Consumer) -> float:
+        """Trust of this consumer in `other` (a tie), or the mean-field trust on a complete network."""
+        return self.model.trust_between(self.index, other.index)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(index={self.index}, opinion={self.opinion:+.2f})"
+
+
+class Prospect(Consumer):
+    """Has not bought and does not follow the brand."""
+
+    role = Role.PROSPECT
+
+
+class Follower(Consumer):
+    """Follows the brand's channels and sees its content; has not bought."""
+
+    role = Role.FOLLOWER
+
+
+class PastCustomer(Consumer):
+    """Has bought and experienced the product; speaks from experience (and may follow too)."""
+
+    role = Role.CUSTOMER
+
+
+ROLE_CLASSES: dict[Role, type[Consumer]] = {Role.PROSPECT: Prospect, Role.FOLLOWER: Follower, Role.CUSTOMER: PastCustomer}
+
+
+class Brand(mesa.Agent):
+    """The brand: carries out the marketing strategy; holds the trust consumers place in its messages."""
+
+    def __init__(self, model, strategy, trust: float):
+        super().__init__(model)
+        self.strategy = strategy
+        self.trust = trust
+        self.spend = 0.0  # total so far
+
+    @property
+    def budget_left(self) -> float:
+        if self.strategy.budget is None:
+            return float("inf")
+        return max(0.0, self.strategy.budget - self.spend)
+
+    def affordable_share(self, cost: float) -> float:
+        """Share of a planned action the remaining budget pays for (1 when there is no budget cap)."""
+        if cost <= 0:
+            return 1.0
+        return min(1.0, self.budget_left / cost)
+
+    def pay(self, amount: float) -> float:
+        """Spend up to `amount` within the budget; returns what was actually spent."""
+        paid = min(amount, self.budget_left)
+        self.spend += paid
+        return paid
+
+    def step(self):
+        from .marketing.actions import carry_out_strategy
+
+        return carry_out_strategy(self.model, self)

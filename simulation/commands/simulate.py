@@ -1,0 +1,53 @@
+"""Run one simulation of a scenario's strategy and write timeseries.csv (the KPIs of every step)."""
+
+from __future__ import annotations
+
+import time
+
+from ..model import WordOfMouthModel
+from ..scenario.loader import scenario_to_yaml
+from .common import add_scenario_arguments, fail, load, output_dir
+
+
+def add_arguments(parser) -> None:
+    add_scenario_arguments(parser, optional=True)
+    parser.add_argument("--strategy", default=None, help="strategy to run (default: the baseline)")
+    parser.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    parser.add_argument("--steps", type=int, default=None, help="steps to run (default: the scenario's horizon)")
+
+
+def main(args) -> int:
+    scenario = load(args)
+    strategy = args.strategy or scenario.baseline_name
+    try:
+        kwargs = scenario.model_kwargs(strategy)
+    except KeyError as error:
+        fail(str(error.args[0]))
+    if args.seed is not None:
+        kwargs["seed"] = args.seed
+    steps = scenario.horizon if args.steps is None else args.steps
+    if steps < 1:
+        fail(f"--steps {steps}: expected a whole number >= 1")
+    started = time.perf_counter()
+    try:
+        model = WordOfMouthModel(**kwargs)
+    except (ValueError, OSError) as error:
+        fail(f"{args.scenario}: {error}")
+    built = time.perf_counter() - started
+    model.run(steps)
+    elapsed = time.perf_counter() - started
+    out = output_dir(args, scenario, "simulate")
+    frame = model.timeseries()
+    frame.to_csv(out / "timeseries.csv", index=False)
+    (out / "scenario.yaml").write_text(scenario_to_yaml(scenario), encoding="utf-8")
+    last = frame.iloc[-1]
+    n = model.network.n
+    print(f"{scenario.name} / {strategy}: {n:,} consumers, {model.network.kind} network, {steps} {scenario.time_unit}s, seed {model.seed}")
+    print(f"  adopters       {int(last.adopters):>10,}  ({last.adopters / n:.1%} of the market)")
+    print(f"  aware          {last.aware_share:>10.1%}")
+    print(f"  mean opinion   {last.mean_opinion:>+10.3f}  (negative: {last.negative_share:.1%} of the aware)")
+    print(f"  followers      {int(last.following):>10,}")
+    print(f"  revenue        {frame.revenue.sum():>10,.0f}   spend {frame.spend.sum():,.0f}   profit {frame.profit.sum():,.0f}")
+    print(f"  time           {elapsed:>10.2f} s  (build {built:.2f} s)")
+    print(f"wrote {out / 'timeseries.csv'}")
+    return 0

@@ -1,0 +1,1 @@
+"""Running scenarios: single runs and their KPIs, strategy comparisons, reports."""

@@ -1,0 +1,126 @@
+"""One run of a scenario's strategy, and the run-level KPIs every comparison and sweep reports.
+
+Shared by ``run.py compare``, ``run.py sweep``, calibration and the front end, so a KPI is defined once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..model import WordOfMouthModel
+from ..parameters import TIME_UNITS
+from ..recorder import ADOPTION_SOURCES
+from ..state import Role
+
+# Run-level KPIs, in the order reports show them, with a short label.
+RUN_KPIS = {
+    "adopters": "adopters at the horizon",
+    "adoption_share": "share of the market that bought",
+    "new_adopters": "customers won during the run",
+    "time_to_10pct": "steps until 10% of the market bought",
+    "time_to_50pct": "steps until 50% of the market bought",
+    "aware_share": "share aware at the horizon",
+    "mean_opinion": "mean opinion of the aware at the horizon",
+    "negative_share": "share of the aware with a negative opinion",
+    "followers_gained": "consumers who started following the brand",
+    "revenue": "revenue",
+    "spend": "marketing spend",
+    "gross_profit": "gross profit (revenue x margin)",
+    "profit": "profit (gross profit - spend)",
+    "npv": "net present value of profit",
+    "cost_per_acquisition": "spend per customer won",
+    "roi": "return on marketing spend: (gross profit - spend) / spend",
+    **{f"share_{s}": f"share of customers won who first heard through {s}" for s in ADOPTION_SOURCES if s != "prior"},
+}
+
+
+def build_model(scenario, strategy: str | None = None, replication: int = 0, social_network=None, **extra) -> WordOfMouthModel:
+    """The model for one replication of a strategy (replication r uses seed + r for every strategy)."""
+    kwargs = scenario.model_kwargs(strategy, replication)
+    kwargs.update(extra)
+    if social_network is not None:
+        kwargs["social_network"] = social_network
+    return WordOfMouthModel(**kwargs)
+
+
+def simulate(scenario, strategy: str | None = None, replication: int = 0, social_network=None, steps: int | None = None) -> pd.DataFrame:
+    """Run one replication to the horizon; the KPIs of every step."""
+    model = build_model(scenario, strategy, replication, social_network)
+    model.run(scenario.horizon if steps is None else steps)
+    return model.timeseries()
+
+
+def _first_step_reaching(adopters: np.ndarray, level: float) -> float:
+    hit = np.flatnonzero(adopters >= level)
+    return float(hit[0] + 1) if hit.size else math.nan
+
+
+def run_kpis(timeseries: pd.DataFrame, n_consumers: int, time_unit: str, discount_rate: float, initial_adopters: int = 0, initial_following: int = 0) -> dict:
+    """Run-level KPIs from a run's per-step KPIs (see RUN_KPIS for their meaning)."""
+    last = timeseries.iloc[-1]
+    adopters = timeseries["adopters"].to_numpy()
+    new_adopters = int(last["adopters"]) - initial_adopters
+    spend = float(timeseries["spend"].sum())
+    gross = float(timeseries["gross_profit"].sum())
+    years = (timeseries["step"].to_numpy() + 1) * TIME_UNITS[time_unit]
+    npv = float((timeseries["profit"].to_numpy() / (1.0 + discount_rate) ** years).sum())
+    kpis = {
+        "adopters": float(last["adopters"]),
+        "adoption_share": float(last["adopters"]) / n_consumers,
+        "new_adopters": float(new_adopters),
+        "time_to_10pct": _first_step_reaching(adopters, 0.1 * n_consumers),
+        "time_to_50pct": _first_step_reaching(adopters, 0.5 * n_consumers),
+        "aware_share": float(last["aware_share"]),
+        "mean_opinion": float(last["mean_opinion"]),
+        "negative_share": float(last["negative_share"]),
+        "followers_gained": float(last["following"]) - initial_following,
+        "revenue": float(timeseries["revenue"].sum()),
+        "spend": spend,
+        "gross_profit": gross,
+        "profit": gross - spend,
+        "npv": npv,
+        "cost_per_acquisition": spend / new_adopters if new_adopters > 0 else math.nan,
+        "roi": (gross - spend) / spend if spend > 0 else math.nan,
+    }
+    won = {s: float(last[f"adopters_{s}"]) for s in ADOPTION_SOURCES if s != "prior"}
+    total_won = sum(won.values())
+    for source, count in won.items():
+        kpis[f"share_{source}"] = count / total_won if total_won > 0 else math.nan
+    return kpis
+
+
+@dataclass
+class RunResult:
+    """One replication of one strategy."""
+
+    strategy: str
+    replication: int
+    seed: int
+    kpis: dict  # run-level KPIs (RUN_KPIS)
+    timeseries: pd.DataFrame  # per-step KPIs
+    purchase_step: np.ndarray  # per consumer: step of first purchase in the run, -1 if none (or bought before)
+    customer: np.ndarray  # per consumer: a customer at the horizon
+
+
+def run_once(scenario, strategy: str | None = None, replication: int = 0, social_network=None) -> RunResult:
+    """One replication of a strategy to the scenario's horizon."""
+    name = strategy or scenario.baseline_name
+    model = build_model(scenario, name, replication, social_network)
+    initial_adopters = int((model.consumers.role == Role.CUSTOMER).sum())
+    initial_following = int(model.consumers.follows_brand.sum())
+    model.run(scenario.horizon)
+    frame = model.timeseries()
+    kpis = run_kpis(frame, model.network.n, scenario.time_unit, scenario.discount_rate, initial_adopters, initial_following)
+    return RunResult(
+        strategy=name,
+        replication=replication,
+        seed=model.seed,
+        kpis=kpis,
+        timeseries=frame,
+        purchase_step=model.consumers.purchase_step.copy(),
+        customer=model.consumers.role == Role.CUSTOMER,
+    )

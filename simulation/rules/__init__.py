@@ -1,0 +1,1 @@
+"""The model's behavioural rules, one module per behaviour; docs/MODEL.md gives each equation."""

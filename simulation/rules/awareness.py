@@ -1,0 +1,43 @@
+"""Awareness, interest and following the brand.
+
+Equations (docs/MODEL.md, "Awareness and interest"):
+
+    awareness_i <- 1 on any message, ad or brand post;  awareness_i <- awareness_i exp(-delta_a dt)
+    interest_i  <- clip(interest_i + g * sum_m w_m v_m, 0, 1);  interest_i <- base + (interest_i - base) exp(-delta_i dt)
+    P(an aware prospect starts following) = 1 - exp(-follow_rate * interest_i * dt)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import ConsumerState, Source
+from .rates import decay_factor, per_step_probability
+
+
+def make_aware(consumers: ConsumerState, who: np.ndarray, source: Source) -> None:
+    """Refresh recall of `who` (repeats allowed) and record `source` for those hearing of the product first."""
+    consumers.awareness[who] = 1.0
+    first = who[consumers.first_source[who] == Source.UNAWARE]
+    consumers.first_source[first] = source
+
+
+def raise_interest(consumers: ConsumerState, listeners: np.ndarray, push: np.ndarray, gain: float) -> None:
+    """Add gain x (weighted valence) of what each listener heard to its interest, kept in [0, 1]."""
+    total = np.bincount(listeners, weights=push, minlength=consumers.n)
+    consumers.interest += gain * total
+    np.clip(consumers.interest, 0.0, 1.0, out=consumers.interest)
+
+
+def fade(consumers: ConsumerState, *, awareness_decay: float, interest_decay: float, interest_baseline: float, dt: float) -> None:
+    """Without reminders recall fades to zero and interest back to the latent category interest."""
+    consumers.awareness *= decay_factor(awareness_decay, dt)
+    factor = decay_factor(interest_decay, dt)
+    consumers.interest *= factor
+    consumers.interest += interest_baseline * (1.0 - factor)
+
+
+def follow_probability(consumers: ConsumerState, follow_rate: float, dt: float) -> np.ndarray:
+    """Per-step probability that an aware consumer not yet following starts to follow the brand."""
+    prob = per_step_probability(follow_rate * consumers.interest, dt)
+    return np.where(consumers.aware & ~consumers.follows_brand, prob, 0.0)

@@ -1,0 +1,99 @@
+"""Conversation: who talks, and whose feed a message reaches.
+
+Equations (docs/MODEL.md, "Conversation"):
+
+    lambda_i = talk_rate * talkativeness_i * (a + (1 - a) |o_i|) * (1 + b [o_i < 0]) * boost_i * x_i
+    messages of i in a step ~ Poisson(lambda_i dt)            (aware consumers only)
+
+with a = ``neutral_talk``, b = ``negativity_bias`` and x_i = 1 for past customers (they speak from
+experience) and x_i = interest_i / 0.5 for others (prospects take part out of interest). A message carries the talker's opinion o_j as its
+valence and reaches each tie independently with probability ``reach`` (a tie sees Binomial(c_j, reach)
+of the talker's c_j messages); on a complete network (mean field) each message reaches ``contacts``
+consumers drawn at random. Counting messages (rather than capping talk at one per step) keeps the
+number of messages per year the same whatever the step length. An infinite ``talk_rate`` means exactly
+one message per step (used by the reductions).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import ConsumerState, Role, TieState
+from .purchase import TYPICAL_INTEREST
+
+
+def messages_per_step(
+    consumers: ConsumerState,
+    *,
+    talk_rate: float,
+    neutral_talk: float,
+    negativity_bias: float,
+    talk_window: int,
+    step: int,
+    dt: float,
+) -> np.ndarray:
+    """Expected number of messages each consumer sends this step, lambda_i dt (0 for the unaware; inf = always one)."""
+    strength = neutral_talk + (1.0 - neutral_talk) * np.abs(consumers.opinion)
+    bias = np.where(consumers.opinion < 0, 1.0 + negativity_bias, 1.0)
+    involvement = np.where(consumers.role == Role.CUSTOMER, 1.0, consumers.interest / TYPICAL_INTEREST)
+    relative = consumers.talkativeness * strength * bias * consumers.talk_boost * involvement
+    may_talk = consumers.aware
+    if talk_window > 0:
+        # Independent-cascade reduction: only customers within `talk_window` steps of buying talk.
+        since = step - consumers.purchase_step
+        may_talk = (consumers.role == Role.CUSTOMER) & (since >= 1) & (since <= talk_window)
+    if np.isinf(talk_rate):
+        expected = np.where(relative > 0, np.inf, 0.0)
+    else:
+        expected = talk_rate * relative * dt
+    return np.where(may_talk, expected, 0.0)
+
+
+def draw_message_counts(expected: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Messages each consumer sends: Poisson(expected); exactly one where the rate is infinite."""
+    always = np.isinf(expected)
+    counts = rng.poisson(np.where(always, 0.0, expected))
+    counts[always] = 1
+    return counts
+
+
+def credibility(
+    consumers: ConsumerState, *, experience_credibility: float, hearsay_credibility: float, incentive_discount: float
+) -> np.ndarray:
+    """Credibility of each consumer as a speaker: experience beats hearsay; incentives cost credibility."""
+    base = np.where(consumers.role == Role.CUSTOMER, experience_credibility, hearsay_credibility)
+    return np.where(consumers.incentivised, base * incentive_discount, base)
+
+
+def ties_spoken_by(talkers: np.ndarray, ties: TieState) -> np.ndarray:
+    """Indices of every tie on which one of `talkers` speaks (vectorised concatenation of CSR ranges)."""
+    starts = ties.spoken_indptr[talkers]
+    counts = ties.spoken_indptr[talkers + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+    return ties.spoken_by[offsets + np.arange(total)]
+
+
+def deliver_on_network(talkers: np.ndarray, counts: np.ndarray, ties: TieState, reach: float, rng: np.random.Generator):
+    """(ties, times seen): ties on which the talker's messages were seen this step, and how many of them."""
+    candidate = ties_spoken_by(talkers, ties)
+    sent = counts[ties.speaker[candidate]]
+    seen = sent if reach >= 1.0 else rng.binomial(sent, reach)
+    keep = seen > 0
+    return candidate[keep], seen[keep]
+
+
+def deliver_in_mean_field(
+    talkers: np.ndarray, counts: np.ndarray, n: int, contacts: int, reach: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(speakers, listeners) of the messages seen in a randomly mixing (complete) market."""
+    speakers = np.repeat(talkers, contacts * counts[talkers])
+    # A uniform draw over the n - 1 others: shift draws at or above the speaker's own index.
+    listeners = rng.integers(0, n - 1, size=speakers.shape[0])
+    listeners = listeners + (listeners >= speakers)
+    if reach < 1.0:
+        seen = rng.random(speakers.shape[0]) < reach
+        speakers, listeners = speakers[seen], listeners[seen]
+    return speakers, listeners

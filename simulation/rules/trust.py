@@ -1,0 +1,47 @@
+"""Trust rules: how much a message moves its listener, and how trust is learned from experience.
+
+Equations (docs/MODEL.md, "Trust"):
+
+    w_ij   = trust_ij * credibility_j * openness_i            (message weight)
+    w'_ij  = w_ij if |o_j - o_i| <= epsilon else beta * w_ij (bounded confidence, Deffuant et al. 2000)
+    o_i   <- o_i + mu * sum_j w'_ij (o_j - o_i) / max(1, sum_j w'_ij)
+    accuracy(v, s) = max(0, 1 - |v - s|)                      (v: what was said, s: what was experienced)
+    trust  <- trust + eta * (accuracy - trust)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def message_weight(trust, credibility, openness):
+    """w = trust in the speaker x the speaker's credibility x the listener's openness."""
+    return trust * credibility * openness
+
+
+def bounded_confidence(weight, gap, confidence_bound: float, beyond_bound_weight: float):
+    """Discount messages whose valence lies beyond the confidence bound from the listener's opinion."""
+    return np.where(np.abs(gap) <= confidence_bound, weight, weight * beyond_bound_weight)
+
+
+def shift_opinions(opinion: np.ndarray, listeners: np.ndarray, gap: np.ndarray, weight: np.ndarray, persuasion: float) -> None:
+    """Move each listener's opinion toward what it heard this step (in place).
+
+    Messages heard in the same step act together: the shift is the weighted mean gap, so several
+    messages never push an opinion past the furthest of them (with one message it is Deffuant's rule).
+    """
+    n = opinion.shape[0]
+    pull = np.bincount(listeners, weights=weight * gap, minlength=n)
+    total = np.bincount(listeners, weights=weight, minlength=n)
+    opinion += persuasion * pull / np.maximum(1.0, total)
+    np.clip(opinion, -1.0, 1.0, out=opinion)
+
+
+def source_accuracy(valence, satisfaction):
+    """How well a message (or a brand claim) of valence v foretold the experience s: max(0, 1 - |v - s|)."""
+    return np.maximum(0.0, 1.0 - np.abs(valence - satisfaction))
+
+
+def learn_trust(trust, accuracy, learning: float):
+    """Trust moves toward the source's accuracy: trust + eta (accuracy - trust)."""
+    return trust + learning * (accuracy - trust)

@@ -1,0 +1,157 @@
+"""The scenario schema (pydantic), generated from the parameter table so both stay one description.
+
+A scenario has the sections ``market``, ``network``, ``word_of_mouth``, ``awareness``, ``purchase`` and
+``product`` (each field is a model parameter; see docs/MODEL.md), top-level timing and replication
+settings, and a list of named strategies, one of them the baseline.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+from ..marketing.levers import Strategy
+from ..parameters import GROUPS, PARAMETERS, Parameter
+
+SECTIONS = tuple(g for g in GROUPS if g != "timing")
+
+
+def _field(param: Parameter):
+    if param.choices is not None:
+        annotation: Any = Literal[param.choices]  # type: ignore[valid-type]
+    elif param.kind is bool:
+        annotation = bool
+    elif param.kind is str:
+        annotation = str
+    elif param.kind is int:
+        annotation = int
+    else:
+        annotation = float
+    constraints = {}
+    if param.kind in (int, float) and param.choices is None:
+        if param.low is not None and not math.isinf(param.low):
+            constraints["ge"] = param.low
+        if param.high is not None and not math.isinf(param.high):
+            constraints["le"] = param.high
+    if param.optional:
+        annotation = annotation | None
+    return annotation, Field(param.default, description=param.meaning, **constraints)
+
+
+_strict = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _section_model(section: str) -> type[BaseModel]:
+    fields = {p.scenario_key: _field(p) for p in PARAMETERS.values() if p.group == section}
+    if section == "network":
+        fields["node_roles"] = (str | None, Field(None, description="CSV of initial roles per node (edge_list networks)"))
+    return create_model(f"{section.title().replace('_', '')}Settings", __config__=_strict, **fields)
+
+
+SECTION_MODELS = {section: _section_model(section) for section in SECTIONS}
+
+
+class IncidentSettings(BaseModel):
+    """A period of bad (or good) product experiences, e.g. a faulty batch."""
+
+    model_config = _strict
+    start: int = Field(..., ge=0)
+    end: int = Field(..., ge=1)
+    quality_shift: float = Field(..., ge=-2, le=2)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+ProductSettings = create_model(
+    "ProductSettings",
+    __base__=SECTION_MODELS["product"],
+    incidents=(list[IncidentSettings], Field(default_factory=list, description="periods of shifted experience quality")),
+)
+SECTION_MODELS["product"] = ProductSettings
+
+
+class Scenario(BaseModel):
+    """A scenario file, validated."""
+
+    model_config = _strict
+    name: str = "scenario"
+    description: str = ""
+    time_unit: Literal[tuple(PARAMETERS["time_unit"].choices)] = PARAMETERS["time_unit"].default  # type: ignore[valid-type]
+    horizon: int = Field(52, ge=1, le=100_000, description="number of steps simulated")
+    seed: int = Field(1, ge=0, description="base seed; replication r uses seed + r")
+    replications: int = Field(30, ge=1, le=100_000)
+    discount_rate: float = Field(0.1, ge=0, le=1, description="yearly discount rate for NPV")
+    baseline: str | None = Field(None, description="name of the baseline strategy (default: the first)")
+    strategies: list[Strategy] = Field(default_factory=lambda: [Strategy(name="baseline")], min_length=1)
+    market: SECTION_MODELS["market"] = Field(default_factory=SECTION_MODELS["market"])  # type: ignore[valid-type]
+    network: SECTION_MODELS["network"] = Field(default_factory=SECTION_MODELS["network"])  # type: ignore[valid-type]
+    word_of_mouth: SECTION_MODELS["word_of_mouth"] = Field(default_factory=SECTION_MODELS["word_of_mouth"])  # type: ignore[valid-type]
+    awareness: SECTION_MODELS["awareness"] = Field(default_factory=SECTION_MODELS["awareness"])  # type: ignore[valid-type]
+    purchase: SECTION_MODELS["purchase"] = Field(default_factory=SECTION_MODELS["purchase"])  # type: ignore[valid-type]
+    product: ProductSettings = Field(default_factory=ProductSettings)  # type: ignore[valid-type]
+    # Where the file was read from: relative paths inside it are resolved against this folder.
+    source_dir: str | None = Field(None, exclude=True)
+
+    @field_validator("strategies")
+    @classmethod
+    def _unique_names(cls, strategies):
+        names = [s.name for s in strategies]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"strategy names must be unique; repeated: {', '.join(duplicates)}")
+        return strategies
+
+    @model_validator(mode="after")
+    def _check(self):
+        names = [s.name for s in self.strategies]
+        if self.baseline is not None and self.baseline not in names:
+            raise ValueError(f"baseline {self.baseline!r} is not one of the strategies: {', '.join(names)}")
+        if self.network.kind == "edge_list" and not self.network.edge_list:
+            raise ValueError("network.kind 'edge_list' needs network.edge_list (the file's path)")
+        return self
+
+    @property
+    def baseline_name(self) -> str:
+        return self.baseline or self.strategies[0].name
+
+    def strategy(self, name: str) -> Strategy:
+        for strategy in self.strategies:
+            if strategy.name == name:
+                return strategy
+        raise KeyError(f"no strategy named {name!r}; the scenario has: {', '.join(s.name for s in self.strategies)}")
+
+    def resolve_path(self, path: str | None) -> str | None:
+        if path is None:
+            return None
+        candidate = Path(path)
+        if not candidate.is_absolute() and self.source_dir:
+            candidate = Path(self.source_dir) / candidate
+        return str(candidate)
+
+    def model_parameters(self) -> dict[str, Any]:
+        """The model's keyword parameters (without strategy and seed) this scenario describes."""
+        params: dict[str, Any] = {"time_unit": self.time_unit}
+        for section in SECTIONS:
+            values = getattr(self, section)
+            for p in PARAMETERS.values():
+                if p.group == section:
+                    params[p.name] = getattr(values, p.scenario_key)
+        params["edge_list"] = self.resolve_path(params["edge_list"])
+        return params
+
+    def model_kwargs(self, strategy: str | None = None, replication: int = 0) -> dict[str, Any]:
+        """Everything ``WordOfMouthModel(**kwargs)`` needs for one run of a strategy."""
+        name = strategy or self.baseline_name
+        return {
+            **self.model_parameters(),
+            "strategy": self.strategy(name),
+            "incidents": [i.model_dump() for i in self.product.incidents],
+            "seed": self.seed + replication,
+        }

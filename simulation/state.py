@@ -1,0 +1,83 @@
+"""Columnar state of the consumers and of their ties.
+
+One numpy array per attribute, indexed by consumer (or by tie, in the network's CSR order), so each
+rule updates the whole market with a few vectorised operations. Mesa agents read and write through to
+these arrays (see agents.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+
+class Role(IntEnum):
+    PROSPECT = 0
+    FOLLOWER = 1
+    CUSTOMER = 2
+
+
+class Source(IntEnum):
+    """How a consumer first heard of the product (for attribution)."""
+
+    UNAWARE = 0
+    PRIOR = 1  # aware before the simulation started
+    ADVERTISING = 2
+    CONTENT = 3  # brand content, seen directly or re-shared by a customer
+    PEER = 4
+    SEEDING = 5
+
+
+SOURCE_NAMES = {s: s.name.lower() for s in Source}
+
+AWARE_THRESHOLD = 0.5  # awareness (recall) at or above which a consumer counts as aware
+
+
+@dataclass(eq=False)
+class ConsumerState:
+    """Per-consumer arrays. Opinions and satisfaction in [-1, 1], interest and awareness in [0, 1]."""
+
+    role: np.ndarray  # int8 Role
+    awareness: np.ndarray  # float64 recall in [0, 1]
+    opinion: np.ndarray  # float64 in [-1, 1]
+    interest: np.ndarray  # float64 in [0, 1]
+    talkativeness: np.ndarray  # float64 > 0, mean 1, heavy-tailed
+    openness: np.ndarray  # float64 in [0, 1]
+    follows_brand: np.ndarray  # bool
+    satisfaction: np.ndarray  # float64, NaN before the first purchase
+    purchase_step: np.ndarray  # int32, -1 before the first purchase
+    first_source: np.ndarray  # int8 Source
+    voice: np.ndarray  # float64: credibility-weighted positive valence of the consumer's last message
+    claim_heard: np.ndarray  # float64: last quality claim heard from the brand, NaN if none
+    talk_boost: np.ndarray  # float64 multiplier on talk (referral programmes, advocates)
+    incentivised: np.ndarray  # bool: messages currently carry a referral incentive
+    purchases: np.ndarray  # int32: purchases so far (first and repeat)
+
+    @property
+    def n(self) -> int:
+        return self.role.shape[0]
+
+    @property
+    def aware(self) -> np.ndarray:
+        return self.awareness >= AWARE_THRESHOLD
+
+    @property
+    def customers(self) -> np.ndarray:
+        return self.role == Role.CUSTOMER
+
+
+@dataclass(eq=False)
+class TieState:
+    """Per-tie arrays in the network's CSR order (tie e is listener ``listener[e]`` <- speaker ``indices[e]``)."""
+
+    listener: np.ndarray  # int32
+    speaker: np.ndarray  # int32 (the network's CSR indices)
+    strong: np.ndarray  # bool
+    trust: np.ndarray  # float32 in [0, 1]: trust of the listener in the speaker
+    last_valence: np.ndarray  # float32: valence of the last message heard on the tie, NaN if none
+    recommendation: np.ndarray  # float64: trust x credibility x positive valence of that message, when heard
+    heard_step: np.ndarray  # int32: step that message was heard (-1: never)
+    spoken_by: np.ndarray  # int64: tie indices ordered by speaker (for delivering a talker's message)
+    spoken_indptr: np.ndarray  # int64: spoken_by[spoken_indptr[j]:spoken_indptr[j+1]] are j's ties
