@@ -109,7 +109,7 @@ class WordOfMouthModel(mesa.Model):
         self.base_talk_boost = np.ones(self.network.n)
         self.brand = Brand(self, self.strategy, prm["brand_trust"])
         self._greedy = None
-        self._create_agents()
+        self.consumer_agents: list[Consumer] | None = None  # created on first look (see agents_by_type)
         self.last_messages = None
         self.kpis: dict = {}
         self._ever_followed = int(self.consumers.follows_brand.sum())
@@ -209,8 +209,26 @@ class WordOfMouthModel(mesa.Model):
         )
 
     def _create_agents(self) -> None:
-        roles = self.consumers.role
-        self.consumer_agents: list[Consumer] = [ROLE_CLASSES[Role(r)](self, i) for i, r in enumerate(roles.tolist())]
+        if self.consumer_agents is None:
+            classes = [ROLE_CLASSES[r] for r in Role]
+            self.consumer_agents = [classes[r](self, i) for i, r in enumerate(self.consumers.role.tolist())]
+
+    # Mesa agents are views; creating a million of them costs seconds that a batch run never needs.
+    # They are made the first time anyone looks at the agents, and kept in their role's class after.
+    @property
+    def agents(self):
+        self._create_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self._create_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self):
+        self._create_agents()
+        return super().agent_types
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -238,7 +256,7 @@ class WordOfMouthModel(mesa.Model):
                 from .influence.cascade import greedy_seeds
 
                 rng = np.random.default_rng([self.seed, _STREAMS["greedy"]])
-                seeds, _ = greedy_seeds(self.network, k, max(self.params["reach"], 1e-6), samples=100, rng=rng)
+                seeds = greedy_seeds(self.network, k, max(self.params["reach"], 1e-6), samples=100, rng=rng).seeds
                 self._greedy = np.asarray(seeds, dtype=np.int64)
         return self._greedy
 
@@ -251,6 +269,8 @@ class WordOfMouthModel(mesa.Model):
     def _change_roles(self, who: np.ndarray, role: Role) -> None:
         """Move consumers to another role class so ``agents_by_type`` tells the funnel."""
         self.consumers.role[who] = role
+        if self.consumer_agents is None:
+            return
         cls = ROLE_CLASSES[role]
         for index in who.tolist():
             agent = self.consumer_agents[index]
@@ -280,17 +300,20 @@ class WordOfMouthModel(mesa.Model):
     def _converse(self, effects: MarketingEffects) -> dict:
         """Talkers speak; each message reaches ties; listeners update awareness, interest and opinion."""
         c, prm = self.consumers, self.params
+        who = conversation.speakers(c, talk_window=prm["talk_window"], step=self.step_index)
         expected = conversation.messages_per_step(
-            c, talk_rate=prm["talk_rate"], neutral_talk=prm["neutral_talk"], negativity_bias=prm["negativity_bias"],
-            talk_window=prm["talk_window"], step=self.step_index, dt=self.dt,
+            c, who, talk_rate=prm["talk_rate"], neutral_talk=prm["neutral_talk"], negativity_bias=prm["negativity_bias"], dt=self.dt
         )
-        counts = conversation.draw_message_counts(expected, self.stream("talk"))
+        counts = np.zeros(c.n, dtype=np.int64)
+        counts[who] = conversation.draw_message_counts(expected, self.stream("talk").random(c.n, dtype=np.float32)[who])
         counts[effects.reshares] += 1  # re-sharing a brand post is a message too
         talkers = np.flatnonzero(counts)
         cred = conversation.credibility(
-            c, experience_credibility=prm["experience_credibility"], hearsay_credibility=prm["hearsay_credibility"],
+            c, talkers, experience_credibility=prm["experience_credibility"], hearsay_credibility=prm["hearsay_credibility"],
             incentive_discount=prm["incentive_discount"],
-        )
+        )  # credibility of each talker, indexed by consumer through `speaker_rank`
+        speaker_rank = np.zeros(c.n, dtype=np.int64)
+        speaker_rank[talkers] = np.arange(talkers.size)
         rng = self.stream("deliver")
         if self.ties is None:
             speakers, listeners = conversation.deliver_in_mean_field(talkers, counts, c.n, prm["contacts"], prm["reach"], rng)
@@ -302,7 +325,7 @@ class WordOfMouthModel(mesa.Model):
             speakers, listeners = self.ties.speaker[ties], self.ties.listener[ties]
             tie_trust = self.ties.trust[ties].astype(np.float64)
         valence = c.opinion[speakers]
-        speaker_cred = cred[speakers]
+        speaker_cred = cred[speaker_rank[speakers]]
         negative = valence < 0
         answered = np.zeros(valence.shape[0], dtype=bool)
         if effects.response_share > 0:
@@ -338,7 +361,7 @@ class WordOfMouthModel(mesa.Model):
             t.heard_step[ties] = self.step_index
             t.last_valence[ties] = valence
         c.voice *= memory
-        c.voice[talkers] = cred[talkers] * np.maximum(c.opinion[talkers], 0.0)
+        c.voice[talkers] = cred * np.maximum(c.opinion[talkers], 0.0)
 
         adopt_now = np.empty(0, dtype=np.int64)
         if prm["adopt_on_recommendation"]:
@@ -354,34 +377,36 @@ class WordOfMouthModel(mesa.Model):
             "adopt_now": adopt_now,
         }
 
-    def social_influence(self) -> np.ndarray:
+    def social_influence(self, who: np.ndarray | None = None) -> np.ndarray:
         """S_i = sum_j trust_ij cred_j v+_ij m_ij / sum_j trust_ij: the trust-weighted share of i's ties
         recommending the product (v+: positive valence of the last message heard from j, m: its fading memory).
 
         In mean field every consumer hears everyone alike, so S = mean voice of the others.
         """
         c = self.consumers
+        who = slice(None) if who is None else who
         if self.ties is None:
-            return (c.voice.sum() - c.voice) / max(1, c.n - 1)
-        return self._recommendations / np.maximum(self._trust_total, 1e-12)
+            return (c.voice.sum() - c.voice[who]) / max(1, c.n - 1)
+        return self._recommendations[who] / np.maximum(self._trust_total[who], 1e-12)
 
     def _purchase(self, effects: MarketingEffects, messages: dict):
         """Aware non-customers buy with the purchase hazard; returns (buyers, expected referred purchases)."""
         c, prm = self.consumers, self.params
-        candidates = (c.role != Role.CUSTOMER) & c.aware
-        gate = purchase_gate(c.opinion, c.interest, prm["opinion_sensitivity"], prm["rejection_opinion"])
-        external = prm["p"] * effects.external
-        social = prm["q"] * self.social_influence()
+        uniforms = self.stream("purchase").random(c.n, dtype=np.float32)  # one per consumer: common random numbers
+        who = np.flatnonzero(c.aware & (c.role != Role.CUSTOMER))
+        gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
+        external = prm["p"] * effects.external[who]
+        social = prm["q"] * self.social_influence(who)
         price_factor = 1.0 + prm["price_elasticity"] * effects.discount
         hazard = purchase_hazard(gate, 1.0, external, 1.0, social, price_factor)
-        prob = np.where(candidates, purchase_probability(hazard, self.dt), 0.0)
-        buying = self.stream("purchase").random(c.n) < prob
+        bought = uniforms[who] < purchase_probability(hazard, self.dt)
+        referred = float(social_share(external[bought], social[bought]).sum())
+        buying = np.zeros(c.n, dtype=bool)
+        buying[who[bought]] = True
         buying[messages["adopt_now"]] = True
         buying[effects.seeds] = True  # seeds get the product free
         buying &= c.role != Role.CUSTOMER
-        buyers = np.flatnonzero(buying)
-        referred = float(social_share(external[buyers], social[buyers]).sum())
-        return buyers, referred
+        return np.flatnonzero(buying), referred
 
     def _experience(self, buyers: np.ndarray, effects: MarketingEffects) -> None:
         """Buyers experience the product, revise their opinion and their trust in what they were told."""
@@ -420,8 +445,9 @@ class WordOfMouthModel(mesa.Model):
     def _follow(self) -> None:
         """Aware consumers start following the brand; prospects who do become followers."""
         c = self.consumers
-        prob = follow_probability(c, self.params["follow_rate"], self.dt)
-        new = np.flatnonzero(self.stream("follow").random(c.n) < prob)
+        uniforms = self.stream("follow").random(c.n, dtype=np.float32)
+        who = np.flatnonzero(c.aware & ~c.follows_brand)
+        new = who[uniforms[who] < follow_probability(c.interest[who], self.params["follow_rate"], self.dt)]
         c.follows_brand[new] = True
         self._ever_followed += new.size
         self._change_roles(new[c.role[new] == Role.PROSPECT], Role.FOLLOWER)

@@ -39,8 +39,7 @@ def measure_kpis(model, buyers: np.ndarray, messages: dict, effects, repeat: int
     c = model.consumers
     counts = np.bincount(c.role, minlength=3)
     aware = c.aware
-    n_aware = int(aware.sum())
-    opinions = c.opinion[aware]
+    n_aware = int(np.count_nonzero(aware))
     spend = float(sum(effects.spend.values()))
     revenue = float(model.step_revenue)
     gross = revenue * model.params["margin"]
@@ -53,11 +52,11 @@ def measure_kpis(model, buyers: np.ndarray, messages: dict, effects, repeat: int
         "prospects": int(counts[Role.PROSPECT]),
         "followers": int(counts[Role.FOLLOWER]),
         "customers": int(counts[Role.CUSTOMER]),
-        "following": int(c.follows_brand.sum()),
+        "following": int(np.count_nonzero(c.follows_brand)),
         "followers_gained": int(model._ever_followed),
         "aware_share": n_aware / c.n,
-        "mean_opinion": float(opinions.mean()) if n_aware else float("nan"),
-        "negative_share": float((opinions < 0).mean()) if n_aware else float("nan"),
+        "mean_opinion": float(np.sum(c.opinion, where=aware) / n_aware) if n_aware else float("nan"),
+        "negative_share": float(np.count_nonzero(aware & (c.opinion < 0)) / n_aware) if n_aware else float("nan"),
         "talkers": int(messages["talkers"]),
         "positive_messages": messages["positive"],
         "negative_messages": messages["negative"],

@@ -132,13 +132,15 @@ def test_negative_opinions_are_voiced_more_often():
     c = model.consumers
     c.opinion[:] = [-0.6, 0.6, 0.0, 0.6]
     c.interest[:] = 0.5
-    rate = conversation.messages_per_step(c, talk_rate=12, neutral_talk=0.2, negativity_bias=1.0, talk_window=0, step=0, dt=1 / 52)
+    rate = conversation.messages_per_step(c, np.arange(4), talk_rate=12, neutral_talk=0.2, negativity_bias=1.0, dt=1 / 52)
     assert rate[0] > rate[1] > rate[2] > 0
     assert rate[1] == rate[3]
     assert rate[0] / rate[1] == pytest.approx(2.0)
     assert rate[1] == pytest.approx(12 / 52 * (0.2 + 0.8 * 0.6))
-    counts = conversation.draw_message_counts(np.full(20000, 0.3), np.random.default_rng(0))
-    assert counts.mean() == pytest.approx(0.3, abs=4 * np.sqrt(0.3 / 20000))
+    counts = conversation.draw_message_counts(np.full(40000, 0.7), np.random.default_rng(0).random(40000))
+    assert counts.mean() == pytest.approx(0.7, abs=4 * np.sqrt(0.7 / 40000))
+    assert counts.var() == pytest.approx(0.7, rel=0.05)  # Poisson: variance = mean
+    assert (np.bincount(counts)[:3] / 40000) == pytest.approx(np.exp(-0.7) * np.array([1, 0.7, 0.245]), abs=0.01)
 
 
 def test_bounded_confidence_ignores_distant_messages_and_trust_scales_the_pull():
@@ -260,3 +262,13 @@ def test_day_week_and_month_steps_describe_the_same_market():
         se = np.sqrt(results[unit].var(ddof=1) / 6 + results["day"].var(ddof=1) / 6)
         # Within sampling error plus a 5% discretisation allowance (docs/MODEL.md quantifies it).
         assert abs(diff) < 3 * se + 0.05 * results["day"].mean(), (unit, results)
+
+
+def test_model_document_lists_every_parameter_and_rule_function():
+    text = (ROOT / "docs" / "MODEL.md").read_text()
+    from simulation.parameters import PARAMETERS
+
+    missing = [name for name in PARAMETERS if f"`{name}`" not in text]
+    assert not missing, f"docs/MODEL.md lacks parameters: {missing}"
+    for function in ("messages_per_step", "shift_opinions", "learn_trust", "purchase_hazard", "draw_satisfaction", "fade"):
+        assert function in text

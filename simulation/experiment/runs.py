@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import WordOfMouthModel
-from ..parameters import TIME_UNITS
+from ..parameters import PARAMETERS, TIME_UNITS
 from ..recorder import ADOPTION_SOURCES
 from ..state import Role
 
@@ -39,12 +39,42 @@ RUN_KPIS = {
 
 
 def build_model(scenario, strategy: str | None = None, replication: int = 0, social_network=None, **extra) -> WordOfMouthModel:
-    """The model for one replication of a strategy (replication r uses seed + r for every strategy)."""
+    """The model for one replication of a strategy (replication r uses seed + r for every strategy).
+
+    With ``network.node_roles`` set, the network is built first (as the model would build it) so the
+    node file's roles can be matched to its consumers.
+    """
     kwargs = scenario.model_kwargs(strategy, replication)
     kwargs.update(extra)
+    if scenario.network.node_roles and "initial_roles" not in kwargs:
+        if social_network is None:
+            social_network = _scenario_network(kwargs)
+        kwargs["initial_roles"] = node_roles(scenario.resolve_path(scenario.network.node_roles), social_network)
     if social_network is not None:
         kwargs["social_network"] = social_network
     return WordOfMouthModel(**kwargs)
+
+
+def _scenario_network(kwargs: dict):
+    """The social network the model would build from these keyword arguments (same seed, same stream)."""
+    from types import SimpleNamespace
+
+    from ..parameters import validate_parameters
+
+    params = {k: v for k, v in kwargs.items() if k in PARAMETERS}
+    return WordOfMouthModel._build_network(SimpleNamespace(params=validate_parameters(params), seed=kwargs["seed"]))
+
+
+def node_roles(path: str, network) -> tuple[np.ndarray, np.ndarray]:
+    """(role codes, follows_brand) for the model's ``initial_roles`` from a node file (see load_node_roles)."""
+    from ..network.edgelist import load_node_roles
+
+    roles = load_node_roles(path, network)
+    codes = {"prospect": Role.PROSPECT, "follower": Role.FOLLOWER, "customer": Role.CUSTOMER}
+    role = np.zeros(network.n, dtype=np.int8)
+    for name, code in codes.items():
+        role[roles.role == name] = code
+    return role, roles.follows_brand
 
 
 def simulate(scenario, strategy: str | None = None, replication: int = 0, social_network=None, steps: int | None = None) -> pd.DataFrame:

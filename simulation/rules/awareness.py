@@ -24,9 +24,9 @@ def make_aware(consumers: ConsumerState, who: np.ndarray, source: Source) -> Non
 
 def raise_interest(consumers: ConsumerState, listeners: np.ndarray, push: np.ndarray, gain: float) -> None:
     """Add gain x (weighted valence) of what each listener heard to its interest, kept in [0, 1]."""
-    total = np.bincount(listeners, weights=push, minlength=consumers.n)
-    consumers.interest += gain * total
-    np.clip(consumers.interest, 0.0, 1.0, out=consumers.interest)
+    total = np.bincount(listeners, weights=push, minlength=consumers.n)[listeners]
+    # Repeated listeners get the same (summed) value assigned more than once: no np.add.at needed.
+    consumers.interest[listeners] = np.clip(consumers.interest[listeners] + gain * total, 0.0, 1.0)
 
 
 def fade(consumers: ConsumerState, *, awareness_decay: float, interest_decay: float, interest_baseline: float, dt: float) -> None:
@@ -37,7 +37,6 @@ def fade(consumers: ConsumerState, *, awareness_decay: float, interest_decay: fl
     consumers.interest += interest_baseline * (1.0 - factor)
 
 
-def follow_probability(consumers: ConsumerState, follow_rate: float, dt: float) -> np.ndarray:
-    """Per-step probability that an aware consumer not yet following starts to follow the brand."""
-    prob = per_step_probability(follow_rate * consumers.interest, dt)
-    return np.where(consumers.aware & ~consumers.follows_brand, prob, 0.0)
+def follow_probability(interest: np.ndarray, follow_rate: float, dt: float) -> np.ndarray:
+    """Per-step probability that an aware consumer not yet following (of this interest) starts to follow."""
+    return per_step_probability(follow_rate * interest, dt)

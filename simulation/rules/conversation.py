@@ -22,47 +22,64 @@ from ..state import ConsumerState, Role, TieState
 from .purchase import TYPICAL_INTEREST
 
 
+def speakers(consumers: ConsumerState, *, talk_window: int, step: int) -> np.ndarray:
+    """Who may talk this step: the aware; with a talk window, only customers within it after buying."""
+    if talk_window > 0:
+        # Independent-cascade reduction: only customers within `talk_window` steps of buying talk.
+        since = step - consumers.purchase_step
+        return np.flatnonzero((consumers.role == Role.CUSTOMER) & (since >= 1) & (since <= talk_window))
+    return np.flatnonzero(consumers.aware)
+
+
 def messages_per_step(
     consumers: ConsumerState,
+    who: np.ndarray,
     *,
     talk_rate: float,
     neutral_talk: float,
     negativity_bias: float,
-    talk_window: int,
-    step: int,
     dt: float,
 ) -> np.ndarray:
-    """Expected number of messages each consumer sends this step, lambda_i dt (0 for the unaware; inf = always one)."""
-    strength = neutral_talk + (1.0 - neutral_talk) * np.abs(consumers.opinion)
-    bias = np.where(consumers.opinion < 0, 1.0 + negativity_bias, 1.0)
-    involvement = np.where(consumers.role == Role.CUSTOMER, 1.0, consumers.interest / TYPICAL_INTEREST)
-    relative = consumers.talkativeness * strength * bias * consumers.talk_boost * involvement
-    may_talk = consumers.aware
-    if talk_window > 0:
-        # Independent-cascade reduction: only customers within `talk_window` steps of buying talk.
-        since = step - consumers.purchase_step
-        may_talk = (consumers.role == Role.CUSTOMER) & (since >= 1) & (since <= talk_window)
+    """Expected messages lambda_i dt of each consumer in `who` this step (inf = always exactly one)."""
+    opinion = consumers.opinion[who]
+    strength = neutral_talk + (1.0 - neutral_talk) * np.abs(opinion)
+    bias = np.where(opinion < 0, 1.0 + negativity_bias, 1.0)
+    involvement = np.where(consumers.role[who] == Role.CUSTOMER, 1.0, consumers.interest[who] / TYPICAL_INTEREST)
+    relative = consumers.talkativeness[who] * strength * bias * consumers.talk_boost[who] * involvement
     if np.isinf(talk_rate):
-        expected = np.where(relative > 0, np.inf, 0.0)
-    else:
-        expected = talk_rate * relative * dt
-    return np.where(may_talk, expected, 0.0)
+        return np.where(relative > 0, np.inf, 0.0)
+    return talk_rate * relative * dt
 
 
-def draw_message_counts(expected: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Messages each consumer sends: Poisson(expected); exactly one where the rate is infinite."""
+def draw_message_counts(expected: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Messages sent: Poisson(expected) by inversion of one uniform per consumer; one where the rate is infinite.
+
+    Inversion (rather than a Poisson generator) ties each consumer's count to its own uniform draw, so
+    strategies run with the same seed share these draws (common random numbers).
+    """
+    counts = np.zeros(expected.shape[0], dtype=np.int64)
     always = np.isinf(expected)
-    counts = rng.poisson(np.where(always, 0.0, expected))
     counts[always] = 1
+    rate = np.where(always, 0.0, expected)
+    term = np.exp(-rate)
+    cdf = term.copy()
+    pending = np.flatnonzero(~always & (uniforms > cdf))
+    k = 0
+    while pending.size:
+        k += 1
+        counts[pending] = k
+        term[pending] *= rate[pending] / k
+        cdf[pending] += term[pending]
+        pending = pending[uniforms[pending] > cdf[pending]]
     return counts
 
 
 def credibility(
-    consumers: ConsumerState, *, experience_credibility: float, hearsay_credibility: float, incentive_discount: float
+    consumers: ConsumerState, who: np.ndarray, *, experience_credibility: float, hearsay_credibility: float, incentive_discount: float
 ) -> np.ndarray:
-    """Credibility of each consumer as a speaker: experience beats hearsay; incentives cost credibility."""
-    base = np.where(consumers.role == Role.CUSTOMER, experience_credibility, hearsay_credibility)
-    return np.where(consumers.incentivised, base * incentive_discount, base)
+    """Credibility of the consumers `who` as speakers: experience beats hearsay; incentives cost credibility."""
+    base = np.where(consumers.role[who] == Role.CUSTOMER, experience_credibility, hearsay_credibility)
+    return np.where(consumers.incentivised[who], base * incentive_discount, base)
 
 
 def ties_spoken_by(talkers: np.ndarray, ties: TieState) -> np.ndarray:

@@ -31,10 +31,10 @@ def shift_opinions(opinion: np.ndarray, listeners: np.ndarray, gap: np.ndarray, 
     messages never push an opinion past the furthest of them (with one message it is Deffuant's rule).
     """
     n = opinion.shape[0]
-    pull = np.bincount(listeners, weights=weight * gap, minlength=n)
-    total = np.bincount(listeners, weights=weight, minlength=n)
-    opinion += persuasion * pull / np.maximum(1.0, total)
-    np.clip(opinion, -1.0, 1.0, out=opinion)
+    pull = np.bincount(listeners, weights=weight * gap, minlength=n)[listeners]
+    total = np.bincount(listeners, weights=weight, minlength=n)[listeners]
+    # Gaps were measured before any update, so assigning per message (repeats give one value) is exact.
+    opinion[listeners] = np.clip(opinion[listeners] + persuasion * pull / np.maximum(1.0, total), -1.0, 1.0)
 
 
 def source_accuracy(valence, satisfaction):
