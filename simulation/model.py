@@ -304,16 +304,15 @@ class WordOfMouthModel(mesa.Model):
         expected = conversation.messages_per_step(
             c, who, talk_rate=prm["talk_rate"], neutral_talk=prm["neutral_talk"], negativity_bias=prm["negativity_bias"], dt=self.dt
         )
-        counts = np.zeros(c.n, dtype=np.int64)
-        counts[who] = conversation.draw_message_counts(expected, self.stream("talk").random(c.n, dtype=np.float32)[who])
-        counts[effects.reshares] += 1  # re-sharing a brand post is a message too
-        talkers = np.flatnonzero(counts)
-        cred = conversation.credibility(
-            c, talkers, experience_credibility=prm["experience_credibility"], hearsay_credibility=prm["hearsay_credibility"],
-            incentive_discount=prm["incentive_discount"],
-        )  # credibility of each talker, indexed by consumer through `speaker_rank`
-        speaker_rank = np.zeros(c.n, dtype=np.int64)
-        speaker_rank[talkers] = np.arange(talkers.size)
+        counts = conversation.draw_message_counts(expected, self.stream("talk").random(c.n, dtype=np.float32)[who])
+        if effects.reshares.size:  # re-sharing a brand post is a message too
+            extra = np.zeros(c.n, dtype=np.int64)
+            extra[who] = counts
+            extra[effects.reshares] += 1
+            who = np.flatnonzero(extra)
+            counts = extra[who]
+        talking = counts > 0
+        talkers, counts = who[talking], counts[talking]
         rng = self.stream("deliver")
         if self.ties is None:
             speakers, listeners = conversation.deliver_in_mean_field(talkers, counts, c.n, prm["contacts"], prm["reach"], rng)
@@ -324,8 +323,12 @@ class WordOfMouthModel(mesa.Model):
             ties, seen = conversation.deliver_on_network(talkers, counts, self.ties, prm["reach"], rng)
             speakers, listeners = self.ties.speaker[ties], self.ties.listener[ties]
             tie_trust = self.ties.trust[ties].astype(np.float64)
+        credibility = dict(
+            experience_credibility=prm["experience_credibility"], hearsay_credibility=prm["hearsay_credibility"],
+            incentive_discount=prm["incentive_discount"],
+        )
         valence = c.opinion[speakers]
-        speaker_cred = cred[speaker_rank[speakers]]
+        speaker_cred = conversation.credibility(c, speakers, **credibility)
         negative = valence < 0
         answered = np.zeros(valence.shape[0], dtype=bool)
         if effects.response_share > 0:
@@ -361,7 +364,7 @@ class WordOfMouthModel(mesa.Model):
             t.heard_step[ties] = self.step_index
             t.last_valence[ties] = valence
         c.voice *= memory
-        c.voice[talkers] = cred * np.maximum(c.opinion[talkers], 0.0)
+        c.voice[talkers] = conversation.credibility(c, talkers, **credibility) * np.maximum(c.opinion[talkers], 0.0)
 
         adopt_now = np.empty(0, dtype=np.int64)
         if prm["adopt_on_recommendation"]:
@@ -395,11 +398,12 @@ class WordOfMouthModel(mesa.Model):
         uniforms = self.stream("purchase").random(c.n, dtype=np.float32)  # one per consumer: common random numbers
         who = np.flatnonzero(c.aware & (c.role != Role.CUSTOMER))
         gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
-        external = prm["p"] * effects.external[who]
+        external = prm["p"] * (effects.background if effects.external is None else effects.external[who])
         social = prm["q"] * self.social_influence(who)
         price_factor = 1.0 + prm["price_elasticity"] * effects.discount
         hazard = purchase_hazard(gate, 1.0, external, 1.0, social, price_factor)
         bought = uniforms[who] < purchase_probability(hazard, self.dt)
+        external = np.broadcast_to(external, social.shape)
         referred = float(social_share(external[bought], social[bought]).sum())
         buying = np.zeros(c.n, dtype=bool)
         buying[who[bought]] = True
@@ -445,6 +449,8 @@ class WordOfMouthModel(mesa.Model):
     def _follow(self) -> None:
         """Aware consumers start following the brand; prospects who do become followers."""
         c = self.consumers
+        if self.params["follow_rate"] <= 0:
+            return
         uniforms = self.stream("follow").random(c.n, dtype=np.float32)
         who = np.flatnonzero(c.aware & ~c.follows_brand)
         new = who[uniforms[who] < follow_probability(c.interest[who], self.params["follow_rate"], self.dt)]

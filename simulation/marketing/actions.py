@@ -22,7 +22,8 @@ from .targeting import choose_seeds
 class MarketingEffects:
     """What the brand's levers did this step (read by the model's other rules)."""
 
-    external: np.ndarray  # external influence E_i (background + brand messages x brand trust)
+    background: float  # external influence present without any campaign
+    external: np.ndarray | None = None  # E_i once a brand message was seen this step (else background for all)
     seeds: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     reshares: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     discount: float = 0.0
@@ -33,6 +34,12 @@ class MarketingEffects:
     spread_factor: float = 1.0
     response_cost: float = 0.0
     spend: dict = field(default_factory=dict)
+
+    def external_influence(self, n: int) -> np.ndarray:
+        """E_i for every consumer (allocated on the first brand message of the step)."""
+        if self.external is None:
+            self.external = np.full(n, self.background)
+        return self.external
 
     def add_spend(self, kind: str, amount: float) -> None:
         self.spend[kind] = self.spend.get(kind, 0.0) + amount
@@ -49,7 +56,7 @@ def hear_brand(model, who: np.ndarray, claimed_quality: float, impact: float, in
         return
     c, prm, trust = model.consumers, model.params, model.brand.trust
     make_aware(c, who, source)
-    effects.external[who] += impact * trust
+    effects.external_influence(c.n)[who] += impact * trust
     weight = message_weight(trust, 1.0, c.openness[who])
     c.interest[who] = np.clip(c.interest[who] + interest_gain * weight, 0.0, 1.0)
     gap = claimed_quality - c.opinion[who]
@@ -160,10 +167,11 @@ def carry_out_strategy(model, brand) -> MarketingEffects:
     """Apply every lever of the brand's strategy that acts at the current step."""
     step = model.step_index
     c = model.consumers
-    effects = MarketingEffects(external=np.full(c.n, model.params["background_media"]))
-    # Boosts and incentives last only while their programme runs: reset, then re-apply.
-    c.talk_boost[:] = model.base_talk_boost
-    c.incentivised[:] = False
+    effects = MarketingEffects(background=model.params["background_media"])
+    if any(isinstance(lever, (L.Referral, L.Seeding)) for lever in brand.strategy.levers):
+        # Boosts and incentives last only while their programme runs: reset, then re-apply.
+        c.talk_boost[:] = model.base_talk_boost
+        c.incentivised[:] = False
     for index, lever in enumerate(brand.strategy.levers):
         rng = model.stream("marketing", index)
         if type(lever) in SCHEDULED and lever.active(step):

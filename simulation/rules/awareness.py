@@ -31,10 +31,12 @@ def raise_interest(consumers: ConsumerState, listeners: np.ndarray, push: np.nda
 
 def fade(consumers: ConsumerState, *, awareness_decay: float, interest_decay: float, interest_baseline: float, dt: float) -> None:
     """Without reminders recall fades to zero and interest back to the latent category interest."""
-    consumers.awareness *= decay_factor(awareness_decay, dt)
-    factor = decay_factor(interest_decay, dt)
-    consumers.interest *= factor
-    consumers.interest += interest_baseline * (1.0 - factor)
+    if awareness_decay > 0:
+        consumers.awareness *= decay_factor(awareness_decay, dt)
+    if interest_decay > 0:
+        factor = decay_factor(interest_decay, dt)
+        consumers.interest *= factor
+        consumers.interest += interest_baseline * (1.0 - factor)
 
 
 def follow_probability(interest: np.ndarray, follow_rate: float, dt: float) -> np.ndarray:

@@ -82,21 +82,24 @@ def credibility(
     return np.where(consumers.incentivised[who], base * incentive_discount, base)
 
 
-def ties_spoken_by(talkers: np.ndarray, ties: TieState) -> np.ndarray:
-    """Indices of every tie on which one of `talkers` speaks (vectorised concatenation of CSR ranges)."""
+def ties_spoken_by(talkers: np.ndarray, ties: TieState) -> tuple[np.ndarray, np.ndarray]:
+    """(tie indices, ties per talker): every tie on which one of `talkers` speaks (CSR ranges, vectorised)."""
     starts = ties.spoken_indptr[talkers]
     counts = ties.spoken_indptr[talkers + 1] - starts
     total = int(counts.sum())
     if total == 0:
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), counts
     offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
-    return ties.spoken_by[offsets + np.arange(total)]
+    return ties.spoken_by[offsets + np.arange(total)], counts
 
 
-def deliver_on_network(talkers: np.ndarray, counts: np.ndarray, ties: TieState, reach: float, rng: np.random.Generator):
-    """(ties, times seen): ties on which the talker's messages were seen this step, and how many of them."""
-    candidate = ties_spoken_by(talkers, ties)
-    sent = counts[ties.speaker[candidate]]
+def deliver_on_network(talkers: np.ndarray, messages: np.ndarray, ties: TieState, reach: float, rng: np.random.Generator):
+    """(ties, times seen): ties on which the talkers' messages were seen this step, and how many of them.
+
+    `messages[k]` is the number of messages talker `talkers[k]` sent; each tie sees Binomial(messages, reach).
+    """
+    candidate, per_talker = ties_spoken_by(talkers, ties)
+    sent = np.repeat(messages, per_talker)
     seen = sent if reach >= 1.0 else rng.binomial(sent, reach)
     keep = seen > 0
     return candidate[keep], seen[keep]
@@ -105,8 +108,11 @@ def deliver_on_network(talkers: np.ndarray, counts: np.ndarray, ties: TieState, 
 def deliver_in_mean_field(
     talkers: np.ndarray, counts: np.ndarray, n: int, contacts: int, reach: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(speakers, listeners) of the messages seen in a randomly mixing (complete) market."""
-    speakers = np.repeat(talkers, contacts * counts[talkers])
+    """(speakers, listeners) of the messages seen in a randomly mixing (complete) market.
+
+    `counts[k]` is the number of messages talker `talkers[k]` sent; each reaches `contacts` others.
+    """
+    speakers = np.repeat(talkers, contacts * counts)
     # A uniform draw over the n - 1 others: shift draws at or above the speaker's own index.
     listeners = rng.integers(0, n - 1, size=speakers.shape[0])
     listeners = listeners + (listeners >= speakers)
