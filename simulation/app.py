@@ -1,0 +1,15 @@
+"""Solara entry point of the front end: `solara run simulation/app.py` (or `run.py ui [SCENARIO]`).
+
+The scenario to open comes from the environment variable WOM_SCENARIO (set by `run.py ui`),
+otherwise scenarios/default.yaml.
+"""
+
+import sys
+from pathlib import Path
+
+# `solara run` loads this file by path: make the package importable from a source checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simulation.ui.page import Page  # noqa: E402
+
+page = Page()

@@ -1,0 +1,45 @@
+"""Start the Solara front end (Explore and Compare views) on 127.0.0.1 and print its address.
+
+Runs `solara run simulation/app.py` in production mode with Solara's telemetry off; the scenario file
+given here is the one the page opens. Stop it with Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..scenario import ScenarioError, load_scenario
+from ..ui.session import SCENARIO_ENV
+from .common import DEFAULT_SCENARIO, fail
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario file the page opens (default: scenarios/default.yaml)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+
+
+def command(args) -> list[str]:
+    """The `solara run` command line for these arguments."""
+    return [sys.executable, "-m", "solara", "run", str(APP), "--host", args.host, "--port", str(args.port),
+            "--production", "--no-open", "--no-check-version"]  # fmt: skip
+
+
+def main(args) -> int:
+    if not 0 < args.port < 65536:
+        fail(f"--port {args.port}: expected a port number between 1 and 65535")
+    try:
+        load_scenario(args.scenario)  # refuse a bad file here, with the same messages as other commands
+    except ScenarioError as error:
+        fail(f"scenario not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}):\n  " + "\n  ".join(error.problems))
+    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", **{SCENARIO_ENV: str(Path(args.scenario).resolve())})
+    print(f"word-of-mouth simulator: http://{args.host}:{args.port}  (scenario {args.scenario}; Ctrl+C stops it)", flush=True)
+    try:
+        return subprocess.call(command(args), env=env)
+    except KeyboardInterrupt:
+        return 0

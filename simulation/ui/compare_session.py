@@ -1,0 +1,79 @@
+"""A strategy comparison running in the background for the Compare view: progress, cancel, result, files.
+
+The comparison is ``simulation.experiment.compare.run_comparison`` (the engine of ``run.py compare``),
+so the page shows and offers for download exactly what the command writes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import solara
+
+from .background import start_thread
+
+DEFAULT_REPLICATIONS = 10
+DOWNLOADS = ("summary.csv", "runs.csv", "timeseries.parquet", "report.html", "scenario.yaml")
+
+
+def _engine():
+    from ..experiment import compare
+
+    return compare.run_comparison, compare.ComparisonCancelled
+
+
+class CompareSession:
+    """One session's comparison; `runner` replaces run_comparison (same signature) if given."""
+
+    def __init__(self, runner=None):
+        self.runner = runner
+        self.replications = solara.reactive(DEFAULT_REPLICATIONS)
+        self.jobs = solara.reactive(1)
+        self.running = solara.reactive(False)
+        self.progress = solara.reactive((0, 0))  # (runs done, runs in all)
+        self.result = solara.reactive(None)  # the Comparison
+        self.files = solara.reactive({})  # file name -> Path, as written by Comparison.write
+        self.message = solara.reactive("")
+        self.error = solara.reactive("")
+        self.cancel_event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self._folder = tempfile.TemporaryDirectory(prefix="wom-compare-")
+
+    def start(self, scenario) -> None:
+        """Run every strategy of `scenario` in the background (the previous result stays until done)."""
+        if self.running.value:
+            return
+        self.cancel_event = threading.Event()
+        self.error.value = ""
+        self.message.value = f"running {len(scenario.strategies)} strategies x {self.replications.value} replications"
+        self.progress.value = (0, len(scenario.strategies) * self.replications.value)
+        self.running.value = True
+        self.thread = start_thread(self._run, scenario, self.replications.value, self.jobs.value, self.cancel_event, name="wom-ui-compare")
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+        self.message.value = "cancelling: waiting for the runs in progress to finish"
+
+    def _run(self, scenario, replications: int, jobs: int, cancel: threading.Event) -> None:
+        run_comparison, cancelled = _engine()
+        runner = self.runner or run_comparison
+        started = time.perf_counter()
+        try:
+            comparison = runner(scenario, replications=replications, jobs=jobs,
+                                progress=lambda done, total: setattr(self.progress, "value", (done, total)), cancel=cancel)  # fmt: skip
+            out = Path(self._folder.name) / f"{scenario.name}-{int(time.time() * 1000)}"
+            files = comparison.write(out)
+        except cancelled:
+            self.message.value = "cancelled; the previous result (if any) is kept"
+        except Exception as error:  # shown on the page; the server and the Explore view carry on
+            self.error.value = f"comparison failed: {error!r}"
+            self.message.value = ""
+        else:
+            self.result.value = comparison
+            self.files.value = {name: path for name, path in files.items()}
+            self.message.value = f"{len(comparison.strategies)} strategies x {replications} replications in {time.perf_counter() - started:.1f} s"
+        finally:
+            self.running.value = False

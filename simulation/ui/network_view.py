@@ -1,0 +1,174 @@
+"""Drawing the consumers' network: a sample of at most ``MAX_NODES`` consumers, laid out once and cached.
+
+Markets have up to millions of consumers, so the page draws a breadth-first neighbourhood of the
+best-connected consumers (where word of mouth and hub seeding start). The spring layout of that sample
+is computed once per (network, seed) and reused on every step and Reset. A complete (mean-field)
+market has no ties: a random sample is placed at random positions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from altair import SCHEMA_URL
+
+from ..state import Role
+
+MAX_NODES = 500
+ROLE_NAMES = {Role.PROSPECT: "prospect", Role.FOLLOWER: "follower", Role.CUSTOMER: "past customer"}
+ROLE_COLOURS = {"prospect": "#9e9e9e", "follower": "#1f77b4", "past customer": "#ff7f0e"}
+
+_LAYOUTS: OrderedDict = OrderedDict()
+_LAYOUT_CACHE_SIZE = 8
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class NetworkSample:
+    """Consumers drawn, their positions, the ties among them and how the sample was chosen."""
+
+    nodes: np.ndarray  # consumer indices
+    x: np.ndarray
+    y: np.ndarray
+    edges: np.ndarray  # (m, 2) positions in `nodes` of tie ends (each undirected tie once)
+    slot: np.ndarray  # per consumer: its position in `nodes`, -1 if not drawn
+    total: int
+    how: str
+
+
+def bfs_sample(network, max_nodes: int) -> np.ndarray:
+    """Breadth-first ball around the best-connected consumer (then the next, until max_nodes)."""
+    n = network.n
+    indptr, indices = network.indptr, network.indices
+    order = np.argsort(-network.degree, kind="stable")
+    seen = np.zeros(n, dtype=bool)
+    chosen: list[int] = []
+    for start in order:
+        if len(chosen) >= max_nodes:
+            break
+        if seen[start]:
+            continue
+        frontier = np.array([start])
+        seen[start] = True
+        while frontier.size and len(chosen) < max_nodes:
+            chosen.extend(frontier[: max_nodes - len(chosen)].tolist())
+            nxt = np.concatenate([indices[indptr[i] : indptr[i + 1]] for i in frontier]) if frontier.size else frontier
+            nxt = np.unique(nxt)
+            nxt = nxt[~seen[nxt]]
+            seen[nxt] = True
+            # Visit the best-connected neighbours first: the ball grows along hubs.
+            frontier = nxt[np.argsort(-network.degree[nxt], kind="stable")]
+    return np.array(chosen, dtype=np.int64)
+
+
+def _build_sample(network, seed: int, max_nodes: int) -> NetworkSample:
+    n = network.n
+    slot = np.full(n, -1, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    if network.is_complete or n <= max_nodes:
+        nodes = np.arange(n) if n <= max_nodes else np.sort(rng.choice(n, max_nodes, replace=False))
+        how = "everyone" if n <= max_nodes else "a random sample"
+    else:
+        nodes = bfs_sample(network, max_nodes)
+        how = "the neighbourhood of the best-connected consumers"
+    slot[nodes] = np.arange(nodes.size)
+    if network.is_complete:
+        angle, radius = rng.uniform(0, 2 * np.pi, nodes.size), np.sqrt(rng.uniform(0, 1, nodes.size))
+        x, y = radius * np.cos(angle), radius * np.sin(angle)
+        edges = np.empty((0, 2), dtype=np.int64)
+        how += "; a mean-field market has no ties, positions are random"
+    else:
+        sub = network.to_scipy()[nodes][:, nodes].tocoo()
+        keep = sub.row < sub.col
+        edges = np.column_stack([sub.row[keep], sub.col[keep]]).astype(np.int64)
+        graph = nx.Graph()
+        graph.add_nodes_from(range(nodes.size))
+        graph.add_edges_from(edges.tolist())
+        pos = nx.spring_layout(graph, seed=seed, iterations=50)
+        xy = np.array([pos[i] for i in range(nodes.size)])
+        x, y = xy[:, 0], xy[:, 1]
+    return NetworkSample(nodes, x, y, edges, slot, n, how)
+
+
+def network_sample(network, key: tuple, seed: int, max_nodes: int = MAX_NODES) -> NetworkSample:
+    """The cached sample and layout for this network (computed on first use only)."""
+    cache_key = key + (max_nodes,)
+    with _lock:
+        if cache_key in _LAYOUTS:
+            _LAYOUTS.move_to_end(cache_key)
+            return _LAYOUTS[cache_key]
+    sample = _build_sample(network, seed, max_nodes)
+    with _lock:
+        _LAYOUTS[cache_key] = sample
+        while len(_LAYOUTS) > _LAYOUT_CACHE_SIZE:
+            _LAYOUTS.popitem(last=False)
+    return sample
+
+
+def caption(sample: NetworkSample) -> str:
+    return f"showing {sample.nodes.size:,} of {sample.total:,} consumers (sample: {sample.how})"
+
+
+def drawn_messages(sample: NetworkSample, messages: dict | None) -> dict:
+    """Last step's messages whose speaker and listener are both drawn: segment ends and valence."""
+    if not messages or len(messages["speaker"]) == 0:
+        return {"x": np.empty(0), "y": np.empty(0), "x2": np.empty(0), "y2": np.empty(0), "message": np.empty(0, dtype=object)}
+    speaker, listener = sample.slot[messages["speaker"]], sample.slot[messages["listener"]]
+    shown = (speaker >= 0) & (listener >= 0)
+    s, li = speaker[shown], listener[shown]
+    valence = np.asarray(messages["valence"])[shown]
+    return {
+        "x": sample.x[s], "y": sample.y[s], "x2": sample.x[li], "y2": sample.y[li],
+        "message": np.where(valence > 0, "positive", np.where(valence < 0, "negative", "neutral")),
+    }  # fmt: skip
+
+
+def _records(columns: dict) -> list[dict]:
+    """Column arrays as Vega-Lite data rows (plain Python values, rounded: positions need no more)."""
+    names = list(columns)
+    values = [np.round(v, 3).tolist() if np.asarray(v).dtype.kind == "f" else np.asarray(v).tolist() for v in columns.values()]
+    return [dict(zip(names, row)) for row in zip(*values)]
+
+
+def network_chart(model, sample: NetworkSample, colour_by: str = "role", size_by: str = "talkativeness", size: int = 520):
+    """Vega-Lite chart: ties in light grey, last step's messages (green positive, red negative), consumers.
+
+    Written as a plain Vega-Lite dict rather than through Altair: building and copying Altair objects for
+    thousands of ties took most of a step's time.
+    """
+    c, nodes = model.consumers, sample.nodes
+    weight = c.talkativeness[nodes] if size_by == "talkativeness" else model.network.degree[nodes].astype(float)
+    nodes_rows = _records({"x": sample.x, "y": sample.y, "role": np.array([ROLE_NAMES[Role(r)] for r in range(3)])[c.role[nodes]],
+                           "opinion": c.opinion[nodes], size_by: weight})  # fmt: skip
+    ends = sample.edges
+    ties_rows = _records({"x": sample.x[ends[:, 0]], "y": sample.y[ends[:, 0]], "x2": sample.x[ends[:, 1]], "y2": sample.y[ends[:, 1]]})
+    axis = {"title": None, "labels": False, "ticks": False, "domain": False, "grid": False}
+    position = {"x": {"field": "x", "type": "quantitative", "axis": axis, "scale": {"zero": False}},
+                "y": {"field": "y", "type": "quantitative", "axis": axis, "scale": {"zero": False}}}  # fmt: skip
+    segment = {**position, "x2": {"field": "x2"}, "y2": {"field": "y2"}}
+    if colour_by == "role":
+        colour = {"field": "role", "type": "nominal", "scale": {"domain": list(ROLE_COLOURS), "range": list(ROLE_COLOURS.values())}}
+    else:
+        colour = {"field": "opinion", "type": "quantitative", "scale": {"scheme": "redblue", "domain": [-1, 1]}}
+    colour["legend"] = {"orient": "bottom"}
+    message_colour = {"field": "message", "type": "nominal", "legend": {"orient": "bottom", "title": "last step's messages"},
+                      "scale": {"domain": ["positive", "negative", "neutral"], "range": ["#2ca02c", "#d62728", "#bbbbbb"]}}  # fmt: skip
+    return {
+        "$schema": SCHEMA_URL,
+        "width": size, "height": size,
+        "config": {"view": {"stroke": None}},
+        "resolve": {"scale": {"color": "independent"}},
+        "layer": [
+            {"data": {"values": ties_rows}, "mark": {"type": "rule", "color": "#cfcfcf", "opacity": 0.35, "strokeWidth": 0.6}, "encoding": segment},
+            {"data": {"values": _records(drawn_messages(sample, model.last_messages))}, "mark": {"type": "rule", "strokeWidth": 1.8, "opacity": 0.85},
+             "encoding": {**segment, "color": message_colour}},
+            {"data": {"values": nodes_rows}, "mark": {"type": "circle", "opacity": 0.9, "stroke": "white", "strokeWidth": 0.3},
+             "encoding": {**position, "color": colour, "size": {"field": size_by, "type": "quantitative", "scale": {"range": [12, 160]}, "legend": None},
+                          "tooltip": [{"field": "role"}, {"field": "opinion"}, {"field": size_by}]}},
+        ],
+    }  # fmt: skip

@@ -1,0 +1,222 @@
+"""The explored simulation: which scenario and strategy, the parameter overrides, the seed and the model.
+
+Everything the Explore view shows is derived from an ``ExploreSession``; its reactive ``version``
+changes after every step, reset or load, which re-renders the charts. Edits are applied as
+``dotted.path=value`` overrides and validated exactly like ``run.py --set``, so errors read the same.
+A bad file or value leaves the running model and scenario as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import solara
+from mesa.visualization.utils import update_counter
+
+from ..model import WordOfMouthModel
+from ..scenario import ScenarioError
+from ..scenario.loader import parse_scenario
+from ..scenario.schema import Scenario
+from .background import start_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO_DIR = ROOT / "scenarios"
+SCENARIO_ENV = "WOM_SCENARIO"  # scenario file `run.py ui SCENARIO` hands to the app
+
+_NETWORK_KEYS = ("network", "n_consumers", "mean_degree", "rewiring", "degree_exponent", "n_communities",
+                 "within_share", "edge_list", "edge_list_directed", "contacts")  # fmt: skip
+_NETWORK_CACHE: OrderedDict = OrderedDict()  # (network parameters, seed) -> SocialNetwork, shared by sessions
+_NETWORK_CACHE_SIZE = 4
+_cache_lock = threading.Lock()
+
+
+def network_key(params: dict, seed: int) -> tuple:
+    """What the consumers' network depends on: its parameters and the seed (the model's network stream)."""
+    return tuple(params[k] for k in _NETWORK_KEYS) + (seed,)
+
+
+def scenario_files() -> list[str]:
+    """Scenario files offered in the selector: scenarios/*.yaml and the one given on the command line."""
+    files = sorted(str(p) for p in SCENARIO_DIR.glob("*.yaml"))
+    given = os.environ.get(SCENARIO_ENV)
+    if given and str(Path(given).resolve()) not in {str(Path(f).resolve()) for f in files}:
+        files.insert(0, given)
+    return files
+
+
+def default_scenario_file() -> str:
+    return os.environ.get(SCENARIO_ENV) or str(SCENARIO_DIR / "default.yaml")
+
+
+def _as_yaml_value(value) -> str:
+    return json.dumps(value)  # JSON scalars are YAML scalars: parsed back to the same value
+
+
+class ExploreSession:
+    """State of one browser session's Explore view (reactive fields re-render what reads them)."""
+
+    def __init__(self, path: str | None = None):
+        self.origin = solara.reactive("")  # file name shown in messages
+        self.text = ""  # the scenario file's text, as read
+        self.source_dir: str | None = None
+        self.overrides = solara.reactive({})  # dotted path -> value
+        self.scenario = solara.reactive(None)  # Scenario with the overrides applied
+        self.strategy = solara.reactive("")
+        self.seed = solara.reactive(1)
+        self.errors = solara.reactive([])  # problems of the last load or edit
+        self.notice = solara.reactive("")
+        self.playing = solara.reactive(False)
+        self.speed = solara.reactive(5.0)  # steps per second while playing
+        self.version = update_counter  # Mesa's plot components re-render when it changes, and so do ours
+        self.model: WordOfMouthModel | None = None
+        self.player = None  # the play thread
+        self._generation = 0  # a new Play, load or reset ends older play loops
+        self.lock = threading.RLock()
+        self.load_file(path or default_scenario_file())
+
+    # ------------------------------------------------------------ scenario
+    def load_file(self, path: str) -> bool:
+        """Load a scenario file; False (with the problems shown) if it is missing or not valid."""
+        file = Path(path)
+        if not file.is_file():
+            self.errors.value = [f"{path}: no such scenario file"]
+            return False
+        return self.load_text(file.read_text(encoding="utf-8"), str(path), str(file.parent.resolve()))
+
+    def upload(self, name: str, data: bytes) -> bool:
+        """Load an uploaded scenario (relative paths inside it resolve against scenarios/)."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.errors.value = [f"{name}: not a text (UTF-8) file; a scenario is a YAML file"]
+            return False
+        return self.load_text(text, f"{name} (uploaded)", str(SCENARIO_DIR))
+
+    def load_text(self, text: str, origin: str, source_dir: str | None) -> bool:
+        try:
+            scenario = parse_scenario(text, origin, (), source_dir)
+        except ScenarioError as error:
+            self.errors.value = list(error.problems)
+            return False
+        previous = (self.text, self.origin.value, self.source_dir)
+        self.text, self.source_dir = text, source_dir
+        self.origin.value = origin
+        if not self._apply(scenario, {}, scenario.baseline_name, scenario.seed):
+            self.text, self.source_dir = previous[0], previous[2]
+            self.origin.value = previous[1]
+            return False
+        return True
+
+    def set_override(self, path: str, value) -> bool:
+        """Change one parameter; the model is rebuilt. False (problems shown, nothing changed) if not allowed."""
+        overrides = {**self.overrides.value, path: value}
+        try:
+            scenario = parse_scenario(self.text, self.origin.value, [f"{p}={_as_yaml_value(v)}" for p, v in overrides.items()], self.source_dir)
+        except ScenarioError as error:
+            self.errors.value = list(error.problems)
+            return False
+        return self._apply(scenario, overrides, self.strategy.value, self.seed.value)
+
+    def clear_overrides(self) -> bool:
+        scenario = parse_scenario(self.text, self.origin.value, (), self.source_dir)
+        return self._apply(scenario, {}, self.strategy.value, self.seed.value)
+
+    def set_strategy(self, name: str) -> bool:
+        return self._apply(self.scenario.value, self.overrides.value, name, self.seed.value)
+
+    def set_seed(self, seed: int) -> bool:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            self.errors.value = [f"seed = {seed!r}: expected a whole number >= 0"]
+            return False
+        return self._apply(self.scenario.value, self.overrides.value, self.strategy.value, seed)
+
+    def _apply(self, scenario: Scenario, overrides: dict, strategy: str, seed: int) -> bool:
+        """Build the model for these settings; commit them only if it builds."""
+        names = [s.name for s in scenario.strategies]
+        strategy = strategy if strategy in names else scenario.baseline_name
+        try:
+            model = self._build(scenario, strategy, seed)
+        except (ValueError, OSError) as error:
+            self.errors.value = [f"{self.origin.value}: {error}"]
+            return False
+        with self.lock:
+            self.playing.value = False
+            self._generation += 1
+            self.model = model
+            self.scenario.value = scenario
+            self.overrides.value = overrides
+            self.strategy.value = strategy
+            self.seed.value = seed
+            self.errors.value = []
+            self._changed()
+        return True
+
+    # ------------------------------------------------------------ model
+    @staticmethod
+    def _build(scenario: Scenario, strategy: str, seed: int) -> WordOfMouthModel:
+        kwargs = scenario.model_kwargs(strategy)
+        kwargs.update(seed=seed, record_messages=True)
+        key = network_key(kwargs, seed)
+        with _cache_lock:
+            network = _NETWORK_CACHE.get(key)
+        if network is not None:
+            kwargs["social_network"] = network
+        model = WordOfMouthModel(**kwargs)
+        with _cache_lock:
+            _NETWORK_CACHE[key] = model.network
+            _NETWORK_CACHE.move_to_end(key)
+            while len(_NETWORK_CACHE) > _NETWORK_CACHE_SIZE:
+                _NETWORK_CACHE.popitem(last=False)
+        return model
+
+    @property
+    def horizon(self) -> int:
+        return self.scenario.value.horizon
+
+    @property
+    def steps_done(self) -> int:
+        return 0 if self.model is None else int(self.model.steps)
+
+    def step(self, steps: int = 1) -> None:
+        with self.lock:
+            self.model.run(steps)
+            self._changed()
+
+    def reset(self) -> None:
+        """A fresh model with the same scenario, strategy, overrides and seed (network reused from the cache)."""
+        self._apply(self.scenario.value, self.overrides.value, self.strategy.value, self.seed.value)
+
+    def _changed(self) -> None:
+        self.version.value += 1
+
+    def play(self) -> None:
+        """Step at the chosen speed in the background until Pause, a change or the horizon."""
+        if self.playing.value:
+            return
+        self._generation += 1
+        self.notice.value = ""
+        self.playing.value = True
+        self.player = start_thread(self._play_loop, self._generation, name="wom-ui-play")
+
+    def pause(self) -> None:
+        self.playing.value = False
+
+    def _play_loop(self, generation: int) -> None:
+        while self.playing.value and generation == self._generation:
+            started = time.perf_counter()
+            if self.steps_done >= self.horizon:
+                self.playing.value = False
+                self.notice.value = f"reached the horizon ({self.horizon} steps); Reset to run again"
+                break
+            try:
+                self.step()
+            except Exception as error:  # shown on the page instead of killing the session
+                self.playing.value = False
+                self.errors.value = [f"step {self.steps_done} failed: {error!r}"]
+                break
+            time.sleep(max(0.0, 1.0 / self.speed.value - (time.perf_counter() - started)))
