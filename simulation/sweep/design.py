@@ -1,0 +1,196 @@
+"""Design points from parameter specs: a full grid, or samples (random, lhs, sobol, morris) of bounds.
+
+Sampling designs draw in the unit cube and scale to the bounds: random and lhs with
+``scipy.stats.qmc``/numpy, sobol (Saltelli's scheme, N (D + 2) points) and morris (N trajectories
+of D + 1 points) with SALib's samplers, which the analysis needs in their own order. Whole-number
+fields get rounded values; listed values in random/lhs are drawn as categories.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import yaml
+from scipy.stats import qmc
+
+from ..scenario.loader import ScenarioError, apply_overrides
+from .base import BaseScenario, assignments, is_integer_field
+from .spec import ParamSpec
+
+DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
+MORRIS_LEVELS = 4
+
+
+class SweepError(ValueError):
+    """Problems with a sweep's design, one line each in ``problems``."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: a design point of one strategy, one replication."""
+
+    id: str
+    point: int
+    values: dict
+    strategy: str
+    replication: int
+
+
+@dataclass
+class Design:
+    """The points of a sweep and what the analysis needs to read them back."""
+
+    kind: str
+    specs: list[ParamSpec]
+    points: list[dict]
+    samples: int | None = None
+    seed: int = 0
+    integer: dict = field(default_factory=dict)  # path -> whether whole numbers
+
+    @property
+    def paths(self) -> list[str]:
+        return [s.path for s in self.specs]
+
+    def problem(self) -> dict:
+        """The SALib problem: names and bounds of the sampled parameters."""
+        return {"num_vars": len(self.specs), "names": self.paths, "bounds": [list(s.bounds) for s in self.specs]}
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "params": {s.path: s.text for s in self.specs}, "samples": self.samples,
+                "seed": self.seed, "points": len(self.points)}
+
+    def iter_tasks(self, base: BaseScenario, strategies: list[str], replications: int):
+        """Every run, one at a time; the id hashes the scenario's content, the point, the strategy and the replication."""
+        for index, values in enumerate(self.points):
+            for strategy in strategies:
+                for replication in range(replications):
+                    key = json.dumps([base.fingerprint, values, strategy, replication], sort_keys=True)
+                    yield Task(hashlib.sha256(key.encode()).hexdigest()[:20], index, values, strategy, replication)
+
+    def tasks(self, base: BaseScenario, strategies: list[str], replications: int) -> list[Task]:
+        return list(self.iter_tasks(base, strategies, replications))
+
+
+def _scale(unit: np.ndarray, specs: list[ParamSpec], integer: dict) -> list[dict]:
+    """Map unit-cube samples to the specs: bounds linearly, lists as categories, whole numbers rounded."""
+    points = []
+    for row in unit:
+        point = {}
+        for u, spec in zip(row, specs):
+            if spec.form == "list":
+                point[spec.path] = spec.values[min(int(u * len(spec.values)), len(spec.values) - 1)]
+                continue
+            value = spec.low + float(u) * (spec.high - spec.low)
+            point[spec.path] = int(round(value)) if integer[spec.path] else value
+        points.append(point)
+    return points
+
+
+def _grid(specs: list[ParamSpec]) -> list[dict]:
+    return [dict(zip((s.path for s in specs), combo)) for combo in itertools.product(*(s.values for s in specs))]
+
+
+def build_design(kind: str, specs: list[ParamSpec], base: BaseScenario, samples: int | None = None, seed: int = 0) -> Design:
+    """The design points (unvalidated; see ``validate``). SweepError lists every misuse of the specs."""
+    problems = []
+    if kind not in DESIGNS:
+        raise SweepError([f"--design {kind!r}: expected one of {', '.join(DESIGNS)}"])
+    if not specs:
+        raise SweepError(["no --param given: a sweep varies at least one field, e.g. --param purchase.q=0.2..0.6"])
+    paths = [s.path for s in specs]
+    for path in sorted({p for p in paths if paths.count(p) > 1}):
+        problems.append(f"--param {path}: given more than once")
+    if "seed" in paths:
+        problems.append("--param seed: the seed is not swept; each replication r runs with seed + r (use --replications, or --set seed=S)")
+    if "replications" in paths:
+        problems.append("--param replications: use --replications R")
+    scenario = base.parse()
+    integer = {s.path: is_integer_field(scenario, s.path) for s in specs}
+    if kind == "grid":
+        problems += [f"--param {s.path}={s.text}: a grid needs a list a,b,c or a range lo:hi:step, not bounds" for s in specs if s.form == "bounds"]
+    else:
+        if samples is None or samples < 1:
+            problems.append(f"--design {kind} needs --samples N (N >= 1)")
+        if kind in ("sobol", "morris"):
+            problems += [f"--param {s.path}={s.text}: {kind} needs bounds lo..hi (or a range lo:hi:step), not a list" for s in specs if s.form == "list"]
+        if kind == "sobol" and samples and samples & (samples - 1):
+            problems.append(f"--samples {samples}: sobol needs a power of 2 (e.g. {1 << max(samples - 1, 1).bit_length()}) for its balance properties")
+    if problems:
+        raise SweepError(problems)
+    d = len(specs)
+    if kind == "grid":
+        points = _grid(specs)
+    elif kind == "random":
+        points = _scale(np.random.default_rng(seed).random((samples, d)), specs, integer)
+    elif kind == "lhs":
+        points = _scale(qmc.LatinHypercube(d=d, rng=np.random.default_rng(seed)).random(samples), specs, integer)
+    else:
+        unit_problem = {"num_vars": d, "names": paths, "bounds": [[0.0, 1.0]] * d}
+        if kind == "sobol":
+            from SALib.sample import sobol as sampler
+
+            unit = sampler.sample(unit_problem, samples, calc_second_order=False, seed=seed)
+        else:
+            from SALib.sample import morris as sampler
+
+            unit = sampler.sample(unit_problem, samples, num_levels=MORRIS_LEVELS, seed=seed)
+        points = _scale(unit, specs, integer)
+    return Design(kind, specs, points, samples, seed, integer)
+
+
+def _path_problems(design: Design, base: BaseScenario) -> list[str]:
+    """Paths that lead nowhere (no such strategy or lever, a value where a section should be)."""
+    raw = yaml.safe_load(base.text) or {}
+    problems = []
+    for path in design.paths:
+        try:
+            apply_overrides(raw, list(base.overrides) + assignments({path: design.points[0][path]}))
+        except ScenarioError as error:
+            problems += error.problems
+    return problems
+
+
+def validate(design: Design, base: BaseScenario, strategies: list[str], shown: int = 30) -> None:
+    """Check every design point as a scenario before anything runs; SweepError lists every problem.
+
+    A problem shared by many points (same field, same value) is told once; beyond ``shown`` lines the
+    rest are counted.
+    """
+    problems = _path_problems(design, base)
+    if problems:
+        raise SweepError(problems)
+    seen: set[str] = set()
+    bad_points = 0
+    for index, point in enumerate(design.points):
+        try:
+            scenario = base.parse(point)
+        except ScenarioError as error:
+            bad_points += 1
+            where = ", ".join(f"{k}={v!r}" for k, v in point.items())
+            for problem in error.problems:
+                if problem not in seen:
+                    seen.add(problem)
+                    problems.append(f"design point {index} ({where}): {problem}")
+            continue
+        for name in strategies:
+            try:
+                scenario.strategy(name)
+            except KeyError as error:
+                message = f"--strategy: {error.args[0]}"
+                if message not in seen:
+                    seen.add(message)
+                    problems.append(message)
+    if problems:
+        if len(problems) > shown:
+            problems = problems[:shown] + [f"... and {len(problems) - shown} more problems"]
+        if bad_points:
+            problems.append(f"{bad_points} of {len(design.points)} design points are not valid")
+        raise SweepError(problems)

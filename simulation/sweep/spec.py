@@ -1,0 +1,101 @@
+"""``--param dotted.path=SPEC``: which scenario field a sweep varies, and over what.
+
+SPEC is a list ``a,b,c`` (values read as YAML scalars, so ``true``, ``hubs`` and ``0.5`` all work),
+a range ``lo:hi:step`` (lo, lo + step, ... up to hi inclusive) or bounds ``lo..hi`` (a continuous
+interval for the sampling designs: random, lhs, sobol, morris).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import yaml
+
+
+class SpecError(ValueError):
+    """A --param that cannot be read; the message says what was given and what is allowed."""
+
+
+FORMS = "a list a,b,c, a range lo:hi:step or bounds lo..hi"
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One swept field: its dotted path, the listed values (list and range) or the bounds."""
+
+    path: str
+    text: str
+    values: tuple | None = None  # list or range
+    low: float | None = None  # range or bounds
+    high: float | None = None
+    form: str = "list"  # "list", "range" or "bounds"
+    integer: bool = False  # the field takes whole numbers (sampled values are rounded)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        if self.low is None:
+            raise SpecError(f"--param {self.path}={self.text}: a list has no bounds; give lo..hi or lo:hi:step")
+        return self.low, self.high
+
+
+def _number(text: str, whole: str) -> float:
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SpecError(f"--param {whole}: {text!r} is not a finite number (expected {FORMS})")
+    return value
+
+
+def _scalar(text: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def range_values(low: float, high: float, step: float) -> tuple:
+    """lo, lo + step, ... up to hi inclusive (to a relative tolerance of 1e-9 of the step)."""
+    count = math.floor((high - low) / step * (1 + 1e-12) + 1e-9) + 1
+    whole = all(float(v).is_integer() for v in (low, high, step))
+    values = [low + i * step for i in range(count)]
+    # Round away float noise (0.1 * 3 = 0.30000000000000004) so values read as the user wrote them.
+    return tuple(int(round(v)) if whole else round(v, 12) for v in values)
+
+
+def parse_param(text: str) -> ParamSpec:
+    """Read ``dotted.path=SPEC`` (see the module docstring); SpecError says what is wrong."""
+    if "=" not in text:
+        raise SpecError(f"--param {text!r}: expected dotted.path=SPEC with SPEC {FORMS}, e.g. purchase.q=0.2..0.6")
+    path, spec = (part.strip() for part in text.split("=", 1))
+    if not path or any(not part for part in path.split(".")):
+        raise SpecError(f"--param {text!r}: the path {path!r} is not a dotted field name such as purchase.q")
+    if not spec:
+        raise SpecError(f"--param {text!r}: no values given (expected {FORMS})")
+    if ".." in spec:
+        lo, _, hi = spec.partition("..")
+        low, high = _number(lo, text), _number(hi, text)
+        if not low < high:
+            raise SpecError(f"--param {text}: bounds {lo}..{hi} must have lo < hi")
+        return ParamSpec(path, spec, None, low, high, "bounds")
+    if ":" in spec and "," not in spec:
+        parts = spec.split(":")
+        if len(parts) != 3:
+            raise SpecError(f"--param {text}: a range is lo:hi:step (three numbers), got {spec!r}")
+        low, high, step = (_number(p, text) for p in parts)
+        if step <= 0:
+            raise SpecError(f"--param {text}: the step of a range must be > 0, got {parts[2]}")
+        if high < low:
+            raise SpecError(f"--param {text}: range {spec} has hi < lo")
+        values = range_values(low, high, step)
+        if len(values) > 100_000:
+            raise SpecError(f"--param {text}: range {spec} has {len(values):,} values (at most 100,000)")
+        return ParamSpec(path, spec, values, low, high, "range")
+    values = tuple(_scalar(v.strip()) for v in spec.split(","))
+    if any(v is None for v in values):
+        raise SpecError(f"--param {text}: empty item in the list {spec!r}")
+    if len(set(map(repr, values))) != len(values):
+        raise SpecError(f"--param {text}: the list {spec!r} repeats a value")
+    return ParamSpec(path, spec, values, None, None, "list")
