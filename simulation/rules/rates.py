@@ -12,10 +12,7 @@ def per_step_probability(rate, dt: float):
     same market described per day, week or month agree up to the discretisation error. An infinite
     rate gives probability 1 (used for "always" in the reductions).
     """
-    rate = np.asarray(rate, dtype=np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        prob = -np.expm1(-rate * dt)
-    return np.where(np.isnan(prob), 0.0, prob)
+    return -np.expm1(-np.asarray(rate, dtype=np.float64) * dt)
 
 
 def decay_factor(rate: float, dt: float) -> float:
