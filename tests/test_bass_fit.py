@@ -17,7 +17,7 @@ from simulation.calibration.bass import (
     load_sales_series,
 )
 
-BASS_CSV = Path("/work/shared/data/bass1969_sales.csv")
+BASS_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "bass1969_sales.csv"
 
 # Published estimates (Bass 1969, as tabulated by Sultan, Farley & Lehmann 1990): (p, q).
 PUBLISHED = {

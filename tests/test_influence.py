@@ -21,7 +21,7 @@ from simulation.influence.cascade import (
 )
 from simulation.network.graph import SocialNetwork
 
-FACEBOOK_EDGES = Path("/work/shared/data/ego-facebook.edges")
+FACEBOOK_EDGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "ego-facebook.edges"
 ROOT = Path(__file__).resolve().parents[1]
 
 
