@@ -1,0 +1,155 @@
+"""run.py calibrate: Bass fits of Bass's own data, the scenario they imply, and the full-model fit."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from simulation.calibration.abm_fit import fit_scenario, fittable_parameter, simulated_sales, with_values
+from simulation.calibration.bass import bass_cumulative, fit_bass_nls
+from simulation.commands import calibrate
+from simulation.experiment.runs import simulate
+from simulation.scenario.loader import load_scenario, parse_scenario
+
+SALES = Path(__file__).resolve().parents[1] / "../shared/data/bass1969_sales.csv"
+needs_data = pytest.mark.skipif(not SALES.is_file(), reason="needs ../shared/data/bass1969_sales.csv")
+
+# Bass (1969) as tabulated in ../shared/data/README.md.
+PUBLISHED = {"room_air_conditioners": (0.010, 0.42), "clothes_dryers": (0.017, 0.36)}
+
+
+def run_calibrate(argv):
+    parser = argparse.ArgumentParser()
+    calibrate.add_arguments(parser)
+    return calibrate.main(parser.parse_args(argv))
+
+
+def _printed_fits(text: str) -> dict:
+    fits = {}
+    for method, p, p_se, q, q_se in re.findall(
+            r"(NLS|OLS)\s+p = ([\d.]+) \(se ([\d.]+)\)\s+q = ([\d.]+) \(se ([\d.]+)\)", text):
+        fits[method] = tuple(map(float, (p, p_se, q, q_se)))
+    return fits
+
+
+@needs_data
+@pytest.mark.parametrize("product", sorted(PUBLISHED))
+def test_printed_fits_are_near_bass_published_values(product, tmp_path, capsys):
+    assert run_calibrate(["--data", str(SALES), "--product", product, "--out", str(tmp_path)]) == 0
+    fits = _printed_fits(capsys.readouterr().out)
+    assert set(fits) == {"NLS", "OLS"}
+    p_pub, q_pub = PUBLISHED[product]
+    for method, (p, p_se, q, q_se) in fits.items():
+        # Within three of the estimator's own standard errors (printed to 4 decimals).
+        assert abs(p - p_pub) <= 3 * p_se + 1e-4, (method, p, p_se)
+        assert abs(q - q_pub) <= 3 * q_se + 1e-4, (method, q, q_se)
+    assert (tmp_path / "bass_fit.png").stat().st_size > 1000
+
+
+@needs_data
+def test_written_scenario_reproduces_the_fitted_curve(tmp_path, capsys):
+    run_calibrate(["--data", str(SALES), "--product", "room_air_conditioners", "--out", str(tmp_path)])
+    capsys.readouterr()
+    scenario = load_scenario(tmp_path / "bass_scenario.yaml")
+    assert scenario.network.kind == "complete" and scenario.time_unit == "month"
+    series = calibrate.load_sales_series(SALES, product="room_air_conditioners")
+    nls = fit_bass_nls(series.to_numpy())
+    frame = simulate(scenario, replication=0)
+    n = scenario.market.n_consumers
+    yearly = frame["adopters"].to_numpy()[11::12] / n
+    closed = bass_cumulative(np.arange(1, yearly.size + 1), nls.p, nls.q)
+    # Monthly discretisation error of this curve plus the sampling error of one market of ~18,700.
+    from simulation.validation.bass_reduction import discretisation_error
+
+    tolerance = discretisation_error(nls.p, nls.q, "month", 13) + 4 * np.sqrt(0.25 / n)
+    assert np.max(np.abs(yearly - closed)) < tolerance
+
+
+def test_bad_data_file_column_and_fit_give_clear_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run_calibrate(["--data", str(tmp_path / "missing.csv")])
+    assert exit_info.value.code == 2 and "missing.csv" in capsys.readouterr().err
+
+    wide = tmp_path / "wide.csv"
+    wide.write_text("year,units\n1,5\n2,9\n3,14\n4,12\n5,8\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        run_calibrate(["--data", str(wide), "--column", "sales"])
+    err = capsys.readouterr().err
+    assert "'sales'" in err and "units" in err  # names the bad column and the available ones
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("year,sales\n1,5\n2,oops\n3,14\n4,12\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        run_calibrate(["--data", str(bad)])
+    assert "oops" in capsys.readouterr().err
+
+    with pytest.raises(SystemExit):
+        run_calibrate(["scenarios/default.yaml", "--data", str(wide), "--column", "units", "--fit", "purchase.qq"])
+    err = capsys.readouterr().err
+    assert "purchase.qq" in err and "purchase.q" in err
+
+    with pytest.raises(SystemExit):
+        run_calibrate(["scenarios/default.yaml", "--data", str(wide), "--column", "units", "--fit", "time_unit"])
+    assert "not a continuous parameter" in capsys.readouterr().err
+
+    with pytest.raises(SystemExit):
+        run_calibrate(["--data", str(wide), "--column", "units", "--fit", "purchase.q"])
+    assert "needs a SCENARIO" in capsys.readouterr().err
+
+
+def test_fittable_parameters_come_from_the_table():
+    assert fittable_parameter("purchase.q").name == "q"
+    with pytest.raises(ValueError, match="market.n_consumers"):
+        fittable_parameter("market.n_consumers")  # a whole number: not searched continuously
+
+
+def _bass_scenario(p: float, q: float, n: int, tmp_path: Path):
+    """A Bass-reduction scenario (complete network, neutral opinions) in quarterly steps."""
+    fit = SimpleNamespace(p=p, q=q, m=n, method="synthetic")
+    text = calibrate.bass_scenario_yaml(fit, periods=10, period="year", name="synthetic").replace(
+        "time_unit: month", "time_unit: quarter")
+    path = tmp_path / "synthetic.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_scenario(path)
+
+
+@pytest.mark.slow
+def test_abm_fit_recovers_known_p_and_q(tmp_path):
+    """Data simulated with known p, q (other seeds than the fit's); the fit recovers them.
+
+    Tolerance: the Bass NLS standard errors on the same data measure how well the series pins down
+    p and q; the simulation-based fit, with its own sampling error, must land within 3 x sqrt(2) of them.
+    """
+    truth = {"purchase.p": 0.02, "purchase.q": 0.6}
+    scenario = _bass_scenario(0.03, 0.38, 1000, tmp_path)  # starts away from the truth
+    generator = with_values(scenario, truth).model_copy(update={"seed": 5000})
+    data = simulated_sales(generator, 10, "year", 8).mean(axis=0) * 1000  # 8 markets of 1,000
+    reference = fit_bass_nls(data)
+    fit = fit_scenario(scenario, data, list(truth), period="year", market_size=1000, replications=4, max_evaluations=150)
+    tolerance = {"purchase.p": 3 * np.sqrt(2) * reference.p_se, "purchase.q": 3 * np.sqrt(2) * reference.q_se}
+    for path, value in truth.items():
+        assert abs(fit.values[path] - value) <= tolerance[path], (path, fit.values[path], tolerance[path])
+    assert fit.rmse_share < 0.01
+    # Common random numbers: the same candidate gives the same objective twice.
+    again = simulated_sales(fit.scenario, 10, "year", 4)
+    assert np.allclose(again.mean(axis=0) * 1000, fit.simulated)
+
+
+def test_calibrate_command_fits_a_scenario_and_writes_it(tmp_path, capsys):
+    scenario = _bass_scenario(0.03, 0.38, 500, tmp_path)
+    data = simulated_sales(with_values(scenario, {"purchase.q": 0.5}), 10, "year", 1)[0] * 500
+    sales = tmp_path / "sales.csv"
+    sales.write_text("year,sales\n" + "".join(f"{2000 + i},{v:g}\n" for i, v in enumerate(data)), encoding="utf-8")
+    code = run_calibrate([str(tmp_path / "synthetic.yaml"), "--data", str(sales), "--fit", "purchase.q",
+                          "--market-size", "500", "--replications", "2", "--max-evaluations", "25", "--out", str(tmp_path / "out")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "ABM fit: purchase.q =" in out and "RMSE" in out
+    fitted = load_scenario(tmp_path / "out" / "fitted_scenario.yaml")
+    assert fitted.purchase.q != 0.38 and 0.3 < fitted.purchase.q < 0.7
+    assert (tmp_path / "out" / "abm_fit.png").is_file()

@@ -1,0 +1,94 @@
+"""Real networks in scenarios: an edge list plus a node file of initial roles, run end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulation.experiment.runs import build_model, run_once
+from simulation.scenario.loader import load_scenario
+from simulation.state import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+FACEBOOK = (ROOT / "../shared/data/ego-facebook.edges").resolve()
+
+
+def _write_scenario(folder: Path, network_lines: str, extra: str = "") -> Path:
+    path = folder / "small.yaml"
+    path.write_text(
+        "name: small\ntime_unit: week\nhorizon: 10\nseed: 3\nreplications: 2\n"
+        "market:\n  n_consumers: 6\n  follower_share: 0\n  initial_awareness: 0.5\n"
+        f"network:\n{network_lines}{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def small_market(tmp_path):
+    (tmp_path / "ties.edges").write_text("# a ring of six friends\na b\nb c\nc d\nd e\ne f\nf a\n", encoding="utf-8")
+    (tmp_path / "roles.csv").write_text("node,role,follows_brand\nb,customer,\nd,follower,\nf,prospect,yes\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_node_roles_are_given_to_the_consumers(small_market):
+    path = _write_scenario(small_market, "  kind: edge_list\n  edge_list: ties.edges\n  node_roles: roles.csv\n")
+    scenario = load_scenario(path)
+    model = build_model(scenario)
+    ids = list(model.network.node_ids)
+    role = {node: int(model.consumers.role[ids.index(node)]) for node in "abcdef"}
+    assert role == {"a": Role.PROSPECT, "b": Role.CUSTOMER, "c": Role.PROSPECT, "d": Role.FOLLOWER,
+                    "e": Role.PROSPECT, "f": Role.PROSPECT}
+    follows = {node: bool(model.consumers.follows_brand[ids.index(node)]) for node in "abcdef"}
+    assert follows == {"a": False, "b": False, "c": False, "d": True, "e": False, "f": True}
+    # The past customer is aware and has had its experience; the funnel shows the roles.
+    b = ids.index("b")
+    assert model.consumers.aware[b] and not np.isnan(model.consumers.satisfaction[b])
+    counts = {cls.__name__: len(agents) for cls, agents in model.agents_by_type.items()}
+    assert counts.get("PastCustomer") == 1 and counts.get("Follower") == 1
+
+
+def test_run_once_with_roles_is_reproducible(small_market):
+    path = _write_scenario(small_market, "  kind: edge_list\n  edge_list: ties.edges\n  node_roles: roles.csv\n")
+    scenario = load_scenario(path)
+    first, again = run_once(scenario, replication=1), run_once(scenario, replication=1)
+    assert first.timeseries.equals(again.timeseries)
+    assert first.timeseries["customers"].iloc[0] >= 1  # the listed past customer stays a customer
+
+
+def test_node_roles_on_a_generated_network_use_the_models_own_network(tmp_path):
+    (tmp_path / "roles.csv").write_text("node,role\n0,customer\n5,follower\n", encoding="utf-8")
+    path = _write_scenario(tmp_path, "  kind: random\n  mean_degree: 2\n  node_roles: roles.csv\n")
+    scenario = load_scenario(path)
+    with_roles = build_model(scenario)
+    plain = build_model(scenario.model_copy(update={"network": scenario.network.model_copy(update={"node_roles": None})}))
+    assert np.array_equal(with_roles.network.indptr, plain.network.indptr)
+    assert np.array_equal(with_roles.network.indices, plain.network.indices)
+    assert with_roles.consumers.role[0] == Role.CUSTOMER and with_roles.consumers.role[5] == Role.FOLLOWER
+
+
+def test_bad_node_file_names_file_line_and_value(small_market):
+    (small_market / "roles.csv").write_text("node,role\nb,customer\nzz,follower\n", encoding="utf-8")
+    path = _write_scenario(small_market, "  kind: edge_list\n  edge_list: ties.edges\n  node_roles: roles.csv\n")
+    with pytest.raises(ValueError, match=r"roles\.csv.*line 3.*'zz'"):
+        build_model(load_scenario(path))
+
+
+@pytest.mark.skipif(not FACEBOOK.is_file(), reason="needs ../shared/data/ego-facebook.edges")
+def test_facebook_scenario_runs_end_to_end(tmp_path):
+    candidates = sorted((ROOT / "scenarios").glob("facebook*.yaml"))
+    (tmp_path / "roles.csv").write_text("node,role\n0,customer\n107,customer\n348,follower\n", encoding="utf-8")
+    overrides = [f"network.node_roles={tmp_path / 'roles.csv'}", "horizon=8"]
+    if candidates:
+        scenario = load_scenario(candidates[0], overrides)
+    else:
+        overrides += ["network.kind=edge_list", f"network.edge_list={FACEBOOK}", "market.n_consumers=4039"]
+        scenario = load_scenario(ROOT / "scenarios" / "default.yaml", overrides)
+    result = run_once(scenario)
+    frame = result.timeseries
+    assert len(frame) == 8 and result.customer.size == 4039
+    ids = list(build_model(scenario).network.node_ids)
+    assert result.customer[ids.index(0)] and result.customer[ids.index(107)]
+    assert frame["adopters"].iloc[-1] >= 2 and np.isfinite(result.kpis["npv"])

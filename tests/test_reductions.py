@@ -1,0 +1,112 @@
+"""The engine reduces to three classic models (statistical tests, fixed seeds).
+
+Same experiments as ``run.py validate`` (simulation/validation/), at smaller sizes: Bass (1969) on a
+complete network, independent cascades (Kempe et al. 2003) on the Facebook network, and bounded
+confidence (Deffuant et al. 2000).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulation.calibration.bass import bass_cumulative
+from simulation.influence.cascade import cascade_spread_samples
+from simulation.network.edgelist import load_edge_list
+from simulation.validation import bass_reduction, cascade_reduction, deffuant
+
+FACEBOOK = Path(__file__).resolve().parents[1] / "../shared/data/ego-facebook.edges"
+
+
+# ------------------------------------------------------------------ Bass
+def test_discretisation_error_shrinks_with_the_step():
+    """The recurrence the engine implies converges to the closed form as dt -> 0 (roughly linearly)."""
+    errors = {unit: bass_reduction.discretisation_error(0.03, 0.38, unit, 10) for unit in ("month", "week", "day")}
+    assert errors["day"] < errors["week"] < errors["month"] < 0.03
+    ratio = errors["month"] / errors["week"]
+    assert 3.0 < ratio < 5.5  # first order in dt: a month is 4.35 weeks
+    assert errors["day"] < 0.001
+
+
+@pytest.mark.parametrize("p, q, unit", [(0.03, 0.38, "month"), (0.01, 0.5, "month")])
+def test_bass_curve_on_a_complete_network(p, q, unit):
+    """Mean simulated adoption within discretisation + sampling error of Bass's closed form, at every step."""
+    case = bass_reduction.compare_curve(p, q, n=20_000, unit=unit, years=10, replications=6, seed=101)
+    assert case["agrees"], case["max_error"]
+    # The simulated mean tracks the recurrence closely: what is left over is sampling error.
+    assert case["max_error_vs_discrete"] < 6 * case["max_se"] + 1e-3
+
+
+def test_same_market_per_week_and_per_month_gives_the_same_curve():
+    """Rates are per year: weekly and monthly steps give the same adoption curve up to discretisation."""
+    month = bass_reduction.compare_curve(0.03, 0.38, n=20_000, unit="month", years=6, replications=4, seed=7)
+    week = bass_reduction.compare_curve(0.03, 0.38, n=20_000, unit="week", years=6, replications=4, seed=7)
+    assert week["agrees"] and month["agrees"]
+    # At whole years the two curves differ by no more than both discretisation errors plus sampling error.
+    yearly_month, yearly_week = month["mean"][11::12], np.interp(np.arange(1, 7), week["t"], week["mean"])
+    tolerance = month["discretisation"] + week["discretisation"] + 4 * (month["max_se"] + week["max_se"])
+    assert np.max(np.abs(yearly_month - yearly_week)) < tolerance
+    assert np.max(np.abs(yearly_week - bass_cumulative(np.arange(1, 7), 0.03, 0.38))) < 0.01
+
+
+def test_the_bass_check_detects_a_wrong_curve():
+    """Power: the same comparison rejects a market whose q is 20% off."""
+    t = bass_reduction.step_times("month", 10)
+    curves = bass_reduction.simulate_curves(0.03, 0.38, 20_000, "month", 10, 4, seed=3)
+    wrong = bass_cumulative(t, 0.03, 0.38 * 1.2)
+    mean, se = curves.mean(axis=0), curves.std(axis=0, ddof=1) / 2
+    allowed = bass_reduction.discretisation_error(0.03, 0.38, "month", 10) + 6 * se
+    assert np.any(np.abs(mean - wrong) > allowed)
+
+
+@pytest.mark.slow
+def test_bass_at_100k_consumers_meta_analysis_means():
+    """N = 100,000 at p = 0.03, q = 0.38 (Sultan, Farley & Lehmann 1990), monthly steps, 10 years."""
+    case = bass_reduction.compare_curve(0.03, 0.38, n=100_000, unit="month", years=10, replications=3, seed=11)
+    assert case["agrees"]
+    assert case["max_error"] < case["discretisation"] + 0.005
+
+
+# ------------------------------------------------------------------ independent cascades
+@pytest.fixture(scope="module")
+def facebook():
+    if not FACEBOOK.is_file():
+        pytest.skip("needs ../shared/data/ego-facebook.edges")
+    return load_edge_list(FACEBOOK)
+
+
+def test_cascade_spread_matches_the_reference_implementation(facebook):
+    seeds = (0, 500, 1000, 2000, 3000)
+    case = cascade_reduction.compare_spreads(facebook, seeds, 0.01, runs=150, seed=5)
+    assert case["ks_pvalue"] > 0.01 and case["mw_pvalue"] > 0.01, case
+    se = np.hypot(case["se_simulator"], case["se_reference"])
+    assert abs(case["mean_simulator"] - case["mean_reference"]) < 4 * se
+
+
+def test_cascade_comparison_has_power(facebook):
+    """The two-sample test tells apart cascades whose tie probability differs by half."""
+    seeds = (0, 500, 1000, 2000, 3000)
+    simulated = cascade_reduction.model_spread_samples(facebook, seeds, 0.01, runs=150, seed=5)
+    other = cascade_spread_samples(facebook, seeds, 0.015, 150, rng=np.random.default_rng(9))
+    assert stats.ks_2samp(simulated, other).pvalue < 0.01
+
+
+def test_a_cascade_without_seeds_spreading_is_only_the_seeds(facebook):
+    assert cascade_reduction.model_spread(facebook, [0, 1], 0.0, seed=1) == 2
+
+
+# ------------------------------------------------------------------ bounded confidence
+def test_count_clusters_ignores_stragglers_and_splits_at_gaps():
+    opinions = np.concatenate([np.full(480, -0.5), np.full(500, 0.4) + np.linspace(0, 0.01, 500), [0.9] * 5, [-0.9] * 15])
+    assert deffuant.count_clusters(opinions) == 2  # 5 and 15 of 1000 are below the 2% of a major cluster
+
+
+def test_bounded_confidence_gives_about_one_over_two_epsilon_clusters():
+    check = deffuant.deffuant_check((0.3, 0.2, 0.1), n=1000, replications=4, seed=3, max_steps=2000)
+    assert check.agrees, check.table
+    means = check.table.set_index("epsilon")["mean_clusters"]
+    assert means[0.3] == 1 and means[0.2] == 2  # consensus, then polarisation
+    assert means[0.1] > means[0.2]
