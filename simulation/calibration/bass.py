@@ -171,6 +171,16 @@ def _as_sales(sales) -> np.ndarray:
     return values
 
 
+def _bass_fit(estimates, errors, t: np.ndarray, sales: np.ndarray, method: str, details: dict) -> BassFit:
+    """A BassFit from (p, q, m), their standard errors and the data; fitted values from the continuous curve."""
+    p, q, m = (float(v) for v in estimates)
+    fitted = bass_period_sales(t, p, q, m)
+    rmse, r_squared = _goodness_of_fit(sales, fitted)
+    p_se, q_se, m_se = (float(v) for v in errors)
+    return BassFit(p=p, q=q, m=m, p_se=p_se, q_se=q_se, m_se=m_se, rmse=rmse, r_squared=r_squared, fitted=fitted,
+                   t=t, sales=sales, peak_time=bass_peak_time(p, q), method=method, details=details)
+
+
 def _goodness_of_fit(sales: np.ndarray, fitted: np.ndarray) -> tuple[float, float]:
     residuals = sales - fitted
     ssr = float(residuals @ residuals)
@@ -244,23 +254,9 @@ def fit_bass_ols(sales) -> BassFit:
     p_se, q_se, m_se = np.sqrt(np.clip(np.diag(cov_pqm), 0.0, None))
 
     t = np.arange(1, periods + 1, dtype=float)
-    fitted = bass_period_sales(t, p, q, m)
-    rmse, r_squared = _goodness_of_fit(sales, fitted)
-    return BassFit(
-        p=float(p),
-        q=float(q),
-        m=float(m),
-        p_se=float(p_se),
-        q_se=float(q_se),
-        m_se=float(m_se),
-        rmse=rmse,
-        r_squared=r_squared,
-        fitted=fitted,
-        t=t,
-        sales=sales,
-        peak_time=bass_peak_time(p, q),
-        method="ols",
-        details={
+    return _bass_fit(
+        (p, q, m), (p_se, q_se, m_se), t, sales, "ols",
+        {
             "a": float(a),
             "b": float(b),
             "c": float(c),
@@ -346,24 +342,8 @@ def fit_bass_nls(sales, t=None) -> BassFit:
     p_se, q_se, m_se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     at_bound = bool(np.any(best.active_mask != 0))
 
-    fitted = bass_period_sales(t, p, q, m)
-    rmse, r_squared = _goodness_of_fit(sales, fitted)
-    return BassFit(
-        p=float(p),
-        q=float(q),
-        m=float(m),
-        p_se=float(p_se),
-        q_se=float(q_se),
-        m_se=float(m_se),
-        rmse=rmse,
-        r_squared=r_squared,
-        fitted=fitted,
-        t=t,
-        sales=sales,
-        peak_time=bass_peak_time(p, q),
-        method="nls",
-        details={"status": int(best.status), "message": best.message, "at_bound": at_bound, "cov_pqm": cov},
-    )
+    details = {"status": int(best.status), "message": best.message, "at_bound": at_bound, "cov_pqm": cov}
+    return _bass_fit((p, q, m), (p_se, q_se, m_se), t, sales, "nls", details)
 
 
 # --------------------------------------------------------------------------------------------------
