@@ -80,7 +80,7 @@ class WordOfMouthModel(mesa.Model):
         record_messages: bool = False,
         **params,
     ):
-        self.params = validate_parameters(params)
+        self.params = validate_parameters(params, network_given=social_network is not None)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -101,6 +101,11 @@ class WordOfMouthModel(mesa.Model):
             )
         self.consumers = self._create_population(initial_roles)
         self.ties = None if self.network.is_complete else self._create_ties()
+        # Tallies the KPIs need every step, kept up to date as they change instead of recounted.
+        self.role_counts = np.bincount(self.consumers.role, minlength=len(Role))
+        customers = self.consumers.role == Role.CUSTOMER
+        self.customers_by_source = np.bincount(self.consumers.first_source[customers], minlength=len(Source))
+        self.tie_trust_total = 0.0 if self.ties is None else float(self.ties.trust.sum(dtype=np.float64))
         # Social influence S_i = recommendations / trust placed in all ties: numerator kept up to date
         # incrementally; the denominator only changes for buyers, who no longer need S.
         self._recommendations = np.zeros(self.network.n)
@@ -268,6 +273,10 @@ class WordOfMouthModel(mesa.Model):
 
     def _change_roles(self, who: np.ndarray, role: Role) -> None:
         """Move consumers to another role class so ``agents_by_type`` tells the funnel."""
+        self.role_counts -= np.bincount(self.consumers.role[who], minlength=len(Role))
+        self.role_counts[role] += who.size
+        if role == Role.CUSTOMER:
+            self.customers_by_source += np.bincount(self.consumers.first_source[who], minlength=len(Source))
         self.consumers.role[who] = role
         if self.consumer_agents is None:
             return
@@ -289,19 +298,20 @@ class WordOfMouthModel(mesa.Model):
         prm = self.params
         fade(self.consumers, awareness_decay=prm["awareness_decay"], interest_decay=prm["interest_decay"],
              interest_baseline=prm["initial_interest"], dt=self.dt)
-        buyers, referred = self._purchase(effects, messages)
+        aware = self.consumers.aware
+        buyers, referred = self._purchase(effects, messages, aware)
         self._experience(buyers, effects)
-        self._follow()
+        self._follow(aware)
         repeat = self._repeat_purchases()
         self._account(buyers, effects, referred, repeat)
-        self.kpis = measure_kpis(self, buyers, messages, effects, repeat)
+        self.kpis = measure_kpis(self, buyers, messages, effects, repeat, aware)
         self.datacollector.collect(self)
 
     def _converse(self, effects: MarketingEffects) -> dict:
         """Talkers speak; each message reaches ties; listeners update awareness, interest and opinion."""
         c, prm = self.consumers, self.params
         who = conversation.speakers(c, talk_window=prm["talk_window"], step=self.step_index)
-        expected = conversation.messages_per_step(
+        who, expected = conversation.messages_per_step(
             c, who, talk_rate=prm["talk_rate"], neutral_talk=prm["neutral_talk"], negativity_bias=prm["negativity_bias"], dt=self.dt
         )
         counts = conversation.draw_message_counts(expected, self.stream("talk").random(c.n, dtype=np.float32)[who])
@@ -392,15 +402,22 @@ class WordOfMouthModel(mesa.Model):
             return (c.voice.sum() - c.voice[who]) / max(1, c.n - 1)
         return self._recommendations[who] / np.maximum(self._trust_total[who], 1e-12)
 
-    def _purchase(self, effects: MarketingEffects, messages: dict):
+    def _purchase(self, effects: MarketingEffects, messages: dict, aware: np.ndarray):
         """Aware non-customers buy with the purchase hazard; returns (buyers, expected referred purchases)."""
         c, prm = self.consumers, self.params
         uniforms = self.stream("purchase").random(c.n, dtype=np.float32)  # one per consumer: common random numbers
-        who = np.flatnonzero(c.aware & (c.role != Role.CUSTOMER))
+        who = np.flatnonzero(aware & (c.role != Role.CUSTOMER))
+        price_factor = 1.0 + prm["price_elasticity"] * effects.discount
+        # Thinning: S <= 1, E <= its maximum and the gate <= 2 (1 + kappa), so no consumer whose uniform
+        # exceeds the resulting bound can buy; evaluating the hazard for the rest gives the same buyers.
+        most_external = effects.background if effects.external is None else float(effects.external.max())
+        bound = purchase_probability(
+            purchase_hazard(2.0 * (1.0 + prm["opinion_sensitivity"]), prm["p"], most_external, prm["q"], 1.0, price_factor), self.dt
+        )
+        who = who[uniforms[who] < bound]
         gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
         external = prm["p"] * (effects.background if effects.external is None else effects.external[who])
         social = prm["q"] * self.social_influence(who)
-        price_factor = 1.0 + prm["price_elasticity"] * effects.discount
         hazard = purchase_hazard(gate, 1.0, external, 1.0, social, price_factor)
         bought = uniforms[who] < purchase_probability(hazard, self.dt)
         external = np.broadcast_to(external, social.shape)
@@ -438,7 +455,10 @@ class WordOfMouthModel(mesa.Model):
             ties = ties[heard]
             experienced = np.repeat(satisfaction, counts)[heard]
             accuracy = trust.source_accuracy(self.ties.last_valence[ties], experienced)
-            self.ties.trust[ties] = trust.learn_trust(self.ties.trust[ties], accuracy, prm["trust_learning"])
+            before = self.ties.trust[ties]
+            after = trust.learn_trust(before, accuracy, prm["trust_learning"]).astype(np.float32)
+            self.ties.trust[ties] = after
+            self.tie_trust_total += float(after.sum(dtype=np.float64) - before.sum(dtype=np.float64))
         claims = c.claim_heard[buyers]
         told = ~np.isnan(claims)
         if told.any():
@@ -446,13 +466,14 @@ class WordOfMouthModel(mesa.Model):
             rate = per_step_probability(prm["brand_trust_learning"], self.dt)
             self.brand.trust = float(trust.learn_trust(self.brand.trust, accuracy, float(rate)))
 
-    def _follow(self) -> None:
+    def _follow(self, aware: np.ndarray) -> None:
         """Aware consumers start following the brand; prospects who do become followers."""
         c = self.consumers
         if self.params["follow_rate"] <= 0:
             return
         uniforms = self.stream("follow").random(c.n, dtype=np.float32)
-        who = np.flatnonzero(c.aware & ~c.follows_brand)
+        who = np.flatnonzero(aware & ~c.follows_brand)
+        who = who[uniforms[who] < follow_probability(1.0, self.params["follow_rate"], self.dt)]  # interest <= 1
         new = who[uniforms[who] < follow_probability(c.interest[who], self.params["follow_rate"], self.dt)]
         c.follows_brand[new] = True
         self._ever_followed += new.size

@@ -169,8 +169,11 @@ def defaults() -> dict[str, Any]:
     return {name: p.default for name, p in PARAMETERS.items()}
 
 
-def validate_parameters(values: dict[str, Any]) -> dict[str, Any]:
-    """All parameters, defaults filled in, each checked; ValueError for unknown names or bad values."""
+def validate_parameters(values: dict[str, Any], *, network_given: bool = False) -> dict[str, Any]:
+    """All parameters, defaults filled in, each checked; ValueError for unknown names or bad values.
+
+    With `network_given` (a prebuilt network) the network-building parameters are not cross-checked.
+    """
     unknown = sorted(set(values) - set(PARAMETERS))
     if unknown:
         import difflib
@@ -183,6 +186,8 @@ def validate_parameters(values: dict[str, Any]) -> dict[str, Any]:
     resolved = defaults()
     for name, value in values.items():
         resolved[name] = PARAMETERS[name].check(value)
+    if network_given:
+        return resolved
     if resolved["network"] == "edge_list" and not resolved["edge_list"]:
         raise ValueError("parameter 'edge_list' = None is not allowed when network = 'edge_list': give the path of an edge-list file")
     if resolved["network"] not in ("complete", "edge_list") and resolved["mean_degree"] >= resolved["n_consumers"]:

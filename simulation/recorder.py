@@ -34,17 +34,15 @@ KPI_NAMES = (
 ) + tuple(f"adopters_{s}" for s in ADOPTION_SOURCES)
 
 
-def measure_kpis(model, buyers: np.ndarray, messages: dict, effects, repeat: int) -> dict:
+def measure_kpis(model, buyers: np.ndarray, messages: dict, effects, repeat: int, aware: np.ndarray) -> dict:
     """This step's KPIs. Opinions are summarised over aware consumers (the others have none to voice)."""
     c = model.consumers
-    counts = np.bincount(c.role, minlength=3)
-    aware = c.aware
+    counts = model.role_counts
     n_aware = int(np.count_nonzero(aware))
     spend = float(sum(effects.spend.values()))
     revenue = float(model.step_revenue)
     gross = revenue * model.params["margin"]
-    customers = c.role == Role.CUSTOMER
-    by_source = np.bincount(c.first_source[customers], minlength=len(Source))
+    by_source = model.customers_by_source
     kpis = {
         "step": model.step_index,
         "adopters": int(counts[Role.CUSTOMER]),
@@ -67,7 +65,7 @@ def measure_kpis(model, buyers: np.ndarray, messages: dict, effects, repeat: int
         "spend": spend,
         "profit": gross - spend,
         "brand_trust": float(model.brand.trust),
-        "mean_tie_trust": float(model.ties.trust.mean()) if model.ties is not None and model.ties.trust.size else float(model.params["weak_tie_trust"]),
+        "mean_tie_trust": model.tie_trust_total / model.ties.trust.size if model.ties is not None and model.ties.trust.size else float(model.params["weak_tie_trust"]),
     }
     for name in ADOPTION_SOURCES:
         kpis[f"adopters_{name}"] = int(by_source[Source[name.upper()]])

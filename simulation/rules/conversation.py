@@ -39,16 +39,22 @@ def messages_per_step(
     neutral_talk: float,
     negativity_bias: float,
     dt: float,
-) -> np.ndarray:
-    """Expected messages lambda_i dt of each consumer in `who` this step (inf = always exactly one)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """(talkers, lambda_i dt): the consumers of `who` with something to say, and their expected messages
+    this step (inf = always exactly one). Consumers whose rate is 0 are dropped early: in a market of
+    neutral consumers (neutral_talk = 0) only those with an opinion are worth computing for."""
     opinion = consumers.opinion[who]
     strength = neutral_talk + (1.0 - neutral_talk) * np.abs(opinion)
-    bias = np.where(opinion < 0, 1.0 + negativity_bias, 1.0)
-    involvement = np.where(consumers.role[who] == Role.CUSTOMER, 1.0, consumers.interest[who] / TYPICAL_INTEREST)
-    relative = consumers.talkativeness[who] * strength * bias * consumers.talk_boost[who] * involvement
+    if neutral_talk <= 0:
+        voiced = strength > 0
+        who, opinion, strength = who[voiced], opinion[voiced], strength[voiced]
+    role = consumers.role[who]
+    relative = consumers.talkativeness[who] * strength * consumers.talk_boost[who]
+    relative *= np.where(opinion < 0, 1.0 + negativity_bias, 1.0)
+    relative *= np.where(role == Role.CUSTOMER, 1.0, consumers.interest[who] / TYPICAL_INTEREST)
     if np.isinf(talk_rate):
-        return np.where(relative > 0, np.inf, 0.0)
-    return talk_rate * relative * dt
+        return who, np.where(relative > 0, np.inf, 0.0)
+    return who, relative * (talk_rate * dt)
 
 
 def draw_message_counts(expected: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
@@ -100,7 +106,13 @@ def deliver_on_network(talkers: np.ndarray, messages: np.ndarray, ties: TieState
     """
     candidate, per_talker = ties_spoken_by(talkers, ties)
     sent = np.repeat(messages, per_talker)
-    seen = sent if reach >= 1.0 else rng.binomial(sent, reach)
+    if reach >= 1.0:
+        seen = sent
+    else:
+        # Most talkers send one message: a Bernoulli draw is much cheaper than a binomial one.
+        seen = (rng.random(sent.shape[0]) < reach).astype(np.int64)
+        several = np.flatnonzero(sent > 1)
+        seen[several] = rng.binomial(sent[several], reach)
     keep = seen > 0
     return candidate[keep], seen[keep]
 

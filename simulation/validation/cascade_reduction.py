@@ -36,7 +36,7 @@ def model_spread(network: SocialNetwork, seeds, probability: float, seed: int, m
     role[np.asarray(seeds)] = Role.CUSTOMER
     model = WordOfMouthModel(
         # The prebuilt network is passed in; the network parameters only have to be valid.
-        n_consumers=network.n, network="edge_list", edge_list="<prebuilt>", reach=probability, seed=seed,
+        n_consumers=network.n, network="edge_list", reach=probability, seed=seed,
         social_network=network, initial_roles=(role, np.zeros(network.n, dtype=bool)), **IC_SETTINGS,
     )
     for _ in range(max_steps):
