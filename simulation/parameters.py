@@ -140,7 +140,7 @@ PARAMETERS: dict[str, Parameter] = {
         _p("awareness_decay", 2.0, "rate at which awareness, and the memory of recommendations heard, fade without reminders", "awareness", low=0, high=1000, unit="1/year"),
         _p("interest_decay", 1.0, "rate at which purchase interest fades without reminders", "awareness", low=0, high=1000, unit="1/year"),
         _p("interest_gain", 0.2, "interest added by one fully weighted positive message", "awareness", low=0, high=1),
-        _p("follow_rate", 1.0, "rate at which an aware, fully interested consumer starts following the brand", "awareness", low=0, high=1000, unit="1/year"),
+        _p("follow_rate", 0.25, "rate at which an aware, fully interested consumer starts following the brand", "awareness", low=0, high=1000, unit="1/year"),
         # --- purchase
         _p("p", 0.03, "innovation coefficient: purchase hazard from external influence (Bass 1969)", "purchase", low=0, high=100, unit="1/year"),
         _p("q", 0.38, "imitation coefficient: purchase hazard from trusted peers' recommendations (Bass 1969)", "purchase", low=0, high=100, unit="1/year"),
@@ -195,3 +195,16 @@ def validate_parameters(values: dict[str, Any], *, network_given: bool = False) 
             f"parameter 'mean_degree' = {resolved['mean_degree']:g} is not allowed: expected less than n_consumers = {resolved['n_consumers']}"
         )
     return resolved
+
+
+def parameter_table() -> str:
+    """The parameter table of docs/MODEL.md (regenerate with `python -m simulation.parameters`)."""
+    rows = ["| parameter (scenario path) | default | allowed | unit | meaning |", "|---|---|---|---|---|"]
+    for p in PARAMETERS.values():
+        default = "none" if p.default is None else p.default
+        rows.append(f"| `{p.name}` (`{p.path}`) | {default} | {p.allowed()} | {p.unit or '-'} | {p.meaning} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(parameter_table())

@@ -274,5 +274,8 @@ def test_model_document_lists_every_parameter_and_rule_function():
 
     missing = [name for name in PARAMETERS if f"`{name}`" not in text]
     assert not missing, f"docs/MODEL.md lacks parameters: {missing}"
+    from simulation.parameters import parameter_table
+
+    assert parameter_table() in text, "docs/MODEL.md's parameter table is stale: python -m simulation.parameters"
     for function in ("messages_per_step", "shift_opinions", "learn_trust", "purchase_hazard", "draw_satisfaction", "fade"):
         assert function in text
