@@ -94,7 +94,7 @@ class WordOfMouthModel(mesa.Model):
         self.record_messages = record_messages
         self.step_index = 0  # the step being (or about to be) simulated, counting from 0
 
-        self.network = social_network if social_network is not None else self._build_network()
+        self.network = social_network if social_network is not None else build_market_network(self.seed, self.params)
         if self.network.n != prm["n_consumers"]:
             raise ValueError(
                 f"parameter 'n_consumers' = {prm['n_consumers']} does not match the network's {self.network.n} consumers"
@@ -124,22 +124,6 @@ class WordOfMouthModel(mesa.Model):
     def stream(self, purpose: str, index: int = 0) -> np.random.Generator:
         """The random stream for one purpose at the current step (see _STREAMS)."""
         return np.random.default_rng([self.seed, _STREAMS[purpose], self.step_index, index])
-
-    def _build_network(self) -> SocialNetwork:
-        from .network.generators import build_network
-
-        prm = self.params
-        rng = np.random.default_rng([self.seed, _STREAMS["network"]])
-        kind = prm["network"]
-        options = {
-            "small_world": {"mean_degree": prm["mean_degree"], "rewiring": prm["rewiring"]},
-            "scale_free": {"mean_degree": prm["mean_degree"], "exponent": prm["degree_exponent"]},
-            "random": {"mean_degree": prm["mean_degree"]},
-            "communities": {"mean_degree": prm["mean_degree"], "n_communities": prm["n_communities"], "within_share": prm["within_share"]},
-            "complete": {},
-            "edge_list": {"path": prm["edge_list"], "directed": prm["edge_list_directed"]},
-        }[kind]
-        return build_network(kind, prm["n_consumers"], rng, **options)
 
     def _create_population(self, initial_roles) -> ConsumerState:
         prm, n = self.params, self.network.n
@@ -511,6 +495,27 @@ class WordOfMouthModel(mesa.Model):
         """The KPIs of every step so far as a pandas DataFrame (one row per step)."""
         frame = self.datacollector.get_model_vars_dataframe()
         return frame.reset_index(drop=True)
+
+
+def build_market_network(seed: int, params: dict) -> SocialNetwork:
+    """The social network a model with these (validated) parameters and seed builds.
+
+    It has its own random stream, so comparisons and sweeps can build it once and pass it to every
+    model of the same seed (``social_network=``) without changing a number.
+    """
+    from .network.generators import build_network
+
+    rng = np.random.default_rng([seed, _STREAMS["network"]])
+    kind = params["network"]
+    options = {
+        "small_world": {"mean_degree": params["mean_degree"], "rewiring": params["rewiring"]},
+        "scale_free": {"mean_degree": params["mean_degree"], "exponent": params["degree_exponent"]},
+        "random": {"mean_degree": params["mean_degree"]},
+        "communities": {"mean_degree": params["mean_degree"], "n_communities": params["n_communities"], "within_share": params["within_share"]},
+        "complete": {},
+        "edge_list": {"path": params["edge_list"], "directed": params["edge_list_directed"]},
+    }[kind]
+    return build_network(kind, params["n_consumers"], rng, **options)
 
 
 def _reporter(name: str):

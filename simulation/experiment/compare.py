@@ -22,7 +22,7 @@ from ..recorder import KPI_NAMES
 from ..scenario.schema import Scenario
 from .decomposition import MEASURES, decompose
 from .display import format_interval
-from .runs import RUN_KPIS, build_model, run_once
+from .runs import RUN_KPIS, run_once, scenario_network
 from .stats import paired_difference, t_interval
 
 
@@ -40,7 +40,7 @@ def run_replication(scenario: Scenario | dict, replication: int) -> dict:
         scenario = Scenario.model_validate(scenario["data"]).model_copy(update={"source_dir": scenario["source_dir"]})
     baseline = scenario.baseline_name
     # The engine's own network for seed + r: identical to what each run would build, built once.
-    network = build_model(scenario, baseline, replication).network
+    network = scenario_network(scenario, replication)
     results = {s.name: run_once(scenario, s.name, replication, social_network=network) for s in scenario.strategies}
     unit_value = scenario.product.price * scenario.product.margin
     rows, frames, parts = [], [], []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..model import WordOfMouthModel
+from ..model import WordOfMouthModel, build_market_network
 from ..parameters import PARAMETERS, TIME_UNITS
 from ..recorder import ADOPTION_SOURCES
 from ..state import Role
@@ -55,14 +55,17 @@ def build_model(scenario, strategy: str | None = None, replication: int = 0, soc
     return WordOfMouthModel(**kwargs)
 
 
+def scenario_network(scenario, replication: int = 0):
+    """The social network every strategy of a scenario shares in replication r (seed + r)."""
+    return _scenario_network(scenario.model_kwargs(None, replication))
+
+
 def _scenario_network(kwargs: dict):
     """The social network the model would build from these keyword arguments (same seed, same stream)."""
-    from types import SimpleNamespace
-
     from ..parameters import validate_parameters
 
-    params = {k: v for k, v in kwargs.items() if k in PARAMETERS}
-    return WordOfMouthModel._build_network(SimpleNamespace(params=validate_parameters(params), seed=kwargs["seed"]))
+    params = validate_parameters({k: v for k, v in kwargs.items() if k in PARAMETERS})
+    return build_market_network(kwargs["seed"], params)
 
 
 def node_roles(path: str, network) -> tuple[np.ndarray, np.ndarray]:

@@ -15,11 +15,10 @@ import multiprocessing
 import os
 import time
 import traceback
-import types
 from contextlib import contextmanager
 
 from ..experiment.runs import RUN_KPIS, run_once
-from ..model import WordOfMouthModel
+from ..model import build_market_network
 from ..parameters import validate_parameters
 from .base import BaseScenario
 from .design import Task
@@ -39,8 +38,7 @@ def network_for(scenario, seed: int):
     if key not in _NETWORKS:
         if len(_NETWORKS) >= 2:
             _NETWORKS.pop(next(iter(_NETWORKS)))
-        holder = types.SimpleNamespace(params=validate_parameters(scenario.model_parameters()), seed=seed)
-        _NETWORKS[key] = WordOfMouthModel._build_network(holder)
+        _NETWORKS[key] = build_market_network(seed, validate_parameters(scenario.model_parameters()))
     return _NETWORKS[key]
 
 
