@@ -99,6 +99,7 @@ class WordOfMouthModel(mesa.Model):
             raise ValueError(
                 f"parameter 'n_consumers' = {prm['n_consumers']} does not match the network's {self.network.n} consumers"
             )
+        self._check_strategy_fits_market()
         self.consumers = self._create_population(initial_roles)
         self.ties = None if self.network.is_complete else self._create_ties()
         # Tallies the KPIs need every step, kept up to date as they change instead of recounted.
@@ -124,6 +125,18 @@ class WordOfMouthModel(mesa.Model):
     def stream(self, purpose: str, index: int = 0) -> np.random.Generator:
         """The random stream for one purpose at the current step (see _STREAMS)."""
         return np.random.default_rng([self.seed, _STREAMS[purpose], self.step_index, index])
+
+    def _check_strategy_fits_market(self) -> None:
+        """Levers that need something of the market (communities to target) fail here, not mid-run."""
+        communities = self.network.community
+        for index, lever in enumerate(self.strategy.levers):
+            if getattr(lever, "target", None) != "community":
+                continue
+            where = f"strategy {self.strategy.name!r}, lever {index} ({lever.kind}): target 'community'"
+            if communities is None:
+                raise ValueError(f"{where} needs a network with communities (network = 'communities'), not {self.network.kind!r}")
+            if lever.community >= int(communities.max()) + 1:
+                raise ValueError(f"{where}: community = {lever.community} does not exist; allowed: 0 to {int(communities.max())}")
 
     def _create_population(self, initial_roles) -> ConsumerState:
         prm, n = self.params, self.network.n

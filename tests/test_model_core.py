@@ -279,3 +279,14 @@ def test_model_document_lists_every_parameter_and_rule_function():
     assert parameter_table() in text, "docs/MODEL.md's parameter table is stale: python -m simulation.parameters"
     for function in ("messages_per_step", "shift_opinions", "learn_trust", "purchase_hazard", "draw_satisfaction", "fade"):
         assert function in text
+
+
+def test_levers_that_do_not_fit_the_market_fail_before_the_run():
+    ads = {"name": "regional", "levers": [{"kind": "advertising", "target": "community", "community": 3}]}
+    with pytest.raises(ValueError, match="needs a network with communities"):
+        WordOfMouthModel(seed=1, strategy=ads, **SMALL)
+    with pytest.raises(ValueError, match="community = 3 does not exist; allowed: 0 to 2"):
+        WordOfMouthModel(seed=1, strategy=ads, network="communities", n_communities=3, **SMALL)
+    model = WordOfMouthModel(seed=1, strategy=ads, network="communities", n_communities=5, **SMALL).run(3)
+    reached = model.consumers.first_source == 2  # advertising
+    assert reached.any() and (model.network.community[reached] == 3).all()
