@@ -234,6 +234,11 @@ class WordOfMouthModel(mesa.Model):
 
     # ------------------------------------------------------------------ helpers
     @property
+    def represents(self) -> float:
+        """Real consumers each simulated consumer stands for (scales revenue and per-consumer costs)."""
+        return self.params["represents"]
+
+    @property
     def unit_cost(self) -> float:
         return self.params["price"] * (1.0 - self.params["margin"])
 
@@ -341,7 +346,7 @@ class WordOfMouthModel(mesa.Model):
         if effects.response_share > 0:
             answered = negative & (self.stream("response").random(valence.shape[0]) < effects.response_share)
             speaker_cred = np.where(answered, speaker_cred * (1 - effects.response_softening), speaker_cred)
-            effects.add_spend("review_response", self.brand.pay(seen[answered].sum() * effects.response_cost))
+            effects.add_spend("review_response", self.brand.pay(seen[answered].sum() * effects.response_cost * self.represents))
 
         # Who heard: awareness and attribution (re-shared brand posts count as brand content).
         if effects.reshares.size:
@@ -491,9 +496,9 @@ class WordOfMouthModel(mesa.Model):
     def _account(self, buyers, effects: MarketingEffects, referred: float, repeat: int) -> None:
         prm = self.params
         paid_units = buyers.size - effects.seeds.size + repeat
-        self.step_revenue = paid_units * prm["price"] * (1.0 - effects.discount)
+        self.step_revenue = paid_units * prm["price"] * (1.0 - effects.discount) * self.represents
         if effects.referral_reward > 0:
-            effects.add_spend("referral", self.brand.pay(referred * effects.referral_reward))
+            effects.add_spend("referral", self.brand.pay(referred * effects.referral_reward * self.represents))
 
     # ------------------------------------------------------------------ running
     def run(self, steps: int) -> "WordOfMouthModel":

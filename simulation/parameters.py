@@ -98,6 +98,7 @@ PARAMETERS: dict[str, Parameter] = {
     for p in [
         # --- market and population
         _p("n_consumers", 10_000, "number of consumers in the market", "market", low=2, high=100_000_000, kind=int),
+        _p("represents", 1.0, "real consumers each simulated consumer stands for: revenue and per-consumer costs (impressions, seeds, rewards, answers) scale with it, fixed costs (posts, quality programmes) do not", "market", low=1e-6, high=1e9),
         _p("follower_share", 0.05, "share of consumers following the brand at the start", "market", low=0, high=1),
         _p("customer_share", 0.0, "share of consumers who are past customers at the start", "market", low=0, high=1),
         _p("initial_awareness", 0.05, "share of other consumers already aware of the product at the start", "market", low=0, high=1),

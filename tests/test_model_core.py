@@ -290,3 +290,15 @@ def test_levers_that_do_not_fit_the_market_fail_before_the_run():
     model = WordOfMouthModel(seed=1, strategy=ads, network="communities", n_communities=5, **SMALL).run(3)
     reached = model.consumers.first_source == 2  # advertising
     assert reached.any() and (model.network.community[reached] == 3).all()
+
+
+def test_a_simulated_consumer_can_stand_for_many_real_ones():
+    """Revenue and per-consumer costs scale with `represents`; fixed costs and behaviour do not."""
+    strategy = {"levers": [{"kind": "advertising", "reach": 0.1, "cpm": 20}, {"kind": "content", "cost_per_post": 300},
+                           {"kind": "seeding", "k": 10}]}
+    one = WordOfMouthModel(seed=4, strategy=strategy, **SMALL).run(10).timeseries()
+    many = WordOfMouthModel(seed=4, strategy=strategy, represents=100, **SMALL).run(10).timeseries()
+    assert (one.adopters == many.adopters).all()
+    assert many.revenue.sum() == pytest.approx(100 * one.revenue.sum())
+    fixed = 300 * 10
+    assert many.spend.sum() - fixed == pytest.approx(100 * (one.spend.sum() - fixed))

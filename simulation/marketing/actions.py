@@ -89,14 +89,15 @@ def advertise(model, lever: L.Advertising, rng, effects) -> None:
     audience = _audience(model, lever)
     if audience.size == 0:
         return
+    cost_per_view = lever.cpm / 1000.0 * model.represents  # one simulated consumer reached = `represents` impressions
     if lever.budget is not None:
-        impressions = lever.budget / lever.cpm * 1000.0
+        views = lever.budget / cost_per_view
     else:
-        impressions = lever.reach * audience.size
-    impressions *= model.brand.affordable_share(impressions * lever.cpm / 1000.0)
-    share = min(1.0, impressions / audience.size)
+        views = lever.reach * audience.size
+    views *= model.brand.affordable_share(views * cost_per_view)
+    share = min(1.0, views / audience.size)
     seen = audience[rng.random(audience.size) < share]
-    effects.add_spend("advertising", model.brand.pay(seen.size * lever.cpm / 1000.0))
+    effects.add_spend("advertising", model.brand.pay(seen.size * cost_per_view))
     hear_brand(model, seen, lever.claimed_quality, lever.impact, lever.interest_gain, Source.ADVERTISING, effects)
 
 
@@ -115,7 +116,7 @@ def post_content(model, lever: L.BrandContent, rng, effects) -> None:
 
 def seed(model, lever: L.Seeding, rng, effects) -> None:
     """Give the product to k targeted consumers (advocates, already customers, get a talk boost instead)."""
-    unit_cost = model.unit_cost if lever.cost_per_seed is None else lever.cost_per_seed
+    unit_cost = (model.unit_cost if lever.cost_per_seed is None else lever.cost_per_seed) * model.represents
     k = int(lever.k * model.brand.affordable_share(lever.k * unit_cost))
     if k == 0:
         return

@@ -44,7 +44,7 @@ class Advertising(Lever):
 
     kind: Literal["advertising"] = "advertising"
     reach: float | None = Field(0.05, ge=0, le=1, description="share of the target audience reached per active step")
-    budget: float | None = Field(None, ge=0, description="spend per active step; with cpm, sets the reach instead")
+    budget: float | None = Field(None, ge=0, description="spend per active step; with cpm (and market.represents), sets the reach instead")
     cpm: float = Field(10.0, gt=0, description="cost per thousand impressions")
     target: Literal["everyone", "prospects", "non_customers", "followers", "community"] = "everyone"
     community: int | None = Field(None, ge=0, description="community targeted when target = community")
@@ -77,7 +77,7 @@ class Seeding(Lever):
     kind: Literal["seeding"] = "seeding"
     k: int = Field(50, ge=1, description="number of consumers seeded")
     targeting: Literal["random", "hubs", "influencers", "advocates", "greedy"] = "random"
-    cost_per_seed: float | None = Field(None, ge=0, description="cost of one seed; none = the product's unit cost")
+    cost_per_seed: float | None = Field(None, ge=0, description="cost of one real seed; none = the product's unit cost (a simulated seed stands for market.represents real ones)")
     advocate_boost: float = Field(2.0, ge=1, description="talk multiplier of seeded advocates (already customers)")
     end: int | None = Field(None, ge=1)
 
