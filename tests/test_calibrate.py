@@ -14,7 +14,7 @@ from simulation.calibration.abm_fit import fit_scenario, fittable_parameter, sim
 from simulation.calibration.bass import bass_cumulative, fit_bass_nls
 from simulation.commands import calibrate
 from simulation.experiment.runs import simulate
-from simulation.scenario.loader import load_scenario, parse_scenario
+from simulation.scenario.loader import load_scenario
 
 SALES = Path(__file__).resolve().parents[1] / "../shared/data/bass1969_sales.csv"
 needs_data = pytest.mark.skipif(not SALES.is_file(), reason="needs ../shared/data/bass1969_sales.csv")

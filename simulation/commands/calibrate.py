@@ -170,7 +170,7 @@ def main_abm(args) -> int:
     try:
         scenario = load_scenario(args.scenario, args.overrides)
     except ScenarioError as error:
-        fail(f"scenario not valid:\n  " + "\n  ".join(error.problems))
+        fail("scenario not valid:\n  " + "\n  ".join(error.problems))
     for path in args.fit:
         try:
             fittable_parameter(path)

@@ -53,7 +53,7 @@ def facebook_path() -> Path:
 
 def facebook_scenario(overrides=()):
     """The default scenario's market on the Facebook network."""
-    network = [f"network.kind=edge_list", f"network.edge_list={facebook_path()}", "market.n_consumers=4039"]
+    network = ["network.kind=edge_list", f"network.edge_list={facebook_path()}", "market.n_consumers=4039"]
     return load_scenario(DEFAULT_SCENARIO, network + list(overrides))
 
 
