@@ -369,13 +369,16 @@ class WordOfMouthModel(mesa.Model):
         recommendation = tie_trust * speaker_cred * np.maximum(valence, 0.0)
         if ties is not None:
             t = self.ties
-            self._recommendations *= memory
-            before = np.where(t.heard_step[ties] >= 0, t.recommendation[ties] * memory ** (self.step_index - t.heard_step[ties]), 0.0)
+            before = t.recommendation[ties]  # 0 where nothing was heard yet
+            if memory < 1.0:
+                self._recommendations *= memory
+                before = before * memory ** (self.step_index - t.heard_step[ties])
             self._recommendations += np.bincount(listeners, weights=recommendation - before, minlength=c.n)
             t.recommendation[ties] = recommendation
             t.heard_step[ties] = self.step_index
             t.last_valence[ties] = valence
-        c.voice *= memory
+        if memory < 1.0:
+            c.voice *= memory
         c.voice[talkers] = conversation.credibility(c, talkers, **credibility) * np.maximum(c.opinion[talkers], 0.0)
 
         adopt_now = np.empty(0, dtype=np.int64)
