@@ -421,12 +421,13 @@ class WordOfMouthModel(mesa.Model):
         )
         who = who[uniforms[who] < bound]
         gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
-        external = prm["p"] * (effects.background if effects.external is None else effects.external[who])
-        social = prm["q"] * self.social_influence(who)
-        hazard = purchase_hazard(gate, 1.0, external, 1.0, social, price_factor)
+        external = effects.background if effects.external is None else effects.external[who]
+        social = self.social_influence(who)
+        hazard = purchase_hazard(gate, prm["p"], external, prm["q"], social, price_factor)
         bought = uniforms[who] < purchase_probability(hazard, self.dt)
+        # Referral rewards are paid for the expected share of each purchase due to peers.
         external = np.broadcast_to(external, social.shape)
-        referred = float(social_share(external[bought], social[bought]).sum())
+        referred = float(social_share(prm["p"] * external[bought], prm["q"] * social[bought]).sum())
         buying = np.zeros(c.n, dtype=bool)
         buying[who[bought]] = True
         buying[messages["adopt_now"]] = True
