@@ -15,7 +15,7 @@ cd "$root"
 
 find_python() {
     local candidates=()
-    for name in python3.13 python3.12 python3 python; do
+    for name in python3.12 python3.13 python3 python; do
         command -v "$name" >/dev/null 2>&1 && candidates+=("$(command -v "$name")")
     done
     # pyenv's standard location, for shells whose PATH does not include pyenv's shims.
