@@ -312,7 +312,7 @@ class WordOfMouthModel(mesa.Model):
     def _converse(self, effects: MarketingEffects) -> dict:
         """Talkers speak; each message reaches ties; listeners update awareness, interest and opinion."""
         c, prm = self.consumers, self.params
-        who = conversation.speakers(c, talk_window=prm["talk_window"], step=self.step_index)
+        who = conversation.speakers(c, talk_window=prm["talk_window"], step=self.step_index, neutral_talk=prm["neutral_talk"])
         who, expected = conversation.messages_per_step(
             c, who, talk_rate=prm["talk_rate"], neutral_talk=prm["neutral_talk"], negativity_bias=prm["negativity_bias"], dt=self.dt
         )
@@ -411,7 +411,6 @@ class WordOfMouthModel(mesa.Model):
         """Aware non-customers buy with the purchase hazard; returns (buyers, expected referred purchases)."""
         c, prm = self.consumers, self.params
         uniforms = self.stream("purchase").random(c.n, dtype=np.float32)  # one per consumer: common random numbers
-        who = np.flatnonzero(aware & (c.role != Role.CUSTOMER))
         price_factor = 1.0 + prm["price_elasticity"] * effects.discount
         # Thinning: S <= 1, E <= its maximum and the gate <= 2 (1 + kappa), so no consumer whose uniform
         # exceeds the resulting bound can buy; evaluating the hazard for the rest gives the same buyers.
@@ -419,7 +418,8 @@ class WordOfMouthModel(mesa.Model):
         bound = purchase_probability(
             purchase_hazard(2.0 * (1.0 + prm["opinion_sensitivity"]), prm["p"], most_external, prm["q"], 1.0, price_factor), self.dt
         )
-        who = who[uniforms[who] < bound]
+        who = np.flatnonzero(uniforms < bound)
+        who = who[aware[who] & (c.role[who] != Role.CUSTOMER)]
         gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
         external = effects.background if effects.external is None else effects.external[who]
         social = self.social_influence(who)

@@ -22,12 +22,15 @@ from ..state import ConsumerState, Role, TieState
 from .purchase import TYPICAL_INTEREST
 
 
-def speakers(consumers: ConsumerState, *, talk_window: int, step: int) -> np.ndarray:
-    """Who may talk this step: the aware; with a talk window, only customers within it after buying."""
+def speakers(consumers: ConsumerState, *, talk_window: int, step: int, neutral_talk: float) -> np.ndarray:
+    """Who may talk this step: the aware (with no talk about neutral opinions, only those with an opinion);
+    with a talk window, only customers within it after buying."""
     if talk_window > 0:
         # Independent-cascade reduction: only customers within `talk_window` steps of buying talk.
         since = step - consumers.purchase_step
         return np.flatnonzero((consumers.role == Role.CUSTOMER) & (since >= 1) & (since <= talk_window))
+    if neutral_talk <= 0:
+        return np.flatnonzero(consumers.aware & (consumers.opinion != 0))
     return np.flatnonzero(consumers.aware)
 
 
@@ -45,7 +48,7 @@ def messages_per_step(
     neutral consumers (neutral_talk = 0) only those with an opinion are worth computing for."""
     opinion = consumers.opinion[who]
     strength = neutral_talk + (1.0 - neutral_talk) * np.abs(opinion)
-    if neutral_talk <= 0:
+    if neutral_talk <= 0:  # neutral consumers have nothing to say
         voiced = strength > 0
         who, opinion, strength = who[voiced], opinion[voiced], strength[voiced]
     role = consumers.role[who]
