@@ -145,49 +145,47 @@ def test_morris_ranks_the_parameter_that_matters(scenario_file, tmp_path):
     assert np.isfinite(table["sigma"]).all()
 
 
-@pytest.mark.slow
-def test_ctrl_c_keeps_completed_runs_and_the_rerun_completes(tmp_path):
+def _start_medium_sweep(tmp_path, jobs: int):
+    """A 180-run sweep started as a subprocess, returned once its first part is on disk: (process, command, out)."""
     scenario = tmp_path / "medium.yaml"
     scenario.write_text(SMALL.replace("n_consumers: 300", "n_consumers: 2000").replace("horizon: 10", "horizon: 20"))
     out = tmp_path / "out"
     command = [sys.executable, str(ROOT / "run.py"), "sweep", str(scenario), "--param", "purchase.q=0.01:0.6:0.01",
-               "--replications", "3", "--jobs", "1", "--out", str(out)]
+               "--replications", "3", "--jobs", str(jobs), "--out", str(out)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list((out / "runs").glob("part-*.parquet")) and process.poll() is None:
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    return process, command, out
+
+
+def _interrupted_then_resumed(process, command, out, returncode: int):
+    """The interrupted sweep kept some runs and asks to be rerun; the rerun completes; returns all runs."""
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130 and "run the same command again to resume" in err
+    assert process.returncode == returncode and "run the same command again to resume" in err
     stored = read_runs(out)
     assert 0 < len(stored) < 180 and stored["id"].is_unique
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     runs = read_runs(out)
     assert len(runs) == 180 and runs["id"].is_unique
+    return runs
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_completed_runs_and_the_rerun_completes(tmp_path):
+    process, command, out = _start_medium_sweep(tmp_path, jobs=1)
+    process.send_signal(signal.SIGINT)
+    _interrupted_then_resumed(process, command, out, returncode=130)
 
 
 @pytest.mark.slow
 def test_a_killed_worker_stops_the_sweep_cleanly_and_the_rerun_completes(tmp_path):
     import psutil
 
-    scenario = tmp_path / "medium.yaml"
-    scenario.write_text(SMALL.replace("n_consumers: 300", "n_consumers: 2000").replace("horizon: 10", "horizon: 20"))
-    out = tmp_path / "out"
-    command = [sys.executable, str(ROOT / "run.py"), "sweep", str(scenario), "--param", "purchase.q=0.01:0.6:0.01",
-               "--replications", "3", "--jobs", "2", "--out", str(out)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list((out / "runs").glob("part-*.parquet")) and process.poll() is None:
-        time.sleep(0.05)
+    process, command, out = _start_medium_sweep(tmp_path, jobs=2)
     workers = [c for c in psutil.Process(process.pid).children(recursive=True) if "spawn_main" in " ".join(c.cmdline())]
     assert workers, "the sweep should be running on worker processes"
     workers[0].kill()  # a worker lost mid-sweep (OOM killer, a crash)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 1 and "run the same command again to resume" in err
-    stored = read_runs(out)
-    assert 0 < len(stored) < 180 and stored["id"].is_unique
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert finished.returncode == 0, finished.stderr
-    runs = read_runs(out)
-    assert len(runs) == 180 and runs["id"].is_unique and (runs["status"] == "ok").all()
+    runs = _interrupted_then_resumed(process, command, out, returncode=1)
+    assert (runs["status"] == "ok").all()

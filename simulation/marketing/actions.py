@@ -61,10 +61,7 @@ def hear_brand(model, who: np.ndarray, claimed_quality: float, impact: float, in
     c.interest[who] = np.clip(c.interest[who] + interest_gain * weight, 0.0, 1.0)
     gap = claimed_quality - c.opinion[who]
     weight = bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
-    local = np.arange(who.size)
-    sub = c.opinion[who].copy()
-    shift_opinions(sub, local, gap, weight, prm["persuasion"])
-    c.opinion[who] = sub
+    shift_opinions(c.opinion, who, gap, weight, prm["persuasion"])
     c.claim_heard[who] = claimed_quality
 
 
