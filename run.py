@@ -28,7 +28,9 @@ COMMANDS = {
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     modules = {}
     for name, module_name in COMMANDS.items():
@@ -39,7 +41,9 @@ def main(argv=None) -> int:
                 raise
             continue  # command not built yet
         modules[name] = module
-        module.add_arguments(sub.add_parser(name, help=module.__doc__.strip().splitlines()[0], description=module.__doc__))
+        module.add_arguments(
+            sub.add_parser(name, help=module.__doc__.strip().splitlines()[0], description=module.__doc__)
+        )
     args = parser.parse_args(argv)
     return modules[args.command].main(args)
 

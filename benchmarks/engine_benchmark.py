@@ -33,10 +33,25 @@ MARKET = dict(mean_degree=10, p=0.03, q=0.38, time_unit="week")
 # full weight every step, no opinion dynamics -- then S_i is the adopted share of i's ties, as in the
 # per-agent model (docs/MODEL.md, "Reductions").
 NETWORK_BASS = dict(
-    initial_awareness=1.0, follower_share=0.0, awareness_decay=0.0, interest_decay=0.0, persuasion=0.0,
-    interest_gain=0.0, follow_rate=0.0, talk_rate=float("inf"), neutral_talk=0.0, talkativeness_dispersion=0.0,
-    strong_tie_trust=1.0, weak_tie_trust=1.0, experience_credibility=1.0, quality=1.0, quality_spread=0.0,
-    experience_weight=1.0, opinion_spread=0.0, initial_opinion=0.0, reach=1.0,
+    initial_awareness=1.0,
+    follower_share=0.0,
+    awareness_decay=0.0,
+    interest_decay=0.0,
+    persuasion=0.0,
+    interest_gain=0.0,
+    follow_rate=0.0,
+    talk_rate=float("inf"),
+    neutral_talk=0.0,
+    talkativeness_dispersion=0.0,
+    strong_tie_trust=1.0,
+    weak_tie_trust=1.0,
+    experience_credibility=1.0,
+    quality=1.0,
+    quality_spread=0.0,
+    experience_weight=1.0,
+    opinion_spread=0.0,
+    initial_opinion=0.0,
+    reach=1.0,
 )
 
 
@@ -88,11 +103,15 @@ def versus_mesa(n: int, engine_steps: int, mesa_steps: int) -> None:
         baseline.step()
     mesa_step = (time.perf_counter() - started) / mesa_steps
     print(f"1. {n:,} consumers, mean degree 10, same graph, p, q and weekly step")
-    print(f"   Mesa per-agent model:            {mesa_step * 1000:9.1f} ms per step  ({mesa_steps} steps; set-up {setup:.1f} s; "
-          f"{baseline.datacollector.get_model_vars_dataframe()['Adopters'].iloc[-1]:,} adopters)")
+    print(
+        f"   Mesa per-agent model:            {mesa_step * 1000:9.1f} ms per step  ({mesa_steps} steps; set-up {setup:.1f} s; "
+        f"{baseline.datacollector.get_model_vars_dataframe()['Adopters'].iloc[-1]:,} adopters)"
+    )
     for label, (engine_step, adopted) in timings.items():
-        print(f"   engine, {label:<22}   {engine_step * 1000:9.1f} ms per step  ({engine_steps} steps; {adopted:,} adopters)"
-              f"  -> {mesa_step / engine_step:5.0f} x faster")
+        print(
+            f"   engine, {label:<22}   {engine_step * 1000:9.1f} ms per step  ({engine_steps} steps; {adopted:,} adopters)"
+            f"  -> {mesa_step / engine_step:5.0f} x faster"
+        )
 
 
 def main() -> None:
@@ -109,10 +128,16 @@ def main() -> None:
     print(f"\n2. Scaling (small world, mean degree 10, {args.steps} weekly steps, one process per size, one core)")
     print(f"   {'consumers':>10} {'network s':>10} {'set-up s':>9} {'ms/step':>8} {'total s':>8} {'peak GB':>8}")
     for n in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--steps", str(args.steps)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n), "--steps", str(args.steps)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"   {r['n']:>10,} {r['network_s']:>10.2f} {r['setup_s']:>9.2f} {r['step_s'] * 1000:>8.1f} {r['total_s']:>8.2f} {r['peak_gb']:>8.2f}")
+        print(
+            f"   {r['n']:>10,} {r['network_s']:>10.2f} {r['setup_s']:>9.2f} {r['step_s'] * 1000:>8.1f} {r['total_s']:>8.2f} {r['peak_gb']:>8.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -69,8 +69,15 @@ class MesaBaselineModel(mesa.Model):
         rng: seed or numpy Generator, passed to ``mesa.Model``.
     """
 
-    def __init__(self, n: int = 1000, p: float = 0.03, q: float = 0.38, dt: float = 0.1,
-                 network: SocialNetwork | None = None, rng=None):
+    def __init__(
+        self,
+        n: int = 1000,
+        p: float = 0.03,
+        q: float = 0.38,
+        dt: float = 0.1,
+        network: SocialNetwork | None = None,
+        rng=None,
+    ):
         super().__init__(rng=rng)
         if network is not None and network.n != n:
             raise ValueError(f"n = {n} but the network has {network.n} consumers")
@@ -86,7 +93,7 @@ class MesaBaselineModel(mesa.Model):
         consumers = [Consumer(self) for _ in range(n)]
         if not self.mean_field:
             for i, consumer in enumerate(consumers):
-                row = network.indices[network.indptr[i]:network.indptr[i + 1]]
+                row = network.indices[network.indptr[i] : network.indptr[i + 1]]
                 consumer.neighbours = [consumers[j] for j in row]
 
         self.datacollector = mesa.DataCollector(model_reporters={"Adopters": "adopters"})

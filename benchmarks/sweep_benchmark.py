@@ -71,15 +71,34 @@ def mesa_batch(runs: int, jobs: int) -> float:
     from mesa_baseline import MesaBaselineModel
 
     scenario = BaseScenario(SCENARIO.read_text(), str(SCENARIO)).parse()
-    network = build_network("small_world", scenario.market.n_consumers, np.random.default_rng(1),
-                            mean_degree=scenario.network.mean_degree, rewiring=scenario.network.rewiring)
-    parameters = {"n": network.n, "p": scenario.purchase.p, "q": list(np.linspace(0.1, 0.8, runs)),
-                  "dt": TIME_UNITS[scenario.time_unit], "network": network}
+    network = build_network(
+        "small_world",
+        scenario.market.n_consumers,
+        np.random.default_rng(1),
+        mean_degree=scenario.network.mean_degree,
+        rewiring=scenario.network.rewiring,
+    )
+    parameters = {
+        "n": network.n,
+        "p": scenario.purchase.p,
+        "q": list(np.linspace(0.1, 0.8, runs)),
+        "dt": TIME_UNITS[scenario.time_unit],
+        "network": network,
+    }
     started = time.perf_counter()
-    results = mesa.batch_run(MesaBaselineModel, parameters, number_processes=jobs, rng=[1], max_steps=scenario.horizon,
-                             data_collection_period=-1, display_progress=False)
+    results = mesa.batch_run(
+        MesaBaselineModel,
+        parameters,
+        number_processes=jobs,
+        rng=[1],
+        max_steps=scenario.horizon,
+        data_collection_period=-1,
+        display_progress=False,
+    )
     elapsed = time.perf_counter() - started
-    assert len(results) == runs and all(r["Step"] == scenario.horizon for r in results), "batch_run did not run every model to the horizon"
+    assert len(results) == runs and all(r["Step"] == scenario.horizon for r in results), (
+        "batch_run did not run every model to the horizon"
+    )
     return elapsed
 
 
@@ -115,20 +134,30 @@ def main(argv=None) -> int:
 
     seconds, ok, inside, cpu = engine_sweep(args.runs, args.jobs)
     engine_rate = args.runs / seconds
-    print(f"engine sweep:  {args.runs} runs in {seconds:.1f} s = {engine_rate:.2f} runs/s "
-          f"({ok} ok; {engine_rate * single / args.jobs:.0%} of {args.jobs} x the single-core rate)")
-    print(f"  mean time inside a worker per run: {inside:.3f} s (parse point + network + run + KPIs); "
-          f"the rest of {seconds * args.jobs / args.runs:.3f} s per run and core is start-up, transport and waiting")
-    print(f"  mean CPU time per run in a worker: {cpu:.3f} s -> {args.jobs / cpu:.1f} runs/s if the {args.jobs} cores were the sweep's alone")
+    print(
+        f"engine sweep:  {args.runs} runs in {seconds:.1f} s = {engine_rate:.2f} runs/s "
+        f"({ok} ok; {engine_rate * single / args.jobs:.0%} of {args.jobs} x the single-core rate)"
+    )
+    print(
+        f"  mean time inside a worker per run: {inside:.3f} s (parse point + network + run + KPIs); "
+        f"the rest of {seconds * args.jobs / args.runs:.3f} s per run and core is start-up, transport and waiting"
+    )
+    print(
+        f"  mean CPU time per run in a worker: {cpu:.3f} s -> {args.jobs / cpu:.1f} runs/s if the {args.jobs} cores were the sweep's alone"
+    )
     print(f"  peak memory of the parent process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    print(f"  load average during the benchmark: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-          "(other processes on the machine slow every figure here alike)")
+    print(
+        f"  load average during the benchmark: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+        "(other processes on the machine slow every figure here alike)"
+    )
 
     mesa_seconds = mesa_batch(args.mesa_runs, args.jobs)
     mesa_rate = args.mesa_runs / mesa_seconds
     print(f"Mesa batch_run (per-agent model): {args.mesa_runs} runs in {mesa_seconds:.1f} s = {mesa_rate:.3f} runs/s")
-    print(f"ratio engine / Mesa batch_run: {engine_rate / mesa_rate:.1f}x "
-          "(the engine's runs also carry trust, opinions, marketing and KPIs; the Mesa model only Bass adoption)")
+    print(
+        f"ratio engine / Mesa batch_run: {engine_rate / mesa_rate:.1f}x "
+        "(the engine's runs also carry trust, opinions, marketing and KPIs; the Mesa model only Bass adoption)"
+    )
     print(f"goal: {GOAL:.0f} runs/s -> {'met' if engine_rate >= GOAL else 'NOT met'} ({engine_rate:.2f} runs/s)")
     if engine_rate < GOAL and not args.no_profile:
         print(profile_one_run())

@@ -80,7 +80,11 @@ class PastCustomer(Consumer):
     role = Role.CUSTOMER
 
 
-ROLE_CLASSES: dict[Role, type[Consumer]] = {Role.PROSPECT: Prospect, Role.FOLLOWER: Follower, Role.CUSTOMER: PastCustomer}
+ROLE_CLASSES: dict[Role, type[Consumer]] = {
+    Role.PROSPECT: Prospect,
+    Role.FOLLOWER: Follower,
+    Role.CUSTOMER: PastCustomer,
+}
 
 
 class Brand(mesa.Agent):

@@ -10,6 +10,6 @@ from pathlib import Path
 # `solara run` loads this file by path: make the package importable from a source checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulation.ui.page import Page  # noqa: E402
+from simulation.ui.page import Page
 
 page = Page()

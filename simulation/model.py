@@ -32,9 +32,24 @@ from .state import ConsumerState, Role, Source, TieState
 # Independent random streams: a purpose's draws at a step never depend on other purposes, so two
 # strategies run with the same seed share the network, the consumers and every unaffected draw
 # (common random numbers).
-_STREAMS = {name: i for i, name in enumerate(
-    ["network", "population", "ties", "talk", "deliver", "purchase", "follow", "marketing", "response", "repeat", "greedy"]
-)}
+_STREAMS = {
+    name: i
+    for i, name in enumerate(
+        [
+            "network",
+            "population",
+            "ties",
+            "talk",
+            "deliver",
+            "purchase",
+            "follow",
+            "marketing",
+            "response",
+            "repeat",
+            "greedy",
+        ]
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -134,9 +149,13 @@ class WordOfMouthModel(mesa.Model):
                 continue
             where = f"strategy {self.strategy.name!r}, lever {index} ({lever.kind}): target 'community'"
             if communities is None:
-                raise ValueError(f"{where} needs a network with communities (network = 'communities'), not {self.network.kind!r}")
+                raise ValueError(
+                    f"{where} needs a network with communities (network = 'communities'), not {self.network.kind!r}"
+                )
             if lever.community >= int(communities.max()) + 1:
-                raise ValueError(f"{where}: community = {lever.community} does not exist; allowed: 0 to {int(communities.max())}")
+                raise ValueError(
+                    f"{where}: community = {lever.community} does not exist; allowed: 0 to {int(communities.max())}"
+                )
 
     def _create_population(self, initial_roles) -> ConsumerState:
         prm, n = self.params, self.network.n
@@ -298,8 +317,13 @@ class WordOfMouthModel(mesa.Model):
         effects = self.brand.step()
         messages = self._converse(effects)
         prm = self.params
-        fade(self.consumers, awareness_decay=prm["awareness_decay"], interest_decay=prm["interest_decay"],
-             interest_baseline=prm["initial_interest"], dt=self.dt)
+        fade(
+            self.consumers,
+            awareness_decay=prm["awareness_decay"],
+            interest_decay=prm["interest_decay"],
+            interest_baseline=prm["initial_interest"],
+            dt=self.dt,
+        )
         aware = self.consumers.aware
         buyers, referred = self._purchase(effects, messages, aware)
         self._experience(buyers, effects)
@@ -312,9 +336,16 @@ class WordOfMouthModel(mesa.Model):
     def _converse(self, effects: MarketingEffects) -> dict:
         """Talkers speak; each message reaches ties; listeners update awareness, interest and opinion."""
         c, prm = self.consumers, self.params
-        who = conversation.speakers(c, talk_window=prm["talk_window"], step=self.step_index, neutral_talk=prm["neutral_talk"])
+        who = conversation.speakers(
+            c, talk_window=prm["talk_window"], step=self.step_index, neutral_talk=prm["neutral_talk"]
+        )
         who, expected = conversation.messages_per_step(
-            c, who, talk_rate=prm["talk_rate"], neutral_talk=prm["neutral_talk"], negativity_bias=prm["negativity_bias"], dt=self.dt
+            c,
+            who,
+            talk_rate=prm["talk_rate"],
+            neutral_talk=prm["neutral_talk"],
+            negativity_bias=prm["negativity_bias"],
+            dt=self.dt,
         )
         counts = conversation.draw_message_counts(expected, self.stream("talk").random(c.n, dtype=np.float32)[who])
         if effects.reshares.size:  # re-sharing a brand post is a message too
@@ -327,7 +358,9 @@ class WordOfMouthModel(mesa.Model):
         talkers, counts = who[talking], counts[talking]
         rng = self.stream("deliver")
         if self.ties is None:
-            speakers, listeners = conversation.deliver_in_mean_field(talkers, counts, c.n, prm["contacts"], prm["reach"], rng)
+            speakers, listeners = conversation.deliver_in_mean_field(
+                talkers, counts, c.n, prm["contacts"], prm["reach"], rng
+            )
             seen = np.ones(speakers.shape[0])
             tie_trust = np.full(speakers.shape[0], prm["weak_tie_trust"])
             ties = None
@@ -336,7 +369,8 @@ class WordOfMouthModel(mesa.Model):
             speakers, listeners = self.ties.speaker[ties], self.ties.listener[ties]
             tie_trust = self.ties.trust[ties].astype(np.float64)
         credibility = dict(
-            experience_credibility=prm["experience_credibility"], hearsay_credibility=prm["hearsay_credibility"],
+            experience_credibility=prm["experience_credibility"],
+            hearsay_credibility=prm["hearsay_credibility"],
             incentive_discount=prm["incentive_discount"],
         )
         valence = c.opinion[speakers]
@@ -346,7 +380,9 @@ class WordOfMouthModel(mesa.Model):
         if effects.response_share > 0:
             answered = negative & (self.stream("response").random(valence.shape[0]) < effects.response_share)
             speaker_cred = np.where(answered, speaker_cred * (1 - effects.response_softening), speaker_cred)
-            effects.add_spend("review_response", self.brand.pay(seen[answered].sum() * effects.response_cost * self.represents))
+            effects.add_spend(
+                "review_response", self.brand.pay(seen[answered].sum() * effects.response_cost * self.represents)
+            )
 
         # Who heard: awareness and attribution (re-shared brand posts count as brand content).
         if effects.reshares.size:
@@ -416,7 +452,10 @@ class WordOfMouthModel(mesa.Model):
         # exceeds the resulting bound can buy; evaluating the hazard for the rest gives the same buyers.
         most_external = effects.background if effects.external is None else float(effects.external.max())
         bound = purchase_probability(
-            purchase_hazard(2.0 * (1.0 + prm["opinion_sensitivity"]), prm["p"], most_external, prm["q"], 1.0, price_factor), self.dt
+            purchase_hazard(
+                2.0 * (1.0 + prm["opinion_sensitivity"]), prm["p"], most_external, prm["q"], 1.0, price_factor
+            ),
+            self.dt,
         )
         who = np.flatnonzero(uniforms < bound)
         who = who[aware[who] & (c.role[who] != Role.CUSTOMER)]
@@ -491,7 +530,11 @@ class WordOfMouthModel(mesa.Model):
         if rate <= 0:
             return 0
         c = self.consumers
-        loyal = (c.role == Role.CUSTOMER) & (c.satisfaction > self.params["churn_satisfaction"]) & (c.purchase_step < self.step_index)
+        loyal = (
+            (c.role == Role.CUSTOMER)
+            & (c.satisfaction > self.params["churn_satisfaction"])
+            & (c.purchase_step < self.step_index)
+        )
         prob = np.where(loyal, per_step_probability(rate, self.dt), 0.0)
         again = np.flatnonzero(self.stream("repeat").random(c.n) < prob)
         c.purchases[again] += 1
@@ -505,7 +548,7 @@ class WordOfMouthModel(mesa.Model):
             effects.add_spend("referral", self.brand.pay(referred * effects.referral_reward * self.represents))
 
     # ------------------------------------------------------------------ running
-    def run(self, steps: int) -> "WordOfMouthModel":
+    def run(self, steps: int) -> WordOfMouthModel:
         """Run `steps` more steps; returns the model (for chaining)."""
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
             raise ValueError(f"parameter 'steps' = {steps!r} is not allowed: expected a whole number >= 0")
@@ -533,7 +576,11 @@ def build_market_network(seed: int, params: dict) -> SocialNetwork:
         "small_world": {"mean_degree": params["mean_degree"], "rewiring": params["rewiring"]},
         "scale_free": {"mean_degree": params["mean_degree"], "exponent": params["degree_exponent"]},
         "random": {"mean_degree": params["mean_degree"]},
-        "communities": {"mean_degree": params["mean_degree"], "n_communities": params["n_communities"], "within_share": params["within_share"]},
+        "communities": {
+            "mean_degree": params["mean_degree"],
+            "n_communities": params["n_communities"],
+            "within_share": params["within_share"],
+        },
         "complete": {},
         "edge_list": {"path": params["edge_list"], "directed": params["edge_list_directed"]},
     }[kind]

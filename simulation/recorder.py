@@ -65,7 +65,9 @@ def measure_kpis(model, buyers: np.ndarray, messages: dict, effects, repeat: int
         "spend": spend,
         "profit": gross - spend,
         "brand_trust": float(model.brand.trust),
-        "mean_tie_trust": model.tie_trust_total / model.ties.trust.size if model.ties is not None and model.ties.trust.size else float(model.params["weak_tie_trust"]),
+        "mean_tie_trust": model.tie_trust_total / model.ties.trust.size
+        if model.ties is not None and model.ties.trust.size
+        else float(model.params["weak_tie_trust"]),
     }
     for name in ADOPTION_SOURCES:
         kpis[f"adopters_{name}"] = int(by_source[Source[name.upper()]])

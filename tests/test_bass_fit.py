@@ -125,8 +125,12 @@ def test_noisy_recovery_and_standard_errors():
     clean = bass_period_sales(t, p, q, m)
     rng = np.random.default_rng(20240601)
     replicates = 120
-    nls = np.array([[f.p, f.q, f.m, f.p_se, f.q_se, f.m_se]
-                    for f in (fit_bass_nls(clean + rng.normal(0, sigma, t.size)) for _ in range(replicates))])
+    nls = np.array(
+        [
+            [f.p, f.q, f.m, f.p_se, f.q_se, f.m_se]
+            for f in (fit_bass_nls(clean + rng.normal(0, sigma, t.size)) for _ in range(replicates))
+        ]
+    )
     estimates, reported_se = nls[:, :3], nls[:, 3:]
     empirical_sd = estimates.std(axis=0, ddof=1)
     # Bias is within 4 Monte Carlo standard errors of the mean estimate (plus 2% of the

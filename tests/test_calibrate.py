@@ -32,7 +32,8 @@ def run_calibrate(argv):
 def _printed_fits(text: str) -> dict:
     fits = {}
     for method, p, p_se, q, q_se in re.findall(
-            r"(NLS|OLS)\s+p = ([\d.]+) \(se ([\d.]+)\)\s+q = ([\d.]+) \(se ([\d.]+)\)", text):
+        r"(NLS|OLS)\s+p = ([\d.]+) \(se ([\d.]+)\)\s+q = ([\d.]+) \(se ([\d.]+)\)", text
+    ):
         fits[method] = tuple(map(float, (p, p_se, q, q_se)))
     return fits
 
@@ -112,7 +113,8 @@ def _bass_scenario(p: float, q: float, n: int, tmp_path: Path):
     """A Bass-reduction scenario (complete network, neutral opinions) in quarterly steps."""
     fit = SimpleNamespace(p=p, q=q, m=n, method="synthetic")
     text = calibrate.bass_scenario_yaml(fit, periods=10, period="year", name="synthetic").replace(
-        "time_unit: month", "time_unit: quarter")
+        "time_unit: month", "time_unit: quarter"
+    )
     path = tmp_path / "synthetic.yaml"
     path.write_text(text, encoding="utf-8")
     return load_scenario(path)
@@ -130,7 +132,9 @@ def test_abm_fit_recovers_known_p_and_q(tmp_path):
     generator = with_values(scenario, truth).model_copy(update={"seed": 5000})
     data = simulated_sales(generator, 10, "year", 8).mean(axis=0) * 1000  # 8 markets of 1,000
     reference = fit_bass_nls(data)
-    fit = fit_scenario(scenario, data, list(truth), period="year", market_size=1000, replications=4, max_evaluations=150)
+    fit = fit_scenario(
+        scenario, data, list(truth), period="year", market_size=1000, replications=4, max_evaluations=150
+    )
     tolerance = {"purchase.p": 3 * np.sqrt(2) * reference.p_se, "purchase.q": 3 * np.sqrt(2) * reference.q_se}
     for path, value in truth.items():
         assert abs(fit.values[path] - value) <= tolerance[path], (path, fit.values[path], tolerance[path])
@@ -145,8 +149,23 @@ def test_calibrate_command_fits_a_scenario_and_writes_it(tmp_path, capsys):
     data = simulated_sales(with_values(scenario, {"purchase.q": 0.5}), 10, "year", 1)[0] * 500
     sales = tmp_path / "sales.csv"
     sales.write_text("year,sales\n" + "".join(f"{2000 + i},{v:g}\n" for i, v in enumerate(data)), encoding="utf-8")
-    code = run_calibrate([str(tmp_path / "synthetic.yaml"), "--data", str(sales), "--fit", "purchase.q",
-                          "--market-size", "500", "--replications", "2", "--max-evaluations", "25", "--out", str(tmp_path / "out")])
+    code = run_calibrate(
+        [
+            str(tmp_path / "synthetic.yaml"),
+            "--data",
+            str(sales),
+            "--fit",
+            "purchase.q",
+            "--market-size",
+            "500",
+            "--replications",
+            "2",
+            "--max-evaluations",
+            "25",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "ABM fit: purchase.q =" in out and "RMSE" in out

@@ -46,7 +46,13 @@ def test_strategy_identical_to_baseline_differs_by_exactly_zero(small_comparison
     assert len(defined) > 10
     assert (defined["diff_mean"] == 0).all() and (defined["diff_low"] == 0).all() and (defined["diff_high"] == 0).all()
     parts = small_comparison.decomposition.set_index(["strategy", "measure"])
-    for measure in ("expansion_customers", "acceleration_customers", "expansion_value", "acceleration_value", "npv_difference"):
+    for measure in (
+        "expansion_customers",
+        "acceleration_customers",
+        "expansion_value",
+        "acceleration_value",
+        "npv_difference",
+    ):
         assert parts.loc[("also_none", measure), "mean"] == 0
 
 
@@ -83,7 +89,9 @@ def test_paired_difference_covers_the_true_difference():
     shared = rng.normal(0, 5, size=(trials, n))  # common noise, removed by pairing
     baseline = 10 + shared + rng.normal(0, 1, size=(trials, n))
     strategy = 12 + shared + rng.normal(0, 1, size=(trials, n))
-    covered = sum(low <= 2.0 <= high for _, low, high, _ in (paired_difference(s, b) for s, b in zip(strategy, baseline)))
+    covered = sum(
+        low <= 2.0 <= high for _, low, high, _ in (paired_difference(s, b) for s, b in zip(strategy, baseline))
+    )
     assert abs(covered / trials - 0.95) < 3 * np.sqrt(0.95 * 0.05 / trials)
 
 
@@ -129,7 +137,10 @@ def test_decomposition_on_a_constructed_example():
     strategy.customer = strategy.customer.astype(bool)
     baseline.customer = baseline.customer.astype(bool)
     v, rate, unit = 30.0, 0.1, "week"
-    d = lambda t: float(discount_factor(t, rate, unit))
+
+    def d(t):
+        return float(discount_factor(t, rate, unit))
+
     parts = decompose(strategy, baseline, v, rate, unit)
     assert parts["customers_gained"] == 1 and parts["customers_lost"] == 1 and parts["expansion_customers"] == 0
     assert parts["acceleration_customers"] == 1 and parts["delayed_customers"] == 0

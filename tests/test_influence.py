@@ -38,8 +38,13 @@ def network_from_matrix(matrix, kind: str, directed: bool = False) -> SocialNetw
     matrix.data[:] = 1
     matrix.sort_indices()
     n = matrix.shape[0]
-    return SocialNetwork(n=n, indptr=matrix.indptr.astype(np.int64), indices=matrix.indices.astype(np.int32),
-                         kind=kind, directed=directed)
+    return SocialNetwork(
+        n=n,
+        indptr=matrix.indptr.astype(np.int64),
+        indices=matrix.indices.astype(np.int32),
+        kind=kind,
+        directed=directed,
+    )
 
 
 def undirected(n: int, edges) -> SocialNetwork:
@@ -171,8 +176,10 @@ def test_live_edge_agrees_with_reference(is_directed):
     reference = cascade_spread_samples(net, seeds, p, 2000, np.random.default_rng(6))
     live = LiveEdgeSamples(net, p, samples=2000, rng=7).spread_samples(seeds)
     z = two_sample_z(live, reference)
-    print(f"\n{'directed' if is_directed else 'undirected'}: reference {reference.mean():.2f}, "
-          f"live-edge {live.mean():.2f}, z = {z:.2f}")
+    print(
+        f"\n{'directed' if is_directed else 'undirected'}: reference {reference.mean():.2f}, "
+        f"live-edge {live.mean():.2f}, z = {z:.2f}"
+    )
     assert abs(z) < 4
     # Same distribution, not only the same mean: compare the spread of the two samples too.
     assert live.std() == pytest.approx(reference.std(), rel=0.15)
@@ -238,8 +245,9 @@ def test_errors():
         LiveEdgeSamples(net, 1.5)
     with pytest.raises(ValueError, match="k must be between 1 and"):
         greedy_seeds(net, 5, 0.5, samples=5, rng=0)
-    complete = SocialNetwork(n=4, indptr=np.zeros(5, dtype=np.int64), indices=np.zeros(0, dtype=np.int32),
-                             kind="complete")
+    complete = SocialNetwork(
+        n=4, indptr=np.zeros(5, dtype=np.int64), indices=np.zeros(0, dtype=np.int32), kind="complete"
+    )
     with pytest.raises(ValueError, match="complete"):
         simulate_independent_cascade(complete, [0], 0.5, rng=0)
     with pytest.raises(ValueError, match="different network or probability"):
@@ -265,9 +273,11 @@ def test_greedy_beats_heuristics_on_facebook(facebook):
     start = time.perf_counter()
     greedy = greedy_seeds(facebook, k, p, samples=1000, rng=13)
     seconds = time.perf_counter() - start
-    print(f"\nCELF greedy on Facebook, k = {k}, p = {p}: {quick_seconds:.2f} s with 200 samples "
-          f"({quick.gain_evaluations} gain re-evaluations), {seconds:.2f} s with 1000 samples "
-          f"({greedy.gain_evaluations} re-evaluations); seeds {greedy.seeds}")
+    print(
+        f"\nCELF greedy on Facebook, k = {k}, p = {p}: {quick_seconds:.2f} s with 200 samples "
+        f"({quick.gain_evaluations} gain re-evaluations), {seconds:.2f} s with 1000 samples "
+        f"({greedy.gain_evaluations} re-evaluations); seeds {greedy.seeds}"
+    )
 
     # Compare strategies on fresh samples: greedy's own samples flatter it (it chose on them).
     # Greedy picks on 1000 samples, so it can trail a near-equal alternative by the sampling error

@@ -64,7 +64,9 @@ def test_bad_seed_and_steps_are_rejected():
 
 def test_bad_lever_settings_are_rejected():
     with pytest.raises(ValueError, match="reach"):
-        WordOfMouthModel(seed=1, n_consumers=100, mean_degree=4, strategy={"levers": [{"kind": "advertising", "reach": 3}]})
+        WordOfMouthModel(
+            seed=1, n_consumers=100, mean_degree=4, strategy={"levers": [{"kind": "advertising", "reach": 3}]}
+        )
 
 
 # ---------------------------------------------------------------- reproducibility
@@ -132,10 +134,14 @@ def test_negative_opinions_are_voiced_more_often():
     c = model.consumers
     c.opinion[:] = [-0.6, 0.6, 0.0, 0.6]
     c.interest[:] = 0.5
-    who, rate = conversation.messages_per_step(c, np.arange(4), talk_rate=12, neutral_talk=0.2, negativity_bias=1.0, dt=1 / 52)
+    who, rate = conversation.messages_per_step(
+        c, np.arange(4), talk_rate=12, neutral_talk=0.2, negativity_bias=1.0, dt=1 / 52
+    )
     assert list(who) == [0, 1, 2, 3]
     # With no talk about neutral opinions, the neutral consumer is dropped from the talkers.
-    who, _ = conversation.messages_per_step(c, np.arange(4), talk_rate=12, neutral_talk=0.0, negativity_bias=1.0, dt=1 / 52)
+    who, _ = conversation.messages_per_step(
+        c, np.arange(4), talk_rate=12, neutral_talk=0.0, negativity_bias=1.0, dt=1 / 52
+    )
     assert list(who) == [0, 1, 3]
     assert rate[0] > rate[1] > rate[2] > 0
     assert rate[1] == rate[3]
@@ -179,7 +185,9 @@ def test_overpromising_brand_loses_trust_and_honest_one_gains():
 
 
 def test_misleading_ties_lose_trust_in_a_bad_product_market():
-    model = WordOfMouthModel(seed=1, quality=-0.6, quality_spread=0.1, initial_opinion=0.8, opinion_spread=0.1, p=1.0, **SMALL)
+    model = WordOfMouthModel(
+        seed=1, quality=-0.6, quality_spread=0.1, initial_opinion=0.8, opinion_spread=0.1, p=1.0, **SMALL
+    )
     before = model.ties.trust.mean()
     model.run(25)
     assert model.ties.trust.mean() < before
@@ -259,7 +267,10 @@ def test_day_week_and_month_steps_describe_the_same_market():
     """Rates are per year: a year simulated in days, weeks or months gives the same adoption."""
     results = {}
     for unit, steps in (("day", 365), ("week", 52), ("month", 12)):
-        values = [WordOfMouthModel(seed=s, time_unit=unit, n_consumers=3000, p=0.3, q=0.8).run(steps).kpis["adopters"] for s in range(6)]
+        values = [
+            WordOfMouthModel(seed=s, time_unit=unit, n_consumers=3000, p=0.3, q=0.8).run(steps).kpis["adopters"]
+            for s in range(6)
+        ]
         results[unit] = np.array(values, float)
     for unit in ("week", "month"):
         diff = results[unit].mean() - results["day"].mean()
@@ -277,7 +288,14 @@ def test_model_document_lists_every_parameter_and_rule_function():
     from simulation.parameters import parameter_table
 
     assert parameter_table() in text, "docs/MODEL.md's parameter table is stale: python -m simulation.parameters"
-    for function in ("messages_per_step", "shift_opinions", "learn_trust", "purchase_hazard", "draw_satisfaction", "fade"):
+    for function in (
+        "messages_per_step",
+        "shift_opinions",
+        "learn_trust",
+        "purchase_hazard",
+        "draw_satisfaction",
+        "fade",
+    ):
         assert function in text
 
 
@@ -294,8 +312,13 @@ def test_levers_that_do_not_fit_the_market_fail_before_the_run():
 
 def test_a_simulated_consumer_can_stand_for_many_real_ones():
     """Revenue and per-consumer costs scale with `represents`; fixed costs and behaviour do not."""
-    strategy = {"levers": [{"kind": "advertising", "reach": 0.1, "cpm": 20}, {"kind": "content", "cost_per_post": 300},
-                           {"kind": "seeding", "k": 10}]}
+    strategy = {
+        "levers": [
+            {"kind": "advertising", "reach": 0.1, "cpm": 20},
+            {"kind": "content", "cost_per_post": 300},
+            {"kind": "seeding", "k": 10},
+        ]
+    }
     one = WordOfMouthModel(seed=4, strategy=strategy, **SMALL).run(10).timeseries()
     many = WordOfMouthModel(seed=4, strategy=strategy, represents=100, **SMALL).run(10).timeseries()
     assert (one.adopters == many.adopters).all()

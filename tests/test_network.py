@@ -262,8 +262,7 @@ def test_network_from_edges_counts_what_it_drops():
 
 def test_network_from_edges_directed_and_trust():
     # Directed edge u -> v: v listens to u, so the tie sits in row v.
-    net = network_from_edges(3, [0, 0, 2, 0], [1, 1, 1, 2], "edge_list", directed=True,
-                             trust=[0.2, 0.6, 0.5, 1.0])
+    net = network_from_edges(3, [0, 0, 2, 0], [1, 1, 1, 2], "edge_list", directed=True, trust=[0.2, 0.6, 0.5, 1.0])
     assert net.indptr.tolist() == [0, 0, 2, 3]
     assert net.indices.tolist() == [0, 2, 0]
     assert net.initial_trust.dtype == np.float32
@@ -289,7 +288,6 @@ def test_build_network_dispatches(kind, generator, params):
     assert set(KINDS) == {"small_world", "scale_free", "random", "communities", "complete", "edge_list"}
 
 
-
 @pytest.mark.parametrize(
     ("kind", "n", "params", "fragments"),
     [
@@ -302,13 +300,25 @@ def test_build_network_dispatches(kind, generator, params):
         ("random", 100, dict(mean_degree=6, rewiring=0.1), ["unknown parameter", "rewiring", "mean_degree"]),
         ("scale_free", 100, dict(mean_degree=6, exponent=1.5), ["exponent", "1.5", "(2, inf)"]),
         ("scale_free", 100, dict(mean_degree=1.2, exponent=2.5), ["mean_degree", "1.2"]),
-        ("communities", 100, dict(mean_degree=6, n_communities=200, within_share=0.5),
-         ["n_communities", "200", "[1, 100]"]),
+        (
+            "communities",
+            100,
+            dict(mean_degree=6, n_communities=200, within_share=0.5),
+            ["n_communities", "200", "[1, 100]"],
+        ),
         ("communities", 100, dict(mean_degree=6, n_communities=4, within_share=-0.1), ["within_share", "-0.1"]),
-        ("communities", 100, dict(mean_degree=6, n_communities=1, within_share=0.5),
-         ["within_share", "0.5", "n_communities = 1"]),
-        ("communities", 100, dict(mean_degree=30, n_communities=10, within_share=0.9),
-         ["mean_degree * within_share", "community"]),
+        (
+            "communities",
+            100,
+            dict(mean_degree=6, n_communities=1, within_share=0.5),
+            ["within_share", "0.5", "n_communities = 1"],
+        ),
+        (
+            "communities",
+            100,
+            dict(mean_degree=30, n_communities=10, within_share=0.9),
+            ["mean_degree * within_share", "community"],
+        ),
         ("random", 0, dict(mean_degree=2), ["'n'", "0"]),
         ("random", 100.5, dict(mean_degree=2), ["'n'", "100.5"]),
     ],

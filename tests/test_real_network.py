@@ -29,7 +29,9 @@ def _write_scenario(folder: Path, network_lines: str, extra: str = "") -> Path:
 @pytest.fixture
 def small_market(tmp_path):
     (tmp_path / "ties.edges").write_text("# a ring of six friends\na b\nb c\nc d\nd e\ne f\nf a\n", encoding="utf-8")
-    (tmp_path / "roles.csv").write_text("node,role,follows_brand\nb,customer,\nd,follower,\nf,prospect,yes\n", encoding="utf-8")
+    (tmp_path / "roles.csv").write_text(
+        "node,role,follows_brand\nb,customer,\nd,follower,\nf,prospect,yes\n", encoding="utf-8"
+    )
     return tmp_path
 
 
@@ -39,8 +41,14 @@ def test_node_roles_are_given_to_the_consumers(small_market):
     model = build_model(scenario)
     ids = list(model.network.node_ids)
     role = {node: int(model.consumers.role[ids.index(node)]) for node in "abcdef"}
-    assert role == {"a": Role.PROSPECT, "b": Role.CUSTOMER, "c": Role.PROSPECT, "d": Role.FOLLOWER,
-                    "e": Role.PROSPECT, "f": Role.PROSPECT}
+    assert role == {
+        "a": Role.PROSPECT,
+        "b": Role.CUSTOMER,
+        "c": Role.PROSPECT,
+        "d": Role.FOLLOWER,
+        "e": Role.PROSPECT,
+        "f": Role.PROSPECT,
+    }
     follows = {node: bool(model.consumers.follows_brand[ids.index(node)]) for node in "abcdef"}
     assert follows == {"a": False, "b": False, "c": False, "d": True, "e": False, "f": True}
     # The past customer is aware and has had its experience; the funnel shows the roles.
@@ -63,7 +71,9 @@ def test_node_roles_on_a_generated_network_use_the_models_own_network(tmp_path):
     path = _write_scenario(tmp_path, "  kind: random\n  mean_degree: 2\n  node_roles: roles.csv\n")
     scenario = load_scenario(path)
     with_roles = build_model(scenario)
-    plain = build_model(scenario.model_copy(update={"network": scenario.network.model_copy(update={"node_roles": None})}))
+    plain = build_model(
+        scenario.model_copy(update={"network": scenario.network.model_copy(update={"node_roles": None})})
+    )
     assert np.array_equal(with_roles.network.indptr, plain.network.indptr)
     assert np.array_equal(with_roles.network.indices, plain.network.indices)
     assert with_roles.consumers.role[0] == Role.CUSTOMER and with_roles.consumers.role[5] == Role.FOLLOWER

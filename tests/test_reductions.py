@@ -100,7 +100,9 @@ def test_a_cascade_without_seeds_spreading_is_only_the_seeds(facebook):
 
 # ------------------------------------------------------------------ bounded confidence
 def test_count_clusters_ignores_stragglers_and_splits_at_gaps():
-    opinions = np.concatenate([np.full(480, -0.5), np.full(500, 0.4) + np.linspace(0, 0.01, 500), [0.9] * 5, [-0.9] * 15])
+    opinions = np.concatenate(
+        [np.full(480, -0.5), np.full(500, 0.4) + np.linspace(0, 0.01, 500), [0.9] * 5, [-0.9] * 15]
+    )
     assert deffuant.count_clusters(opinions) == 2  # 5 and 15 of 1000 are below the 2% of a major cluster
 
 

@@ -67,18 +67,21 @@ def test_list_range_and_bounds_specs():
     assert range_values(0, 1, 0.3) == (0.0, 0.3, 0.6, 0.9)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("purchase.q", "expected dotted.path=SPEC"),
-    ("purchase.q=", "no values given"),
-    ("purchase..q=1,2", "not a dotted field name"),
-    ("purchase.q=0.5..0.2", "lo < hi"),
-    ("purchase.q=a..0.2", "'a' is not a finite number"),
-    ("purchase.q=0:1", "three numbers"),
-    ("purchase.q=0:1:0", "step of a range must be > 0"),
-    ("purchase.q=1:0:0.1", "hi < lo"),
-    ("purchase.q=1,,2", "empty item"),
-    ("purchase.q=1,1", "repeats a value"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("purchase.q", "expected dotted.path=SPEC"),
+        ("purchase.q=", "no values given"),
+        ("purchase..q=1,2", "not a dotted field name"),
+        ("purchase.q=0.5..0.2", "lo < hi"),
+        ("purchase.q=a..0.2", "'a' is not a finite number"),
+        ("purchase.q=0:1", "three numbers"),
+        ("purchase.q=0:1:0", "step of a range must be > 0"),
+        ("purchase.q=1:0:0.1", "hi < lo"),
+        ("purchase.q=1,,2", "empty item"),
+        ("purchase.q=1,1", "repeats a value"),
+    ],
+)
 def test_bad_specs_say_what_is_wrong(text, fragment):
     with pytest.raises(SpecError, match=fragment.replace("(", r"\(").replace(".", r"\.")) as error:
         parse_param(text)
@@ -97,13 +100,18 @@ def test_grid_is_the_cartesian_product(scenario_file):
     specs = [parse_param("purchase.q=0.2:0.6:0.2"), parse_param("product.margin=0.1,0.5")]
     design = build_design("grid", specs, base_of(scenario_file))
     assert len(design.points) == 6
-    assert {(p["purchase.q"], p["product.margin"]) for p in design.points} == {(q, m) for q in (0.2, 0.4, 0.6) for m in (0.1, 0.5)}
+    assert {(p["purchase.q"], p["product.margin"]) for p in design.points} == {
+        (q, m) for q in (0.2, 0.4, 0.6) for m in (0.1, 0.5)
+    }
 
 
 def test_sampling_designs_sizes_bounds_and_whole_numbers(scenario_file):
     base = base_of(scenario_file)
-    specs = [parse_param("purchase.p=0.01..0.05"), parse_param("market.n_consumers=100..400"),
-             parse_param("strategies.referral.levers.referral.start=0..5")]
+    specs = [
+        parse_param("purchase.p=0.01..0.05"),
+        parse_param("market.n_consumers=100..400"),
+        parse_param("strategies.referral.levers.referral.start=0..5"),
+    ]
     for kind, samples, expected in (("random", 20, 20), ("lhs", 20, 20), ("sobol", 8, 8 * 5), ("morris", 4, 4 * 4)):
         design = build_design(kind, specs, base, samples, seed=3)
         assert len(design.points) == expected, kind
@@ -138,8 +146,21 @@ def test_design_misuse_is_listed(scenario_file):
 def test_every_point_is_validated_before_anything_runs(scenario_file, tmp_path, capsys):
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as stop:
-        cli(scenario_file, "--param", "purchase.q=-1,0.3", "--param", "strategies.referral.levers.referral.reward=-3,5",
-            "--param", "market.n_consumers=1", "--param", "markt.size=3", "--jobs", 1, "--out", out)
+        cli(
+            scenario_file,
+            "--param",
+            "purchase.q=-1,0.3",
+            "--param",
+            "strategies.referral.levers.referral.reward=-3,5",
+            "--param",
+            "market.n_consumers=1",
+            "--param",
+            "markt.size=3",
+            "--jobs",
+            1,
+            "--out",
+            out,
+        )
     assert stop.value.code == 2
     message = capsys.readouterr().err
     assert "nothing was run" in message
@@ -153,7 +174,10 @@ def test_every_point_is_validated_before_anything_runs(scenario_file, tmp_path, 
 def test_points_are_checked_as_whole_scenarios(scenario_file):
     # Each value is fine alone; together start >= end is not.
     base = base_of(scenario_file)
-    specs = [parse_param("strategies.referral.levers.referral.start=0,5"), parse_param("strategies.referral.levers.referral.end=3,10")]
+    specs = [
+        parse_param("strategies.referral.levers.referral.start=0,5"),
+        parse_param("strategies.referral.levers.referral.end=3,10"),
+    ]
     design = build_design("grid", specs, base)
     with pytest.raises(SweepError) as error:
         validate(design, base, ["referral"])
@@ -167,8 +191,17 @@ def test_points_are_checked_as_whole_scenarios(scenario_file):
 # ---------------------------------------------------------------- runs and the store
 def test_a_failing_point_is_recorded_and_the_sweep_goes_on(scenario_file, tmp_path):
     out = tmp_path / "out"
-    status = cli(scenario_file, "--param", "network.kind=small_world,edge_list", "--param", "network.edge_list=missing.csv",
-                 "--jobs", 1, "--out", out)
+    status = cli(
+        scenario_file,
+        "--param",
+        "network.kind=small_world,edge_list",
+        "--param",
+        "network.edge_list=missing.csv",
+        "--jobs",
+        1,
+        "--out",
+        out,
+    )
     assert status == 0
     runs = read_runs(out)
     assert len(runs) == 2
@@ -184,8 +217,23 @@ def test_rows_carry_parameters_seed_and_the_run_kpis(scenario_file, tmp_path):
     from simulation.scenario import load_scenario
 
     out = tmp_path / "out"
-    assert cli(scenario_file, "--param", "purchase.q=0.2,0.6", "--strategy", "all", "--replications", 2, "--jobs", 1,
-               "--timeseries", "--out", out) == 0
+    assert (
+        cli(
+            scenario_file,
+            "--param",
+            "purchase.q=0.2,0.6",
+            "--strategy",
+            "all",
+            "--replications",
+            2,
+            "--jobs",
+            1,
+            "--timeseries",
+            "--out",
+            out,
+        )
+        == 0
+    )
     runs = read_runs(out)
     assert len(runs) == 2 * 2 * 2 and runs["id"].is_unique
     assert set(RUN_KPIS) <= set(runs.columns)
@@ -229,8 +277,21 @@ def test_store_writes_whole_parts_and_drops_orphan_series(tmp_path):
     schema = run_schema({"purchase.q": pa.float64()})
     manifest = {"fingerprint": "abc"}
     store = SweepStore(tmp_path, schema, manifest, flush_rows=2, flush_seconds=1e9)
-    rows = [{"id": f"r{i}", "point": i, "purchase.q": 0.1 * i, "strategy": "s", "replication": 0, "seed": 1,
-             "status": "ok", "error": None, "elapsed": 0.0, "adopters": float(i)} for i in range(5)]
+    rows = [
+        {
+            "id": f"r{i}",
+            "point": i,
+            "purchase.q": 0.1 * i,
+            "strategy": "s",
+            "replication": 0,
+            "seed": 1,
+            "status": "ok",
+            "error": None,
+            "elapsed": 0.0,
+            "adopters": float(i),
+        }
+        for i in range(5)
+    ]
     written = [store.add(dict(row)) for row in rows]
     assert written == [False, True, False, True, False]
     assert len(list((tmp_path / "runs").glob("part-*.parquet"))) == 2

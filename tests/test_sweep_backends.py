@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_sweep import SMALL, cli
 
 from simulation.experiment.runs import run_once
 from simulation.scenario import load_scenario
@@ -21,7 +22,6 @@ from simulation.sweep.design import build_design
 from simulation.sweep.runner import execute, executor
 from simulation.sweep.spec import parse_param
 from simulation.sweep.store import read_runs
-from test_sweep import SMALL, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,14 +43,22 @@ def _rows(base, tasks, **backend) -> dict:
 
 def _same(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(
-        x == y or (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y)) for x, y in zip(a.values(), (b[k] for k in a))
+        x == y or (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y))
+        for x, y in zip(a.values(), (b[k] for k in a))
     )
 
 
 @pytest.mark.slow
 def test_serial_processes_and_dask_give_identical_rows(scenario_file):
-    base = BaseScenario(scenario_file.read_text(), str(scenario_file), ("market.n_consumers=400", "horizon=30"), str(scenario_file.parent))
-    design = build_design("lhs", [parse_param("purchase.q=0.1..0.8"), parse_param("product.quality=-0.5..0.9")], base, 4, seed=2)
+    base = BaseScenario(
+        scenario_file.read_text(),
+        str(scenario_file),
+        ("market.n_consumers=400", "horizon=30"),
+        str(scenario_file.parent),
+    )
+    design = build_design(
+        "lhs", [parse_param("purchase.q=0.1..0.8"), parse_param("product.quality=-0.5..0.9")], base, 4, seed=2
+    )
     tasks = design.tasks(base, ["do_nothing", "referral"], 2)
     serial = _rows(base, tasks, jobs=1)
     processes = _rows(base, tasks, jobs=2)
@@ -73,7 +81,10 @@ def test_command_on_a_dask_scheduler_matches_serial(scenario_file, tmp_path):
     # A cluster started elsewhere, reached by its address as a remote one would be.
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
         assert cli(*args, "--scheduler", cluster.scheduler_address, "--out", tmp_path / "dask") == 0
-    series = [pd.read_parquet(tmp_path / name / "timeseries").sort_values(["id", "step"], ignore_index=True) for name in ("serial", "dask")]
+    series = [
+        pd.read_parquet(tmp_path / name / "timeseries").sort_values(["id", "step"], ignore_index=True)
+        for name in ("serial", "dask")
+    ]
     pd.testing.assert_frame_equal(*series)
     serial, dask = (read_runs(tmp_path / name).drop(columns=["elapsed", "cpu_seconds"]) for name in ("serial", "dask"))
     pd.testing.assert_frame_equal(serial, dask)
@@ -84,12 +95,28 @@ def test_resume_after_sigkill_runs_each_task_exactly_once(tmp_path):
     scenario = tmp_path / "medium.yaml"
     scenario.write_text(SMALL.replace("n_consumers: 300", "n_consumers: 2000").replace("horizon: 10", "horizon: 20"))
     out = tmp_path / "out"
-    command = [sys.executable, str(ROOT / "run.py"), "sweep", str(scenario), "--param", "purchase.q=0.01:0.6:0.01",
-               "--replications", "4", "--jobs", "2", "--out", str(out)]
+    command = [
+        sys.executable,
+        str(ROOT / "run.py"),
+        "sweep",
+        str(scenario),
+        "--param",
+        "purchase.q=0.01:0.6:0.01",
+        "--replications",
+        "4",
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+    ]
     total = 60 * 4
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list((out / "runs").glob("part-*.parquet"))) < 2 and process.poll() is None:
+    while (
+        time.monotonic() < deadline and len(list((out / "runs").glob("part-*.parquet"))) < 2 and process.poll() is None
+    ):
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # the sweep and its workers, mid-run
     process.wait()
@@ -112,15 +139,38 @@ def test_margin_does_not_change_adoption_in_the_engine(scenario_file):
     # Precondition of the Sobol check below: margin only scales profit.
     low = run_once(load_scenario(scenario_file, ["product.margin=0.1"]), None, 0)
     high = run_once(load_scenario(scenario_file, ["product.margin=0.9"]), None, 0)
-    pd.testing.assert_frame_equal(low.timeseries.drop(columns=["gross_profit", "profit"]), high.timeseries.drop(columns=["gross_profit", "profit"]))
+    pd.testing.assert_frame_equal(
+        low.timeseries.drop(columns=["gross_profit", "profit"]),
+        high.timeseries.drop(columns=["gross_profit", "profit"]),
+    )
     assert high.kpis["profit"] > low.kpis["profit"]
 
 
 @pytest.mark.slow
 def test_sobol_finds_the_parameter_that_matters_and_not_the_null_one(scenario_file, tmp_path):
     out = tmp_path / "out"
-    assert cli(scenario_file, "--param", "purchase.p=0.005..0.2", "--param", "product.margin=0.1..0.9", "--design", "sobol",
-               "--samples", 64, "--kpi", "adopters", "--kpi", "profit", "--jobs", 1, "--out", out) == 0
+    assert (
+        cli(
+            scenario_file,
+            "--param",
+            "purchase.p=0.005..0.2",
+            "--param",
+            "product.margin=0.1..0.9",
+            "--design",
+            "sobol",
+            "--samples",
+            64,
+            "--kpi",
+            "adopters",
+            "--kpi",
+            "profit",
+            "--jobs",
+            1,
+            "--out",
+            out,
+        )
+        == 0
+    )
     assert len(read_runs(out)) == 64 * 4
     table = pd.read_csv(out / "sensitivity.csv").set_index(["kpi", "parameter"])
     p, margin = table.loc[("adopters", "purchase.p")], table.loc[("adopters", "product.margin")]
@@ -137,8 +187,26 @@ def test_sobol_finds_the_parameter_that_matters_and_not_the_null_one(scenario_fi
 
 def test_morris_ranks_the_parameter_that_matters(scenario_file, tmp_path):
     out = tmp_path / "out"
-    assert cli(scenario_file, "--param", "purchase.p=0.005..0.2", "--param", "product.margin=0.1..0.9", "--design", "morris",
-               "--samples", 6, "--kpi", "adopters", "--jobs", 1, "--out", out) == 0
+    assert (
+        cli(
+            scenario_file,
+            "--param",
+            "purchase.p=0.005..0.2",
+            "--param",
+            "product.margin=0.1..0.9",
+            "--design",
+            "morris",
+            "--samples",
+            6,
+            "--kpi",
+            "adopters",
+            "--jobs",
+            1,
+            "--out",
+            out,
+        )
+        == 0
+    )
     table = pd.read_csv(out / "sensitivity.csv").set_index("parameter")
     assert table.loc["product.margin", "mu_star"] == 0.0
     assert table.loc["purchase.p", "mu_star"] - table.loc["purchase.p", "mu_star_conf"] > 0
@@ -150,8 +218,20 @@ def _start_medium_sweep(tmp_path, jobs: int):
     scenario = tmp_path / "medium.yaml"
     scenario.write_text(SMALL.replace("n_consumers: 300", "n_consumers: 2000").replace("horizon: 10", "horizon: 20"))
     out = tmp_path / "out"
-    command = [sys.executable, str(ROOT / "run.py"), "sweep", str(scenario), "--param", "purchase.q=0.01:0.6:0.01",
-               "--replications", "3", "--jobs", str(jobs), "--out", str(out)]
+    command = [
+        sys.executable,
+        str(ROOT / "run.py"),
+        "sweep",
+        str(scenario),
+        "--param",
+        "purchase.q=0.01:0.6:0.01",
+        "--replications",
+        "3",
+        "--jobs",
+        str(jobs),
+        "--out",
+        str(out),
+    ]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list((out / "runs").glob("part-*.parquet")) and process.poll() is None:

@@ -14,9 +14,23 @@ import pytest
 import yaml
 
 try:
-    from ui_support import cdn_misses, chromium_page, close_page_browser, collect_console_errors, require_chromium, solara_server
+    from ui_support import (
+        cdn_misses,
+        chromium_page,
+        close_page_browser,
+        collect_console_errors,
+        require_chromium,
+        solara_server,
+    )
 except ImportError:  # tests/ imported as a package
-    from tests.ui_support import cdn_misses, chromium_page, close_page_browser, collect_console_errors, require_chromium, solara_server
+    from tests.ui_support import (
+        cdn_misses,
+        chromium_page,
+        close_page_browser,
+        collect_console_errors,
+        require_chromium,
+        solara_server,
+    )
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "results" / "ui"
@@ -45,7 +59,10 @@ def test_explore_play_and_compare_in_browser(tmp_path):
 
     scenario = small_scenario(tmp_path)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with solara_server(ROOT / "simulation" / "app.py", env={"WOM_SCENARIO": str(scenario)}, cwd=ROOT) as url, sync_playwright() as pw:
+    with (
+        solara_server(ROOT / "simulation" / "app.py", env={"WOM_SCENARIO": str(scenario)}, cwd=ROOT) as url,
+        sync_playwright() as pw,
+    ):
         page = chromium_page(pw, viewport={"width": 1600, "height": 1300})
         errors = collect_console_errors(page)
 
@@ -60,7 +77,10 @@ def test_explore_play_and_compare_in_browser(tmp_path):
             # Play advances the model and the charts; Pause stops it.
             page.get_by_role("button", name="Play", exact=True).click()
             expect(page.locator(".kpi-adopters")).to_be_visible(timeout=30_000)
-            page.wait_for_function("() => /step ([5-9]|1\\d|20) of/.test(document.querySelector('.step-counter').innerText)", timeout=30_000)
+            page.wait_for_function(
+                "() => /step ([5-9]|1\\d|20) of/.test(document.querySelector('.step-counter').innerText)",
+                timeout=30_000,
+            )
             page.get_by_role("button", name="Pause", exact=True).click()
             expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible(timeout=10_000)
             paused_at = step_number(page)

@@ -133,7 +133,9 @@ def test_parameter_control_edits_scenario_like_cli(tmp_path):
     model = session.model
     # A value the schema refuses: the CLI's message, nothing changed.
     assert not session.set_override("market.n_consumers", 1)
-    assert session.errors.value == ["--set market.n_consumers=1: market.n_consumers = 1: Input should be greater than or equal to 2"]
+    assert session.errors.value == [
+        "--set market.n_consumers=1: market.n_consumers = 1: Input should be greater than or equal to 2"
+    ]
     assert session.model is model and session.overrides.value == {"word_of_mouth.confidence_bound": 0.4}
     # A combination the model refuses (more ties than consumers).
     assert not session.set_override("network.mean_degree", 5000)
@@ -206,7 +208,8 @@ def test_bad_upload_shows_errors_and_keeps_model(tmp_path):
     assert problems == [
         "broken.yaml (uploaded):3: market.n_consumers = -5: Input should be greater than or equal to 2",
         "broken.yaml (uploaded):4: market.folower_share: unknown key; did you mean 'follower_share'? (known keys: "
-        + ", ".join(k for k in type(parse_scenario("").market).model_fields) + ")",
+        + ", ".join(k for k in type(parse_scenario("").market).model_fields)
+        + ")",
         "broken.yaml (uploaded):9: strategies.ads.levers.0.reach = 2: Input should be less than or equal to 1",
     ]
     shown = texts(rc)
@@ -236,10 +239,15 @@ def test_controls_follow_schema():
             if control.kind != "number":  # sliders: the value lies in the slider's range
                 assert control.low <= value <= control.high
             # Each control's path is one the scenario loader accepts (--set syntax).
-            same = parse_scenario((ROOT / "scenarios" / "default.yaml").read_text(), overrides=[f"{control.path}={value}"])
+            same = parse_scenario(
+                (ROOT / "scenarios" / "default.yaml").read_text(), overrides=[f"{control.path}={value}"]
+            )
             assert current_value(same, control.path) == value
     referral = lever_controls(scenario.strategy("referral"), "referral")
-    assert {c.path for c in referral} >= {"strategies.referral.levers.0.reward", "strategies.referral.levers.0.talk_boost"}
+    assert {c.path for c in referral} >= {
+        "strategies.referral.levers.0.reward",
+        "strategies.referral.levers.0.talk_boost",
+    }
 
 
 def test_network_sample_is_cached_and_reused_on_reset(tmp_path, monkeypatch):
@@ -287,8 +295,15 @@ def test_bass_reference_and_kpis():
     years = (np.arange(52) + 1) * TIME_UNITS["week"]
     np.testing.assert_allclose(bass["adopters"], 5000 * bass_cumulative(years, 0.03, 0.38))
     assert bass_reference({**params, "p": 0.0}, 52) is None
-    frame = pd.DataFrame({"adopters": [10, 30], "aware_share": [0.2, 0.25], "mean_opinion": [0.1, 0.2],
-                          "spend": [100.0, 100.0], "gross_profit": [0.0, 300.0]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "adopters": [10, 30],
+            "aware_share": [0.2, 0.25],
+            "mean_opinion": [0.1, 0.2],
+            "spend": [100.0, 100.0],
+            "gross_profit": [0.0, 300.0],
+        }
+    )
     kpis = kpi_values(frame, 1000)
     assert kpis == {"adopters": "30 (3.0%)", "awareness": "25.0%", "mean opinion": "+0.20", "ROI": "+50%"}
 
@@ -301,7 +316,9 @@ def test_compare_view_runs_and_shows_tables(tmp_path):
     compare.thread.join(timeout=60)
     assert not compare.running.value and compare.error.value == ""
     result = compare.result.value
-    assert result.replications == 3 and set(result.runs["strategy"]) == {s.name for s in session.scenario.value.strategies}
+    assert result.replications == 3 and set(result.runs["strategy"]) == {
+        s.name for s in session.scenario.value.strategies
+    }
     assert compare.progress.value == (15, 15)
     # The page shows what the engine computes for the same scenario (reproducible, same numbers).
     direct = run_comparison(session.scenario.value, replications=3)
@@ -309,7 +326,9 @@ def test_compare_view_runs_and_shows_tables(tmp_path):
     shown = "\n".join(texts(rc))
     assert "Paired differences against the baseline (do_nothing)" in shown
     differences = direct.kpi_table(["adopters"], differences=True)
-    table = next(t for t in texts(rc) if "<table" in t and "seed_hubs" in t and differences.loc["seed_hubs", "adopters"] in t)
+    table = next(
+        t for t in texts(rc) if "<table" in t and "seed_hubs" in t and differences.loc["seed_hubs", "adopters"] in t
+    )
     assert "do_nothing" not in table  # the baseline has no row in the table of differences against itself
 
     assert "5 strategies x 3 replications" in compare.message.value
@@ -330,6 +349,7 @@ def test_compare_cancel_keeps_page_working(tmp_path):
             progress(done, total)
             if done >= 1:
                 compare.cancel()
+
         return run_comparison(scenario, replications=replications, jobs=jobs, progress=on_progress, cancel=cancel)
 
     compare.runner = cancelling_runner

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,8 +22,9 @@ def facebook():
 
 
 def test_greedy_is_never_worse_than_degree_or_random(facebook):
-    check = seeding.seeding_check(facebook, 0.01, max_k=30, choice_samples=200, eval_samples=500, seed=4,
-                                  network_name="facebook")
+    check = seeding.seeding_check(
+        facebook, 0.01, max_k=30, choice_samples=200, eval_samples=500, seed=4, network_name="facebook"
+    )
     assert check.agrees, check.table
     table = check.table
     # Random seeding is far behind at small budgets; greedy's spread grows with k.
@@ -43,7 +43,9 @@ def test_negative_word_of_mouth_costs_npv():
 def test_silent_dissatisfied_arm_differs_only_after_a_dissatisfied_purchase():
     """Nobody dissatisfied: both arms are the same market, step for step (common random numbers)."""
     scenario = load_scenario(DEFAULT_SCENARIO, ["market.n_consumers=500", "horizon=20"])
-    assert bad_news.run_npv(scenario, None, 0, 0.0, silent=False) == bad_news.run_npv(scenario, None, 0, 0.0, silent=True)
+    assert bad_news.run_npv(scenario, None, 0, 0.0, silent=False) == bad_news.run_npv(
+        scenario, None, 0, 0.0, silent=True
+    )
 
 
 def test_hubs_adopt_earlier_on_the_facebook_network():
@@ -53,9 +55,17 @@ def test_hubs_adopt_earlier_on_the_facebook_network():
 
 
 def test_report_has_every_check_with_its_settings_and_figure(tmp_path):
-    check = Check(key="seeding", title="A check", published="a published result", simulated="a figure", agrees=False,
-                  table=pd.DataFrame({"k": [1, 2], "greedy": [1.5, 2.25], "agrees": [True, False]}),
-                  settings={"seeds": "1..5"}, notes="how", data={"curves": {"greedy": [1.5, 2.25]}})
+    check = Check(
+        key="seeding",
+        title="A check",
+        published="a published result",
+        simulated="a figure",
+        agrees=False,
+        table=pd.DataFrame({"k": [1, 2], "greedy": [1.5, 2.25], "agrees": [True, False]}),
+        settings={"seeds": "1..5"},
+        notes="how",
+        data={"curves": {"greedy": [1.5, 2.25]}},
+    )
     path = write_report([check], tmp_path / "VALIDATION.md", FIGURES, "python run.py validate")
     text = path.read_text()
     assert "## A check" in text and "a published result" in text and "seeds = 1..5" in text
@@ -70,9 +80,9 @@ def test_markdown_table_formats_numbers():
 
 
 def test_validate_command_writes_the_report(tmp_path, capsys):
-    from simulation.commands import validate
-
     import argparse
+
+    from simulation.commands import validate
 
     parser = argparse.ArgumentParser()
     validate.add_arguments(parser)

@@ -194,13 +194,20 @@ def solara_server(
     proc_env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # never on, whatever env says
 
     cmd = [
-        sys.executable, "-m", "solara", "run", app_arg,
-        "--host", host, "--port", str(port),
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        app_arg,
+        "--host",
+        host,
+        "--port",
+        str(port),
         "--production",
         "--no-open",  # otherwise solara opens the URL in the system's browser
         "--no-check-version",  # otherwise it asks PyPI for the latest version
         *extra_args,
-    ]  # fmt: skip
+    ]
 
     log_dir = Path(tempfile.mkdtemp(prefix="solara-server-"))
     log_path = log_dir / "server.log"

@@ -62,8 +62,10 @@ class AbmFit:
 
     def summary(self) -> str:
         fitted = ", ".join(f"{path} = {value:.4g}" for path, value in self.values.items())
-        return (f"ABM fit: {fitted}; RMSE {self.rmse:.4g} per period ({self.rmse_share:.3%} of the market), "
-                f"{self.evaluations} evaluations x {self.replications} replications (seeds {self.seeds[0]}..{self.seeds[-1]})")
+        return (
+            f"ABM fit: {fitted}; RMSE {self.rmse:.4g} per period ({self.rmse_share:.3%} of the market), "
+            f"{self.evaluations} evaluations x {self.replications} replications (seeds {self.seeds[0]}..{self.seeds[-1]})"
+        )
 
 
 def fittable_parameter(path: str) -> Parameter:
@@ -89,8 +91,10 @@ def steps_per_period(scenario, period: str) -> int:
     """Model steps in one data period; the period must be a whole number of steps."""
     ratio = TIME_UNITS[period] / TIME_UNITS[scenario.time_unit]
     if ratio < 1 - 1e-9 or abs(ratio - round(ratio)) > 0.02 * ratio:
-        raise ValueError(f"data period {period!r} is not a whole number of the scenario's {scenario.time_unit}s "
-                         f"({ratio:.3g}); choose a scenario time_unit that divides it")
+        raise ValueError(
+            f"data period {period!r} is not a whole number of the scenario's {scenario.time_unit}s "
+            f"({ratio:.3g}); choose a scenario time_unit that divides it"
+        )
     return int(round(ratio))
 
 
@@ -106,8 +110,17 @@ def simulated_sales(scenario, periods: int, period: str, replications: int) -> n
     return shares
 
 
-def fit_scenario(scenario, sales, paths, *, period: str = "year", market_size: float, replications: int = 4,
-                 max_evaluations: int = 200, progress=None) -> AbmFit:
+def fit_scenario(
+    scenario,
+    sales,
+    paths,
+    *,
+    period: str = "year",
+    market_size: float,
+    replications: int = 4,
+    max_evaluations: int = 200,
+    progress=None,
+) -> AbmFit:
     """Fit the parameters at `paths` so the simulated sales per period match `sales` (see the module docstring).
 
     Args:
@@ -146,14 +159,28 @@ def fit_scenario(scenario, sales, paths, *, period: str = "year", market_size: f
                 progress(len(cache), values, cache[key][0])
         return cache[key][0]
 
-    result = minimize(objective, x0, method="Powell", bounds=list(zip(low, high)),
-                      options={"maxfev": max_evaluations, "xtol": 1e-2, "ftol": 1e-4})
+    result = minimize(
+        objective,
+        x0,
+        method="Powell",
+        bounds=list(zip(low, high)),
+        options={"maxfev": max_evaluations, "xtol": 1e-2, "ftol": 1e-4},
+    )
     values = dict(zip(paths, np.exp(result.x).tolist()))
     objective(result.x)  # cached: the optimiser evaluated it
     sse, mean = cache[tuple(np.round(result.x, 12))]
     rmse_share = float(np.sqrt(sse / data.size))
     return AbmFit(
-        values=values, start=start, rmse_share=rmse_share, rmse=rmse_share * market_size, simulated=mean * market_size,
-        data=data, market_size=float(market_size), evaluations=len(cache), replications=replications, seeds=seeds,
-        scenario=with_values(scenario, values), message=str(result.message),
+        values=values,
+        start=start,
+        rmse_share=rmse_share,
+        rmse=rmse_share * market_size,
+        simulated=mean * market_size,
+        data=data,
+        market_size=float(market_size),
+        evaluations=len(cache),
+        replications=replications,
+        seeds=seeds,
+        scenario=with_values(scenario, values),
+        message=str(result.message),
     )

@@ -177,8 +177,22 @@ def _bass_fit(estimates, errors, t: np.ndarray, sales: np.ndarray, method: str, 
     fitted = bass_period_sales(t, p, q, m)
     rmse, r_squared = _goodness_of_fit(sales, fitted)
     p_se, q_se, m_se = (float(v) for v in errors)
-    return BassFit(p=p, q=q, m=m, p_se=p_se, q_se=q_se, m_se=m_se, rmse=rmse, r_squared=r_squared, fitted=fitted,
-                   t=t, sales=sales, peak_time=bass_peak_time(p, q), method=method, details=details)
+    return BassFit(
+        p=p,
+        q=q,
+        m=m,
+        p_se=p_se,
+        q_se=q_se,
+        m_se=m_se,
+        rmse=rmse,
+        r_squared=r_squared,
+        fitted=fitted,
+        t=t,
+        sales=sales,
+        peak_time=bass_peak_time(p, q),
+        method=method,
+        details=details,
+    )
 
 
 def _goodness_of_fit(sales: np.ndarray, fitted: np.ndarray) -> tuple[float, float]:
@@ -255,7 +269,11 @@ def fit_bass_ols(sales) -> BassFit:
 
     t = np.arange(1, periods + 1, dtype=float)
     return _bass_fit(
-        (p, q, m), (p_se, q_se, m_se), t, sales, "ols",
+        (p, q, m),
+        (p_se, q_se, m_se),
+        t,
+        sales,
+        "ols",
         {
             "a": float(a),
             "b": float(b),
@@ -329,8 +347,17 @@ def fit_bass_nls(sales, t=None) -> BassFit:
         # least_squares needs a strictly feasible start.
         x0 = np.clip(start, lower * 1.001, upper * 0.999)
         # m is ~1e4 times larger than p and q: let the optimiser scale by the Jacobian.
-        result = least_squares(residuals, x0, bounds=(lower, upper), x_scale="jac", method="trf",
-                               xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=5000)
+        result = least_squares(
+            residuals,
+            x0,
+            bounds=(lower, upper),
+            x_scale="jac",
+            method="trf",
+            xtol=1e-12,
+            ftol=1e-12,
+            gtol=1e-12,
+            max_nfev=5000,
+        )
         if best is None or result.cost < best.cost:
             best = result
     p, q, m = best.x
@@ -407,9 +434,7 @@ def load_sales_series(path, column: str | None = None, product: str | None = Non
         candidates = _sales_columns(columns)
         if len(candidates) != 1:
             what = "no column" if not candidates else f"several columns ({candidates})"
-            raise ValueError(
-                f"{path}: {what} starting with 'sales'; pass column= one of {columns}"
-            )
+            raise ValueError(f"{path}: {what} starting with 'sales'; pass column= one of {columns}")
         column = candidates[0]
     elif column not in columns:
         raise ValueError(f"{path}: no column {column!r}; available columns: {columns}")

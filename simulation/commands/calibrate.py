@@ -1,13 +1,13 @@
 """Fit the Bass model, or a scenario's parameters of the full model, to a sales history.
 
-    run.py calibrate --data SALES.csv [--product NAME | --column NAME] [--period year]
-        Bass (1969) fits: nonlinear least squares with standard errors and Bass's OLS discrete form;
-        a plot of both against the data, and the scenario settings that make the simulator
-        reproduce the fitted curve (written as bass_scenario.yaml).
-    run.py calibrate SCENARIO --data SALES.csv --fit purchase.p --fit purchase.q [--replications 4]
-        simulation-based fit of the named parameters (common random numbers, R replications per
-        evaluation, Powell's derivative-free method); reports the fit, its error and the fitted
-        scenario file.
+run.py calibrate --data SALES.csv [--product NAME | --column NAME] [--period year]
+    Bass (1969) fits: nonlinear least squares with standard errors and Bass's OLS discrete form;
+    a plot of both against the data, and the scenario settings that make the simulator
+    reproduce the fitted curve (written as bass_scenario.yaml).
+run.py calibrate SCENARIO --data SALES.csv --fit purchase.p --fit purchase.q [--replications 4]
+    simulation-based fit of the named parameters (common random numbers, R replications per
+    evaluation, Powell's derivative-free method); reports the fit, its error and the fitted
+    scenario file.
 """
 
 from __future__ import annotations
@@ -29,19 +29,42 @@ SIMULATION_UNIT = "month"  # step length of the Bass scenario written from a fit
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("scenario", nargs="?", default=None, help="scenario to calibrate with --fit (omit for the Bass fit)")
+    parser.add_argument(
+        "scenario", nargs="?", default=None, help="scenario to calibrate with --fit (omit for the Bass fit)"
+    )
     parser.add_argument("--data", required=True, help="CSV of sales per period (long: product,year,sales...; or wide)")
     parser.add_argument("--column", default=None, help="sales column (default: the only column starting with 'sales')")
     parser.add_argument("--product", default=None, help="product to fit, for files with a 'product' column")
-    parser.add_argument("--period", default="year", choices=list(TIME_UNITS), help="length of one data period (default: year)")
-    parser.add_argument("--fit", action="append", default=[], metavar="SECTION.NAME",
-                        help="scenario parameter to fit, e.g. purchase.q (repeatable; needs SCENARIO)")
-    parser.add_argument("--replications", type=int, default=4, help="simulations per evaluation in the --fit search (default 4)")
-    parser.add_argument("--max-evaluations", type=int, default=200, help="evaluation budget of the --fit search (default 200)")
-    parser.add_argument("--market-size", type=float, default=None,
-                        help="whole market in the data's units for --fit (default: the Bass NLS estimate of m)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                        help="override a field of SCENARIO before fitting (repeatable)")
+    parser.add_argument(
+        "--period", default="year", choices=list(TIME_UNITS), help="length of one data period (default: year)"
+    )
+    parser.add_argument(
+        "--fit",
+        action="append",
+        default=[],
+        metavar="SECTION.NAME",
+        help="scenario parameter to fit, e.g. purchase.q (repeatable; needs SCENARIO)",
+    )
+    parser.add_argument(
+        "--replications", type=int, default=4, help="simulations per evaluation in the --fit search (default 4)"
+    )
+    parser.add_argument(
+        "--max-evaluations", type=int, default=200, help="evaluation budget of the --fit search (default 200)"
+    )
+    parser.add_argument(
+        "--market-size",
+        type=float,
+        default=None,
+        help="whole market in the data's units for --fit (default: the Bass NLS estimate of m)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field of SCENARIO before fitting (repeatable)",
+    )
     parser.add_argument("--out", default=None, help="output folder (default: results/calibrate-<name>/)")
 
 
@@ -62,8 +85,10 @@ def _out(args, name: str) -> Path:
 
 
 def _fit_line(fit) -> str:
-    return (f"  {fit.method.upper():4s} p = {fit.p:.4f} (se {fit.p_se:.4f})   q = {fit.q:.4f} (se {fit.q_se:.4f})   "
-            f"m = {fit.m:,.0f} (se {fit.m_se:,.0f})   peak at t = {fit.peak_time:.1f}   RMSE {fit.rmse:,.1f}   R^2 {fit.r_squared:.3f}")
+    return (
+        f"  {fit.method.upper():4s} p = {fit.p:.4f} (se {fit.p_se:.4f})   q = {fit.q:.4f} (se {fit.q_se:.4f})   "
+        f"m = {fit.m:,.0f} (se {fit.m_se:,.0f})   peak at t = {fit.peak_time:.1f}   RMSE {fit.rmse:,.1f}   R^2 {fit.r_squared:.3f}"
+    )
 
 
 def text_plot(labels, data, curves: dict, width: int = 50) -> str:
@@ -113,10 +138,18 @@ def bass_scenario_yaml(fit, periods: int, period: str, name: str) -> str:
     for key, value in values.items():
         parameter = PARAMETERS[key]
         sections.setdefault(parameter.group, {})[parameter.scenario_key] = value
-    lines = [f"# Bass fit ({fit.method}) of {name}: p = {fit.p:.4g}, q = {fit.q:.4g} per {period}, m = {fit.m:.4g}.",
-             "# Simulator settings that reduce the model to Bass (see docs/VALIDATION.md); one consumer = one unit.",
-             f"name: bass_{name}", f"description: Bass fit of {name}", f"time_unit: {SIMULATION_UNIT}",
-             f"horizon: {steps}", "seed: 1", "replications: 10", "strategies:", "  - name: baseline"]
+    lines = [
+        f"# Bass fit ({fit.method}) of {name}: p = {fit.p:.4g}, q = {fit.q:.4g} per {period}, m = {fit.m:.4g}.",
+        "# Simulator settings that reduce the model to Bass (see docs/VALIDATION.md); one consumer = one unit.",
+        f"name: bass_{name}",
+        f"description: Bass fit of {name}",
+        f"time_unit: {SIMULATION_UNIT}",
+        f"horizon: {steps}",
+        "seed: 1",
+        "replications: 10",
+        "strategies:",
+        "  - name: baseline",
+    ]
     for section, items in sections.items():
         lines.append(f"{section}:")
         for key, value in items.items():
@@ -157,9 +190,13 @@ def main_bass(args) -> int:
     (out / "bass_scenario.yaml").write_text(scenario_text, encoding="utf-8")
     share = bass_cumulative(t, nls.p, nls.q)[-1]
     print()
-    print(f"Scenario settings that reproduce the NLS curve (the Bass reduction; {share:.0%} of the market adopted by the last period):")
-    print(f"  purchase.p = {nls.p / TIME_UNITS[args.period]:.5g} per year, purchase.q = {nls.q / TIME_UNITS[args.period]:.5g} per year, "
-          f"market.n_consumers = {max(2, int(round(nls.m))):,} (one consumer per unit of the data), network.kind = complete,")
+    print(
+        f"Scenario settings that reproduce the NLS curve (the Bass reduction; {share:.0%} of the market adopted by the last period):"
+    )
+    print(
+        f"  purchase.p = {nls.p / TIME_UNITS[args.period]:.5g} per year, purchase.q = {nls.q / TIME_UNITS[args.period]:.5g} per year, "
+        f"market.n_consumers = {max(2, int(round(nls.m))):,} (one consumer per unit of the data), network.kind = complete,"
+    )
     print("  opinions, trust and interest neutral (see the file).")
     print(f"wrote {out / 'bass_fit.png'}")
     print(f"wrote {out / 'bass_scenario.yaml'}")
@@ -190,11 +227,21 @@ def main_abm(args) -> int:
             shown = ", ".join(f"{k} = {v:.4g}" for k, v in values.items())
             print(f"  evaluation {evaluation}: {shown}: RMSE {math.sqrt(objective / sales.size):.3%} of the market")
 
-    print(f"fitting {', '.join(args.fit)} of {scenario.name} to {sales.size} {args.period}s of sales "
-          f"({args.replications} replications per evaluation, seeds {scenario.seed}..{scenario.seed + args.replications - 1})")
+    print(
+        f"fitting {', '.join(args.fit)} of {scenario.name} to {sales.size} {args.period}s of sales "
+        f"({args.replications} replications per evaluation, seeds {scenario.seed}..{scenario.seed + args.replications - 1})"
+    )
     try:
-        fit = fit_scenario(scenario, sales, args.fit, period=args.period, market_size=market,
-                           replications=args.replications, max_evaluations=args.max_evaluations, progress=progress)
+        fit = fit_scenario(
+            scenario,
+            sales,
+            args.fit,
+            period=args.period,
+            market_size=market,
+            replications=args.replications,
+            max_evaluations=args.max_evaluations,
+            progress=progress,
+        )
     except ValueError as error:
         fail(str(error))
     print(fit.summary())
@@ -213,7 +260,11 @@ def main_abm(args) -> int:
 
 def main(args) -> int:
     if args.fit and not args.scenario:
-        fail("--fit needs a SCENARIO to calibrate, e.g. run.py calibrate scenarios/default.yaml --data SALES.csv --fit purchase.q")
+        fail(
+            "--fit needs a SCENARIO to calibrate, e.g. run.py calibrate scenarios/default.yaml --data SALES.csv --fit purchase.q"
+        )
     if args.scenario and not args.fit:
-        fail(f"{args.scenario}: name the parameters to fit with --fit SECTION.NAME (or omit the scenario for the Bass fit)")
+        fail(
+            f"{args.scenario}: name the parameters to fit with --fit SECTION.NAME (or omit the scenario for the Bass fit)"
+        )
     return main_abm(args) if args.fit else main_bass(args)

@@ -14,11 +14,19 @@ DEFAULT_SCENARIO = ROOT / "scenarios" / "default.yaml"
 
 def add_scenario_arguments(parser, *, optional: bool) -> None:
     if optional:
-        parser.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario file (default: scenarios/default.yaml)")
+        parser.add_argument(
+            "scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario file (default: scenarios/default.yaml)"
+        )
     else:
         parser.add_argument("scenario", help="scenario file (YAML), e.g. scenarios/product_launch.yaml")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                        help="override a scenario field, e.g. --set market.n_consumers=5000 (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. --set market.n_consumers=5000 (repeatable)",
+    )
     parser.add_argument("--out", default=None, help="output folder (default: results/<scenario>/<timestamp>/)")
 
 
@@ -27,7 +35,10 @@ def load(args):
     try:
         return load_scenario(args.scenario, args.overrides)
     except ScenarioError as error:
-        fail(f"scenario not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}):\n  " + "\n  ".join(error.problems))
+        fail(
+            f"scenario not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}):\n  "
+            + "\n  ".join(error.problems)
+        )
 
 
 def output_dir(args, scenario, command: str) -> Path:

@@ -42,12 +42,16 @@ def main(args) -> int:
     (out / "scenario.yaml").write_text(scenario_to_yaml(scenario), encoding="utf-8")
     last = frame.iloc[-1]
     n = model.network.n
-    print(f"{scenario.name} / {strategy}: {n:,} consumers, {model.network.kind} network, {steps} {scenario.time_unit}s, seed {model.seed}")
+    print(
+        f"{scenario.name} / {strategy}: {n:,} consumers, {model.network.kind} network, {steps} {scenario.time_unit}s, seed {model.seed}"
+    )
     print(f"  adopters       {int(last.adopters):>10,}  ({last.adopters / n:.1%} of the market)")
     print(f"  aware          {last.aware_share:>10.1%}")
     print(f"  mean opinion   {last.mean_opinion:>+10.3f}  (negative: {last.negative_share:.1%} of the aware)")
     print(f"  followers      {int(last.following):>10,}")
-    print(f"  revenue        {frame.revenue.sum():>10,.0f}   spend {frame.spend.sum():,.0f}   profit {frame.profit.sum():,.0f}")
+    print(
+        f"  revenue        {frame.revenue.sum():>10,.0f}   spend {frame.spend.sum():,.0f}   profit {frame.profit.sum():,.0f}"
+    )
     print(f"  time           {elapsed:>10.2f} s  (build {built:.2f} s)")
     print(f"wrote {out / 'timeseries.csv'}")
     return 0

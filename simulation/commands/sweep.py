@@ -21,7 +21,15 @@ from contextlib import closing
 from pathlib import Path
 
 from ..scenario import ScenarioError
-from ..sweep.analysis import DEFAULT_KPIS, AnalysisError, heat_map, morris_indices, response_curves, sobol_indices, summary
+from ..sweep.analysis import (
+    DEFAULT_KPIS,
+    AnalysisError,
+    heat_map,
+    morris_indices,
+    response_curves,
+    sobol_indices,
+    summary,
+)
 from ..sweep.base import BaseScenario
 from ..sweep.design import DESIGNS, MORRIS_LEVELS, SweepError, build_design, validate
 from ..sweep.report import write_report
@@ -34,20 +42,51 @@ from .common import add_scenario_arguments, fail, load, output_dir
 def add_arguments(parser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' line breaks
     add_scenario_arguments(parser, optional=False)
-    parser.add_argument("--param", action="append", default=[], metavar="PATH=SPEC", required=True,
-                        help="a field to sweep: list a,b,c | range lo:hi:step | bounds lo..hi (repeatable)")
-    parser.add_argument("--strategy", default=None, help="strategy to run: a name, names a,b, or 'all' (default: the baseline)")
-    parser.add_argument("--design", default="grid", choices=DESIGNS, help="grid (default), random, lhs, sobol or morris")
-    parser.add_argument("--samples", type=int, default=None,
-                        help="random/lhs: points; sobol: base samples N (N(D+2) points, a power of 2); morris: trajectories")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="PATH=SPEC",
+        required=True,
+        help="a field to sweep: list a,b,c | range lo:hi:step | bounds lo..hi (repeatable)",
+    )
+    parser.add_argument(
+        "--strategy", default=None, help="strategy to run: a name, names a,b, or 'all' (default: the baseline)"
+    )
+    parser.add_argument(
+        "--design", default="grid", choices=DESIGNS, help="grid (default), random, lhs, sobol or morris"
+    )
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        help="random/lhs: points; sobol: base samples N (N(D+2) points, a power of 2); morris: trajectories",
+    )
     parser.add_argument("--design-seed", type=int, default=0, help="seed of the sampling design (default 0)")
-    parser.add_argument("--replications", type=int, default=1, help="replications per point and strategy, seeds seed+0..R-1 (default 1)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes (default: one per core; 1 = serial)")
-    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers")
-    parser.add_argument("--dask-workers", type=int, default=None, metavar="N", help="run on a local Dask cluster of N worker processes")
-    parser.add_argument("--timeseries", action="store_true", help="also store every run's per-step KPIs (DIR/timeseries/)")
-    parser.add_argument("--kpi", action="append", default=None,
-                        help=f"KPI(s) to analyse (repeatable; default for sensitivity: {', '.join(DEFAULT_KPIS)}; for grids: adopters)")
+    parser.add_argument(
+        "--replications", type=int, default=1, help="replications per point and strategy, seeds seed+0..R-1 (default 1)"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local worker processes (default: one per core; 1 = serial)",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
+    )
+    parser.add_argument(
+        "--dask-workers", type=int, default=None, metavar="N", help="run on a local Dask cluster of N worker processes"
+    )
+    parser.add_argument(
+        "--timeseries", action="store_true", help="also store every run's per-step KPIs (DIR/timeseries/)"
+    )
+    parser.add_argument(
+        "--kpi",
+        action="append",
+        default=None,
+        help=f"KPI(s) to analyse (repeatable; default for sensitivity: {', '.join(DEFAULT_KPIS)}; for grids: adopters)",
+    )
 
 
 def _strategies(arg: str | None, scenario) -> list[str]:
@@ -82,8 +121,10 @@ def _prepare(args):
         design = build_design(args.design, specs, base, args.samples, args.design_seed)
         validate(design, base, strategies)
     except (SweepError, ScenarioError) as error:
-        fail(f"sweep not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}); nothing was run:\n  "
-             + "\n  ".join(error.problems))
+        fail(
+            f"sweep not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}); nothing was run:\n  "
+            + "\n  ".join(error.problems)
+        )
     return scenario, base, design, strategies
 
 
@@ -93,9 +134,15 @@ def main(args) -> int:
     out = output_dir(args, scenario, "sweep")
     command = "run.py sweep " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     identity = json.dumps([base.fingerprint, design.to_json()], sort_keys=True)
-    manifest = {"fingerprint": hashlib.sha256(identity.encode()).hexdigest()[:16], "command": command,
-                "scenario": args.scenario, "overrides": list(args.overrides), "design": design.to_json(),
-                "strategies": strategies, "replications": args.replications}
+    manifest = {
+        "fingerprint": hashlib.sha256(identity.encode()).hexdigest()[:16],
+        "command": command,
+        "scenario": args.scenario,
+        "overrides": list(args.overrides),
+        "design": design.to_json(),
+        "strategies": strategies,
+        "replications": args.replications,
+    }
     schema = run_schema({p: arrow_type(point[p] for point in design.points) for p in design.paths})
     try:
         store = SweepStore(out, schema, manifest)
@@ -105,11 +152,20 @@ def main(args) -> int:
     stored = sum(t.id in done for t in design.iter_tasks(base, strategies, args.replications))
     # Tasks are made as they are submitted: the parent holds no per-run list besides the stored ids.
     todo = (t for t in design.iter_tasks(base, strategies, args.replications) if t.id not in done)
-    backend = (f"Dask scheduler {args.scheduler}" if args.scheduler else f"local Dask cluster of {args.dask_workers} workers"
-               if args.dask_workers else f"{args.jobs} local processes" if args.jobs > 1 else "this process")
-    print(f"{scenario.name}: {design.kind} design, {len(design.points)} points x {len(strategies)} strateg"
-          f"{'y' if len(strategies) == 1 else 'ies'} x {args.replications} replications = {total} runs; "
-          f"{stored} already stored, {total - stored} to run on {backend}; writing {out}")
+    backend = (
+        f"Dask scheduler {args.scheduler}"
+        if args.scheduler
+        else f"local Dask cluster of {args.dask_workers} workers"
+        if args.dask_workers
+        else f"{args.jobs} local processes"
+        if args.jobs > 1
+        else "this process"
+    )
+    print(
+        f"{scenario.name}: {design.kind} design, {len(design.points)} points x {len(strategies)} strateg"
+        f"{'y' if len(strategies) == 1 else 'ies'} x {args.replications} replications = {total} runs; "
+        f"{stored} already stored, {total - stored} to run on {backend}; writing {out}"
+    )
     status = _run(store, base, todo, total, stored, args)
     if status:
         return status
@@ -122,9 +178,11 @@ def _run(store: SweepStore, base, todo, total: int, initial: int, args) -> int:
 
     failed = 0
     try:
-        with executor(args.jobs, args.scheduler, args.dask_workers) as (pool, slots), \
-                tqdm(total=total, initial=initial, unit="run", dynamic_ncols=True, smoothing=0.1) as bar, \
-                closing(execute(pool, slots, base, todo, args.timeseries)) as rows:
+        with (
+            executor(args.jobs, args.scheduler, args.dask_workers) as (pool, slots),
+            tqdm(total=total, initial=initial, unit="run", dynamic_ncols=True, smoothing=0.1) as bar,
+            closing(execute(pool, slots, base, todo, args.timeseries)) as rows,
+        ):
             # closing: on an interruption the tasks not yet started are cancelled before the pool shuts down.
             for row in rows:
                 failed += row["status"] == "error"
@@ -134,12 +192,18 @@ def _run(store: SweepStore, base, todo, total: int, initial: int, args) -> int:
                     bar.set_postfix(failed=failed, refresh=False)
     except KeyboardInterrupt:
         store.flush()
-        print(f"\ninterrupted: completed runs are stored in {store.out}; run the same command again to resume", file=sys.stderr)
+        print(
+            f"\ninterrupted: completed runs are stored in {store.out}; run the same command again to resume",
+            file=sys.stderr,
+        )
         return 130
-    except Exception as error:  # noqa: BLE001 - e.g. a worker or the cluster lost: keep what is done
+    except Exception as error:
         store.flush()
-        print(f"error: the sweep stopped ({type(error).__name__}: {error}); completed runs are stored in {store.out}; "
-              "run the same command again to resume", file=sys.stderr)
+        print(
+            f"error: the sweep stopped ({type(error).__name__}: {error}); completed runs are stored in {store.out}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
         return 1
     store.flush()
     if failed:
@@ -160,10 +224,14 @@ def _analyse(out: Path, design, strategies, scenario, args, command: str) -> Non
             frames = []
             for strategy in strategies:
                 if design.kind == "sobol":
-                    frames.append(sobol_indices(runs, design.problem(), len(design.points), strategy, kpis, args.design_seed))
+                    frames.append(
+                        sobol_indices(runs, design.problem(), len(design.points), strategy, kpis, args.design_seed)
+                    )
                 else:
                     points = np.array([[p[path] for path in design.paths] for p in design.points], dtype=float)
-                    frames.append(morris_indices(runs, design.problem(), points, strategy, kpis, MORRIS_LEVELS, args.design_seed))
+                    frames.append(
+                        morris_indices(runs, design.problem(), points, strategy, kpis, MORRIS_LEVELS, args.design_seed)
+                    )
             import pandas as pd
 
             sensitivity = pd.concat(frames, ignore_index=True)
@@ -177,7 +245,17 @@ def _analyse(out: Path, design, strategies, scenario, args, command: str) -> Non
     except AnalysisError as error:
         notes.append(f"analysis not possible: {error}")
         print(f"warning: {error}", file=sys.stderr)
-    report = write_report(out, title=f"Sweep of {scenario.name}", command=command, summary=summary(runs),
-                          design=design.to_json(), runs=runs, sensitivity=sensitivity, curves=curves, heat=heat,
-                          kpi=kpi, notes=notes)
+    report = write_report(
+        out,
+        title=f"Sweep of {scenario.name}",
+        command=command,
+        summary=summary(runs),
+        design=design.to_json(),
+        runs=runs,
+        sensitivity=sensitivity,
+        curves=curves,
+        heat=heat,
+        kpi=kpi,
+        notes=notes,
+    )
     print(f"wrote {out / 'runs'} and {report}")

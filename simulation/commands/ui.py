@@ -19,15 +19,34 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO), help="scenario file the page opens (default: scenarios/default.yaml)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default=str(DEFAULT_SCENARIO),
+        help="scenario file the page opens (default: scenarios/default.yaml)",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
     parser.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
 
 
 def command(args) -> list[str]:
     """The `solara run` command line for these arguments."""
-    return [sys.executable, "-m", "solara", "run", str(APP), "--host", args.host, "--port", str(args.port),
-            "--production", "--no-open", "--no-check-version"]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(APP),
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-open",
+        "--no-check-version",
+    ]
 
 
 def main(args) -> int:
@@ -36,9 +55,17 @@ def main(args) -> int:
     try:
         load_scenario(args.scenario)  # refuse a bad file here, with the same messages as other commands
     except ScenarioError as error:
-        fail(f"scenario not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}):\n  " + "\n  ".join(error.problems))
-    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", **{SCENARIO_ENV: str(Path(args.scenario).resolve())})
-    print(f"word-of-mouth simulator: http://{args.host}:{args.port}  (scenario {args.scenario}; Ctrl+C stops it)", flush=True)
+        fail(
+            f"scenario not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}):\n  "
+            + "\n  ".join(error.problems)
+        )
+    env = dict(
+        os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", **{SCENARIO_ENV: str(Path(args.scenario).resolve())}
+    )
+    print(
+        f"word-of-mouth simulator: http://{args.host}:{args.port}  (scenario {args.scenario}; Ctrl+C stops it)",
+        flush=True,
+    )
     try:
         return subprocess.call(command(args), env=env)
     except KeyboardInterrupt:

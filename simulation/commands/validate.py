@@ -14,9 +14,14 @@ from .common import fail
 
 def add_arguments(parser) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer replications (about two minutes)")
-    parser.add_argument("--only", action="append", choices=list(FIGURES), default=None,
-                        help="run only this experiment (repeatable)")
-    parser.add_argument("--out", default=None, help="report path (default: docs/VALIDATION.md; --quick: results/validation-quick/VALIDATION.md)")
+    parser.add_argument(
+        "--only", action="append", choices=list(FIGURES), default=None, help="run only this experiment (repeatable)"
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="report path (default: docs/VALIDATION.md; --quick: results/validation-quick/VALIDATION.md)",
+    )
 
 
 def main(args) -> int:
@@ -28,7 +33,9 @@ def main(args) -> int:
         checks = run_suite(quick=args.quick, only=args.only)
     except (OSError, ValueError) as error:
         fail(str(error))
-    command = "python run.py validate" + (" --quick" if args.quick else "") + "".join(f" --only {o}" for o in args.only or [])
+    command = (
+        "python run.py validate" + (" --quick" if args.quick else "") + "".join(f" --only {o}" for o in args.only or [])
+    )
     path = write_report(checks, out, FIGURES, command)
     agreed = sum(c.agrees for c in checks)
     print(f"{agreed} of {len(checks)} checks agree; wrote {path}")

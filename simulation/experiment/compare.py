@@ -49,9 +49,19 @@ def run_replication(scenario: Scenario | dict, replication: int) -> dict:
         frame.insert(0, "replication", replication)
         frame.insert(0, "strategy", name)
         frames.append(frame)
-        parts.append({"strategy": name, "replication": replication,
-                      **decompose(result, results[baseline], unit_value, scenario.discount_rate, scenario.time_unit)})
-    return {"replication": replication, "runs": rows, "timeseries": pd.concat(frames, ignore_index=True), "decomposition": parts}
+        parts.append(
+            {
+                "strategy": name,
+                "replication": replication,
+                **decompose(result, results[baseline], unit_value, scenario.discount_rate, scenario.time_unit),
+            }
+        )
+    return {
+        "replication": replication,
+        "runs": rows,
+        "timeseries": pd.concat(frames, ignore_index=True),
+        "decomposition": parts,
+    }
 
 
 @dataclass
@@ -62,7 +72,9 @@ class Comparison:
     replications: int
     runs: pd.DataFrame  # one row per (strategy, replication): seed + every RUN_KPIS column
     timeseries: pd.DataFrame  # every run, every step: strategy, replication + KPI_NAMES
-    summary: pd.DataFrame  # one row per (strategy, kpi): mean, ci_low, ci_high, n, diff_mean, diff_low, diff_high, diff_n
+    summary: (
+        pd.DataFrame
+    )  # one row per (strategy, kpi): mean, ci_low, ci_high, n, diff_mean, diff_low, diff_high, diff_n
     decomposition: pd.DataFrame  # one row per (strategy, measure): mean, ci_low, ci_high, n
     elapsed: float  # seconds
     decomposition_runs: pd.DataFrame = field(default=None, repr=False)  # per paired replication
@@ -78,8 +90,11 @@ class Comparison:
         table = {}
         for row in self.summary.itertuples(index=False):
             if row.kpi in kpis:
-                values = (getattr(row, f"{prefix}mean"), getattr(row, f"{prefix}low" if differences else "ci_low"),
-                          getattr(row, f"{prefix}high" if differences else "ci_high"))
+                values = (
+                    getattr(row, f"{prefix}mean"),
+                    getattr(row, f"{prefix}low" if differences else "ci_low"),
+                    getattr(row, f"{prefix}high" if differences else "ci_high"),
+                )
                 table.setdefault(row.strategy, {})[row.kpi] = format_interval(row.kpi, *values, signed=differences)
         return pd.DataFrame.from_dict(table, orient="index").reindex(index=self.strategies, columns=kpis)
 
@@ -89,8 +104,17 @@ class Comparison:
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {name: out / name for name in
-                 ("summary.csv", "runs.csv", "decomposition.csv", "timeseries.parquet", "scenario.yaml", "report.html")}
+        paths = {
+            name: out / name
+            for name in (
+                "summary.csv",
+                "runs.csv",
+                "decomposition.csv",
+                "timeseries.parquet",
+                "scenario.yaml",
+                "report.html",
+            )
+        }
         self.summary.to_csv(paths["summary.csv"], index=False)
         self.runs.to_csv(paths["runs.csv"], index=False)
         self.decomposition.to_csv(paths["decomposition.csv"], index=False)
@@ -110,8 +134,20 @@ def summarise(runs: pd.DataFrame, strategies: list[str], baseline: str) -> pd.Da
         for kpi in RUN_KPIS:
             level = t_interval(frame[kpi].to_numpy())
             diff = paired_difference(frame[kpi].to_numpy(), base[kpi].reindex(frame.index).to_numpy())
-            rows.append({"strategy": name, "kpi": kpi, "mean": level.mean, "ci_low": level.low, "ci_high": level.high,
-                         "n": level.n, "diff_mean": diff.mean, "diff_low": diff.low, "diff_high": diff.high, "diff_n": diff.n})
+            rows.append(
+                {
+                    "strategy": name,
+                    "kpi": kpi,
+                    "mean": level.mean,
+                    "ci_low": level.low,
+                    "ci_high": level.high,
+                    "n": level.n,
+                    "diff_mean": diff.mean,
+                    "diff_low": diff.low,
+                    "diff_high": diff.high,
+                    "diff_n": diff.n,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -124,8 +160,16 @@ def summarise_decomposition(parts: pd.DataFrame, strategies: list[str], baseline
         frame = parts[parts["strategy"] == name]
         for measure in MEASURES:
             value = t_interval(frame[measure].to_numpy())
-            rows.append({"strategy": name, "measure": measure, "mean": value.mean, "ci_low": value.low,
-                         "ci_high": value.high, "n": value.n})
+            rows.append(
+                {
+                    "strategy": name,
+                    "measure": measure,
+                    "mean": value.mean,
+                    "ci_low": value.low,
+                    "ci_high": value.high,
+                    "n": value.n,
+                }
+            )
     return pd.DataFrame(rows, columns=["strategy", "measure", "mean", "ci_low", "ci_high", "n"])
 
 
@@ -169,7 +213,9 @@ def _in_pool(scenario, replications, jobs, progress, cancel, per_task):
     executor.shutdown(wait=True)
 
 
-def run_comparison(scenario: Scenario, replications: int | None = None, jobs: int = 1, progress=None, cancel=None) -> Comparison:
+def run_comparison(
+    scenario: Scenario, replications: int | None = None, jobs: int = 1, progress=None, cancel=None
+) -> Comparison:
     """Run every strategy ``replications`` times (default: the scenario's) and compare them with the baseline.
 
     ``progress(done, total)`` is called in the caller's process as runs finish; setting the
@@ -204,4 +250,3 @@ def run_comparison(scenario: Scenario, replications: int | None = None, jobs: in
         elapsed=time.perf_counter() - started,
         decomposition_runs=parts,
     )
-

@@ -5,8 +5,18 @@ from __future__ import annotations
 import math
 
 _SHARES = {"adoption_share", "aware_share", "negative_share"}
-_MONEY = {"revenue", "spend", "gross_profit", "profit", "npv", "cost_per_acquisition",
-          "expansion_value", "acceleration_value", "other_value", "npv_difference"}
+_MONEY = {
+    "revenue",
+    "spend",
+    "gross_profit",
+    "profit",
+    "npv",
+    "cost_per_acquisition",
+    "expansion_value",
+    "acceleration_value",
+    "other_value",
+    "npv_difference",
+}
 _STEPS = {"time_to_10pct", "time_to_50pct", "steps_forward"}
 
 

@@ -33,14 +33,18 @@ def band(timeseries: pd.DataFrame, kpi: str, confidence: float = 0.95) -> pd.Dat
 def scenario_as_run(comparison) -> str:
     """The scenario exactly as run: replications as run, file paths made absolute (loads from anywhere)."""
     scenario = comparison.scenario
-    network = scenario.network.model_copy(update={
-        "edge_list": scenario.resolve_path(scenario.network.edge_list),
-        "node_roles": scenario.resolve_path(scenario.network.node_roles),
-    })
+    network = scenario.network.model_copy(
+        update={
+            "edge_list": scenario.resolve_path(scenario.network.edge_list),
+            "node_roles": scenario.resolve_path(scenario.network.node_roles),
+        }
+    )
     resolved = scenario.model_copy(update={"replications": comparison.replications, "network": network})
-    header = (f"# Scenario as run by `run.py compare` ({comparison.replications} replications, seeds "
-              f"{scenario.seed}..{scenario.seed + comparison.replications - 1}).\n"
-              f"# Reproduce: python run.py compare scenario.yaml\n")
+    header = (
+        f"# Scenario as run by `run.py compare` ({comparison.replications} replications, seeds "
+        f"{scenario.seed}..{scenario.seed + comparison.replications - 1}).\n"
+        f"# Reproduce: python run.py compare scenario.yaml\n"
+    )
     return header + scenario_to_yaml(resolved)
 
 
@@ -70,7 +74,7 @@ def _curves(comparison, kpis: list[tuple[str, str]], title: str) -> str:
         bands = band(comparison.timeseries, kpi)
         for name in comparison.strategies:
             b = bands[bands["strategy"] == name]
-            line, = ax.plot(b["step"], b["mean"], label=name)
+            (line,) = ax.plot(b["step"], b["mean"], label=name)
             ax.fill_between(b["step"], b["low"], b["high"], color=line.get_color(), alpha=0.25, linewidth=0)
         ax.set_xlabel(f"step ({comparison.scenario.time_unit})")
         ax.set_ylabel(label)
@@ -104,9 +108,16 @@ def _spend_revenue(comparison) -> str:
         runs = comparison.runs[comparison.runs["strategy"] == name]
         dots = ax.scatter(runs["spend"], runs["revenue"], s=10, alpha=0.35)
         s, r = summary.loc[(name, "spend")], summary.loc[(name, "revenue")]
-        ax.errorbar(s["mean"], r["mean"], xerr=[[s["mean"] - s["ci_low"]], [s["ci_high"] - s["mean"]]],
-                    yerr=[[r["mean"] - r["ci_low"]], [r["ci_high"] - r["mean"]]], fmt="o", color=dots.get_facecolor()[0][:3],
-                    markeredgecolor="black", label=name)
+        ax.errorbar(
+            s["mean"],
+            r["mean"],
+            xerr=[[s["mean"] - s["ci_low"]], [s["ci_high"] - s["mean"]]],
+            yerr=[[r["mean"] - r["ci_low"]], [r["ci_high"] - r["mean"]]],
+            fmt="o",
+            color=dots.get_facecolor()[0][:3],
+            markeredgecolor="black",
+            label=name,
+        )
     top = max(ax.get_xlim()[1], 1.0)
     ax.plot([0, top], [0, top], color="grey", linestyle=":", label="revenue = spend")
     ax.set_xlabel("marketing spend")
@@ -127,8 +138,14 @@ def _decomposition(comparison) -> str:
     x = np.arange(len(names))
     for i, measure in enumerate(measures):
         rows = parts.loc[[(n, measure) for n in names]]
-        ax.bar(x + i * width, rows["mean"], width, label=MEASURES[measure],
-               yerr=[rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]], capsize=3)
+        ax.bar(
+            x + i * width,
+            rows["mean"],
+            width,
+            label=MEASURES[measure],
+            yerr=[rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]],
+            capsize=3,
+        )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x + width * (len(measures) - 1) / 2, names)
     ax.set_ylabel("NPV vs baseline")
@@ -156,14 +173,18 @@ def _undefined_note(comparison) -> str:
         f"<li>{html.escape(r.strategy)}: <code>{r.kpi}</code> defined in {r.n} of {comparison.replications} runs</li>"
         for r in partial.itertuples()
     )
-    return ("<p>Some KPIs are undefined in some runs (a level never reached, no spend, no customer won); their "
-            f"means and intervals use only the runs where they are defined:</p><ul>{items}</ul>")
+    return (
+        "<p>Some KPIs are undefined in some runs (a level never reached, no spend, no customer won); their "
+        f"means and intervals use only the runs where they are defined:</p><ul>{items}</ul>"
+    )
 
 
 def _decomposition_table(comparison) -> pd.DataFrame:
     table = {}
     for r in comparison.decomposition.itertuples():
-        table.setdefault(r.strategy, {})[MEASURES[r.measure]] = format_interval(r.measure, r.mean, r.ci_low, r.ci_high, signed=True)
+        table.setdefault(r.strategy, {})[MEASURES[r.measure]] = format_interval(
+            r.measure, r.mean, r.ci_low, r.ci_high, signed=True
+        )
     frame = pd.DataFrame.from_dict(table, orient="index")
     frame.index.name = "strategy"
     return frame
@@ -187,7 +208,9 @@ def render_report(comparison) -> str:
     diffs = comparison.kpi_table(differences=True).drop(index=scenario.baseline_name).T
     diffs.index.name = f"paired difference vs {scenario.baseline_name}"
     labels = {k: f"{k}: {v}" for k, v in RUN_KPIS.items()}
-    strategies = "".join(f"<li><b>{html.escape(s.name)}</b>: {html.escape(s.description or '')}</li>" for s in scenario.strategies)
+    strategies = "".join(
+        f"<li><b>{html.escape(s.name)}</b>: {html.escape(s.description or '')}</li>" for s in scenario.strategies
+    )
     r = comparison.replications
     sections = [
         f"<h1>Strategy comparison: {html.escape(scenario.name)}</h1>",
@@ -205,11 +228,21 @@ def render_report(comparison) -> str:
         f'<div class="wide">{_table(diffs, labels)}</div>',
         _undefined_note(comparison),
         "<h2>Adoption</h2>",
-        _curves(comparison, [("adopters", "adopters"), ("new_adopters", "new adopters per step")], "Adoption curves (95% bands)"),
+        _curves(
+            comparison,
+            [("adopters", "adopters"), ("new_adopters", "new adopters per step")],
+            "Adoption curves (95% bands)",
+        ),
         "<h2>Sentiment</h2>",
-        _curves(comparison, [("mean_opinion", "mean opinion of the aware"), ("negative_share", "share negative")], "Sentiment over time (95% bands)"),
-        "<h2>Funnel</h2>", _funnel(comparison),
-        "<h2>Spend and revenue</h2>", _spend_revenue(comparison),
+        _curves(
+            comparison,
+            [("mean_opinion", "mean opinion of the aware"), ("negative_share", "share negative")],
+            "Sentiment over time (95% bands)",
+        ),
+        "<h2>Funnel</h2>",
+        _funnel(comparison),
+        "<h2>Spend and revenue</h2>",
+        _spend_revenue(comparison),
     ]
     if not comparison.decomposition.empty:
         sections += [
@@ -222,5 +255,7 @@ def render_report(comparison) -> str:
             _decomposition(comparison),
         ]
     body = "\n".join(s for s in sections if s)
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(scenario.name)}: strategy comparison</title>"
-            f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(scenario.name)}: strategy comparison</title>"
+        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
+    )

@@ -38,7 +38,9 @@ RUN_KPIS = {
 }
 
 
-def build_model(scenario, strategy: str | None = None, replication: int = 0, social_network=None, **extra) -> WordOfMouthModel:
+def build_model(
+    scenario, strategy: str | None = None, replication: int = 0, social_network=None, **extra
+) -> WordOfMouthModel:
     """The model for one replication of a strategy (replication r uses seed + r for every strategy).
 
     With ``network.node_roles`` set, the network is built first (as the model would build it) so the
@@ -80,7 +82,9 @@ def node_roles(path: str, network) -> tuple[np.ndarray, np.ndarray]:
     return role, roles.follows_brand
 
 
-def simulate(scenario, strategy: str | None = None, replication: int = 0, social_network=None, steps: int | None = None) -> pd.DataFrame:
+def simulate(
+    scenario, strategy: str | None = None, replication: int = 0, social_network=None, steps: int | None = None
+) -> pd.DataFrame:
     """Run one replication to the horizon; the KPIs of every step."""
     model = build_model(scenario, strategy, replication, social_network)
     model.run(scenario.horizon if steps is None else steps)
@@ -92,7 +96,14 @@ def _first_step_reaching(adopters: np.ndarray, level: float) -> float:
     return float(hit[0] + 1) if hit.size else math.nan
 
 
-def run_kpis(timeseries: pd.DataFrame, n_consumers: int, time_unit: str, discount_rate: float, initial_adopters: int = 0, initial_following: int = 0) -> dict:
+def run_kpis(
+    timeseries: pd.DataFrame,
+    n_consumers: int,
+    time_unit: str,
+    discount_rate: float,
+    initial_adopters: int = 0,
+    initial_following: int = 0,
+) -> dict:
     """Run-level KPIs from a run's per-step KPIs (see RUN_KPIS for their meaning)."""
     last = timeseries.iloc[-1]
     adopters = timeseries["adopters"].to_numpy()
@@ -147,7 +158,9 @@ def run_once(scenario, strategy: str | None = None, replication: int = 0, social
     initial_following = int(model.consumers.follows_brand.sum())
     model.run(scenario.horizon)
     frame = model.timeseries()
-    kpis = run_kpis(frame, model.network.n, scenario.time_unit, scenario.discount_rate, initial_adopters, initial_following)
+    kpis = run_kpis(
+        frame, model.network.n, scenario.time_unit, scenario.discount_rate, initial_adopters, initial_following
+    )
     return RunResult(
         strategy=name,
         replication=replication,

@@ -47,9 +47,7 @@ def _as_rng(rng) -> np.random.Generator:
 
 def _check_network(network: SocialNetwork) -> None:
     if network.is_complete:
-        raise ValueError(
-            "independent cascades need stored ties; a complete (mean-field) network has none"
-        )
+        raise ValueError("independent cascades need stored ties; a complete (mean-field) network has none")
 
 
 def _check_probability(probability: float) -> float:
@@ -86,8 +84,9 @@ def _influence_lists(network: SocialNetwork) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------------------------------
 
 
-def simulate_independent_cascade(network: SocialNetwork, seeds, probability: float, rng=None,
-                                 return_active: bool = False):
+def simulate_independent_cascade(
+    network: SocialNetwork, seeds, probability: float, rng=None, return_active: bool = False
+):
     """One independent cascade from ``seeds`` (Kempe, Kleinberg & Tardos 2003).
 
     A plain breadth-first reference: each consumer taken off the queue makes one attempt, with
@@ -117,7 +116,7 @@ def simulate_independent_cascade(network: SocialNetwork, seeds, probability: flo
     queue = deque(seeds.tolist())
     while queue:
         speaker = queue.popleft()
-        audience = listeners[indptr[speaker]:indptr[speaker + 1]]
+        audience = listeners[indptr[speaker] : indptr[speaker + 1]]
         # One coin per tie; coins for already-active listeners are drawn and ignored.
         convinced = audience[rng.random(audience.size) < probability]
         for listener in convinced.tolist():
@@ -131,8 +130,7 @@ def simulate_independent_cascade(network: SocialNetwork, seeds, probability: flo
     return spread
 
 
-def cascade_spread_samples(network: SocialNetwork, seeds, probability: float, runs: int,
-                           rng=None) -> np.ndarray:
+def cascade_spread_samples(network: SocialNetwork, seeds, probability: float, runs: int, rng=None) -> np.ndarray:
     """Final spreads of ``runs`` independent cascades from the same seeds (int64 array)."""
     rng = _as_rng(rng)
     return np.array(
@@ -190,9 +188,7 @@ class LiveEdgeSamples:
         total = 0
         for r in range(self.samples):
             live = rng.random(u.size) < self.probability
-            graph = sp.csr_matrix(
-                (np.ones(int(live.sum()), dtype=np.int8), (u[live], v[live])), shape=(self.n, self.n)
-            )
+            graph = sp.csr_matrix((np.ones(int(live.sum()), dtype=np.int8), (u[live], v[live])), shape=(self.n, self.n))
             count, component = connected_components(graph, directed=False)
             labels[r] = component
             sizes.append(np.bincount(component, minlength=count))
@@ -221,8 +217,7 @@ class LiveEdgeSamples:
     # -- evaluation --------------------------------------------------------------------------------
 
     def _reached(self, sample: int, start: int) -> np.ndarray:
-        return breadth_first_order(self._live_graphs[sample], start, directed=True,
-                                   return_predecessors=False)
+        return breadth_first_order(self._live_graphs[sample], start, directed=True, return_predecessors=False)
 
     def covered(self, seeds) -> np.ndarray:
         """Coverage state of a seed set, the input of ``marginal_gains``.
@@ -259,8 +254,7 @@ class LiveEdgeSamples:
             # Per sample: total size of the distinct components its seeds touch.
             touched = np.flatnonzero(covered)
             owner = np.searchsorted(self._offsets, touched, side="right") - 1
-            return np.bincount(owner, weights=self._component_size[touched],
-                               minlength=self.samples).astype(np.int64)
+            return np.bincount(owner, weights=self._component_size[touched], minlength=self.samples).astype(np.int64)
         return covered.sum(axis=1).astype(np.int64)
 
     def spread(self, seeds) -> float:
@@ -312,8 +306,14 @@ class GreedySeeding:
     gain_evaluations: int
 
 
-def greedy_seeds(network: SocialNetwork, k: int, probability: float, samples: int = 200, rng=None,
-                 live_edges: LiveEdgeSamples | None = None) -> GreedySeeding:
+def greedy_seeds(
+    network: SocialNetwork,
+    k: int,
+    probability: float,
+    samples: int = 200,
+    rng=None,
+    live_edges: LiveEdgeSamples | None = None,
+) -> GreedySeeding:
     """Greedy influence maximisation with CELF lazy evaluation (Kempe et al. 2003; Leskovec et al. 2007).
 
     Greedy adds, k times, the consumer with the largest marginal gain sigma(S + v) - sigma(S), which

@@ -45,7 +45,9 @@ class MarketingEffects:
         self.spend[kind] = self.spend.get(kind, 0.0) + amount
 
 
-def hear_brand(model, who: np.ndarray, claimed_quality: float, impact: float, interest_gain: float, source: Source, effects) -> None:
+def hear_brand(
+    model, who: np.ndarray, claimed_quality: float, impact: float, interest_gain: float, source: Source, effects
+) -> None:
     """A brand message (ad or post) seen by `who`.
 
     It makes them aware, adds ``impact x brand_trust`` to their external influence E_i, raises interest
@@ -158,7 +160,12 @@ def promote_price(model, lever: L.PricePromotion, rng, effects) -> None:
 
 # Levers acting at their scheduled steps, and levers in force throughout their period.
 SCHEDULED = {L.Advertising: advertise, L.BrandContent: post_content, L.Seeding: seed}
-CONTINUOUS = {L.Referral: run_referral, L.ReviewResponse: respond_to_reviews, L.QualityImprovement: improve_quality, L.PricePromotion: promote_price}
+CONTINUOUS = {
+    L.Referral: run_referral,
+    L.ReviewResponse: respond_to_reviews,
+    L.QualityImprovement: improve_quality,
+    L.PricePromotion: promote_price,
+}
 
 
 def carry_out_strategy(model, brand) -> MarketingEffects:

@@ -7,7 +7,7 @@ per lever that carries it out on the market. Steps count from 0; a lever is acti
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -44,7 +44,9 @@ class Advertising(Lever):
 
     kind: Literal["advertising"] = "advertising"
     reach: float | None = Field(0.05, ge=0, le=1, description="share of the target audience reached per active step")
-    budget: float | None = Field(None, ge=0, description="spend per active step; with cpm (and market.represents), sets the reach instead")
+    budget: float | None = Field(
+        None, ge=0, description="spend per active step; with cpm (and market.represents), sets the reach instead"
+    )
     cpm: float = Field(10.0, gt=0, description="cost per thousand impressions")
     target: Literal["everyone", "prospects", "non_customers", "followers", "community"] = "everyone"
     community: int | None = Field(None, ge=0, description="community targeted when target = community")
@@ -64,7 +66,9 @@ class BrandContent(Lever):
 
     kind: Literal["content"] = "content"
     engagement: float = Field(0.3, ge=0, le=1, description="probability a follower sees and engages with a post")
-    reshare: float = Field(0.2, ge=0, le=1, description="probability an engaged customer who likes the product re-shares it")
+    reshare: float = Field(
+        0.2, ge=0, le=1, description="probability an engaged customer who likes the product re-shares it"
+    )
     claimed_quality: float = Field(0.7, ge=-1, le=1)
     impact: float = Field(1.0, ge=0)
     interest_gain: float = Field(0.15, ge=0, le=1)
@@ -77,7 +81,11 @@ class Seeding(Lever):
     kind: Literal["seeding"] = "seeding"
     k: int = Field(50, ge=1, description="number of consumers seeded")
     targeting: Literal["random", "hubs", "influencers", "advocates", "greedy"] = "random"
-    cost_per_seed: float | None = Field(None, ge=0, description="cost of one real seed; none = the product's unit cost (a simulated seed stands for market.represents real ones)")
+    cost_per_seed: float | None = Field(
+        None,
+        ge=0,
+        description="cost of one real seed; none = the product's unit cost (a simulated seed stands for market.represents real ones)",
+    )
     advocate_boost: float = Field(2.0, ge=1, description="talk multiplier of seeded advocates (already customers)")
     end: int | None = Field(None, ge=1)
 
@@ -120,7 +128,7 @@ class PricePromotion(Lever):
 
 
 AnyLever = Annotated[
-    Union[Advertising, BrandContent, Seeding, Referral, ReviewResponse, QualityImprovement, PricePromotion],
+    Advertising | BrandContent | Seeding | Referral | ReviewResponse | QualityImprovement | PricePromotion,
     Field(discriminator="kind"),
 ]
 

@@ -27,9 +27,35 @@ ROLES = ("prospect", "follower", "customer")
 # Header names recognised when the node ids themselves are strings (with integer ids any
 # non-integer first line is a header).
 _HEADER_NAMES = {
-    "source", "target", "src", "dst", "from", "to", "node", "node1", "node2", "node_1", "node_2",
-    "id1", "id2", "source_id", "target_id", "from_id", "to_id", "fromnodeid", "tonodeid",
-    "speaker", "listener", "head", "tail", "user", "user1", "user2", "friend", "follower", "followee",
+    "source",
+    "target",
+    "src",
+    "dst",
+    "from",
+    "to",
+    "node",
+    "node1",
+    "node2",
+    "node_1",
+    "node_2",
+    "id1",
+    "id2",
+    "source_id",
+    "target_id",
+    "from_id",
+    "to_id",
+    "fromnodeid",
+    "tonodeid",
+    "speaker",
+    "listener",
+    "head",
+    "tail",
+    "user",
+    "user1",
+    "user2",
+    "friend",
+    "follower",
+    "followee",
 }
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
@@ -77,11 +103,23 @@ def load_edge_list(
         trust = _trust(edge_file, rest, lead, weight_index, hint=weight_column == "auto")
     codes, node_ids = pd.factorize(np.concatenate([source, target]), sort=True)
     node_ids = np.asarray(node_ids, dtype=np.int64 if id_type == "int" else str)
-    report = dict(source=str(edge_file.path), header=edge_file.first_fields if header else None,
-                  delimiter=edge_file.delimiter or "whitespace", id_type=id_type,
-                  weighted=trust is not None)
-    return network_from_edges(node_ids.size, codes[: source.size], codes[source.size :], "edge_list",
-                              directed=directed, trust=trust, node_ids=node_ids, report=report)
+    report = dict(
+        source=str(edge_file.path),
+        header=edge_file.first_fields if header else None,
+        delimiter=edge_file.delimiter or "whitespace",
+        id_type=id_type,
+        weighted=trust is not None,
+    )
+    return network_from_edges(
+        node_ids.size,
+        codes[: source.size],
+        codes[source.size :],
+        "edge_list",
+        directed=directed,
+        trust=trust,
+        node_ids=node_ids,
+        report=report,
+    )
 
 
 @dataclass(frozen=True)
@@ -107,8 +145,10 @@ class _EdgeFile:
             delimiter = None
         fields = _split(text, delimiter)
         if len(fields) < 2:
-            raise ValueError(f"{path}, line {lineno}: {text!r} has {len(fields)} field; "
-                             "expected at least 2 fields: source target [weight]")
+            raise ValueError(
+                f"{path}, line {lineno}: {text!r} has {len(fields)} field; "
+                "expected at least 2 fields: source target [weight]"
+            )
         return cls(path, delimiter, comment, lineno, fields)
 
     @property
@@ -119,17 +159,23 @@ class _EdgeFile:
         """The data lines after the first one in one pandas pass (integer columns parsed as int64)."""
         try:
             return pd.read_csv(
-                self.path, sep=r"\s+" if self.delimiter is None else self.delimiter, header=None,
-                names=range(self.n_fields), skiprows=self.first_lineno,
-                comment=self.comment or None, dtype=str if as_text else None, na_filter=False,
-                skip_blank_lines=True, skipinitialspace=True, engine="c",
+                self.path,
+                sep=r"\s+" if self.delimiter is None else self.delimiter,
+                header=None,
+                names=range(self.n_fields),
+                skiprows=self.first_lineno,
+                comment=self.comment or None,
+                dtype=str if as_text else None,
+                na_filter=False,
+                skip_blank_lines=True,
+                skipinitialspace=True,
+                engine="c",
             )
         except pd.errors.EmptyDataError:
             return pd.DataFrame({c: pd.Series(dtype=str) for c in range(self.n_fields)})
         except pd.errors.ParserError as error:
             # The C parser fails on a line with more fields than the first data line.
-            lineno, text = _find_line(self.path, self.comment,
-                                      lambda t: len(_split(t, self.delimiter)) > self.n_fields)
+            lineno, text = _find_line(self.path, self.comment, lambda t: len(_split(t, self.delimiter)) > self.n_fields)
             if not lineno:
                 raise ValueError(f"{self.path}: cannot be read as an edge list: {error}") from None
             raise ValueError(
@@ -194,24 +240,33 @@ def _weight_index(weight_column: int | str | None, edge_file: _EdgeFile) -> int 
         return None
     if weight_column == "auto":
         return 2 if edge_file.n_fields >= 3 else None
-    if isinstance(weight_column, bool) or not isinstance(weight_column, int) \
-            or not 2 <= weight_column < edge_file.n_fields:
-        raise ValueError(f"{edge_file.path}: weight_column={weight_column!r} is not a weight column of "
-                         f"this {edge_file.n_fields}-column file; allowed: "
-                         f"{', '.join(map(str, range(2, edge_file.n_fields))) or '(none)'}, "
-                         "a header name, 'auto' or None")
+    if (
+        isinstance(weight_column, bool)
+        or not isinstance(weight_column, int)
+        or not 2 <= weight_column < edge_file.n_fields
+    ):
+        raise ValueError(
+            f"{edge_file.path}: weight_column={weight_column!r} is not a weight column of "
+            f"this {edge_file.n_fields}-column file; allowed: "
+            f"{', '.join(map(str, range(2, edge_file.n_fields))) or '(none)'}, "
+            "a header name, 'auto' or None"
+        )
     return weight_column
 
 
 def _column_by_name(name: str, edge_file: _EdgeFile, header: bool) -> int:
     """Index of the header column called ``name`` (case-insensitive)."""
     if not header:
-        raise ValueError(f"{edge_file.path}: weight_column={name!r} names a column, but the file has no "
-                         "header line; pass the column number instead (2 = third column)")
+        raise ValueError(
+            f"{edge_file.path}: weight_column={name!r} names a column, but the file has no "
+            "header line; pass the column number instead (2 = third column)"
+        )
     lowered = [column.lower() for column in edge_file.first_fields]
     if name.strip().lower() not in lowered[2:]:
-        raise ValueError(f"{edge_file.path}: weight_column={name!r} is not a weight column of the header "
-                         f"{edge_file.first_fields}; allowed: {edge_file.first_fields[2:] or '(none)'}")
+        raise ValueError(
+            f"{edge_file.path}: weight_column={name!r} is not a weight column of the header "
+            f"{edge_file.first_fields}; allowed: {edge_file.first_fields[2:] or '(none)'}"
+        )
     return lowered.index(name.strip().lower(), 2)
 
 
@@ -259,13 +314,13 @@ def _node_ids(edge_file: _EdgeFile, rest: pd.DataFrame, lead: list[str] | None) 
     missing = (ids[0] == "") | (ids[1] == "")
     if missing.any():
         lineno, line, _ = edge_file.line(int(np.flatnonzero(missing)[0]) + (lead is None))
-        raise ValueError(f"{edge_file.path}, line {lineno}: {line!r} is missing a node id; "
-                         "expected: source target [weight]")
+        raise ValueError(
+            f"{edge_file.path}, line {lineno}: {line!r} is missing a node id; expected: source target [weight]"
+        )
     return ids[0], ids[1], "str"
 
 
-def _trust(edge_file: _EdgeFile, rest: pd.DataFrame, lead: list[str] | None, column: int,
-           hint: bool) -> np.ndarray:
+def _trust(edge_file: _EdgeFile, rest: pd.DataFrame, lead: list[str] | None, column: int, hint: bool) -> np.ndarray:
     """Tie weights read as initial trust: numbers in [0, 1], else an error pointing at the line."""
     values = rest[column]
     if values.dtype.kind in "if":
@@ -283,8 +338,10 @@ def _trust(edge_file: _EdgeFile, rest: pd.DataFrame, lead: list[str] | None, col
             field = fields[column] if column < len(fields) else ""
             what = f"weight {field!r} {problem}" if field else "the weight is missing"
             advice = "; to ignore that column pass weight_column=None" if hint else ""
-            raise ValueError(f"{edge_file.path}, line {lineno}: {line!r}: {what}; "
-                             f"expected a trust weight in [0, 1] in column {column + 1}{advice}")
+            raise ValueError(
+                f"{edge_file.path}, line {lineno}: {line!r}: {what}; "
+                f"expected a trust weight in [0, 1] in column {column + 1}{advice}"
+            )
     return trust
 
 
@@ -316,21 +373,33 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
     path = Path(path)
     try:
         # header=None so that a row with more fields than the header is an error, not an index.
-        table = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, comment="#",
-                            skipinitialspace=True, skip_blank_lines=True, engine="c")
+        table = pd.read_csv(
+            path,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            comment="#",
+            skipinitialspace=True,
+            skip_blank_lines=True,
+            engine="c",
+        )
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path}: empty node file; expected a header line: node,role[,follows_brand]") from None
     except pd.errors.ParserError:
         n_columns = len(_split(_find_line(path, "#", lambda _text: True)[1], ","))
         lineno, text = _find_line(path, "#", lambda t: len(_split(t, ",")) > n_columns)
-        raise ValueError(f"{path}, line {lineno}: {text!r} has {len(_split(text, ','))} fields; expected "
-                         f"{n_columns} like the header line") from None
+        raise ValueError(
+            f"{path}, line {lineno}: {text!r} has {len(_split(text, ','))} fields; expected "
+            f"{n_columns} like the header line"
+        ) from None
     table.columns = [str(column).strip().lower() for column in table.iloc[0]]
     table = table.iloc[1:]
     for column in ("node", "role"):
         if column not in table.columns:
-            raise ValueError(f"{path}: missing column {column!r}; found columns {list(table.columns)}, "
-                             "expected: node, role[, follows_brand]")
+            raise ValueError(
+                f"{path}: missing column {column!r}; found columns {list(table.columns)}, "
+                "expected: node, role[, follows_brand]"
+            )
 
     def where(row: int) -> str:
         lineno, text = _data_line(path, "#", row + 1)  # + 1: the header line
@@ -341,8 +410,7 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
     unknown = ~role_text.isin(ROLES).to_numpy()
     if unknown.any():
         row = int(np.flatnonzero(unknown)[0])
-        raise ValueError(f"{where(row)}: unknown role {table['role'].iloc[row]!r}; "
-                         f"allowed roles: {', '.join(ROLES)}")
+        raise ValueError(f"{where(row)}: unknown role {table['role'].iloc[row]!r}; allowed roles: {', '.join(ROLES)}")
     follows = _follows_brand(table, role_text, where)
 
     role = np.full(network.n, ROLES[0], dtype=f"<U{max(map(len, ROLES))}")
@@ -375,8 +443,9 @@ def _node_index(nodes: pd.Series, network: SocialNetwork, where) -> np.ndarray:
     if repeated.any():
         row = int(np.flatnonzero(repeated)[0])
         earlier = int(np.flatnonzero(index == index[row])[0])
-        raise ValueError(f"{where(row)}: node {nodes.iloc[row]!r} is listed again "
-                         f"(first at {where(earlier)}); list each node once")
+        raise ValueError(
+            f"{where(row)}: node {nodes.iloc[row]!r} is listed again (first at {where(earlier)}); list each node once"
+        )
     return index
 
 
@@ -389,6 +458,8 @@ def _follows_brand(table: pd.DataFrame, role: pd.Series, where) -> np.ndarray:
     valid = text.isin(_TRUE | _FALSE | {""}).to_numpy()
     if not valid.all():
         row = int(np.flatnonzero(~valid)[0])
-        raise ValueError(f"{where(row)}: follows_brand {table['follows_brand'].iloc[row]!r} is not a "
-                         "boolean; allowed: true/false, yes/no, 1/0 or blank")
+        raise ValueError(
+            f"{where(row)}: follows_brand {table['follows_brand'].iloc[row]!r} is not a "
+            "boolean; allowed: true/false, yes/no, 1/0 or blank"
+        )
     return np.where(text == "", default, text.isin(_TRUE).to_numpy())

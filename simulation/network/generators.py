@@ -201,13 +201,15 @@ def small_world(n: int, mean_degree: int, rewiring: float, rng: np.random.Genera
     rewired = rng.random(near.size) < rewiring
     n_rewired = int(np.count_nonzero(rewired))
     far[rewired] = rng.integers(0, n, size=n_rewired)
-    report = dict(algorithm="Watts-Strogatz", mean_degree_target=mean_degree, rewiring=rewiring,
-                  rewired_edges=n_rewired)
+    report = dict(
+        algorithm="Watts-Strogatz", mean_degree_target=mean_degree, rewiring=rewiring, rewired_edges=n_rewired
+    )
     return network_from_edges(n, near, far, "small_world", report=report)
 
 
-def scale_free(n: int, mean_degree: int | float, rng: np.random.Generator,
-               exponent: float | None = None) -> SocialNetwork:
+def scale_free(
+    n: int, mean_degree: int | float, rng: np.random.Generator, exponent: float | None = None
+) -> SocialNetwork:
     """Scale-free network: Barabasi-Albert growth, or a configuration model with power-law degrees.
 
     With ``exponent=None``: preferential attachment (Barabasi & Albert 1999) with
@@ -250,8 +252,9 @@ def _barabasi_albert(n: int, mean_degree: int, rng: np.random.Generator) -> Soci
     copied = (rng.random(newcomer.size) * slots_before).astype(np.int64)
     copied = _resolve_copies(copied, first_copy_slot=2 * n_seed_edges + 1)
     target = np.concatenate([seed_v, slot[copied]])
-    report = dict(algorithm="Barabasi-Albert (Batagelj-Brandes)", m=m, seed_clique=seed_size,
-                  attachments=int(newcomer.size))
+    report = dict(
+        algorithm="Barabasi-Albert (Batagelj-Brandes)", m=m, seed_clique=seed_size, attachments=int(newcomer.size)
+    )
     return network_from_edges(n, slot[0::2], target, "scale_free", report=report)
 
 
@@ -263,6 +266,7 @@ def _resolve_copies(copied: np.ndarray, first_copy_slot: int) -> np.ndarray:
     reference it points to, which has itself already jumped, so chain lengths halve per round and
     only still-unresolved entries are touched.
     """
+
     def refers_to_copy(slot: np.ndarray) -> np.ndarray:
         return (slot >= first_copy_slot) & (slot % 2 == 1)
 
@@ -273,8 +277,7 @@ def _resolve_copies(copied: np.ndarray, first_copy_slot: int) -> np.ndarray:
     return copied
 
 
-def _power_law_configuration(n: int, mean_degree: float, exponent: float,
-                             rng: np.random.Generator) -> SocialNetwork:
+def _power_law_configuration(n: int, mean_degree: float, exponent: float, rng: np.random.Generator) -> SocialNetwork:
     """Configuration model (Molloy & Reed 1995) with discrete power-law degrees P(k) ~ k^-exponent.
 
     Degrees are drawn from the power law on k_min..n-1 (see :func:`power_law_degree_pmf` for how
@@ -285,8 +288,14 @@ def _power_law_configuration(n: int, mean_degree: float, exponent: float,
     n = _check_n(n, "scale_free")
     _check_rng(rng)
     mean_degree = _check_mean_degree(mean_degree, n, "scale_free", upper=n - 1)
-    exponent = _check_real(exponent, "exponent", "scale_free", low=2.0, low_open=True,
-                           allowed="(2, inf), so that the mean degree is finite")
+    exponent = _check_real(
+        exponent,
+        "exponent",
+        "scale_free",
+        low=2.0,
+        low_open=True,
+        allowed="(2, inf), so that the mean degree is finite",
+    )
     k, pmf = power_law_degree_pmf(n, mean_degree, exponent)
     cdf = np.cumsum(pmf)
     draws = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
@@ -295,9 +304,13 @@ def _power_law_configuration(n: int, mean_degree: float, exponent: float,
         # Stubs pair up only if their number is even: give one more stub to one random consumer.
         degree[rng.integers(0, n)] += 1
     stubs = rng.permutation(np.repeat(np.arange(n, dtype=np.int64), degree))
-    report = dict(algorithm="configuration model (power law)", exponent=exponent,
-                  min_degree=int(k[0]), stub_mean_degree=float(degree.mean()),
-                  expected_mean_degree=float((k * pmf).sum()))
+    report = dict(
+        algorithm="configuration model (power law)",
+        exponent=exponent,
+        min_degree=int(k[0]),
+        stub_mean_degree=float(degree.mean()),
+        expected_mean_degree=float((k * pmf).sum()),
+    )
     return network_from_edges(n, stubs[0::2], stubs[1::2], "scale_free", report=report)
 
 
@@ -319,7 +332,8 @@ def power_law_degree_pmf(n: int, mean_degree: float, exponent: float) -> tuple[n
         raise ValueError(
             f"scale_free: parameter 'mean_degree' = {mean_degree!r} is below {mean_from[0]:.3g}, the "
             f"smallest mean a power law with exponent {exponent} on 1..{n - 1} can have; "
-            "raise mean_degree or the exponent")
+            "raise mean_degree or the exponent"
+        )
     # Largest a with mean(k >= a) <= target; the weight f of k = a is then solved from
     # (s1[a+1] + f a w_a) / (s0[a+1] + f w_a) = mean_degree.
     a = int(np.searchsorted(mean_from, mean_degree, side="right")) - 1
@@ -359,6 +373,7 @@ def random_graph(n: int, mean_degree: float, rng: np.random.Generator) -> Social
 
 def _distinct_uniform_edges(n: int, m: int, rng: np.random.Generator) -> np.ndarray:
     """Keys of m distinct uniformly random undirected edges on n nodes (G(n, m), Erdos & Renyi 1959)."""
+
     def draw(count: np.ndarray) -> np.ndarray:
         pairs = rng.integers(0, n, size=(2, int(count[0])))
         return _uniform_pairs(pairs[0], pairs[1], n)
@@ -366,8 +381,9 @@ def _distinct_uniform_edges(n: int, m: int, rng: np.random.Generator) -> np.ndar
     return _sample_distinct_edges(draw, np.array([m]), lambda keys: np.zeros(keys.size, dtype=np.int64))
 
 
-def communities(n: int, mean_degree: float, n_communities: int, within_share: float,
-                rng: np.random.Generator) -> SocialNetwork:
+def communities(
+    n: int, mean_degree: float, n_communities: int, within_share: float, rng: np.random.Generator
+) -> SocialNetwork:
     """Community network: stochastic block model with equal-size blocks (Holland, Laskey & Leinhardt 1983).
 
     Consumers are split into ``n_communities`` consecutive blocks of equal size (sizes differ by at
@@ -406,14 +422,19 @@ def communities(n: int, mean_degree: float, n_communities: int, within_share: fl
 
     keys = _sample_distinct_edges(draw, target, group_of)
     u, v = _edges_from_keys(keys, n)
-    report = dict(algorithm="stochastic block model", n_communities=n_blocks,
-                  within_share_target=within_share,
-                  within_edges=int(target[:-1].sum()), between_edges=int(target[-1]))
+    report = dict(
+        algorithm="stochastic block model",
+        n_communities=n_blocks,
+        within_share_target=within_share,
+        within_edges=int(target[:-1].sum()),
+        between_edges=int(target[-1]),
+    )
     return network_from_edges(n, u, v, "communities", community=community, report=report)
 
 
-def _draw_block_pairs(count: np.ndarray, size: np.ndarray, start: np.ndarray, community: np.ndarray,
-                      rng: np.random.Generator) -> np.ndarray:
+def _draw_block_pairs(
+    count: np.ndarray, size: np.ndarray, start: np.ndarray, community: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Uniform node pairs for the stochastic block model: ``count[b]`` inside block b, ``count[-1]`` across blocks."""
     n = community.size
     n_blocks = size.size
@@ -459,14 +480,20 @@ def build_network(kind: str, n: int | None, rng: np.random.Generator | None, **p
         _check_params(kind, load_edge_list, params, skip=())
         network = load_edge_list(**params)
         if n is not None and n != network.n:
-            raise ValueError(f"edge_list: parameter 'n' = {n!r} does not match the {network.n} "
-                             f"consumers found in {params['path']}; pass n=None to take the file's")
+            raise ValueError(
+                f"edge_list: parameter 'n' = {n!r} does not match the {network.n} "
+                f"consumers found in {params['path']}; pass n=None to take the file's"
+            )
         return network
     if kind == "complete":
         _check_params(kind, complete, params, skip=("n",))
         return complete(n)
-    generators = {"small_world": small_world, "scale_free": scale_free,
-                  "random": random_graph, "communities": communities}
+    generators = {
+        "small_world": small_world,
+        "scale_free": scale_free,
+        "random": random_graph,
+        "communities": communities,
+    }
     if kind not in generators:
         raise ValueError(f"unknown network kind {kind!r}; allowed kinds: {', '.join(KINDS)}")
     _check_params(kind, generators[kind], params, skip=("n", "rng"))
@@ -480,8 +507,9 @@ def _check_params(kind: str, func: Callable, params: dict, skip: tuple[str, ...]
     required = [name for name in allowed if signature[name].default is inspect.Parameter.empty]
     for name in params:
         if name not in allowed:
-            raise ValueError(f"{kind}: unknown parameter {name!r}; allowed parameters: "
-                             f"{', '.join(allowed) or '(none)'}")
+            raise ValueError(
+                f"{kind}: unknown parameter {name!r}; allowed parameters: {', '.join(allowed) or '(none)'}"
+            )
     for name in required:
         if name not in params:
             raise ValueError(f"{kind}: missing required parameter {name!r}; parameters: {', '.join(allowed)}")
@@ -494,8 +522,9 @@ def _check_params(kind: str, func: Callable, params: dict, skip: tuple[str, ...]
 
 def _check_rng(rng: object) -> None:
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"parameter 'rng' = {rng!r} must be a numpy.random.Generator "
-                         "(e.g. numpy.random.default_rng(seed))")
+        raise ValueError(
+            f"parameter 'rng' = {rng!r} must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed))"
+        )
 
 
 def _check_int(value: object, name: str, kind: str, low: int, high: int) -> int:
@@ -508,10 +537,16 @@ def _check_n(n: object, kind: str) -> int:
     return _check_int(n, "n", kind, low=1, high=_MAX_NODES)
 
 
-def _check_real(value: object, name: str, kind: str, low: float, low_open: bool, allowed: str,
-                high: float = math.inf) -> float:
-    ok = (isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-          and (value > low if low_open else value >= low) and value <= high)
+def _check_real(
+    value: object, name: str, kind: str, low: float, low_open: bool, allowed: str, high: float = math.inf
+) -> float:
+    ok = (
+        isinstance(value, Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > low if low_open else value >= low)
+        and value <= high
+    )
     if not ok:
         raise ValueError(f"{kind}: parameter {name!r} = {value!r} is outside the allowed range {allowed}")
     return float(value)
@@ -524,34 +559,42 @@ def _check_unit(value: object, name: str, kind: str) -> float:
 def _check_mean_degree(value: object, n: int, kind: str, upper: int) -> float:
     if upper <= 0:
         raise ValueError(f"{kind}: parameter 'n' = {n!r} is too small to hold any tie")
-    return _check_real(value, "mean_degree", kind, low=0.0, low_open=True, high=upper,
-                       allowed=f"(0, {upper}] for n = {n}")
+    return _check_real(
+        value, "mean_degree", kind, low=0.0, low_open=True, high=upper, allowed=f"(0, {upper}] for n = {n}"
+    )
 
 
 def _check_even_degree(value: object, n: int, kind: str, upper: int) -> int:
     upper_even = upper - upper % 2
     is_number = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
     if not is_number or value != int(value) or int(value) % 2 or not 2 <= value <= upper_even:
-        raise ValueError(f"{kind}: parameter 'mean_degree' = {value!r} must be an even integer in "
-                         f"[2, {upper_even}] for n = {n} (each consumer gets mean_degree / 2 ties "
-                         f"{'per side of the ring' if kind == 'small_world' else 'when it joins'})")
+        raise ValueError(
+            f"{kind}: parameter 'mean_degree' = {value!r} must be an even integer in "
+            f"[2, {upper_even}] for n = {n} (each consumer gets mean_degree / 2 ties "
+            f"{'per side of the ring' if kind == 'small_world' else 'when it joins'})"
+        )
     return int(value)
 
 
-def _check_block_density(within_share: float, within_degree: float, between_degree: float,
-                         min_size: int, n: int, n_blocks: int) -> None:
+def _check_block_density(
+    within_share: float, within_degree: float, between_degree: float, min_size: int, n: int, n_blocks: int
+) -> None:
     """Keep the block model sparse (tie probabilities <= 1/2) so distinct-pair sampling stays fast."""
     if within_degree > (min_size - 1) / 2:
         raise ValueError(
             f"communities: mean_degree * within_share = {within_degree:g} ties inside a community "
             f"exceeds half of the {min_size - 1} possible partners in a community of {min_size}; "
-            "lower mean_degree or within_share, or use fewer communities")
+            "lower mean_degree or within_share, or use fewer communities"
+        )
     if n_blocks == 1 and between_degree > 0:
-        raise ValueError(f"communities: parameter 'within_share' = {within_share!r} must be 1 when "
-                         "n_communities = 1 (there is no other community to tie to)")
+        raise ValueError(
+            f"communities: parameter 'within_share' = {within_share!r} must be 1 when "
+            "n_communities = 1 (there is no other community to tie to)"
+        )
     outside = n - min_size - 1  # the largest block has at most one more member
     if n_blocks > 1 and between_degree > outside / 2:
         raise ValueError(
             f"communities: mean_degree * (1 - within_share) = {between_degree:g} ties outside the "
             f"community exceeds half of the ~{outside} consumers in other communities; "
-            "lower mean_degree or raise within_share")
+            "lower mean_degree or raise within_share"
+        )

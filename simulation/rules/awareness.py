@@ -29,7 +29,9 @@ def raise_interest(consumers: ConsumerState, listeners: np.ndarray, push: np.nda
     consumers.interest[listeners] = np.clip(consumers.interest[listeners] + gain * total, 0.0, 1.0)
 
 
-def fade(consumers: ConsumerState, *, awareness_decay: float, interest_decay: float, interest_baseline: float, dt: float) -> None:
+def fade(
+    consumers: ConsumerState, *, awareness_decay: float, interest_decay: float, interest_baseline: float, dt: float
+) -> None:
     """Without reminders recall fades to zero and interest back to the latent category interest."""
     if awareness_decay > 0:
         consumers.awareness *= decay_factor(awareness_decay, dt)

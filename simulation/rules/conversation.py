@@ -84,7 +84,12 @@ def draw_message_counts(expected: np.ndarray, uniforms: np.ndarray) -> np.ndarra
 
 
 def credibility(
-    consumers: ConsumerState, who: np.ndarray, *, experience_credibility: float, hearsay_credibility: float, incentive_discount: float
+    consumers: ConsumerState,
+    who: np.ndarray,
+    *,
+    experience_credibility: float,
+    hearsay_credibility: float,
+    incentive_discount: float,
 ) -> np.ndarray:
     """Credibility of the consumers `who` as speakers: experience beats hearsay; incentives cost credibility."""
     base = np.where(consumers.role[who] == Role.CUSTOMER, experience_credibility, hearsay_credibility)
@@ -102,7 +107,9 @@ def ties_spoken_by(talkers: np.ndarray, ties: TieState) -> tuple[np.ndarray, np.
     return ties.spoken_by[offsets + np.arange(total)], counts
 
 
-def deliver_on_network(talkers: np.ndarray, messages: np.ndarray, ties: TieState, reach: float, rng: np.random.Generator):
+def deliver_on_network(
+    talkers: np.ndarray, messages: np.ndarray, ties: TieState, reach: float, rng: np.random.Generator
+):
     """(ties, times seen): ties on which the talkers' messages were seen this step, and how many of them.
 
     `messages[k]` is the number of messages talker `talkers[k]` sent; each tie sees Binomial(messages, reach).

@@ -24,7 +24,9 @@ def bounded_confidence(weight, gap, confidence_bound: float, beyond_bound_weight
     return np.where(np.abs(gap) <= confidence_bound, weight, weight * beyond_bound_weight)
 
 
-def shift_opinions(opinion: np.ndarray, listeners: np.ndarray, gap: np.ndarray, weight: np.ndarray, persuasion: float) -> None:
+def shift_opinions(
+    opinion: np.ndarray, listeners: np.ndarray, gap: np.ndarray, weight: np.ndarray, persuasion: float
+) -> None:
     """Move each listener's opinion toward what it heard this step (in place).
 
     Messages heard in the same step act together: the shift is the weighted mean gap, so several

@@ -54,7 +54,11 @@ def _read_yaml(text: str, origin: str) -> tuple[Any, dict]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError([f"{origin}:1: a scenario must be a mapping of fields (name:, market:, strategies: ...), not {type(data).__name__}"])
+        raise ScenarioError(
+            [
+                f"{origin}:1: a scenario must be a mapping of fields (name:, market:, strategies: ...), not {type(data).__name__}"
+            ]
+        )
     return data, (_line_index(node) if node is not None else {})
 
 
@@ -93,7 +97,14 @@ def _clean_loc(loc: tuple, data: dict) -> tuple:
     """Drop the discriminator tags pydantic inserts into locations inside lever unions."""
     out, node = [], data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part not in node and part in LEVER_KINDS and out and out[-1] != "kind":
+        if (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part not in node
+            and part in LEVER_KINDS
+            and out
+            and out[-1] != "kind"
+        ):
             continue
         out.append(part)
         if isinstance(node, dict):
@@ -166,11 +177,19 @@ def _step_into(node, part: str, path_so_far: list[str], full: str):
     if isinstance(node, list):
         if part.isdigit() and int(part) < len(node):
             return int(part)
-        by_name = [i for i, item in enumerate(node) if isinstance(item, dict) and (item.get("name") == part or item.get("kind") == part)]
+        by_name = [
+            i
+            for i, item in enumerate(node)
+            if isinstance(item, dict) and (item.get("name") == part or item.get("kind") == part)
+        ]
         if len(by_name) == 1:
             return by_name[0]
         names = [str(item.get("name", item.get("kind", i))) for i, item in enumerate(node) if isinstance(item, dict)]
-        raise ScenarioError([f"--set {full}: {'.'.join(path_so_far)} has no item {part!r}; choose an index or one of: {', '.join(names)}"])
+        raise ScenarioError(
+            [
+                f"--set {full}: {'.'.join(path_so_far)} has no item {part!r}; choose an index or one of: {', '.join(names)}"
+            ]
+        )
     return part
 
 

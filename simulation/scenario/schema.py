@@ -47,7 +47,10 @@ _strict = ConfigDict(extra="forbid", validate_assignment=True)
 def _section_model(section: str) -> type[BaseModel]:
     fields = {p.scenario_key: _field(p) for p in PARAMETERS.values() if p.group == section}
     if section == "network":
-        fields["node_roles"] = (str | None, Field(None, description="CSV of initial roles per node (edge_list networks)"))
+        fields["node_roles"] = (
+            str | None,
+            Field(None, description="CSV of initial roles per node (edge_list networks)"),
+        )
     return create_model(f"{section.title().replace('_', '')}Settings", __config__=_strict, **fields)
 
 
@@ -72,9 +75,17 @@ class IncidentSettings(BaseModel):
 ProductSettings = create_model(
     "ProductSettings",
     __base__=SECTION_MODELS["product"],
-    incidents=(list[IncidentSettings], Field(default_factory=list, description="periods of shifted experience quality")),
+    incidents=(
+        list[IncidentSettings],
+        Field(default_factory=list, description="periods of shifted experience quality"),
+    ),
 )
 SECTION_MODELS["product"] = ProductSettings
+MarketSettings = SECTION_MODELS["market"]
+NetworkSettings = SECTION_MODELS["network"]
+WordOfMouthSettings = SECTION_MODELS["word_of_mouth"]
+AwarenessSettings = SECTION_MODELS["awareness"]
+PurchaseSettings = SECTION_MODELS["purchase"]
 
 
 class Scenario(BaseModel):
@@ -90,11 +101,11 @@ class Scenario(BaseModel):
     discount_rate: float = Field(0.1, ge=0, le=1, description="yearly discount rate for NPV")
     baseline: str | None = Field(None, description="name of the baseline strategy (default: the first)")
     strategies: list[Strategy] = Field(default_factory=lambda: [Strategy(name="baseline")], min_length=1)
-    market: SECTION_MODELS["market"] = Field(default_factory=SECTION_MODELS["market"])  # type: ignore[valid-type]
-    network: SECTION_MODELS["network"] = Field(default_factory=SECTION_MODELS["network"])  # type: ignore[valid-type]
-    word_of_mouth: SECTION_MODELS["word_of_mouth"] = Field(default_factory=SECTION_MODELS["word_of_mouth"])  # type: ignore[valid-type]
-    awareness: SECTION_MODELS["awareness"] = Field(default_factory=SECTION_MODELS["awareness"])  # type: ignore[valid-type]
-    purchase: SECTION_MODELS["purchase"] = Field(default_factory=SECTION_MODELS["purchase"])  # type: ignore[valid-type]
+    market: MarketSettings = Field(default_factory=MarketSettings)  # type: ignore[valid-type]
+    network: NetworkSettings = Field(default_factory=NetworkSettings)  # type: ignore[valid-type]
+    word_of_mouth: WordOfMouthSettings = Field(default_factory=WordOfMouthSettings)  # type: ignore[valid-type]
+    awareness: AwarenessSettings = Field(default_factory=AwarenessSettings)  # type: ignore[valid-type]
+    purchase: PurchaseSettings = Field(default_factory=PurchaseSettings)  # type: ignore[valid-type]
     product: ProductSettings = Field(default_factory=ProductSettings)  # type: ignore[valid-type]
     # Where the file was read from: relative paths inside it are resolved against this folder.
     source_dir: str | None = Field(None, exclude=True)

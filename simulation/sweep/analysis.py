@@ -40,12 +40,16 @@ def point_means(runs: pd.DataFrame, kpi: str, strategy: str, n_points: int) -> n
     means = rows.groupby("point")[kpi].mean().reindex(range(n_points))
     missing = int(means.isna().sum())
     if missing:
-        raise AnalysisError(f"{strategy}/{kpi}: {missing} of {n_points} design points have no value "
-                            "(not run yet, failed, or the KPI is undefined there); re-run the sweep to complete it")
+        raise AnalysisError(
+            f"{strategy}/{kpi}: {missing} of {n_points} design points have no value "
+            "(not run yet, failed, or the KPI is undefined there); re-run the sweep to complete it"
+        )
     return means.to_numpy()
 
 
-def sobol_indices(runs: pd.DataFrame, problem: dict, n_points: int, strategy: str, kpis=DEFAULT_KPIS, seed: int = 0) -> pd.DataFrame:
+def sobol_indices(
+    runs: pd.DataFrame, problem: dict, n_points: int, strategy: str, kpis=DEFAULT_KPIS, seed: int = 0
+) -> pd.DataFrame:
     """S1 and ST of each KPI to each parameter, with their 95% confidence half-widths."""
     from SALib.analyze import sobol
 
@@ -54,23 +58,52 @@ def sobol_indices(runs: pd.DataFrame, problem: dict, n_points: int, strategy: st
         try:
             y = point_means(runs, kpi, strategy, n_points)
         except AnalysisError as error:
-            records += [{"strategy": strategy, "kpi": kpi, "parameter": name, "note": str(error)} for name in problem["names"]]
+            records += [
+                {"strategy": strategy, "kpi": kpi, "parameter": name, "note": str(error)} for name in problem["names"]
+            ]
             continue
         if np.ptp(y) == 0:
             # No variance: no parameter explains anything (SALib would divide by zero).
-            records += [{"strategy": strategy, "kpi": kpi, "parameter": name, "S1": 0.0, "S1_conf": 0.0, "ST": 0.0,
-                         "ST_conf": 0.0, "note": "KPI constant over the design"} for name in problem["names"]]
+            records += [
+                {
+                    "strategy": strategy,
+                    "kpi": kpi,
+                    "parameter": name,
+                    "S1": 0.0,
+                    "S1_conf": 0.0,
+                    "ST": 0.0,
+                    "ST_conf": 0.0,
+                    "note": "KPI constant over the design",
+                }
+                for name in problem["names"]
+            ]
             continue
         result = sobol.analyze(problem, y, calc_second_order=False, conf_level=CONF_LEVEL, seed=seed)
         for j, name in enumerate(problem["names"]):
-            records.append({"strategy": strategy, "kpi": kpi, "parameter": name,
-                            "S1": result["S1"][j], "S1_conf": result["S1_conf"][j],
-                            "ST": result["ST"][j], "ST_conf": result["ST_conf"][j], "note": ""})
+            records.append(
+                {
+                    "strategy": strategy,
+                    "kpi": kpi,
+                    "parameter": name,
+                    "S1": result["S1"][j],
+                    "S1_conf": result["S1_conf"][j],
+                    "ST": result["ST"][j],
+                    "ST_conf": result["ST_conf"][j],
+                    "note": "",
+                }
+            )
     return pd.DataFrame.from_records(records)
 
 
-def morris_indices(runs: pd.DataFrame, problem: dict, points: np.ndarray, strategy: str, kpis=DEFAULT_KPIS,
-                   num_levels: int = 4, seed: int = 0) -> pd.DataFrame:
+def morris_indices(
+    runs: pd.DataFrame,
+    problem: dict,
+    points: np.ndarray,
+    strategy: str,
+    kpis=DEFAULT_KPIS,
+    num_levels: int = 4,
+    seed: int = 0,
+) -> pd.DataFrame:
     """mu* (with its 95% confidence half-width), mu and sigma of each KPI to each parameter."""
     from SALib.analyze import morris
 
@@ -79,13 +112,24 @@ def morris_indices(runs: pd.DataFrame, problem: dict, points: np.ndarray, strate
         try:
             y = point_means(runs, kpi, strategy, len(points))
         except AnalysisError as error:
-            records += [{"strategy": strategy, "kpi": kpi, "parameter": name, "note": str(error)} for name in problem["names"]]
+            records += [
+                {"strategy": strategy, "kpi": kpi, "parameter": name, "note": str(error)} for name in problem["names"]
+            ]
             continue
         result = morris.analyze(problem, points, y, conf_level=CONF_LEVEL, num_levels=num_levels, seed=seed)
         for j, name in enumerate(problem["names"]):
-            records.append({"strategy": strategy, "kpi": kpi, "parameter": name, "mu_star": result["mu_star"][j],
-                            "mu_star_conf": result["mu_star_conf"][j], "mu": result["mu"][j],
-                            "sigma": result["sigma"][j], "note": ""})
+            records.append(
+                {
+                    "strategy": strategy,
+                    "kpi": kpi,
+                    "parameter": name,
+                    "mu_star": result["mu_star"][j],
+                    "mu_star_conf": result["mu_star_conf"][j],
+                    "mu": result["mu"][j],
+                    "sigma": result["sigma"][j],
+                    "note": "",
+                }
+            )
     return pd.DataFrame.from_records(records)
 
 
@@ -113,5 +157,9 @@ def summary(runs: pd.DataFrame) -> dict:
     """Counts of runs by status and the mean run time."""
     if runs.empty:
         return {"runs": 0, "ok": 0, "error": 0, "mean_seconds": math.nan}
-    return {"runs": len(runs), "ok": int((runs["status"] == "ok").sum()), "error": int((runs["status"] == "error").sum()),
-            "mean_seconds": float(runs["elapsed"].mean())}
+    return {
+        "runs": len(runs),
+        "ok": int((runs["status"] == "ok").sum()),
+        "error": int((runs["status"] == "error").sum()),
+        "mean_seconds": float(runs["elapsed"].mean()),
+    }

@@ -95,6 +95,10 @@ def is_integer_field(scenario, path: str) -> bool:
     if not isinstance(node, BaseModel):
         return False
     annotation = _field_type(node, parts[-1])
-    args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union else (annotation,)
+    args = (
+        typing.get_args(annotation)
+        if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
+        else (annotation,)
+    )
     kinds = {a for a in args if a is not type(None)}
     return kinds == {int}

@@ -64,8 +64,13 @@ class Design:
         return {"num_vars": len(self.specs), "names": self.paths, "bounds": [list(s.bounds) for s in self.specs]}
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "params": {s.path: s.text for s in self.specs}, "samples": self.samples,
-                "seed": self.seed, "points": len(self.points)}
+        return {
+            "kind": self.kind,
+            "params": {s.path: s.text for s in self.specs},
+            "samples": self.samples,
+            "seed": self.seed,
+            "points": len(self.points),
+        }
 
     def iter_tasks(self, base: BaseScenario, strategies: list[str], replications: int):
         """Every run, one at a time; the id hashes the scenario's content, the point, the strategy and the replication."""
@@ -98,7 +103,9 @@ def _grid(specs: list[ParamSpec]) -> list[dict]:
     return [dict(zip((s.path for s in specs), combo)) for combo in itertools.product(*(s.values for s in specs))]
 
 
-def build_design(kind: str, specs: list[ParamSpec], base: BaseScenario, samples: int | None = None, seed: int = 0) -> Design:
+def build_design(
+    kind: str, specs: list[ParamSpec], base: BaseScenario, samples: int | None = None, seed: int = 0
+) -> Design:
     """The design points (unvalidated; see ``validate``). SweepError lists every misuse of the specs."""
     problems = []
     if kind not in DESIGNS:
@@ -109,20 +116,32 @@ def build_design(kind: str, specs: list[ParamSpec], base: BaseScenario, samples:
     for path in sorted({p for p in paths if paths.count(p) > 1}):
         problems.append(f"--param {path}: given more than once")
     if "seed" in paths:
-        problems.append("--param seed: the seed is not swept; each replication r runs with seed + r (use --replications, or --set seed=S)")
+        problems.append(
+            "--param seed: the seed is not swept; each replication r runs with seed + r (use --replications, or --set seed=S)"
+        )
     if "replications" in paths:
         problems.append("--param replications: use --replications R")
     scenario = base.parse()
     integer = {s.path: is_integer_field(scenario, s.path) for s in specs}
     if kind == "grid":
-        problems += [f"--param {s.path}={s.text}: a grid needs a list a,b,c or a range lo:hi:step, not bounds" for s in specs if s.form == "bounds"]
+        problems += [
+            f"--param {s.path}={s.text}: a grid needs a list a,b,c or a range lo:hi:step, not bounds"
+            for s in specs
+            if s.form == "bounds"
+        ]
     else:
         if samples is None or samples < 1:
             problems.append(f"--design {kind} needs --samples N (N >= 1)")
         if kind in ("sobol", "morris"):
-            problems += [f"--param {s.path}={s.text}: {kind} needs bounds lo..hi (or a range lo:hi:step), not a list" for s in specs if s.form == "list"]
+            problems += [
+                f"--param {s.path}={s.text}: {kind} needs bounds lo..hi (or a range lo:hi:step), not a list"
+                for s in specs
+                if s.form == "list"
+            ]
         if kind == "sobol" and samples and samples & (samples - 1):
-            problems.append(f"--samples {samples}: sobol needs a power of 2 (e.g. {1 << max(samples - 1, 1).bit_length()}) for its balance properties")
+            problems.append(
+                f"--samples {samples}: sobol needs a power of 2 (e.g. {1 << max(samples - 1, 1).bit_length()}) for its balance properties"
+            )
     if problems:
         raise SweepError(problems)
     d = len(specs)

@@ -78,8 +78,15 @@ def _heat(frame: pd.DataFrame, kpi: str, strategy: str) -> str:
 
     fig, ax = plt.subplots(figsize=(1.5 + 0.5 * frame.shape[1], 1.2 + 0.4 * frame.shape[0]))
     image = ax.imshow(frame.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
-    ax.set_xticks(range(frame.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in frame.columns], rotation=45, fontsize=7)
-    ax.set_yticks(range(frame.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in frame.index], fontsize=7)
+    ax.set_xticks(
+        range(frame.shape[1]),
+        [f"{v:g}" if isinstance(v, float) else str(v) for v in frame.columns],
+        rotation=45,
+        fontsize=7,
+    )
+    ax.set_yticks(
+        range(frame.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in frame.index], fontsize=7
+    )
     ax.set_xlabel(frame.columns.name, fontsize=8)
     ax.set_ylabel(frame.index.name, fontsize=8)
     ax.set_title(f"mean {kpi} ({strategy})", fontsize=9)
@@ -93,31 +100,58 @@ table.data td,table.data th{padding:2px 8px;border-bottom:1px solid #ddd;text-al
 img{margin:4px;vertical-align:top}code{background:#f4f4f4;padding:1px 3px}"""
 
 
-def write_report(out: Path, *, title: str, command: str, summary: dict, design: dict, runs: pd.DataFrame,
-                 sensitivity: pd.DataFrame | None = None, curves: pd.DataFrame | None = None,
-                 heat: dict | None = None, kpi: str | None = None, notes: list[str] = ()) -> Path:
+def write_report(
+    out: Path,
+    *,
+    title: str,
+    command: str,
+    summary: dict,
+    design: dict,
+    runs: pd.DataFrame,
+    sensitivity: pd.DataFrame | None = None,
+    curves: pd.DataFrame | None = None,
+    heat: dict | None = None,
+    kpi: str | None = None,
+    notes: list[str] = (),
+) -> Path:
     """Write ``out/sweep_report.html``; returns its path."""
     esc = html.escape
-    body = [f"<h1>{esc(title)}</h1>", f"<p><code>{esc(command)}</code></p>",
-            f"<p>Design <b>{esc(str(design.get('kind')))}</b> over {', '.join(esc(f'{k} = {v}') for k, v in design.get('params', {}).items())}: "
-            f"{design.get('points')} points; {summary['runs']} runs stored ({summary['ok']} ok, {summary['error']} failed), "
-            f"{summary['mean_seconds']:.3g} s per run on average.</p>"]
+    body = [
+        f"<h1>{esc(title)}</h1>",
+        f"<p><code>{esc(command)}</code></p>",
+        f"<p>Design <b>{esc(str(design.get('kind')))}</b> over {', '.join(esc(f'{k} = {v}') for k, v in design.get('params', {}).items())}: "
+        f"{design.get('points')} points; {summary['runs']} runs stored ({summary['ok']} ok, {summary['error']} failed), "
+        f"{summary['mean_seconds']:.3g} s per run on average.</p>",
+    ]
     body += [f"<p>{esc(n)}</p>" for n in notes]
     if sensitivity is not None and not sensitivity.empty:
         if "ST" in sensitivity:
-            body += ["<h2>Sobol sensitivity indices</h2>",
-                     "<p>S1: share of the KPI's variance due to the parameter alone; ST: including all its interactions. "
-                     "Error bars and <code>_conf</code>: 95% bootstrap confidence half-widths.</p>",
-                     _index_bars(sensitivity, "ST", "ST_conf", "S1", "Sobol"), _table(sensitivity)]
+            body += [
+                "<h2>Sobol sensitivity indices</h2>",
+                "<p>S1: share of the KPI's variance due to the parameter alone; ST: including all its interactions. "
+                "Error bars and <code>_conf</code>: 95% bootstrap confidence half-widths.</p>",
+                _index_bars(sensitivity, "ST", "ST_conf", "S1", "Sobol"),
+                _table(sensitivity),
+            ]
         else:
-            body += ["<h2>Morris elementary effects</h2>",
-                     "<p>mu*: mean absolute effect of moving the parameter one level (in KPI units); sigma: its spread "
-                     "(non-linearity or interactions). Error bars: 95% bootstrap confidence half-widths of mu*.</p>",
-                     _index_bars(sensitivity, "mu_star", "mu_star_conf", None, "Morris mu*"), _table(sensitivity)]
+            body += [
+                "<h2>Morris elementary effects</h2>",
+                "<p>mu*: mean absolute effect of moving the parameter one level (in KPI units); sigma: its spread "
+                "(non-linearity or interactions). Error bars: 95% bootstrap confidence half-widths of mu*.</p>",
+                _index_bars(sensitivity, "mu_star", "mu_star_conf", None, "Morris mu*"),
+                _table(sensitivity),
+            ]
     if curves is not None and not curves.empty:
-        body += [f"<h2>Response of {esc(kpi)} ({esc(RUN_KPIS.get(kpi, ''))})</h2>", _curves(curves, kpi), _table(curves)]
+        body += [
+            f"<h2>Response of {esc(kpi)} ({esc(RUN_KPIS.get(kpi, ''))})</h2>",
+            _curves(curves, kpi),
+            _table(curves),
+        ]
     for strategy, frame in (heat or {}).items():
-        body += [f"<h3>Heat map: {esc(frame.index.name)} x {esc(frame.columns.name)}, {esc(strategy)}</h3>", _heat(frame, kpi, strategy)]
+        body += [
+            f"<h3>Heat map: {esc(frame.index.name)} x {esc(frame.columns.name)}, {esc(strategy)}</h3>",
+            _heat(frame, kpi, strategy),
+        ]
     errors = runs[runs["status"] == "error"] if not runs.empty else runs
     if not errors.empty:
         shown = errors[["point", "strategy", "replication", "error"]].head(50)

@@ -33,8 +33,12 @@ def network_for(scenario, seed: int):
     a 10,000-consumer run, more for edge-list files). The model only reads the network, so sharing
     changes no number (tested against fresh builds).
     """
-    key = (json.dumps([scenario.network.model_dump(mode="json"), scenario.market.n_consumers, scenario.source_dir],
-                      sort_keys=True), seed)
+    key = (
+        json.dumps(
+            [scenario.network.model_dump(mode="json"), scenario.market.n_consumers, scenario.source_dir], sort_keys=True
+        ),
+        seed,
+    )
     if key not in _NETWORKS:
         if len(_NETWORKS) >= 2:
             _NETWORKS.pop(next(iter(_NETWORKS)))
@@ -48,8 +52,16 @@ def run_point(base: BaseScenario, task: Task, timeseries: bool = False) -> dict:
     Never raises: a failing run comes back with status 'error' and the error, so the sweep goes on.
     """
     started, cpu = time.perf_counter(), time.process_time()
-    row = {"id": task.id, "point": task.point, **task.values, "strategy": task.strategy,
-           "replication": task.replication, "seed": None, "status": "ok", "error": None}
+    row = {
+        "id": task.id,
+        "point": task.point,
+        **task.values,
+        "strategy": task.strategy,
+        "replication": task.replication,
+        "seed": None,
+        "status": "ok",
+        "error": None,
+    }
     try:
         scenario = base.parse(task.values)
         row["seed"] = scenario.seed + task.replication
@@ -59,7 +71,7 @@ def run_point(base: BaseScenario, task: Task, timeseries: bool = False) -> dict:
             frame = result.timeseries.copy()
             frame.insert(0, "id", task.id)
             row["_timeseries"] = frame
-    except Exception as error:  # noqa: BLE001 - any failure of one point is recorded, not fatal
+    except Exception as error:
         row.update({k: math.nan for k in RUN_KPIS})
         row["status"] = "error"
         last = traceback.extract_tb(error.__traceback__)[-1:]
@@ -77,7 +89,7 @@ class SerialExecutor(cf.Executor):
         future = cf.Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001 - handed to the caller through the future
+        except BaseException as error:
             future.set_exception(error)
         return future
 

@@ -28,9 +28,15 @@ def run_schema(params: dict) -> pa.Schema:
     """Columns of the runs dataset; ``params`` maps each swept path to a pyarrow type."""
     fields = [pa.field("id", pa.string()), pa.field("point", pa.int64())]
     fields += [pa.field(path, kind) for path, kind in params.items()]
-    fields += [pa.field("strategy", pa.string()), pa.field("replication", pa.int64()), pa.field("seed", pa.int64()),
-               pa.field("status", pa.string()), pa.field("error", pa.string()), pa.field("elapsed", pa.float64()),
-               pa.field("cpu_seconds", pa.float64())]
+    fields += [
+        pa.field("strategy", pa.string()),
+        pa.field("replication", pa.int64()),
+        pa.field("seed", pa.int64()),
+        pa.field("status", pa.string()),
+        pa.field("error", pa.string()),
+        pa.field("elapsed", pa.float64()),
+        pa.field("cpu_seconds", pa.float64()),
+    ]
     fields += [pa.field(k, pa.float64()) for k in RUN_KPIS]
     return pa.schema(fields)
 
@@ -68,8 +74,10 @@ class SweepStore:
         if path.exists():
             old = json.loads(path.read_text(encoding="utf-8"))
             if old.get("fingerprint") != manifest["fingerprint"]:
-                raise ValueError(f"{self.out} holds results of a different sweep (scenario, design or strategies "
-                                 f"differ: {old.get('command', '?')}); choose another --out folder")
+                raise ValueError(
+                    f"{self.out} holds results of a different sweep (scenario, design or strategies "
+                    f"differ: {old.get('command', '?')}); choose another --out folder"
+                )
             return
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         _atomic_write_text(path, json.dumps(manifest, indent=2, default=str))

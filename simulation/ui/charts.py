@@ -24,9 +24,21 @@ def _sized(title: str):
     return lambda chart: chart.properties(width=WIDTH, height=HEIGHT, title=title)
 
 
-FunnelChart = make_plot_component({"prospects": "#9e9e9e", "followers": "#1f77b4", "customers": "#ff7f0e"}, post_process=_sized("Funnel: consumers by role"), backend="altair")[0]
-MessagesChart = make_plot_component({"positive_messages": "#2ca02c", "negative_messages": "#d62728"}, post_process=_sized("Messages per step"), backend="altair")[0]
-MoneyChart = make_plot_component({"revenue": "#2ca02c", "spend": "#d62728"}, post_process=_sized("Revenue and marketing spend per step"), backend="altair")[0]
+FunnelChart = make_plot_component(
+    {"prospects": "#9e9e9e", "followers": "#1f77b4", "customers": "#ff7f0e"},
+    post_process=_sized("Funnel: consumers by role"),
+    backend="altair",
+)[0]
+MessagesChart = make_plot_component(
+    {"positive_messages": "#2ca02c", "negative_messages": "#d62728"},
+    post_process=_sized("Messages per step"),
+    backend="altair",
+)[0]
+MoneyChart = make_plot_component(
+    {"revenue": "#2ca02c", "spend": "#d62728"},
+    post_process=_sized("Revenue and marketing spend per step"),
+    backend="altair",
+)[0]
 
 
 def bass_reference(params: dict, horizon: int) -> pd.DataFrame | None:
@@ -35,37 +47,65 @@ def bass_reference(params: dict, horizon: int) -> pd.DataFrame | None:
         return None  # the Bass curve needs p > 0
     steps = np.arange(horizon)
     years = (steps + 1) * TIME_UNITS[params["time_unit"]]
-    return pd.DataFrame({"step": steps, "adopters": params["n_consumers"] * bass_cumulative(years, params["p"], params["q"]), "curve": "Bass curve (same p, q)"})
+    return pd.DataFrame(
+        {
+            "step": steps,
+            "adopters": params["n_consumers"] * bass_cumulative(years, params["p"], params["q"]),
+            "curve": "Bass curve (same p, q)",
+        }
+    )
 
 
 def adoption_chart(timeseries: pd.DataFrame, params: dict, horizon: int):
     """Adopters per step against the Bass curve with the same p and q."""
-    frames = [pd.DataFrame({"step": timeseries["step"], "adopters": timeseries["adopters"], "curve": "simulated adopters"})]
+    frames = [
+        pd.DataFrame({"step": timeseries["step"], "adopters": timeseries["adopters"], "curve": "simulated adopters"})
+    ]
     bass = bass_reference(params, horizon)
     if bass is not None:
         frames.append(bass)
     data = pd.concat(frames, ignore_index=True)
     return (
-        alt.Chart(data).mark_line().encode(
+        alt.Chart(data)
+        .mark_line()
+        .encode(
             x=alt.X("step:Q", scale=alt.Scale(domain=[0, horizon])),
             y=alt.Y("adopters:Q"),
-            color=alt.Color("curve:N", scale=alt.Scale(domain=["simulated adopters", "Bass curve (same p, q)"], range=["#ff7f0e", "#555555"]), legend=alt.Legend(orient="bottom", title=None)),
+            color=alt.Color(
+                "curve:N",
+                scale=alt.Scale(domain=["simulated adopters", "Bass curve (same p, q)"], range=["#ff7f0e", "#555555"]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
             strokeDash=alt.condition(alt.datum.curve == "simulated adopters", alt.value([1, 0]), alt.value([5, 3])),
-        ).properties(width=WIDTH, height=HEIGHT, title="Adoption against the Bass curve")
-    )  # fmt: skip
+        )
+        .properties(width=WIDTH, height=HEIGHT, title="Adoption against the Bass curve")
+    )
 
 
 def opinion_chart(opinion: np.ndarray, aware: np.ndarray):
     """Histogram of the opinions of aware consumers (the unaware have none to voice)."""
     counts, edges = np.histogram(opinion[aware], bins=20, range=(-1, 1))
-    data = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "consumers": counts, "sign": np.where(edges[:-1] < 0, "negative", "positive")})
+    data = pd.DataFrame(
+        {
+            "from": edges[:-1],
+            "to": edges[1:],
+            "consumers": counts,
+            "sign": np.where(edges[:-1] < 0, "negative", "positive"),
+        }
+    )
     return (
-        alt.Chart(data).mark_bar().encode(
-            x=alt.X("from:Q", bin="binned", title="opinion", scale=alt.Scale(domain=[-1, 1])), x2="to:Q",
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("from:Q", bin="binned", title="opinion", scale=alt.Scale(domain=[-1, 1])),
+            x2="to:Q",
             y=alt.Y("consumers:Q"),
-            color=alt.Color("sign:N", scale=alt.Scale(domain=["negative", "positive"], range=["#d62728", "#2ca02c"]), legend=None),
-        ).properties(width=WIDTH, height=HEIGHT, title=f"Opinion of the {int(aware.sum()):,} aware consumers")
-    )  # fmt: skip
+            color=alt.Color(
+                "sign:N", scale=alt.Scale(domain=["negative", "positive"], range=["#d62728", "#2ca02c"]), legend=None
+            ),
+        )
+        .properties(width=WIDTH, height=HEIGHT, title=f"Opinion of the {int(aware.sum()):,} aware consumers")
+    )
 
 
 def kpi_values(timeseries: pd.DataFrame, n_consumers: int) -> dict:
@@ -89,4 +129,8 @@ def KpiCards(values: dict):
         for name, value in values.items():
             with solara.Card(margin=0, style={"min-width": "160px"}):
                 solara.Text(name, style={"color": "#666", "font-size": "0.85em"})
-                solara.Text(value, classes=[f"kpi-{name.replace(' ', '-').lower()}"], style={"font-size": "1.5em", "font-weight": "600", "display": "block"})
+                solara.Text(
+                    value,
+                    classes=[f"kpi-{name.replace(' ', '-').lower()}"],
+                    style={"font-size": "1.5em", "font-weight": "600", "display": "block"},
+                )

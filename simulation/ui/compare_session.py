@@ -51,7 +51,9 @@ class CompareSession:
         self.message.value = f"running {len(scenario.strategies)} strategies x {self.replications.value} replications"
         self.progress.value = (0, len(scenario.strategies) * self.replications.value)
         self.running.value = True
-        self.thread = start_thread(self._run, scenario, self.replications.value, self.jobs.value, self.cancel_event, name="wom-ui-compare")
+        self.thread = start_thread(
+            self._run, scenario, self.replications.value, self.jobs.value, self.cancel_event, name="wom-ui-compare"
+        )
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -62,8 +64,13 @@ class CompareSession:
         runner = self.runner or run_comparison
         started = time.perf_counter()
         try:
-            comparison = runner(scenario, replications=replications, jobs=jobs,
-                                progress=lambda done, total: setattr(self.progress, "value", (done, total)), cancel=cancel)  # fmt: skip
+            comparison = runner(
+                scenario,
+                replications=replications,
+                jobs=jobs,
+                progress=lambda done, total: setattr(self.progress, "value", (done, total)),
+                cancel=cancel,
+            )
             out = Path(self._folder.name) / f"{scenario.name}-{int(time.time() * 1000)}"
             files = comparison.write(out)
         except cancelled:

@@ -10,7 +10,18 @@ from scipy import stats
 
 from .compare_session import DOWNLOADS, CompareSession
 
-SHOWN_KPIS = ["adopters", "time_to_10pct", "aware_share", "mean_opinion", "negative_share", "revenue", "spend", "profit", "npv", "roi"]
+SHOWN_KPIS = [
+    "adopters",
+    "time_to_10pct",
+    "aware_share",
+    "mean_opinion",
+    "negative_share",
+    "revenue",
+    "spend",
+    "profit",
+    "npv",
+    "roi",
+]
 
 
 def adoption_bands(timeseries: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -31,15 +42,20 @@ def bands_chart(timeseries: pd.DataFrame, strategies: list[str]):
     band = base.mark_area(opacity=0.3).encode(y=alt.Y("low:Q", title="adopters"), y2="high:Q", color=colour)
     line = base.mark_line().encode(y="mean:Q", color=colour, tooltip=["strategy", "step", "mean", "low", "high"])
     width = max(140, min(260, 1000 // max(1, len(strategies)) - 20))
-    return alt.layer(band, line, data=data).properties(width=width, height=200).facet(
-        column=alt.Column("strategy:N", sort=strategies, title=None)
+    return (
+        alt.layer(band, line, data=data)
+        .properties(width=width, height=200)
+        .facet(column=alt.Column("strategy:N", sort=strategies, title=None))
     )
 
 
 def _table_markdown(table: pd.DataFrame) -> str:
     header = "| strategy | " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * (len(table.columns) + 1)
-    rows = ["| " + name + " | " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |" for name, row in zip(table.index, table.to_numpy())]
+    rows = [
+        "| " + name + " | " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |"
+        for name, row in zip(table.index, table.to_numpy())
+    ]
     return "\n".join([header, rule, *rows])
 
 
@@ -47,9 +63,16 @@ def _table_markdown(table: pd.DataFrame) -> str:
 def CompareControls(compare: CompareSession, scenario):
     running = compare.running.value
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.InputInt("Replications per strategy", value=compare.replications, continuous_update=False, disabled=running)
+        solara.InputInt(
+            "Replications per strategy", value=compare.replications, continuous_update=False, disabled=running
+        )
         solara.InputInt("Worker processes", value=compare.jobs, continuous_update=False, disabled=running)
-        solara.Button("Run comparison", on_click=lambda: compare.start(scenario), disabled=running or compare.replications.value < 1 or compare.jobs.value < 1, color="primary")
+        solara.Button(
+            "Run comparison",
+            on_click=lambda: compare.start(scenario),
+            disabled=running or compare.replications.value < 1 or compare.jobs.value < 1,
+            color="primary",
+        )
         solara.Button("Cancel", on_click=compare.cancel, disabled=not running, color="error")
     done, total = compare.progress.value
     if running:
@@ -71,7 +94,9 @@ def CompareResult(comparison, files: dict):
     solara.Markdown(f"### Paired differences against the baseline ({baseline}): mean [95% confidence interval]")
     differences = comparison.kpi_table(SHOWN_KPIS, differences=True).drop(index=baseline, errors="ignore")
     solara.Markdown(_table_markdown(differences))
-    solara.Markdown("Every KPI, the decomposition and the report are in the downloads (the files `run.py compare` writes).")
+    solara.Markdown(
+        "Every KPI, the decomposition and the report are in the downloads (the files `run.py compare` writes)."
+    )
     with solara.Row(style={"flex-wrap": "wrap"}):
         for name in DOWNLOADS:
             if name in files:
@@ -81,9 +106,11 @@ def CompareResult(comparison, files: dict):
 
 @solara.component
 def CompareView(compare: CompareSession, scenario):
-    solara.Markdown(f"Runs every strategy of **{scenario.name}** ({len(scenario.strategies)} strategies, "
-                    f"{scenario.market.n_consumers:,} consumers, {scenario.horizon} {scenario.time_unit}s) with the parameters set in the sidebar; "
-                    f"replication r uses seed {scenario.seed} + r for every strategy.")  # fmt: skip
+    solara.Markdown(
+        f"Runs every strategy of **{scenario.name}** ({len(scenario.strategies)} strategies, "
+        f"{scenario.market.n_consumers:,} consumers, {scenario.horizon} {scenario.time_unit}s) with the parameters set in the sidebar; "
+        f"replication r uses seed {scenario.seed} + r for every strategy."
+    )
     CompareControls(compare, scenario)
     if compare.result.value is not None:
         CompareResult(compare.result.value, compare.files.value)

@@ -17,15 +17,32 @@ from ..parameters import PARAMETERS
 
 # The main parameters shown as controls, by section (the rest stay as the scenario file sets them).
 MAIN_PARAMETERS = (
-    "n_consumers", "network", "mean_degree",
-    "strong_tie_trust", "weak_tie_trust", "experience_credibility", "hearsay_credibility",
-    "confidence_bound", "negativity_bias", "quality", "p", "q",
-)  # fmt: skip
+    "n_consumers",
+    "network",
+    "mean_degree",
+    "strong_tie_trust",
+    "weak_tie_trust",
+    "experience_credibility",
+    "hearsay_credibility",
+    "confidence_bound",
+    "negativity_bias",
+    "quality",
+    "p",
+    "q",
+)
 
 # Practical slider spans where the allowed range is too wide to slide through.
 _SPANS = {"n_consumers": (100, 50_000), "mean_degree": (2, 50), "p": (0, 0.5), "q": (0, 2), "negativity_bias": (0, 5)}
 # Lever fields without an upper bound: slider span (cost fields get a number box instead).
-_LEVER_SPANS = {"k": (1, 1000), "talk_boost": (1, 5), "advocate_boost": (1, 5), "impact": (0, 5), "start": (0, 104), "end": (1, 104), "every": (1, 26)}
+_LEVER_SPANS = {
+    "k": (1, 1000),
+    "talk_boost": (1, 5),
+    "advocate_boost": (1, 5),
+    "impact": (0, 5),
+    "start": (0, 104),
+    "end": (1, 104),
+    "every": (1, 26),
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +78,11 @@ def parameter_controls(network_kinds: tuple | None = None) -> list[Control]:
         low, high = _SPANS.get(name, (prm.low, prm.high))
         low, high = max(low, prm.low), min(high, prm.high)
         kind = "int" if prm.kind is int else "float"
-        controls.append(Control(prm.path, label, f"{prm.meaning} (allowed: {prm.allowed()})", kind, low, high, _step(low, high, kind)))
+        controls.append(
+            Control(
+                prm.path, label, f"{prm.meaning} (allowed: {prm.allowed()})", kind, low, high, _step(low, high, kind)
+            )
+        )
     return controls
 
 
@@ -100,7 +121,7 @@ def current_value(scenario: BaseModel, path: str) -> Any:
     """The value at a dotted path of a scenario (strategies addressed by name, levers by index)."""
     node: Any = scenario
     parts = path.split(".")
-    for i, part in enumerate(parts):
+    for part in parts:
         if isinstance(node, list):
             node = node[int(part)] if part.isdigit() else next(s for s in node if s.name == part)
         else:

@@ -22,17 +22,48 @@ def ParameterControl(session: ExploreSession, control: Control):
         if new != value:  # widgets report their value back on creation too: only real edits count
             session.set_override(control.path, new)
 
-    label = control.label if control.kind in ("choice", "number") else f"{control.label}: {value:,}" if control.kind == "int" else f"{control.label}: {value:g}"
+    label = (
+        control.label
+        if control.kind in ("choice", "number")
+        else f"{control.label}: {value:,}"
+        if control.kind == "int"
+        else f"{control.label}: {value:g}"
+    )
 
     if control.kind == "choice":
         solara.Select(label, values=list(control.choices), value=value, on_value=apply)
     elif control.kind == "int":
-        solara.SliderInt(label, value=int(value), min=int(min(control.low, value)), max=int(max(control.high, value)), step=int(control.step), on_value=apply, thumb_label=True)
+        solara.SliderInt(
+            label,
+            value=int(value),
+            min=int(min(control.low, value)),
+            max=int(max(control.high, value)),
+            step=int(control.step),
+            on_value=apply,
+            thumb_label=True,
+        )
     elif control.kind == "float":
-        solara.SliderFloat(label, value=float(value), min=float(min(control.low, value)), max=float(max(control.high, value)), step=control.step, on_value=apply, thumb_label=True)
+        solara.SliderFloat(
+            label,
+            value=float(value),
+            min=float(min(control.low, value)),
+            max=float(max(control.high, value)),
+            step=control.step,
+            on_value=apply,
+            thumb_label=True,
+        )
     else:
         solara.InputFloat(label, value=float(value), on_value=apply, continuous_update=False)
-    solara.Text(control.help, style={"font-size": "0.75em", "color": "#777", "display": "block", "margin-top": "-10px", "margin-bottom": "8px"})
+    solara.Text(
+        control.help,
+        style={
+            "font-size": "0.75em",
+            "color": "#777",
+            "display": "block",
+            "margin-top": "-10px",
+            "margin-bottom": "8px",
+        },
+    )
 
 
 @solara.component
@@ -40,8 +71,14 @@ def ScenarioPicker(session: ExploreSession):
     files = scenario_files()
     current = session.origin.value
     choices = files if current in files else [current, *files]
-    solara.Select("Scenario", values=choices, value=current, on_value=lambda path: path in files and session.load_file(path))
-    solara.FileDrop(label="… or drop a scenario file (YAML) here", on_file=lambda info: session.upload(info["name"], info["data"]), lazy=False)
+    solara.Select(
+        "Scenario", values=choices, value=current, on_value=lambda path: path in files and session.load_file(path)
+    )
+    solara.FileDrop(
+        label="… or drop a scenario file (YAML) here",
+        on_file=lambda info: session.upload(info["name"], info["data"]),
+        lazy=False,
+    )
 
 
 @solara.component
@@ -65,7 +102,12 @@ def ExploreControls(session: ExploreSession):
     """Sidebar: scenario, strategy, seed, run buttons and parameter controls."""
     scenario = session.scenario.value
     ScenarioPicker(session)
-    solara.Select("Strategy", values=[s.name for s in scenario.strategies], value=session.strategy.value, on_value=session.set_strategy)
+    solara.Select(
+        "Strategy",
+        values=[s.name for s in scenario.strategies],
+        value=session.strategy.value,
+        on_value=session.set_strategy,
+    )
     solara.InputInt("Seed", value=session.seed.value, on_value=session.set_seed, continuous_update=False)
     RunButtons(session)
     with solara.Details("Parameters", expand=True):
@@ -116,7 +158,9 @@ def ExploreView(session: ExploreSession):
     scenario, model = session.scenario.value, session.model
     frame = model.timeseries()
     Problems(session)
-    solara.Markdown(f"**{scenario.name}** ({Path(session.origin.value).name}): {scenario.description} — strategy **{session.strategy.value}**, seed {session.seed.value}")
+    solara.Markdown(
+        f"**{scenario.name}** ({Path(session.origin.value).name}): {scenario.description} — strategy **{session.strategy.value}**, seed {session.seed.value}"
+    )
     if frame.empty:
         solara.Info("Press Step or Play to run the market.")
     else:
@@ -125,9 +169,11 @@ def ExploreView(session: ExploreSession):
         NetworkPanel(session)
         with solara.Column():
             VegaChart(adoption_chart(frame, model.params, scenario.horizon))
-            solara.Text("The Bass curve uses the scenario's p and q over the whole market; the simulation follows it in a "
-                        "mean-field market (network: complete) without campaigns, and departs from it on a network or with levers.",
-                        style={"font-size": "0.75em", "color": "#777", "max-width": "380px"})  # fmt: skip
+            solara.Text(
+                "The Bass curve uses the scenario's p and q over the whole market; the simulation follows it in a "
+                "mean-field market (network: complete) without campaigns, and departs from it on a network or with levers.",
+                style={"font-size": "0.75em", "color": "#777", "max-width": "380px"},
+            )
             VegaChart(opinion_chart(model.consumers.opinion, model.consumers.aware))
     with solara.Row(style={"flex-wrap": "wrap"}):
         FunnelChart(model)

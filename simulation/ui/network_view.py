@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-
 from altair import SCHEMA_URL
 
 from ..state import Role
@@ -117,25 +116,38 @@ def caption(sample: NetworkSample) -> str:
 def drawn_messages(sample: NetworkSample, messages: dict | None) -> dict:
     """Last step's messages whose speaker and listener are both drawn: segment ends and valence."""
     if not messages or len(messages["speaker"]) == 0:
-        return {"x": np.empty(0), "y": np.empty(0), "x2": np.empty(0), "y2": np.empty(0), "message": np.empty(0, dtype=object)}
+        return {
+            "x": np.empty(0),
+            "y": np.empty(0),
+            "x2": np.empty(0),
+            "y2": np.empty(0),
+            "message": np.empty(0, dtype=object),
+        }
     speaker, listener = sample.slot[messages["speaker"]], sample.slot[messages["listener"]]
     shown = (speaker >= 0) & (listener >= 0)
     s, li = speaker[shown], listener[shown]
     valence = np.asarray(messages["valence"])[shown]
     return {
-        "x": sample.x[s], "y": sample.y[s], "x2": sample.x[li], "y2": sample.y[li],
+        "x": sample.x[s],
+        "y": sample.y[s],
+        "x2": sample.x[li],
+        "y2": sample.y[li],
         "message": np.where(valence > 0, "positive", np.where(valence < 0, "negative", "neutral")),
-    }  # fmt: skip
+    }
 
 
 def _records(columns: dict) -> list[dict]:
     """Column arrays as Vega-Lite data rows (plain Python values, rounded: positions need no more)."""
     names = list(columns)
-    values = [np.round(v, 3).tolist() if np.asarray(v).dtype.kind == "f" else np.asarray(v).tolist() for v in columns.values()]
+    values = [
+        np.round(v, 3).tolist() if np.asarray(v).dtype.kind == "f" else np.asarray(v).tolist() for v in columns.values()
+    ]
     return [dict(zip(names, row)) for row in zip(*values)]
 
 
-def network_chart(model, sample: NetworkSample, colour_by: str = "role", size_by: str = "talkativeness", size: int = 520):
+def network_chart(
+    model, sample: NetworkSample, colour_by: str = "role", size_by: str = "talkativeness", size: int = 520
+):
     """Vega-Lite chart: ties in light grey, last step's messages (green positive, red negative), consumers.
 
     Written as a plain Vega-Lite dict rather than through Altair: building and copying Altair objects for
@@ -143,32 +155,66 @@ def network_chart(model, sample: NetworkSample, colour_by: str = "role", size_by
     """
     c, nodes = model.consumers, sample.nodes
     weight = c.talkativeness[nodes] if size_by == "talkativeness" else model.network.degree[nodes].astype(float)
-    nodes_rows = _records({"x": sample.x, "y": sample.y, "role": np.array([ROLE_NAMES[Role(r)] for r in range(3)])[c.role[nodes]],
-                           "opinion": c.opinion[nodes], size_by: weight})  # fmt: skip
+    nodes_rows = _records(
+        {
+            "x": sample.x,
+            "y": sample.y,
+            "role": np.array([ROLE_NAMES[Role(r)] for r in range(3)])[c.role[nodes]],
+            "opinion": c.opinion[nodes],
+            size_by: weight,
+        }
+    )
     ends = sample.edges
-    ties_rows = _records({"x": sample.x[ends[:, 0]], "y": sample.y[ends[:, 0]], "x2": sample.x[ends[:, 1]], "y2": sample.y[ends[:, 1]]})
+    ties_rows = _records(
+        {"x": sample.x[ends[:, 0]], "y": sample.y[ends[:, 0]], "x2": sample.x[ends[:, 1]], "y2": sample.y[ends[:, 1]]}
+    )
     axis = {"title": None, "labels": False, "ticks": False, "domain": False, "grid": False}
-    position = {"x": {"field": "x", "type": "quantitative", "axis": axis, "scale": {"zero": False}},
-                "y": {"field": "y", "type": "quantitative", "axis": axis, "scale": {"zero": False}}}  # fmt: skip
+    position = {
+        "x": {"field": "x", "type": "quantitative", "axis": axis, "scale": {"zero": False}},
+        "y": {"field": "y", "type": "quantitative", "axis": axis, "scale": {"zero": False}},
+    }
     segment = {**position, "x2": {"field": "x2"}, "y2": {"field": "y2"}}
     if colour_by == "role":
-        colour = {"field": "role", "type": "nominal", "scale": {"domain": list(ROLE_COLOURS), "range": list(ROLE_COLOURS.values())}}
+        colour = {
+            "field": "role",
+            "type": "nominal",
+            "scale": {"domain": list(ROLE_COLOURS), "range": list(ROLE_COLOURS.values())},
+        }
     else:
         colour = {"field": "opinion", "type": "quantitative", "scale": {"scheme": "redblue", "domain": [-1, 1]}}
     colour["legend"] = {"orient": "bottom"}
-    message_colour = {"field": "message", "type": "nominal", "legend": {"orient": "bottom", "title": "last step's messages"},
-                      "scale": {"domain": ["positive", "negative", "neutral"], "range": ["#2ca02c", "#d62728", "#bbbbbb"]}}  # fmt: skip
+    message_colour = {
+        "field": "message",
+        "type": "nominal",
+        "legend": {"orient": "bottom", "title": "last step's messages"},
+        "scale": {"domain": ["positive", "negative", "neutral"], "range": ["#2ca02c", "#d62728", "#bbbbbb"]},
+    }
     return {
         "$schema": SCHEMA_URL,
-        "width": size, "height": size,
+        "width": size,
+        "height": size,
         "config": {"view": {"stroke": None}},
         "resolve": {"scale": {"color": "independent"}},
         "layer": [
-            {"data": {"values": ties_rows}, "mark": {"type": "rule", "color": "#cfcfcf", "opacity": 0.35, "strokeWidth": 0.6}, "encoding": segment},
-            {"data": {"values": _records(drawn_messages(sample, model.last_messages))}, "mark": {"type": "rule", "strokeWidth": 1.8, "opacity": 0.85},
-             "encoding": {**segment, "color": message_colour}},
-            {"data": {"values": nodes_rows}, "mark": {"type": "circle", "opacity": 0.9, "stroke": "white", "strokeWidth": 0.3},
-             "encoding": {**position, "color": colour, "size": {"field": size_by, "type": "quantitative", "scale": {"range": [12, 160]}, "legend": None},
-                          "tooltip": [{"field": "role"}, {"field": "opinion"}, {"field": size_by}]}},
+            {
+                "data": {"values": ties_rows},
+                "mark": {"type": "rule", "color": "#cfcfcf", "opacity": 0.35, "strokeWidth": 0.6},
+                "encoding": segment,
+            },
+            {
+                "data": {"values": _records(drawn_messages(sample, model.last_messages))},
+                "mark": {"type": "rule", "strokeWidth": 1.8, "opacity": 0.85},
+                "encoding": {**segment, "color": message_colour},
+            },
+            {
+                "data": {"values": nodes_rows},
+                "mark": {"type": "circle", "opacity": 0.9, "stroke": "white", "strokeWidth": 0.3},
+                "encoding": {
+                    **position,
+                    "color": colour,
+                    "size": {"field": size_by, "type": "quantitative", "scale": {"range": [12, 160]}, "legend": None},
+                    "tooltip": [{"field": "role"}, {"field": "opinion"}, {"field": size_by}],
+                },
+            },
         ],
-    }  # fmt: skip
+    }

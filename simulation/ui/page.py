@@ -20,8 +20,18 @@ def Page(path: str | None = None, session: ExploreSession | None = None, compare
     solara.Title("Word-of-mouth simulator")
     # A plain two-column layout: the controls must stay visible whatever the window size.
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
-        with solara.Column(style={"width": "340px", "min-width": "340px", "padding": "12px", "background": "#f7f7f7",
-                                  "height": "100vh", "overflow-y": "auto", "position": "sticky", "top": "0"}):  # fmt: skip
+        with solara.Column(
+            style={
+                "width": "340px",
+                "min-width": "340px",
+                "padding": "12px",
+                "background": "#f7f7f7",
+                "height": "100vh",
+                "overflow-y": "auto",
+                "position": "sticky",
+                "top": "0",
+            }
+        ):
             solara.Markdown("## Word-of-mouth simulator")
             ExploreControls(session)
         with solara.Column(style={"flex": "1", "min-width": "0", "padding": "8px"}):

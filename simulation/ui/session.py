@@ -28,8 +28,18 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = ROOT / "scenarios"
 SCENARIO_ENV = "WOM_SCENARIO"  # scenario file `run.py ui SCENARIO` hands to the app
 
-_NETWORK_KEYS = ("network", "n_consumers", "mean_degree", "rewiring", "degree_exponent", "n_communities",
-                 "within_share", "edge_list", "edge_list_directed", "contacts")  # fmt: skip
+_NETWORK_KEYS = (
+    "network",
+    "n_consumers",
+    "mean_degree",
+    "rewiring",
+    "degree_exponent",
+    "n_communities",
+    "within_share",
+    "edge_list",
+    "edge_list_directed",
+    "contacts",
+)
 _NETWORK_CACHE: OrderedDict = OrderedDict()  # (network parameters, seed) -> SocialNetwork, shared by sessions
 _NETWORK_CACHE_SIZE = 4
 _cache_lock = threading.Lock()
@@ -116,7 +126,12 @@ class ExploreSession:
         """Change one parameter; the model is rebuilt. False (problems shown, nothing changed) if not allowed."""
         overrides = {**self.overrides.value, path: value}
         try:
-            scenario = parse_scenario(self.text, self.origin.value, [f"{p}={_as_yaml_value(v)}" for p, v in overrides.items()], self.source_dir)
+            scenario = parse_scenario(
+                self.text,
+                self.origin.value,
+                [f"{p}={_as_yaml_value(v)}" for p, v in overrides.items()],
+                self.source_dir,
+            )
         except ScenarioError as error:
             self.errors.value = list(error.problems)
             return False

@@ -68,27 +68,43 @@ def bad_news_check(scenario, shares, replications: int, strategy: str | None = N
         se = float(loss.std(ddof=1) / np.sqrt(replications))
         relative = float(loss.mean() / without.mean())
         per_share[share] = (without, with_negative)
-        rows.append({
-            "share_dissatisfied": share, "npv_without": float(without.mean()), "npv_with": float(with_negative.mean()),
-            "npv_loss": float(loss.mean()), "se_loss": se, "relative_loss": relative,
-            "se_relative": se / float(without.mean()), "negative_share_of_aware": float(with_runs[:, 1].mean()),
-            "agrees": bool(loss.mean() > Z * se),
-        })
+        rows.append(
+            {
+                "share_dissatisfied": share,
+                "npv_without": float(without.mean()),
+                "npv_with": float(with_negative.mean()),
+                "npv_loss": float(loss.mean()),
+                "se_loss": se,
+                "relative_loss": relative,
+                "se_relative": se / float(without.mean()),
+                "negative_share_of_aware": float(with_runs[:, 1].mean()),
+                "agrees": bool(loss.mean() > Z * se),
+            }
+        )
     table = pd.DataFrame(rows)
     return Check(
         key="bad_news",
         title="Bad news: NPV with and without negative word of mouth",
         published="Goldenberg et al. (2007): negative word of mouth from even a small share of dissatisfied customers "
         "has a considerable effect on NPV.",
-        simulated="; ".join(f"{r['share_dissatisfied']:.0%} dissatisfied: NPV {r['relative_loss']:.1%} lower "
-                            f"(se {r['se_relative']:.1%})" for r in rows),
+        simulated="; ".join(
+            f"{r['share_dissatisfied']:.0%} dissatisfied: NPV {r['relative_loss']:.1%} lower "
+            f"(se {r['se_relative']:.1%})"
+            for r in rows
+        ),
         agrees=bool(table["agrees"].all()),
         table=table,
-        settings={"scenario": scenario.name, "strategy": strategy or scenario.baseline_name,
-                  "consumers": scenario.market.n_consumers, "network": scenario.network.kind,
-                  "horizon": f"{scenario.horizon} {scenario.time_unit}s", "quality of the satisfied": scenario.product.quality,
-                  "replications (paired)": replications, "seeds": f"{scenario.seed}..{scenario.seed + replications - 1}",
-                  "dissatisfied drawn with": "numpy default_rng([seed, 2007])"},
+        settings={
+            "scenario": scenario.name,
+            "strategy": strategy or scenario.baseline_name,
+            "consumers": scenario.market.n_consumers,
+            "network": scenario.network.kind,
+            "horizon": f"{scenario.horizon} {scenario.time_unit}s",
+            "quality of the satisfied": scenario.product.quality,
+            "replications (paired)": replications,
+            "seeds": f"{scenario.seed}..{scenario.seed + replications - 1}",
+            "dissatisfied drawn with": "numpy default_rng([seed, 2007])",
+        },
         notes=f"Paired difference of NPV per replication (same seed in both arms). Agreement: mean loss > {Z:g} standard "
         "errors. The relative loss is shown next to the share dissatisfied for scale.",
         data={"per_share": per_share},
@@ -103,10 +119,21 @@ def figure(check: Check, path) -> None:
 
     table = check.table
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.errorbar(table["share_dissatisfied"] * 100, table["relative_loss"] * 100, yerr=2 * table["se_relative"] * 100,
-                marker="o", capsize=3, label="NPV loss (+/- 2 se)")
-    ax.plot(table["share_dissatisfied"] * 100, table["share_dissatisfied"] * 100, ls="--", color="grey",
-            label="loss = share dissatisfied")
+    ax.errorbar(
+        table["share_dissatisfied"] * 100,
+        table["relative_loss"] * 100,
+        yerr=2 * table["se_relative"] * 100,
+        marker="o",
+        capsize=3,
+        label="NPV loss (+/- 2 se)",
+    )
+    ax.plot(
+        table["share_dissatisfied"] * 100,
+        table["share_dissatisfied"] * 100,
+        ls="--",
+        color="grey",
+        label="loss = share dissatisfied",
+    )
     ax.set_xlabel("share of buyers dissatisfied (%)")
     ax.set_ylabel("NPV lost to negative word of mouth (%)")
     ax.legend()

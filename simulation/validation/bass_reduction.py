@@ -27,10 +27,26 @@ from .result import Check
 
 # Parameters that switch off everything but Bass's two hazards (see the module docstring).
 BASS_SETTINGS = dict(
-    network="complete", contacts=1, reach=1.0, initial_awareness=1.0, follower_share=0.0, customer_share=0.0,
-    initial_interest=0.5, awareness_decay=0.0, interest_decay=0.0, persuasion=0.0, interest_gain=0.0,
-    follow_rate=0.0, talk_rate=float("inf"), talkativeness_dispersion=0.0, weak_tie_trust=1.0,
-    experience_credibility=1.0, quality=1.0, quality_spread=0.0, experience_weight=1.0, opinion_spread=0.0,
+    network="complete",
+    contacts=1,
+    reach=1.0,
+    initial_awareness=1.0,
+    follower_share=0.0,
+    customer_share=0.0,
+    initial_interest=0.5,
+    awareness_decay=0.0,
+    interest_decay=0.0,
+    persuasion=0.0,
+    interest_gain=0.0,
+    follow_rate=0.0,
+    talk_rate=float("inf"),
+    talkativeness_dispersion=0.0,
+    weak_tie_trust=1.0,
+    experience_credibility=1.0,
+    quality=1.0,
+    quality_spread=0.0,
+    experience_weight=1.0,
+    opinion_spread=0.0,
     initial_opinion=0.0,
 )
 
@@ -89,13 +105,20 @@ def compare_curve(p: float, q: float, n: int, unit: str, years: float, replicati
     allowed = np.abs(discrete - closed) + z * se + 1.0 / n
     error = np.abs(mean - closed)
     return {
-        "p": p, "q": q, "time_unit": unit, "n": n, "years": years, "replications": replications,
+        "p": p,
+        "q": q,
+        "time_unit": unit,
+        "n": n,
+        "years": years,
+        "replications": replications,
         "max_error": float(error.max()),
         "discretisation": float(np.abs(discrete - closed).max()),
         "max_se": float(se.max()),
         "max_error_vs_discrete": float(np.abs(mean - discrete).max()),
         "agrees": bool(np.all(error <= allowed)),
-        "t": t, "mean": mean, "closed": closed,
+        "t": t,
+        "mean": mean,
+        "closed": closed,
     }
 
 
@@ -108,7 +131,18 @@ def discretisation_table(pairs=PAIRS, units=("month", "week", "day"), years: flo
 def bass_check(cases, years: float, seed: int) -> Check:
     """Every case (p, q, time unit, consumers, replications) of `cases` against Bass's closed form."""
     results = [compare_curve(p, q, n, unit, years, reps, seed) for p, q, unit, n, reps in cases]
-    columns = ["p", "q", "time_unit", "n", "replications", "max_error", "discretisation", "max_se", "max_error_vs_discrete", "agrees"]
+    columns = [
+        "p",
+        "q",
+        "time_unit",
+        "n",
+        "replications",
+        "max_error",
+        "discretisation",
+        "max_se",
+        "max_error_vs_discrete",
+        "agrees",
+    ]
     table = pd.DataFrame([{k: r[k] for k in columns} for r in results])
     worst = table.loc[table["max_error"].idxmax()]
     return Check(
@@ -120,8 +154,11 @@ def bass_check(cases, years: float, seed: int) -> Check:
         f"(p = {worst['p']}, q = {worst['q']}, {worst['time_unit']}ly steps; discretisation error {worst['discretisation']:.4f})",
         agrees=bool(table["agrees"].all()),
         table=table,
-        settings={"years": years, "seeds": f"{seed}, {seed} + 1, ... (one per replication)",
-                  "consumers and replications": "per case, in the table"},
+        settings={
+            "years": years,
+            "seeds": f"{seed}, {seed} + 1, ... (one per replication)",
+            "consumers and replications": "per case, in the table",
+        },
         notes="Simulated mean adopter share after each step vs the closed form at t = (step + 1) dt. A case agrees when at "
         f"every step |F_sim - F| <= |F_discrete - F| + t standard errors of the mean curve + 1/N (t: Student quantile at "
         f"two-sided level {ALPHA}, replications - 1 degrees of freedom), where F_discrete is "
@@ -129,7 +166,10 @@ def bass_check(cases, years: float, seed: int) -> Check:
         "Daily steps (3,652 per run) use 10,000 consumers to keep the run short; the other cases 100,000 (the tests: 20,000). "
         "The discretisation error is first order in dt (a month gives about 4.3 times a week's error) and largest for "
         "steep curves (high q/p).",
-        data={"curves": results, "discretisation": discretisation_table(sorted({(c[0], c[1]) for c in cases}), years=years)},
+        data={
+            "curves": results,
+            "discretisation": discretisation_table(sorted({(c[0], c[1]) for c in cases}), years=years),
+        },
     )
 
 
@@ -142,7 +182,7 @@ def figure(check: Check, path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for case in check.data["curves"]:
         label = f"p={case['p']}, q={case['q']}, {case['time_unit']}"
-        line, = ax.plot(case["t"], case["closed"], lw=1)
+        (line,) = ax.plot(case["t"], case["closed"], lw=1)
         ax.plot(case["t"], case["mean"], ls="none", marker=".", ms=3, color=line.get_color(), label=label)
     ax.set_xlabel("years since launch")
     ax.set_ylabel("adopter share F(t)")

@@ -23,8 +23,17 @@ from ..state import Role
 from .result import Check
 
 IC_SETTINGS = dict(
-    talk_window=1, talk_rate=float("inf"), adopt_on_recommendation=True, p=0.0, q=0.0, initial_awareness=0.0,
-    follower_share=0.0, customer_share=0.0, quality=1.0, quality_spread=0.0, experience_weight=1.0,
+    talk_window=1,
+    talk_rate=float("inf"),
+    adopt_on_recommendation=True,
+    p=0.0,
+    q=0.0,
+    initial_awareness=0.0,
+    follower_share=0.0,
+    customer_share=0.0,
+    quality=1.0,
+    quality_spread=0.0,
+    experience_weight=1.0,
     talkativeness_dispersion=0.0,
 )
 ALPHA = 0.01  # significance level of the two-sample tests
@@ -36,8 +45,13 @@ def model_spread(network: SocialNetwork, seeds, probability: float, seed: int, m
     role[np.asarray(seeds)] = Role.CUSTOMER
     model = WordOfMouthModel(
         # The prebuilt network is passed in; the network parameters only have to be valid.
-        n_consumers=network.n, network="edge_list", reach=probability, seed=seed,
-        social_network=network, initial_roles=(role, np.zeros(network.n, dtype=bool)), **IC_SETTINGS,
+        n_consumers=network.n,
+        network="edge_list",
+        reach=probability,
+        seed=seed,
+        social_network=network,
+        initial_roles=(role, np.zeros(network.n, dtype=bool)),
+        **IC_SETTINGS,
     )
     for _ in range(max_steps):
         model.step()
@@ -58,20 +72,36 @@ def compare_spreads(network: SocialNetwork, seeds, probability: float, runs: int
     ks = stats.ks_2samp(simulated, reference)
     mw = stats.mannwhitneyu(simulated, reference, alternative="two-sided")
     return {
-        "probability": probability, "seeds": len(seeds), "runs": runs,
-        "mean_simulator": float(simulated.mean()), "se_simulator": float(simulated.std(ddof=1) / np.sqrt(runs)),
-        "mean_reference": float(reference.mean()), "se_reference": float(reference.std(ddof=1) / np.sqrt(runs)),
-        "ks_pvalue": float(ks.pvalue), "mw_pvalue": float(mw.pvalue),
+        "probability": probability,
+        "seeds": len(seeds),
+        "runs": runs,
+        "mean_simulator": float(simulated.mean()),
+        "se_simulator": float(simulated.std(ddof=1) / np.sqrt(runs)),
+        "mean_reference": float(reference.mean()),
+        "se_reference": float(reference.std(ddof=1) / np.sqrt(runs)),
+        "ks_pvalue": float(ks.pvalue),
+        "mw_pvalue": float(mw.pvalue),
         "agrees": bool(ks.pvalue > ALPHA and mw.pvalue > ALPHA),
-        "simulated": simulated, "reference": reference,
+        "simulated": simulated,
+        "reference": reference,
     }
 
 
 def cascade_check(network: SocialNetwork, cases, runs: int, seed: int, network_name: str) -> Check:
     """Each (probability, seed set) of `cases` compared; seed sets are fixed lists of consumers."""
     results = [compare_spreads(network, seeds, prob, runs, seed) for prob, seeds in cases]
-    columns = ["probability", "seeds", "runs", "mean_simulator", "se_simulator", "mean_reference", "se_reference",
-               "ks_pvalue", "mw_pvalue", "agrees"]
+    columns = [
+        "probability",
+        "seeds",
+        "runs",
+        "mean_simulator",
+        "se_simulator",
+        "mean_reference",
+        "se_reference",
+        "ks_pvalue",
+        "mw_pvalue",
+        "agrees",
+    ]
     table = pd.DataFrame([{k: r[k] for k in columns} for r in results])
     lowest = float(min(table["ks_pvalue"].min(), table["mw_pvalue"].min()))
     return Check(
@@ -84,9 +114,13 @@ def cascade_check(network: SocialNetwork, cases, runs: int, seed: int, network_n
         + f"; lowest two-sample p-value {lowest:.3f}",
         agrees=bool(table["agrees"].all()),
         table=table,
-        settings={"network": network_name, "runs per case": runs, "model seeds": f"{seed}..{seed + runs - 1}",
-                  "reference rng": f"numpy default_rng([{seed}, 7])",
-                  "seed sets": "; ".join(",".join(map(str, s)) for _, s in cases)},
+        settings={
+            "network": network_name,
+            "runs per case": runs,
+            "model seeds": f"{seed}..{seed + runs - 1}",
+            "reference rng": f"numpy default_rng([{seed}, 7])",
+            "seed sets": "; ".join(",".join(map(str, s)) for _, s in cases),
+        },
         notes=f"Final spread (adopters, seeds included) of each simulated cascade vs the breadth-first reference, "
         f"same seed consumers. Agreement: Kolmogorov-Smirnov and Mann-Whitney two-sample p-values both above {ALPHA}.",
         data={"cases": results},

@@ -18,11 +18,30 @@ from ..model import WordOfMouthModel
 from .result import Check
 
 DEFFUANT_SETTINGS = dict(
-    network="complete", contacts=1, reach=1.0, initial_awareness=1.0, follower_share=0.0, customer_share=0.0,
-    talk_rate=float("inf"), neutral_talk=1.0, negativity_bias=0.0, talkativeness_dispersion=0.0, persuasion=0.5,
-    weak_tie_trust=1.0, hearsay_credibility=1.0, openness=1.0, openness_dispersion=0.0, initial_opinion=0.0,
-    opinion_spread=1.0, awareness_decay=0.0, interest_decay=0.0, interest_gain=0.0, p=0.0, q=0.0,
-    follow_rate=0.0, beyond_bound_weight=0.0,
+    network="complete",
+    contacts=1,
+    reach=1.0,
+    initial_awareness=1.0,
+    follower_share=0.0,
+    customer_share=0.0,
+    talk_rate=float("inf"),
+    neutral_talk=1.0,
+    negativity_bias=0.0,
+    talkativeness_dispersion=0.0,
+    persuasion=0.5,
+    weak_tie_trust=1.0,
+    hearsay_credibility=1.0,
+    openness=1.0,
+    openness_dispersion=0.0,
+    initial_opinion=0.0,
+    opinion_spread=1.0,
+    awareness_decay=0.0,
+    interest_decay=0.0,
+    interest_gain=0.0,
+    p=0.0,
+    q=0.0,
+    follow_rate=0.0,
+    beyond_bound_weight=0.0,
 )
 CLUSTER_GAP = 0.05  # opinions further apart than this (scale -1..1) belong to different clusters
 MAJOR_SHARE = 0.02  # a major cluster holds at least this share of consumers
@@ -50,8 +69,8 @@ def settle(epsilon: float, n: int, seed: int, max_steps: int, tolerance: float =
         before = opinion.copy()
         model.step()
         if np.max(np.abs(opinion - before)) < tolerance:
-            break
-    return opinion.copy(), step
+            return opinion.copy(), step
+    return opinion.copy(), max_steps
 
 
 def deffuant_check(epsilons, n: int, replications: int, seed: int, max_steps: int) -> Check:
@@ -67,23 +86,39 @@ def deffuant_check(epsilons, n: int, replications: int, seed: int, max_steps: in
         counts = np.array(counts, dtype=float)
         se = counts.std(ddof=1) / np.sqrt(replications) if replications > 1 else 0.0
         expected = expected_clusters(epsilon)
-        rows.append({
-            "epsilon": epsilon, "confidence_bound": 2 * epsilon, "expected_floor_1_over_2eps": expected,
-            "mean_clusters": counts.mean(), "se": se, "min": counts.min(), "max": counts.max(),
-            "max_steps_used": max(steps),
-            "agrees": bool(abs(counts.mean() - expected) <= TOLERANCE + 2 * se),
-        })
+        rows.append(
+            {
+                "epsilon": epsilon,
+                "confidence_bound": 2 * epsilon,
+                "expected_floor_1_over_2eps": expected,
+                "mean_clusters": counts.mean(),
+                "se": se,
+                "min": counts.min(),
+                "max": counts.max(),
+                "max_steps_used": max(steps),
+                "agrees": bool(abs(counts.mean() - expected) <= TOLERANCE + 2 * se),
+            }
+        )
     table = pd.DataFrame(rows)
     return Check(
         key="deffuant",
         title="Bounded confidence: opinion clusters vs 1/(2 epsilon)",
         published="Deffuant et al. (2000): with confidence threshold d on [0, 1], opinions settle into about "
         "floor(1/(2d)) clusters (one for d >= 0.25 or so, two at d = 0.2, more as d falls).",
-        simulated="mean clusters " + ", ".join(f"{r['mean_clusters']:.1f} at epsilon {r['epsilon']} (expected {r['expected_floor_1_over_2eps']})" for r in rows),
+        simulated="mean clusters "
+        + ", ".join(
+            f"{r['mean_clusters']:.1f} at epsilon {r['epsilon']} (expected {r['expected_floor_1_over_2eps']})"
+            for r in rows
+        ),
         agrees=bool(table["agrees"].all()),
         table=table,
-        settings={"consumers": n, "replications": replications, "seeds": f"{seed}..{seed + replications - 1}",
-                  "max steps": max_steps, "mu (persuasion)": DEFFUANT_SETTINGS["persuasion"]},
+        settings={
+            "consumers": n,
+            "replications": replications,
+            "seeds": f"{seed}..{seed + replications - 1}",
+            "max steps": max_steps,
+            "mu (persuasion)": DEFFUANT_SETTINGS["persuasion"],
+        },
         notes=f"Clusters are runs of sorted final opinions with no gap above {CLUSTER_GAP} (scale -1..1) holding at least "
         f"{MAJOR_SHARE:.0%} of consumers (minor clusters of stragglers are ignored, as Deffuant et al. do). A case agrees when "
         f"|mean - floor(1/(2 epsilon))| <= {TOLERANCE:g} + 2 standard errors: the published relation is itself approximate "

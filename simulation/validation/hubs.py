@@ -47,9 +47,18 @@ def hubs_check(scenario, replications: int, strategy: str | None = None, network
         hub_time = float(waited[hub].mean())
         other_time = float(waited[~hub].mean())
         gaps.append(hub_time - other_time)
-        rows.append({"replication": r, "seed": scenario.seed + r, "hub_degree_cutoff": float(cutoff),
-                     "hub_adoption_share": float(adopted[hub].mean()), "other_adoption_share": float(adopted[~hub].mean()),
-                     "hub_restricted_mean_time": hub_time, "other_restricted_mean_time": other_time, "difference": hub_time - other_time})
+        rows.append(
+            {
+                "replication": r,
+                "seed": scenario.seed + r,
+                "hub_degree_cutoff": float(cutoff),
+                "hub_adoption_share": float(adopted[hub].mean()),
+                "other_adoption_share": float(adopted[~hub].mean()),
+                "hub_restricted_mean_time": hub_time,
+                "other_restricted_mean_time": other_time,
+                "difference": hub_time - other_time,
+            }
+        )
     gaps = np.array(gaps)
     mean, se = float(gaps.mean()), float(gaps.std(ddof=1) / np.sqrt(replications))
     table = pd.DataFrame(rows)
@@ -63,9 +72,15 @@ def hubs_check(scenario, replications: int, strategy: str | None = None, network
         f"{table['other_adoption_share'].mean():.1%} of others",
         agrees=bool(mean < -Z * se),
         table=table,
-        settings={"scenario": scenario.name, "strategy": strategy or scenario.baseline_name, "network": name,
-                  "consumers": scenario.market.n_consumers, "horizon": f"{scenario.horizon} {scenario.time_unit}s",
-                  "replications": replications, "seeds": f"{scenario.seed}..{scenario.seed + replications - 1}"},
+        settings={
+            "scenario": scenario.name,
+            "strategy": strategy or scenario.baseline_name,
+            "network": name,
+            "consumers": scenario.market.n_consumers,
+            "horizon": f"{scenario.horizon} {scenario.time_unit}s",
+            "replications": replications,
+            "seeds": f"{scenario.seed}..{scenario.seed + replications - 1}",
+        },
         notes=f"Per replication: restricted mean time to adoption (steps; non-adopters count as the horizon) of hubs minus "
         f"that of the other consumers. Agreement: mean difference < -{Z:g} standard errors over replications.",
         data={"gaps": gaps, "table": table},

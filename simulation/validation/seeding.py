@@ -20,18 +20,29 @@ from .result import Check
 Z = 3.0
 
 
-def seeding_check(network: SocialNetwork, probability: float, max_k: int, choice_samples: int,
-                  eval_samples: int, seed: int, network_name: str) -> Check:
+def seeding_check(
+    network: SocialNetwork,
+    probability: float,
+    max_k: int,
+    choice_samples: int,
+    eval_samples: int,
+    seed: int,
+    network_name: str,
+) -> Check:
     """Spread of greedy, top-degree and random seed sets for k = 1..max_k, judged on fresh samples."""
-    greedy = greedy_seeds(network, max_k, probability, samples=choice_samples, rng=np.random.default_rng([seed, 1])).seeds
+    greedy = greedy_seeds(
+        network, max_k, probability, samples=choice_samples, rng=np.random.default_rng([seed, 1])
+    ).seeds
     degree = top_degree_seeds(network, max_k)
     # Random seed sets nested in k, like the others: the first k of one random order.
     shuffled = np.random.default_rng([seed, 2]).permutation(network.n)[:max_k].tolist()
     judge = LiveEdgeSamples(network, probability, eval_samples, rng=np.random.default_rng([seed, 3]))
     rows, curves = [], {"greedy": [], "degree": [], "random": []}
     for k in range(1, max_k + 1):
-        spreads = {name: judge.spread_samples(seeds[:k]) for name, seeds in
-                   (("greedy", greedy), ("degree", degree), ("random", shuffled))}
+        spreads = {
+            name: judge.spread_samples(seeds[:k])
+            for name, seeds in (("greedy", greedy), ("degree", degree), ("random", shuffled))
+        }
         row = {"k": k}
         for name, values in spreads.items():
             row[f"{name}"] = float(values.mean())
@@ -54,9 +65,14 @@ def seeding_check(network: SocialNetwork, probability: float, max_k: int, choice
         f"{int((~table['agrees']).sum())} of {max_k} budgets",
         agrees=bool(table["agrees"].all()),
         table=table,
-        settings={"network": network_name, "probability": probability, "k": f"1..{max_k}",
-                  "live-edge samples for the choice": choice_samples, "fresh samples for the judgement": eval_samples,
-                  "rng": f"numpy default_rng([{seed}, 1 | 2 | 3]) (choice | random order | judgement)"},
+        settings={
+            "network": network_name,
+            "probability": probability,
+            "k": f"1..{max_k}",
+            "live-edge samples for the choice": choice_samples,
+            "fresh samples for the judgement": eval_samples,
+            "rng": f"numpy default_rng([{seed}, 1 | 2 | 3]) (choice | random order | judgement)",
+        },
         notes="Spread = expected number of consumers reached (seeds included), estimated by live-edge samples (Kempe et al., "
         "Claim 2.3) drawn independently of those greedy chose on. Agreement: greedy - other >= "
         f"-{Z:g} paired standard errors at every k.",

@@ -24,14 +24,23 @@ CASCADE_SEEDS = ((0.01, (0, 500, 1000, 2000, 3000)), (0.02, (107,)))
 SIZES = {
     "full": {
         # (p, q, time unit, consumers, replications)
-        "bass": [(0.03, 0.38, "month", 100_000, 8), (0.03, 0.38, "week", 100_000, 5), (0.03, 0.38, "day", 10_000, 4),
-                 (0.01, 0.5, "month", 100_000, 8), (0.05, 0.2, "month", 100_000, 8), (0.002, 0.9, "month", 100_000, 8)],
+        "bass": [
+            (0.03, 0.38, "month", 100_000, 8),
+            (0.03, 0.38, "week", 100_000, 5),
+            (0.03, 0.38, "day", 10_000, 4),
+            (0.01, 0.5, "month", 100_000, 8),
+            (0.05, 0.2, "month", 100_000, 8),
+            (0.002, 0.9, "month", 100_000, 8),
+        ],
         "bass_years": 10.0,
         "cascade_runs": 400,
         "deffuant": {"epsilons": (0.4, 0.3, 0.2, 0.15, 0.1), "n": 2000, "replications": 10, "max_steps": 3000},
         "seeding": {"probability": 0.01, "max_k": 30, "choice_samples": 1000, "eval_samples": 2000},
-        "bad_news": {"overrides": ["market.n_consumers=2000", "time_unit=month", "horizon=120"],
-                     "shares": (0.02, 0.05, 0.1), "replications": 20},
+        "bad_news": {
+            "overrides": ["market.n_consumers=2000", "time_unit=month", "horizon=120"],
+            "shares": (0.02, 0.05, 0.1),
+            "replications": 20,
+        },
         "hubs": {"overrides": ["horizon=104"], "replications": 20},
     },
     "quick": {
@@ -40,8 +49,11 @@ SIZES = {
         "cascade_runs": 150,
         "deffuant": {"epsilons": (0.3, 0.2, 0.1), "n": 1000, "replications": 4, "max_steps": 2000},
         "seeding": {"probability": 0.01, "max_k": 30, "choice_samples": 200, "eval_samples": 500},
-        "bad_news": {"overrides": ["market.n_consumers=1000", "time_unit=month", "horizon=120"],
-                     "shares": (0.05, 0.1), "replications": 8},
+        "bad_news": {
+            "overrides": ["market.n_consumers=1000", "time_unit=month", "horizon=120"],
+            "shares": (0.05, 0.1),
+            "replications": 8,
+        },
         "hubs": {"overrides": ["horizon=104"], "replications": 8},
     },
 }
@@ -70,14 +82,28 @@ def experiments(quick: bool = False):
 
     return [
         ("bass", lambda: bass_reduction.bass_check(size["bass"], size["bass_years"], SEED)),
-        ("cascade", lambda: cascade_reduction.cascade_check(facebook(), CASCADE_SEEDS, size["cascade_runs"], SEED, FACEBOOK)),
+        (
+            "cascade",
+            lambda: cascade_reduction.cascade_check(facebook(), CASCADE_SEEDS, size["cascade_runs"], SEED, FACEBOOK),
+        ),
         ("seeding", lambda: seeding.seeding_check(facebook(), seed=SEED, network_name=FACEBOOK, **size["seeding"])),
         ("deffuant", lambda: deffuant.deffuant_check(seed=SEED, **size["deffuant"])),
-        ("bad_news", lambda: bad_news.bad_news_check(
-            load_scenario(DEFAULT_SCENARIO, size["bad_news"]["overrides"] + [f"seed={SEED}"]),
-            size["bad_news"]["shares"], size["bad_news"]["replications"])),
-        ("hubs", lambda: hubs.hubs_check(facebook_scenario(size["hubs"]["overrides"] + [f"seed={SEED}"]),
-                                         size["hubs"]["replications"], network_name=FACEBOOK)),
+        (
+            "bad_news",
+            lambda: bad_news.bad_news_check(
+                load_scenario(DEFAULT_SCENARIO, size["bad_news"]["overrides"] + [f"seed={SEED}"]),
+                size["bad_news"]["shares"],
+                size["bad_news"]["replications"],
+            ),
+        ),
+        (
+            "hubs",
+            lambda: hubs.hubs_check(
+                facebook_scenario(size["hubs"]["overrides"] + [f"seed={SEED}"]),
+                size["hubs"]["replications"],
+                network_name=FACEBOOK,
+            ),
+        ),
     ]
 
 
@@ -90,10 +116,18 @@ def run_suite(quick: bool = False, only=None, progress=print) -> list:
         started = time.perf_counter()
         check = run()
         check.settings["run time"] = f"{time.perf_counter() - started:.1f} s"
-        progress(f"{name:9s} {'agrees' if check.agrees else 'DISAGREES'}  ({check.settings['run time']})  {check.simulated}")
+        progress(
+            f"{name:9s} {'agrees' if check.agrees else 'DISAGREES'}  ({check.settings['run time']})  {check.simulated}"
+        )
         checks.append(check)
     return checks
 
 
-FIGURES = {"bass": bass_reduction.figure, "cascade": cascade_reduction.figure, "seeding": seeding.figure,
-           "deffuant": deffuant.figure, "bad_news": bad_news.figure, "hubs": hubs.figure}
+FIGURES = {
+    "bass": bass_reduction.figure,
+    "cascade": cascade_reduction.figure,
+    "seeding": seeding.figure,
+    "deffuant": deffuant.figure,
+    "bad_news": bad_news.figure,
+    "hubs": hubs.figure,
+}
