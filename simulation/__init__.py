@@ -1,6 +1,6 @@
 """Word-of-mouth marketing simulator: an agent-based model of a product's market on a social network."""
 
-from .marketing.levers import Strategy
+from .marketing.strategy import Strategy
 from .model import WordOfMouthModel
 from .parameters import PARAMETERS
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from .marketing.base import Lever, MarketingEffects
 from .state import SOURCE_NAMES, Role, Source
 
 
@@ -54,10 +55,6 @@ class Consumer(mesa.Agent):
         net = self.model.network
         return net.indices[net.indptr[self.index] : net.indptr[self.index + 1]]
 
-    def trust_in(self, other: Consumer) -> float:
-        """Trust of this consumer in `other` (a tie), or the mean-field trust on a complete network."""
-        return self.model.trust_between(self.index, other.index)
-
     def __repr__(self):
         return f"{type(self).__name__}(index={self.index}, opinion={self.opinion:+.2f})"
 
@@ -88,13 +85,17 @@ ROLE_CLASSES: dict[Role, type[Consumer]] = {
 
 
 class Brand(mesa.Agent):
-    """The brand: carries out the marketing strategy; holds the trust consumers place in its messages."""
+    """The brand: carries out the marketing strategy through its levers' hooks, pays for them within the
+    strategy's budget, and holds the trust consumers place in its messages."""
 
     def __init__(self, model, strategy, trust: float):
         super().__init__(model)
         self.strategy = strategy
         self.trust = trust
         self.spend = 0.0  # total so far
+        self.spend_by_kind: dict[str, float] = {}  # totals so far, by lever kind
+        self.planned_by_kind: dict[str, float] = {}
+        self.acting: list[tuple[int, Lever]] = []  # (index in the strategy, lever) acting at this step
 
     @property
     def budget_left(self) -> float:
@@ -108,13 +109,40 @@ class Brand(mesa.Agent):
             return 1.0
         return min(1.0, self.budget_left / cost)
 
-    def pay(self, amount: float) -> float:
-        """Spend up to `amount` within the budget; returns what was actually spent."""
+    def pay(self, kind: str, amount: float, effects: MarketingEffects, planned: float | None = None) -> float:
+        """Spend up to `amount` on a lever of this kind within the budget; returns what was spent.
+
+        ``planned`` is what the lever meant to spend (default: `amount`), so reports can tell when budget
+        caps or saturation kept it from spending its plan.
+        """
         paid = min(amount, self.budget_left)
+        planned = amount if planned is None else planned
         self.spend += paid
+        self.spend_by_kind[kind] = self.spend_by_kind.get(kind, 0.0) + paid
+        self.planned_by_kind[kind] = self.planned_by_kind.get(kind, 0.0) + planned
+        effects.record_spend(kind, planned, paid)
         return paid
 
-    def step(self):
-        from .marketing.actions import carry_out_strategy
+    def check_strategy(self) -> None:
+        """Levers that cannot act in this market fail when the model is built, not mid-run."""
+        for index, lever in enumerate(self.strategy.levers):
+            lever.check(self.model, f"strategy {self.strategy.name!r}, lever {index} ({lever.kind})")
 
-        return carry_out_strategy(self.model, self)
+    def step(self) -> MarketingEffects:
+        """Every lever acting at this step acts; returns what they did (read by the market's rules)."""
+        model = self.model
+        effects = MarketingEffects(n=model.consumers.n, background=model.params["background_media"])
+        self.acting = [(i, lever) for i, lever in enumerate(self.strategy.levers) if lever.acts_at(model.step_index)]
+        for index, lever in self.acting:
+            lever.act(model, effects, model.stream("marketing", index))
+        return effects
+
+    def on_messages(self, messages, effects: MarketingEffects) -> None:
+        """The acting levers see this step's word of mouth before it persuades anyone."""
+        for index, lever in self.acting:
+            lever.on_messages(self.model, messages, effects, self.model.stream("lever_messages", index))
+
+    def on_purchases(self, purchases, effects: MarketingEffects) -> None:
+        """The acting levers see this step's purchases."""
+        for _, lever in self.acting:
+            lever.on_purchases(self.model, purchases, effects)

@@ -1,10 +1,11 @@
 """WordOfMouthModel: one product's market, its consumers, their social network and the brand.
 
-Each step (docs/MODEL.md, "Process overview and scheduling") the brand acts, consumers talk and
-listen under the trust rules, recall and interest fade, aware non-customers buy with the purchase
-hazard, buyers experience the product and learn whom to trust, prospects start following, and the
-step's KPIs are recorded. Every rule is a vectorised function of ``simulation.rules``; the Mesa
-agents are views onto the columnar state.
+Each step (docs/MODEL.md, "Process overview and scheduling") the brand's levers act, consumers talk and
+listen under the trust rules (deliver, then persuade, then remember), recall and interest fade, aware
+non-customers buy with the purchase hazard, buyers experience the product and learn whom to trust,
+prospects start following, and the step's KPIs are recorded. Every rule is a vectorised function of
+``simulation.rules``; every lever is a module of ``simulation.marketing`` that acts through the hooks
+``Brand`` calls; the Mesa agents are views onto the columnar state.
 """
 
 from __future__ import annotations
@@ -14,24 +15,26 @@ from dataclasses import dataclass
 
 import mesa
 import numpy as np
-import scipy.sparse as sp
 
 from .agents import ROLE_CLASSES, Brand, Consumer
-from .marketing.actions import MarketingEffects
-from .marketing.levers import Strategy
+from .kpis import STEP_KPIS
+from .marketing.base import MarketingEffects
+from .marketing.strategy import Strategy
 from .network.graph import SocialNetwork
 from .parameters import PARAMETERS, TIME_UNITS, validate_parameters
-from .recorder import KPI_NAMES, measure_kpis
+from .population import create_population, create_ties, mix64
+from .recorder import Tallies, measure_kpis
 from .rules import conversation, trust
 from .rules.awareness import fade, follow_probability, make_aware, raise_interest
 from .rules.experience import draw_satisfaction, opinion_after_experience
-from .rules.purchase import purchase_gate, purchase_hazard, purchase_probability, social_share
+from .rules.purchase import purchase_gate, purchase_hazard, purchase_probability
 from .rules.rates import per_step_probability
-from .state import ConsumerState, Role, Source, TieState
+from .state import Role, Source
+from .step_records import Messages, Purchases
 
 # Independent random streams: a purpose's draws at a step never depend on other purposes, so two
 # strategies run with the same seed share the network, the consumers and every unaffected draw
-# (common random numbers).
+# (common random numbers). New purposes go at the end: a purpose's number is part of its stream.
 _STREAMS = {
     name: i
     for i, name in enumerate(
@@ -47,6 +50,7 @@ _STREAMS = {
             "response",
             "repeat",
             "greedy",
+            "lever_messages",
         ]
     )
 }
@@ -59,16 +63,6 @@ class Incident:
     start: int
     end: int
     quality_shift: float
-
-
-def _mix64(keys: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a well-mixed 64-bit hash, for symmetric per-pair draws."""
-    z = keys.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return z
 
 
 class WordOfMouthModel(mesa.Model):
@@ -98,7 +92,7 @@ class WordOfMouthModel(mesa.Model):
         self.params = validate_parameters(params, network_given=social_network is not None)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"parameter 'seed' = {seed!r} is not allowed: expected a whole number >= 0")
         self.seed = int(seed)
         super().__init__(rng=self.seed)
@@ -109,125 +103,45 @@ class WordOfMouthModel(mesa.Model):
         self.record_messages = record_messages
         self.step_index = 0  # the step being (or about to be) simulated, counting from 0
 
-        self.network = social_network if social_network is not None else build_market_network(self.seed, self.params)
+        if social_network is None:
+            social_network = build_market_network(self.seed, self.params)
+        self.network = social_network
         if self.network.n != prm["n_consumers"]:
             raise ValueError(
-                f"parameter 'n_consumers' = {prm['n_consumers']} does not match the network's {self.network.n} consumers"
+                f"parameter 'n_consumers' = {prm['n_consumers']} does not match the network's "
+                f"{self.network.n} consumers"
             )
-        self._check_strategy_fits_market()
-        self.consumers = self._create_population(initial_roles)
-        self.ties = None if self.network.is_complete else self._create_ties()
-        # Tallies the KPIs need every step, kept up to date as they change instead of recounted.
-        self.role_counts = np.bincount(self.consumers.role, minlength=len(Role))
-        customers = self.consumers.role == Role.CUSTOMER
-        self.customers_by_source = np.bincount(self.consumers.first_source[customers], minlength=len(Source))
-        self.tie_trust_total = 0.0 if self.ties is None else float(self.ties.trust.sum(dtype=np.float64))
+        self.consumers, self.taste = create_population(
+            prm, self.network.n, self.fixed_stream("population"), initial_roles
+        )
+        salt = mix64(np.array([self.seed, _STREAMS["ties"]]))[0]
+        self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt)
         # Social influence S_i = recommendations / trust placed in all ties: numerator kept up to date
         # incrementally; the denominator only changes for buyers, who no longer need S.
         self._recommendations = np.zeros(self.network.n)
-        if self.ties is not None:
-            self._trust_total = np.bincount(self.ties.listener, weights=self.ties.trust, minlength=self.network.n)
-        self.base_talk_boost = np.ones(self.network.n)
+        self._trust_total = (
+            None
+            if self.ties is None
+            else np.bincount(self.ties.listener, weights=self.ties.trust, minlength=self.network.n)
+        )
+        self.tallies = Tallies.count(self.consumers, self.ties)
         self.brand = Brand(self, self.strategy, prm["brand_trust"])
-        self._greedy = None
+        self.lever_cache: dict = {}  # what levers compute once per run (e.g. greedy seeds)
+        self.brand.check_strategy()
         self.consumer_agents: list[Consumer] | None = None  # created on first look (see agents_by_type)
-        self.last_messages = None
+        self.last_messages: dict | None = None  # with record_messages: the last step's messages
+        self.step_revenue = 0.0
         self.kpis: dict = {}
-        self._ever_followed = int(self.consumers.follows_brand.sum())
-        self.datacollector = mesa.DataCollector(model_reporters={name: _reporter(name) for name in KPI_NAMES})
+        self.datacollector = mesa.DataCollector(model_reporters={name: _reporter(name) for name in STEP_KPIS})
 
     # ------------------------------------------------------------------ set-up
     def stream(self, purpose: str, index: int = 0) -> np.random.Generator:
         """The random stream for one purpose at the current step (see _STREAMS)."""
         return np.random.default_rng([self.seed, _STREAMS[purpose], self.step_index, index])
 
-    def _check_strategy_fits_market(self) -> None:
-        """Levers that need something of the market (communities to target) fail here, not mid-run."""
-        communities = self.network.community
-        for index, lever in enumerate(self.strategy.levers):
-            if getattr(lever, "target", None) != "community":
-                continue
-            where = f"strategy {self.strategy.name!r}, lever {index} ({lever.kind}): target 'community'"
-            if communities is None:
-                raise ValueError(
-                    f"{where} needs a network with communities (network = 'communities'), not {self.network.kind!r}"
-                )
-            if lever.community >= int(communities.max()) + 1:
-                raise ValueError(
-                    f"{where}: community = {lever.community} does not exist; allowed: 0 to {int(communities.max())}"
-                )
-
-    def _create_population(self, initial_roles) -> ConsumerState:
-        prm, n = self.params, self.network.n
-        rng = np.random.default_rng([self.seed, _STREAMS["population"]])
-        sigma = prm["talkativeness_dispersion"]
-        talkativeness = rng.lognormal(-0.5 * sigma**2, sigma, n)  # mean 1, heavy right tail
-        openness = _beta_with_mean(rng, prm["openness"], prm["openness_dispersion"], n)
-        opinion = np.clip(prm["initial_opinion"] + prm["opinion_spread"] * rng.uniform(-1, 1, n), -1, 1)
-        self.taste = rng.standard_normal(n)  # a consumer's draw of experience: same in every strategy
-        draw_role, draw_follow, draw_aware = rng.random(n), rng.random(n), rng.random(n)
-        if initial_roles is not None:
-            role, follows = (np.asarray(a) for a in initial_roles)
-            role = role.astype(np.int8)
-            follows = follows.astype(bool) | (role == Role.FOLLOWER)
-        else:
-            role = np.full(n, Role.PROSPECT, dtype=np.int8)
-            customer = draw_role < prm["customer_share"]
-            role[customer] = Role.CUSTOMER
-            follows = draw_follow < prm["follower_share"]
-            role[follows & ~customer] = Role.FOLLOWER
-        customer = role == Role.CUSTOMER
-        aware = customer | follows | (draw_aware < prm["initial_awareness"])
-        satisfaction = np.where(customer, draw_satisfaction(self.taste, prm["quality"], prm["quality_spread"]), np.nan)
-        opinion = np.where(customer, opinion_after_experience(opinion, satisfaction, prm["experience_weight"]), opinion)
-        interest = np.where(follows, prm["follower_interest"], prm["initial_interest"])
-        return ConsumerState(
-            role=role,
-            awareness=aware.astype(np.float64),
-            opinion=opinion,
-            interest=interest,
-            talkativeness=talkativeness,
-            openness=openness,
-            follows_brand=follows,
-            satisfaction=satisfaction,
-            purchase_step=np.full(n, -1, dtype=np.int32),
-            first_source=np.where(aware, Source.PRIOR, Source.UNAWARE).astype(np.int8),
-            voice=np.zeros(n),
-            claim_heard=np.full(n, np.nan),
-            talk_boost=np.ones(n),
-            incentivised=np.zeros(n, dtype=bool),
-            purchases=customer.astype(np.int32),
-        )
-
-    def _create_ties(self) -> TieState:
-        prm, net = self.params, self.network
-        listener = np.repeat(np.arange(net.n, dtype=np.int32), np.diff(net.indptr))
-        speaker = net.indices
-        # Tie strength is a property of the pair, the same in both directions: hash the unordered pair.
-        low = np.minimum(listener, speaker).astype(np.uint64)
-        high = np.maximum(listener, speaker).astype(np.uint64)
-        key = low * np.uint64(net.n) + high + _mix64(np.array([self.seed, _STREAMS["ties"]]))[0]
-        uniform = (_mix64(key) >> np.uint64(11)).astype(np.float64) / float(2**53)
-        strong = uniform < prm["strong_tie_share"]
-        if net.initial_trust is not None:
-            trust_init = net.initial_trust.astype(np.float32)
-        else:
-            trust_init = np.where(strong, prm["strong_tie_trust"], prm["weak_tie_trust"]).astype(np.float32)
-        # Ties ordered by speaker: the transpose of the CSR, carrying each tie's index as data.
-        by_speaker = sp.csr_matrix(
-            (np.arange(net.n_ties, dtype=np.int64), net.indices, net.indptr), shape=(net.n, net.n)
-        ).T.tocsr()
-        return TieState(
-            listener=listener,
-            speaker=speaker,
-            strong=strong,
-            trust=trust_init,
-            last_valence=np.full(net.n_ties, np.nan, dtype=np.float32),
-            recommendation=np.zeros(net.n_ties),
-            heard_step=np.full(net.n_ties, -1, dtype=np.int32),
-            spoken_by=by_speaker.data,
-            spoken_indptr=by_speaker.indptr.astype(np.int64),
-        )
+    def fixed_stream(self, purpose: str) -> np.random.Generator:
+        """The random stream for one purpose that does not depend on the step (set-up, precomputation)."""
+        return np.random.default_rng([self.seed, _STREAMS[purpose]])
 
     def _create_agents(self) -> None:
         if self.consumer_agents is None:
@@ -263,7 +177,7 @@ class WordOfMouthModel(mesa.Model):
 
     def trust_between(self, listener: int, speaker: int) -> float:
         """Trust of `listener` in `speaker`; weak-tie trust in mean field; NaN if there is no tie."""
-        if self.network.is_complete:
+        if self.ties is None:
             return float(self.params["weak_tie_trust"])
         net = self.network
         row = net.indices[net.indptr[listener] : net.indptr[listener + 1]]
@@ -272,32 +186,15 @@ class WordOfMouthModel(mesa.Model):
             return float(self.ties.trust[net.indptr[listener] + pos])
         return float("nan")
 
-    def greedy_seeds(self, k: int) -> np.ndarray:
-        """CELF seeds for the model's network (computed once, reused by later seeding levers)."""
-        if self._greedy is None or len(self._greedy) < k:
-            if self.network.is_complete:
-                rng = np.random.default_rng([self.seed, _STREAMS["greedy"]])
-                self._greedy = rng.choice(self.network.n, size=k, replace=False)
-            else:
-                from .influence.cascade import greedy_seeds
-
-                rng = np.random.default_rng([self.seed, _STREAMS["greedy"]])
-                seeds = greedy_seeds(self.network, k, max(self.params["reach"], 1e-6), samples=100, rng=rng).seeds
-                self._greedy = np.asarray(seeds, dtype=np.int64)
-        return self._greedy
-
     def current_quality(self, effects: MarketingEffects) -> tuple[float, float]:
-        """Mean and spread of satisfaction this step: product quality, improvements and incidents."""
+        """Mean and spread of satisfaction this step: product quality, levers and incidents."""
         shift = sum(i.quality_shift for i in self.incidents if i.start <= self.step_index < i.end)
         quality = self.params["quality"] + effects.quality_shift + shift
         return quality, self.params["quality_spread"] * effects.spread_factor
 
     def _change_roles(self, who: np.ndarray, role: Role) -> None:
         """Move consumers to another role class so ``agents_by_type`` tells the funnel."""
-        self.role_counts -= np.bincount(self.consumers.role[who], minlength=len(Role))
-        self.role_counts[role] += who.size
-        if role == Role.CUSTOMER:
-            self.customers_by_source += np.bincount(self.consumers.first_source[who], minlength=len(Source))
+        self.tallies.change_roles(self.consumers, who, role)
         self.consumers.role[who] = role
         if self.consumer_agents is None:
             return
@@ -314,9 +211,12 @@ class WordOfMouthModel(mesa.Model):
     def step(self) -> None:
         """One step of the market (see the module docstring for the order)."""
         self.step_index = self.steps - 1
-        effects = self.brand.step()
-        messages = self._converse(effects)
         prm = self.params
+        effects = self.brand.step()
+        messages = self._deliver(effects)
+        self.brand.on_messages(messages, effects)
+        self._persuade(messages, effects)
+        self._remember(messages, effects)
         fade(
             self.consumers,
             awareness_decay=prm["awareness_decay"],
@@ -325,16 +225,36 @@ class WordOfMouthModel(mesa.Model):
             dt=self.dt,
         )
         aware = self.consumers.aware
-        buyers, referred = self._purchase(effects, messages, aware)
-        self._experience(buyers, effects)
+        purchases = self._purchase(effects, messages, aware)
+        self.brand.on_purchases(purchases, effects)
+        self._experience(purchases.buyers, effects)
         self._follow(aware)
         repeat = self._repeat_purchases()
-        self._account(buyers, effects, referred, repeat)
-        self.kpis = measure_kpis(self, buyers, messages, effects, repeat, aware)
+        self.step_revenue = (purchases.paid_units + repeat) * prm["price"] * (1.0 - effects.discount) * self.represents
+        self.kpis = measure_kpis(
+            self.step_index,
+            self.consumers,
+            self.tallies,
+            aware,
+            purchases,
+            messages,
+            effects,
+            repeat,
+            revenue=self.step_revenue,
+            margin=prm["margin"],
+            brand_trust=self.brand.trust,
+            mean_tie_trust=self.mean_tie_trust,
+        )
+        if self.record_messages:
+            self.last_messages = {
+                "speaker": messages.speakers,
+                "listener": messages.listeners,
+                "valence": messages.valence,
+            }
         self.datacollector.collect(self)
 
-    def _converse(self, effects: MarketingEffects) -> dict:
-        """Talkers speak; each message reaches ties; listeners update awareness, interest and opinion."""
+    def _deliver(self, effects: MarketingEffects) -> Messages:
+        """Who talks, how many messages each sends, and on which ties (or to whom) they are seen."""
         c, prm = self.consumers, self.params
         who = conversation.speakers(
             c, talk_window=prm["talk_window"], step=self.step_index, neutral_talk=prm["neutral_talk"]
@@ -346,12 +266,13 @@ class WordOfMouthModel(mesa.Model):
             neutral_talk=prm["neutral_talk"],
             negativity_bias=prm["negativity_bias"],
             dt=self.dt,
+            boost=effects.talk_boost,
         )
         counts = conversation.draw_message_counts(expected, self.stream("talk").random(c.n, dtype=np.float32)[who])
-        if effects.reshares.size:  # re-sharing a brand post is a message too
+        if effects.extra_messages.size:  # e.g. re-shared brand posts: one more message each
             extra = np.zeros(c.n, dtype=np.int64)
             extra[who] = counts
-            extra[effects.reshares] += 1
+            np.add.at(extra, effects.extra_messages, 1)
             who = np.flatnonzero(extra)
             counts = extra[who]
         talking = counts > 0
@@ -368,68 +289,70 @@ class WordOfMouthModel(mesa.Model):
             ties, seen = conversation.deliver_on_network(talkers, counts, self.ties, prm["reach"], rng)
             speakers, listeners = self.ties.speaker[ties], self.ties.listener[ties]
             tie_trust = self.ties.trust[ties].astype(np.float64)
-        credibility = dict(
+        credibility = conversation.credibility(
+            c,
+            speakers,
             experience_credibility=prm["experience_credibility"],
             hearsay_credibility=prm["hearsay_credibility"],
-            incentive_discount=prm["incentive_discount"],
+            factor=effects.credibility,
         )
-        valence = c.opinion[speakers]
-        speaker_cred = conversation.credibility(c, speakers, **credibility)
-        negative = valence < 0
-        answered = np.zeros(valence.shape[0], dtype=bool)
-        if effects.response_share > 0:
-            answered = negative & (self.stream("response").random(valence.shape[0]) < effects.response_share)
-            speaker_cred = np.where(answered, speaker_cred * (1 - effects.response_softening), speaker_cred)
-            effects.add_spend(
-                "review_response", self.brand.pay(seen[answered].sum() * effects.response_cost * self.represents)
-            )
+        return Messages(
+            talkers=talkers,
+            speakers=speakers,
+            listeners=listeners,
+            seen=seen,
+            valence=c.opinion[speakers],
+            credibility=credibility,
+            tie_trust=tie_trust,
+            ties=ties,
+        )
 
-        # Who heard: awareness and attribution (re-shared brand posts count as brand content).
-        if effects.reshares.size:
-            resharer = np.zeros(c.n, dtype=bool)
-            resharer[effects.reshares] = True
-            make_aware(c, listeners[resharer[speakers]], Source.CONTENT)
+    def _persuade(self, messages: Messages, effects: MarketingEffects) -> None:
+        """Listeners become aware, and update interest and opinion under the trust rules."""
+        c, prm = self.consumers, self.params
+        listeners, valence = messages.listeners, messages.valence
+        if effects.extra_messages.size:  # first heard from an extra message: attributed to its source
+            source = np.full(c.n, -1, dtype=np.int8)
+            source[effects.extra_messages] = effects.extra_sources
+            from_extra = source[messages.speakers]
+            for code in np.unique(effects.extra_sources):
+                make_aware(c, listeners[from_extra == code], Source(int(code)))
         make_aware(c, listeners, Source.PEER)
-
-        # Trust rules: weight, bounded confidence, opinion shift, interest.
         # A message seen several times on a tie this step weighs that many times.
-        weight = seen * trust.message_weight(tie_trust, speaker_cred, c.openness[listeners])
+        weight = messages.seen * trust.message_weight(messages.tie_trust, messages.credibility, c.openness[listeners])
         gap = valence - c.opinion[listeners]
         weight = trust.bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
         raise_interest(c, listeners, weight * valence, prm["interest_gain"])
         trust.shift_opinions(c.opinion, listeners, gap, weight, prm["persuasion"])
 
-        # What each listener last heard on each tie: the standing recommendation behind social influence.
-        # Its memory fades like awareness, so recommendations heard often weigh more than one long ago.
+    def _remember(self, messages: Messages, effects: MarketingEffects) -> None:
+        """What each listener last heard on each tie: the standing recommendation behind social influence.
+
+        Its memory fades like awareness, so recommendations heard often weigh more than one long ago.
+        """
+        c, prm = self.consumers, self.params
         memory = np.exp(-prm["awareness_decay"] * self.dt)
-        recommendation = tie_trust * speaker_cred * np.maximum(valence, 0.0)
-        if ties is not None:
-            t = self.ties
+        recommendation = messages.tie_trust * messages.credibility * np.maximum(messages.valence, 0.0)
+        if messages.ties is not None:
+            t, ties = self.ties, messages.ties
             before = t.recommendation[ties]  # 0 where nothing was heard yet
             if memory < 1.0:
                 self._recommendations *= memory
                 before = before * memory ** (self.step_index - t.heard_step[ties])
-            self._recommendations += np.bincount(listeners, weights=recommendation - before, minlength=c.n)
+            self._recommendations += np.bincount(messages.listeners, weights=recommendation - before, minlength=c.n)
             t.recommendation[ties] = recommendation
             t.heard_step[ties] = self.step_index
-            t.last_valence[ties] = valence
+            t.last_valence[ties] = messages.valence
         if memory < 1.0:
             c.voice *= memory
-        c.voice[talkers] = conversation.credibility(c, talkers, **credibility) * np.maximum(c.opinion[talkers], 0.0)
-
-        adopt_now = np.empty(0, dtype=np.int64)
-        if prm["adopt_on_recommendation"]:
-            from_customer = (c.role[speakers] == Role.CUSTOMER) & (valence > 0)
-            adopt_now = listeners[from_customer]
-        if self.record_messages:
-            self.last_messages = {"speaker": speakers, "listener": listeners, "valence": valence}
-        return {
-            "talkers": talkers.size,
-            "positive": int(seen[valence > 0].sum()),
-            "negative": int(seen[negative].sum()),
-            "answered": int(seen[answered].sum()),
-            "adopt_now": adopt_now,
-        }
+        talkers = messages.talkers
+        c.voice[talkers] = conversation.credibility(
+            c,
+            talkers,
+            experience_credibility=prm["experience_credibility"],
+            hearsay_credibility=prm["hearsay_credibility"],
+            factor=effects.credibility,
+        ) * np.maximum(c.opinion[talkers], 0.0)
 
     def social_influence(self, who: np.ndarray | None = None) -> np.ndarray:
         """S_i = sum_j trust_ij cred_j v+_ij m_ij / sum_j trust_ij: the trust-weighted share of i's ties
@@ -443,11 +366,11 @@ class WordOfMouthModel(mesa.Model):
             return (c.voice.sum() - c.voice[who]) / max(1, c.n - 1)
         return self._recommendations[who] / np.maximum(self._trust_total[who], 1e-12)
 
-    def _purchase(self, effects: MarketingEffects, messages: dict, aware: np.ndarray):
-        """Aware non-customers buy with the purchase hazard; returns (buyers, expected referred purchases)."""
+    def _purchase(self, effects: MarketingEffects, messages: Messages, aware: np.ndarray) -> Purchases:
+        """Aware non-customers buy with the purchase hazard; free units and adoption on recommendation join."""
         c, prm = self.consumers, self.params
         uniforms = self.stream("purchase").random(c.n, dtype=np.float32)  # one per consumer: common random numbers
-        price_factor = 1.0 + prm["price_elasticity"] * effects.discount
+        price_factor = (1.0 + prm["price_elasticity"] * effects.discount) * effects.hazard_factor
         # Thinning: S <= 1, E <= its maximum and the gate <= 2 (1 + kappa), so no consumer whose uniform
         # exceeds the resulting bound can buy; evaluating the hazard for the rest gives the same buyers.
         most_external = effects.background if effects.external is None else float(effects.external.max())
@@ -464,15 +387,20 @@ class WordOfMouthModel(mesa.Model):
         social = self.social_influence(who)
         hazard = purchase_hazard(gate, prm["p"], external, prm["q"], social, price_factor)
         bought = uniforms[who] < purchase_probability(hazard, self.dt)
-        # Referral rewards are paid for the expected share of each purchase due to peers.
         external = np.broadcast_to(external, social.shape)
-        referred = float(social_share(prm["p"] * external[bought], prm["q"] * social[bought]).sum())
         buying = np.zeros(c.n, dtype=bool)
         buying[who[bought]] = True
-        buying[messages["adopt_now"]] = True
-        buying[effects.seeds] = True  # seeds get the product free
+        if prm["adopt_on_recommendation"]:  # independent cascade: a customer's recommendation is adoption
+            from_customer = (c.role[messages.speakers] == Role.CUSTOMER) & (messages.valence > 0)
+            buying[messages.listeners[from_customer]] = True
+        buying[effects.free_units] = True
         buying &= c.role != Role.CUSTOMER
-        return np.flatnonzero(buying), referred
+        return Purchases(
+            buyers=np.flatnonzero(buying),
+            free=effects.free_units,
+            external_part=prm["p"] * external[bought],
+            social_part=prm["q"] * social[bought],
+        )
 
     def _experience(self, buyers: np.ndarray, effects: MarketingEffects) -> None:
         """Buyers experience the product, revise their opinion and their trust in what they were told."""
@@ -503,13 +431,20 @@ class WordOfMouthModel(mesa.Model):
             before = self.ties.trust[ties]
             after = trust.learn_trust(before, accuracy, prm["trust_learning"]).astype(np.float32)
             self.ties.trust[ties] = after
-            self.tie_trust_total += float(after.sum(dtype=np.float64) - before.sum(dtype=np.float64))
+            self.tallies.tie_trust_total += float(after.sum(dtype=np.float64) - before.sum(dtype=np.float64))
         claims = c.claim_heard[buyers]
         told = ~np.isnan(claims)
         if told.any():
             accuracy = float(trust.source_accuracy(claims[told], satisfaction[told]).mean())
             rate = per_step_probability(prm["brand_trust_learning"], self.dt)
             self.brand.trust = float(trust.learn_trust(self.brand.trust, accuracy, float(rate)))
+
+    @property
+    def mean_tie_trust(self) -> float:
+        """Mean trust over ties (weak-tie trust in mean field, where no ties are stored)."""
+        if self.ties is None or self.ties.trust.size == 0:
+            return float(self.params["weak_tie_trust"])
+        return self.tallies.tie_trust_total / self.ties.trust.size
 
     def _follow(self, aware: np.ndarray) -> None:
         """Aware consumers start following the brand; prospects who do become followers."""
@@ -518,10 +453,11 @@ class WordOfMouthModel(mesa.Model):
             return
         uniforms = self.stream("follow").random(c.n, dtype=np.float32)
         who = np.flatnonzero(aware & ~c.follows_brand)
-        who = who[uniforms[who] < follow_probability(1.0, self.params["follow_rate"], self.dt)]  # interest <= 1
-        new = who[uniforms[who] < follow_probability(c.interest[who], self.params["follow_rate"], self.dt)]
+        rate = self.params["follow_rate"]
+        who = who[uniforms[who] < follow_probability(1.0, rate, self.dt)]  # thinning: interest <= 1
+        new = who[uniforms[who] < follow_probability(c.interest[who], rate, self.dt)]
         c.follows_brand[new] = True
-        self._ever_followed += new.size
+        self.tallies.ever_followed += new.size
         self._change_roles(new[c.role[new] == Role.PROSPECT], Role.FOLLOWER)
 
     def _repeat_purchases(self) -> int:
@@ -540,17 +476,10 @@ class WordOfMouthModel(mesa.Model):
         c.purchases[again] += 1
         return int(again.size)
 
-    def _account(self, buyers, effects: MarketingEffects, referred: float, repeat: int) -> None:
-        prm = self.params
-        paid_units = buyers.size - effects.seeds.size + repeat
-        self.step_revenue = paid_units * prm["price"] * (1.0 - effects.discount) * self.represents
-        if effects.referral_reward > 0:
-            effects.add_spend("referral", self.brand.pay(referred * effects.referral_reward * self.represents))
-
     # ------------------------------------------------------------------ running
     def run(self, steps: int) -> WordOfMouthModel:
         """Run `steps` more steps; returns the model (for chaining)."""
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
             raise ValueError(f"parameter 'steps' = {steps!r} is not allowed: expected a whole number >= 0")
         for _ in range(int(steps)):
             self.step()
@@ -589,14 +518,6 @@ def build_market_network(seed: int, params: dict) -> SocialNetwork:
 
 def _reporter(name: str):
     return lambda model: model.kpis[name]
-
-
-def _beta_with_mean(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
-    """Beta draws with the given mean and standard deviation (constant when sd = 0 or mean at a bound)."""
-    if sd <= 0 or mean <= 0 or mean >= 1:
-        return np.full(n, mean)
-    concentration = max(mean * (1 - mean) / sd**2 - 1, 1e-3)
-    return rng.beta(mean * concentration, (1 - mean) * concentration, n)
 
 
 # Expose the parameters as plain keyword arguments with defaults (for help(), IDEs and Mesa's UI).

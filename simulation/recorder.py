@@ -1,74 +1,93 @@
-"""The KPIs recorded each step (through Mesa's DataCollector; ``model.timeseries()`` gives a DataFrame)."""
+"""The KPIs measured at every step (names, labels and units: ``simulation.kpis.STEP_KPIS``).
+
+``model.timeseries()`` gives them as a DataFrame, one row per step, through Mesa's DataCollector.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .state import Role, Source
-
-ADOPTION_SOURCES = ("prior", "advertising", "content", "peer", "seeding")
-
-KPI_NAMES = (
-    "step",
-    "adopters",
-    "new_adopters",
-    "prospects",
-    "followers",
-    "customers",
-    "following",
-    "followers_gained",
-    "aware_share",
-    "mean_opinion",
-    "negative_share",
-    "talkers",
-    "positive_messages",
-    "negative_messages",
-    "answered_reviews",
-    "repeat_purchases",
-    "revenue",
-    "gross_profit",
-    "spend",
-    "profit",
-    "brand_trust",
-    "mean_tie_trust",
-) + tuple(f"adopters_{s}" for s in ADOPTION_SOURCES)
+from .kpis import ADOPTION_SOURCES
+from .marketing.registry import counters as lever_counters
+from .state import ConsumerState, Role, Source, TieState
+from .step_records import Messages, Purchases
 
 
-def measure_kpis(model, buyers: np.ndarray, messages: dict, effects, repeat: int, aware: np.ndarray) -> dict:
+@dataclass
+class Tallies:
+    """Counts the KPIs need every step, kept up to date as they change instead of recounted."""
+
+    role_counts: np.ndarray  # consumers per Role
+    customers_by_source: np.ndarray  # customers per Source they first heard through
+    ever_followed: int  # consumers who followed the brand at some point
+    tie_trust_total: float  # sum of trust over ties
+
+    @classmethod
+    def count(cls, consumers: ConsumerState, ties: TieState | None) -> Tallies:
+        customers = consumers.role == Role.CUSTOMER
+        return cls(
+            role_counts=np.bincount(consumers.role, minlength=len(Role)),
+            customers_by_source=np.bincount(consumers.first_source[customers], minlength=len(Source)),
+            ever_followed=int(consumers.follows_brand.sum()),
+            tie_trust_total=0.0 if ties is None else float(ties.trust.sum(dtype=np.float64)),
+        )
+
+    def change_roles(self, consumers: ConsumerState, who: np.ndarray, role: Role) -> None:
+        """Count `who` (whose roles are about to change) under their new role."""
+        self.role_counts -= np.bincount(consumers.role[who], minlength=len(Role))
+        self.role_counts[role] += who.size
+        if role == Role.CUSTOMER:
+            self.customers_by_source += np.bincount(consumers.first_source[who], minlength=len(Source))
+
+
+def measure_kpis(
+    step: int,
+    consumers: ConsumerState,
+    tallies: Tallies,
+    aware: np.ndarray,
+    purchases: Purchases,
+    messages: Messages,
+    effects,
+    repeat: int,
+    *,
+    revenue: float,
+    margin: float,
+    brand_trust: float,
+    mean_tie_trust: float,
+) -> dict:
     """This step's KPIs. Opinions are summarised over aware consumers (the others have none to voice)."""
-    c = model.consumers
-    counts = model.role_counts
+    c, counts = consumers, tallies.role_counts
     n_aware = int(np.count_nonzero(aware))
     spend = float(sum(effects.spend.values()))
-    revenue = float(model.step_revenue)
-    gross = revenue * model.params["margin"]
-    by_source = model.customers_by_source
+    gross = revenue * margin
     kpis = {
-        "step": model.step_index,
+        "step": step,
         "adopters": int(counts[Role.CUSTOMER]),
-        "new_adopters": int(buyers.size),
+        "new_adopters": int(purchases.buyers.size),
         "prospects": int(counts[Role.PROSPECT]),
         "followers": int(counts[Role.FOLLOWER]),
         "customers": int(counts[Role.CUSTOMER]),
         "following": int(np.count_nonzero(c.follows_brand)),
-        "followers_gained": int(model._ever_followed),
+        "followers_gained": int(tallies.ever_followed),
         "aware_share": n_aware / c.n,
         "mean_opinion": float(np.sum(c.opinion, where=aware) / n_aware) if n_aware else float("nan"),
         "negative_share": float(np.count_nonzero(aware & (c.opinion < 0)) / n_aware) if n_aware else float("nan"),
-        "talkers": int(messages["talkers"]),
-        "positive_messages": messages["positive"],
-        "negative_messages": messages["negative"],
-        "answered_reviews": messages["answered"],
+        "talkers": int(messages.talkers.size),
+        "positive_messages": messages.positive,
+        "negative_messages": messages.negative,
         "repeat_purchases": repeat,
-        "revenue": revenue,
+        "revenue": float(revenue),
         "gross_profit": gross,
         "spend": spend,
+        "planned_spend": float(sum(effects.planned.values())),
         "profit": gross - spend,
-        "brand_trust": float(model.brand.trust),
-        "mean_tie_trust": model.tie_trust_total / model.ties.trust.size
-        if model.ties is not None and model.ties.trust.size
-        else float(model.params["weak_tie_trust"]),
+        "brand_trust": float(brand_trust),
+        "mean_tie_trust": float(mean_tie_trust),
     }
     for name in ADOPTION_SOURCES:
-        kpis[f"adopters_{name}"] = int(by_source[Source[name.upper()]])
+        kpis[f"adopters_{name}"] = int(tallies.customers_by_source[Source[name.upper()]])
+    for name in lever_counters():
+        kpis[name] = float(effects.counters.get(name, 0.0))
     return kpis

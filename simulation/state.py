@@ -51,8 +51,7 @@ class ConsumerState:
     first_source: np.ndarray  # int8 Source
     voice: np.ndarray  # float64: credibility-weighted positive valence of the consumer's last message
     claim_heard: np.ndarray  # float64: last quality claim heard from the brand, NaN if none
-    talk_boost: np.ndarray  # float64 multiplier on talk (referral programmes, advocates)
-    incentivised: np.ndarray  # bool: messages currently carry a referral incentive
+    talk_boost: np.ndarray  # float64 lasting multiplier on talk (seeded advocates)
     purchases: np.ndarray  # int32: purchases so far (first and repeat)
 
     @property
@@ -62,10 +61,6 @@ class ConsumerState:
     @property
     def aware(self) -> np.ndarray:
         return self.awareness >= AWARE_THRESHOLD
-
-    @property
-    def customers(self) -> np.ndarray:
-        return self.role == Role.CUSTOMER
 
 
 @dataclass(eq=False)

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..recorder import KPI_NAMES
+from ..kpis import RUN_KPIS, STEP_KPIS, format_interval
 from ..scenario.schema import Scenario
 from .decomposition import MEASURES, decompose
-from .display import format_interval
-from .runs import RUN_KPIS, run_once, scenario_network
+from .runs import run_once, scenario_network
 from .stats import paired_difference, t_interval
 
 
@@ -71,7 +70,7 @@ class Comparison:
     scenario: Scenario
     replications: int
     runs: pd.DataFrame  # one row per (strategy, replication): seed + every RUN_KPIS column
-    timeseries: pd.DataFrame  # every run, every step: strategy, replication + KPI_NAMES
+    timeseries: pd.DataFrame  # every run, every step: strategy, replication + STEP_KPIS
     summary: (
         pd.DataFrame
     )  # one row per (strategy, kpi): mean, ci_low, ci_high, n, diff_mean, diff_low, diff_high, diff_n
@@ -238,7 +237,7 @@ def run_comparison(
     strategies = [s.name for s in scenario.strategies]
     runs = pd.DataFrame([row for o in outcomes for row in o["runs"]])
     timeseries = pd.concat([o["timeseries"] for o in outcomes], ignore_index=True)
-    timeseries = timeseries[["strategy", "replication", *KPI_NAMES]]
+    timeseries = timeseries[["strategy", "replication", *STEP_KPIS]]
     parts = pd.DataFrame([row for o in outcomes for row in o["decomposition"]])
     return Comparison(
         scenario=scenario,

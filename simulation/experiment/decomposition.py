@@ -22,21 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kpis import PAIR_KPIS
 from ..parameters import TIME_UNITS
 
-# Per-replication measures, in the order reports show them, with a short label.
-MEASURES = {
-    "expansion_customers": "net customers who would never have bought",
-    "customers_gained": "customers who would never have bought",
-    "customers_lost": "baseline customers lost",
-    "acceleration_customers": "customers who bought earlier",
-    "delayed_customers": "customers who bought later",
-    "steps_forward": "mean steps purchases were brought forward",
-    "expansion_value": "NPV of expansion",
-    "acceleration_value": "NPV of acceleration",
-    "other_value": "NPV of the rest (spend, free seeds, discounts, repeat purchases)",
-    "npv_difference": "NPV difference",
-}
+# Per-replication measures, in the order reports show them (labels and units: kpis.PAIR_KPIS).
+MEASURES = {name: kpi.label for name, kpi in PAIR_KPIS.items()}
 
 
 def discount_factor(step: np.ndarray, discount_rate: float, time_unit: str) -> np.ndarray:

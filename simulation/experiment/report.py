@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..kpis import RUN_KPIS, format_interval, format_value
 from ..scenario.loader import scenario_to_yaml
 from .decomposition import MEASURES
-from .display import format_interval, format_value
-from .runs import RUN_KPIS
 
 
 def band(timeseries: pd.DataFrame, kpi: str, confidence: float = 0.95) -> pd.DataFrame:
@@ -207,7 +206,7 @@ def render_report(comparison) -> str:
     levels.index.name = "KPI (mean [95% CI])"
     diffs = comparison.kpi_table(differences=True).drop(index=scenario.baseline_name).T
     diffs.index.name = f"paired difference vs {scenario.baseline_name}"
-    labels = {k: f"{k}: {v}" for k, v in RUN_KPIS.items()}
+    labels = {k: f"{k}: {v.label}" for k, v in RUN_KPIS.items()}
     strategies = "".join(
         f"<li><b>{html.escape(s.name)}</b>: {html.escape(s.description or '')}</li>" for s in scenario.strategies
     )

@@ -11,31 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..kpis import ADOPTION_SOURCES, RUN_KPIS
 from ..model import WordOfMouthModel, build_market_network
 from ..parameters import PARAMETERS, TIME_UNITS
-from ..recorder import ADOPTION_SOURCES
 from ..state import Role
-
-# Run-level KPIs, in the order reports show them, with a short label.
-RUN_KPIS = {
-    "adopters": "adopters at the horizon",
-    "adoption_share": "share of the market that bought",
-    "new_adopters": "customers won during the run",
-    "time_to_10pct": "steps until 10% of the market bought",
-    "time_to_50pct": "steps until 50% of the market bought",
-    "aware_share": "share aware at the horizon",
-    "mean_opinion": "mean opinion of the aware at the horizon",
-    "negative_share": "share of the aware with a negative opinion",
-    "followers_gained": "consumers who started following the brand",
-    "revenue": "revenue",
-    "spend": "marketing spend",
-    "gross_profit": "gross profit (revenue x margin)",
-    "profit": "profit (gross profit - spend)",
-    "npv": "net present value of profit",
-    "cost_per_acquisition": "spend per customer won",
-    "roi": "return on marketing spend: (gross profit - spend) / spend",
-    **{f"share_{s}": f"share of customers won who first heard through {s}" for s in ADOPTION_SOURCES if s != "prior"},
-}
 
 
 def build_model(
@@ -104,37 +83,39 @@ def run_kpis(
     initial_adopters: int = 0,
     initial_following: int = 0,
 ) -> dict:
-    """Run-level KPIs from a run's per-step KPIs (see RUN_KPIS for their meaning)."""
+    """Run-level KPIs from a run's per-step KPIs (``kpis.RUN_KPIS``: those that aggregate one step KPI
+    are taken as declared there; the others are computed here)."""
     last = timeseries.iloc[-1]
+    kpis: dict[str, float] = {}
+    for name, kpi in RUN_KPIS.items():
+        if kpi.aggregation == "last":
+            kpis[name] = float(last[kpi.source])
+        elif kpi.aggregation == "sum":
+            kpis[name] = float(timeseries[kpi.source].sum())
     adopters = timeseries["adopters"].to_numpy()
     new_adopters = int(last["adopters"]) - initial_adopters
-    spend = float(timeseries["spend"].sum())
-    gross = float(timeseries["gross_profit"].sum())
+    spend, gross = kpis["spend"], kpis["gross_profit"]
     years = (timeseries["step"].to_numpy() + 1) * TIME_UNITS[time_unit]
-    npv = float((timeseries["profit"].to_numpy() / (1.0 + discount_rate) ** years).sum())
-    kpis = {
-        "adopters": float(last["adopters"]),
-        "adoption_share": float(last["adopters"]) / n_consumers,
-        "new_adopters": float(new_adopters),
-        "time_to_10pct": _first_step_reaching(adopters, 0.1 * n_consumers),
-        "time_to_50pct": _first_step_reaching(adopters, 0.5 * n_consumers),
-        "aware_share": float(last["aware_share"]),
-        "mean_opinion": float(last["mean_opinion"]),
-        "negative_share": float(last["negative_share"]),
-        "followers_gained": float(last["following"]) - initial_following,
-        "revenue": float(timeseries["revenue"].sum()),
-        "spend": spend,
-        "gross_profit": gross,
-        "profit": gross - spend,
-        "npv": npv,
-        "cost_per_acquisition": spend / new_adopters if new_adopters > 0 else math.nan,
-        "roi": (gross - spend) / spend if spend > 0 else math.nan,
-    }
     won = {s: float(last[f"adopters_{s}"]) for s in ADOPTION_SOURCES if s != "prior"}
     total_won = sum(won.values())
-    for source, count in won.items():
-        kpis[f"share_{source}"] = count / total_won if total_won > 0 else math.nan
-    return kpis
+    kpis.update(
+        {
+            "adoption_share": float(last["adopters"]) / n_consumers,
+            "new_adopters": float(new_adopters),
+            "time_to_10pct": _first_step_reaching(adopters, 0.1 * n_consumers),
+            "time_to_50pct": _first_step_reaching(adopters, 0.5 * n_consumers),
+            "followers_gained": float(last["following"]) - initial_following,
+            "profit": gross - spend,
+            "npv": float((timeseries["profit"].to_numpy() / (1.0 + discount_rate) ** years).sum()),
+            "cost_per_acquisition": spend / new_adopters if new_adopters > 0 else math.nan,
+            "roi": (gross - spend) / spend if spend > 0 else math.nan,
+            **{f"share_{s}": count / total_won if total_won > 0 else math.nan for s, count in won.items()},
+        }
+    )
+    missing = set(RUN_KPIS) - set(kpis)
+    if missing:
+        raise RuntimeError(f"run KPIs declared in simulation/kpis.py but not computed: {', '.join(sorted(missing))}")
+    return {name: kpis[name] for name in RUN_KPIS}
 
 
 @dataclass

@@ -39,5 +39,21 @@ def choose_seeds(model, targeting: str, k: int, rng) -> np.ndarray:
         score = np.nan_to_num(c.satisfaction) * c.talkativeness
         return np.sort(_top(score, customers, k, rng))
     if targeting == "greedy":
-        return np.sort(model.greedy_seeds(k)[:k])
+        return np.sort(greedy_targets(model, k)[:k])
     raise ValueError(f"seeding targeting {targeting!r} is not allowed: expected one of {', '.join(TARGETING_RULES)}")
+
+
+def greedy_targets(model, k: int) -> np.ndarray:
+    """CELF seeds for the model's network, computed once per run and reused by later seeding levers."""
+    cached = model.lever_cache.get("greedy")
+    if cached is None or cached.size < k:
+        rng = model.fixed_stream("greedy")
+        if model.network.is_complete:
+            cached = rng.choice(model.network.n, size=k, replace=False)
+        else:
+            from ..influence.cascade import greedy_seeds
+
+            reach = max(model.params["reach"], 1e-6)
+            cached = np.asarray(greedy_seeds(model.network, k, reach, samples=100, rng=rng).seeds, dtype=np.int64)
+        model.lever_cache["greedy"] = cached
+    return cached

@@ -42,10 +42,13 @@ def messages_per_step(
     neutral_talk: float,
     negativity_bias: float,
     dt: float,
+    boost: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(talkers, lambda_i dt): the consumers of `who` with something to say, and their expected messages
-    this step (inf = always exactly one). Consumers whose rate is 0 are dropped early: in a market of
-    neutral consumers (neutral_talk = 0) only those with an opinion are worth computing for."""
+    this step (inf = always exactly one). ``boost`` is this step's extra talk multiplier per consumer (from
+    marketing levers), on top of each consumer's lasting ``talk_boost``. Consumers whose rate is 0 are
+    dropped early: in a market of neutral consumers (neutral_talk = 0) only those with an opinion are
+    worth computing for."""
     opinion = consumers.opinion[who]
     strength = neutral_talk + (1.0 - neutral_talk) * np.abs(opinion)
     if neutral_talk <= 0:  # neutral consumers have nothing to say
@@ -53,6 +56,8 @@ def messages_per_step(
         who, opinion, strength = who[voiced], opinion[voiced], strength[voiced]
     role = consumers.role[who]
     relative = consumers.talkativeness[who] * strength * consumers.talk_boost[who]
+    if boost is not None:
+        relative *= boost[who]
     relative *= np.where(opinion < 0, 1.0 + negativity_bias, 1.0)
     relative *= np.where(role == Role.CUSTOMER, 1.0, consumers.interest[who] / TYPICAL_INTEREST)
     if np.isinf(talk_rate):
@@ -89,11 +94,12 @@ def credibility(
     *,
     experience_credibility: float,
     hearsay_credibility: float,
-    incentive_discount: float,
+    factor: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Credibility of the consumers `who` as speakers: experience beats hearsay; incentives cost credibility."""
+    """Credibility of the consumers `who` as speakers: experience beats hearsay; ``factor`` is this step's
+    credibility factor per consumer from marketing levers (an incentive costs credibility)."""
     base = np.where(consumers.role[who] == Role.CUSTOMER, experience_credibility, hearsay_credibility)
-    return np.where(consumers.incentivised[who], base * incentive_discount, base)
+    return base if factor is None else base * factor[who]
 
 
 def ties_spoken_by(talkers: np.ndarray, ties: TieState) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..marketing.levers import LEVER_KINDS, Strategy
+from ..marketing.registry import LEVER_KINDS
+from ..marketing.strategy import Strategy
 from .schema import SECTION_MODELS, IncidentSettings, Scenario
 
 

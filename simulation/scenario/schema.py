@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from ..marketing.levers import Strategy
+from ..marketing.registry import add_dependent
+from ..marketing.strategy import Strategy
 from ..parameters import GROUPS, PARAMETERS, Parameter
 
 SECTIONS = tuple(g for g in GROUPS if g != "timing")
@@ -166,3 +167,6 @@ class Scenario(BaseModel):
             "incidents": [i.model_dump() for i in self.product.incidents],
             "seed": self.seed + replication,
         }
+
+
+add_dependent(Scenario)  # rebuilt when a lever is registered at run time

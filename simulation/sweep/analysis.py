@@ -17,9 +17,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..experiment.runs import RUN_KPIS
+from ..kpis import RUN_KPIS, SWEEP_KPIS
 
-DEFAULT_KPIS = ("adopters", "aware_share", "mean_opinion", "revenue", "profit", "npv")
+DEFAULT_KPIS = SWEEP_KPIS
 CONF_LEVEL = 0.95
 
 

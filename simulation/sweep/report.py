@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..experiment.runs import RUN_KPIS
+from ..kpis import RUN_KPIS
 
 
 def _figure_html(fig) -> str:
@@ -143,7 +143,7 @@ def write_report(
             ]
     if curves is not None and not curves.empty:
         body += [
-            f"<h2>Response of {esc(kpi)} ({esc(RUN_KPIS.get(kpi, ''))})</h2>",
+            f"<h2>Response of {esc(kpi)} ({esc(RUN_KPIS[kpi].label if kpi in RUN_KPIS else '')})</h2>",
             _curves(curves, kpi),
             _table(curves),
         ]

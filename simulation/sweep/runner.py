@@ -17,7 +17,8 @@ import time
 import traceback
 from contextlib import contextmanager
 
-from ..experiment.runs import RUN_KPIS, run_once
+from ..experiment.runs import run_once
+from ..kpis import RUN_KPIS
 from ..model import build_market_network
 from ..parameters import validate_parameters
 from .base import BaseScenario

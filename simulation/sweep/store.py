@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ..experiment.runs import RUN_KPIS
+from ..kpis import RUN_KPIS
 
 MANIFEST = "sweep.json"
 
@@ -144,6 +144,3 @@ def read_runs(out) -> pd.DataFrame:
     frame = ds.dataset(runs_dir, format="parquet").to_table().to_pandas()
     return frame.sort_values(["point", "strategy", "replication"], kind="stable").reset_index(drop=True)
 
-
-def read_manifest(out) -> dict:
-    return json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))

@@ -8,20 +8,10 @@ import pandas as pd
 import solara
 from scipy import stats
 
+from ..kpis import HEADLINE_KPIS
 from .compare_session import DOWNLOADS, CompareSession
 
-SHOWN_KPIS = [
-    "adopters",
-    "time_to_10pct",
-    "aware_share",
-    "mean_opinion",
-    "negative_share",
-    "revenue",
-    "spend",
-    "profit",
-    "npv",
-    "roi",
-]
+SHOWN_KPIS = list(HEADLINE_KPIS)
 
 
 def adoption_bands(timeseries: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

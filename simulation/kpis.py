@@ -1,0 +1,234 @@
+"""Every KPI in one registry: its name, label, unit (which sets its format), level and aggregation.
+
+Three levels:
+
+* ``step``: measured at every step by ``recorder.measure_kpis`` (``model.timeseries()``, Mesa's
+  DataCollector);
+* ``run``: one figure per run, from the run's step KPIs (``experiment.runs.run_kpis``): many are one
+  step KPI aggregated over the run (``aggregation`` "last" or "sum" of ``source``), the rest are
+  computed there (``aggregation`` "derived");
+* ``pair``: a strategy's run against the baseline's run under common random numbers
+  (``experiment.decomposition``).
+
+The recorder, run KPIs, comparisons, reports, sweeps and the front end all read names, labels, units
+and formats from here. Lever counters (e.g. answered reviews) are declared by their lever and added here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .marketing.registry import counters as lever_counters
+from .marketing.registry import on_register
+from .state import SOURCE_NAMES, Source
+
+# Unit -> how a value is written (percent for shares, whole money units, ...).
+UNITS = {
+    "consumers": "consumers",
+    "share": "share of consumers",
+    "money": "money",
+    "steps": "steps",
+    "opinion": "opinion (-1..1)",
+    "messages": "messages",
+    "ratio": "ratio",
+    "trust": "trust (0..1)",
+    "count": "count",
+}
+
+ADOPTION_SOURCES = tuple(SOURCE_NAMES[s] for s in Source if s != Source.UNAWARE)
+
+
+@dataclass(frozen=True)
+class KPI:
+    name: str
+    label: str
+    unit: str  # a key of UNITS
+    level: str  # "step", "run" or "pair"
+    aggregation: str = ""  # run KPIs: "last" / "sum" of `source`, or "derived"
+    source: str = ""  # the step KPI a run KPI aggregates
+    headline: bool = False  # shown by default (front end compare view)
+    sweep: bool = False  # analysed by default in sweeps
+
+    def format(self, value, signed: bool = False) -> str:
+        """The value as shown to a strategist (percent for shares, whole money units, ...)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        if math.isinf(value):
+            return "-inf" if value < 0 else "inf"
+        sign = "+" if signed else ""
+        if self.unit == "share":
+            return f"{value * 100:{sign},.1f}%"
+        if self.unit == "money":
+            return f"{value:{sign},.0f}"
+        if self.unit in ("steps", "ratio"):
+            return f"{value:{sign},.2f}"
+        if self.unit in ("opinion", "trust"):
+            return f"{value:+.3f}" if self.unit == "opinion" else f"{value:{sign}.3f}"
+        return f"{value:{sign},.1f}"
+
+
+def _step(name, label, unit, **kw) -> KPI:
+    return KPI(name, label, unit, "step", **kw)
+
+
+def _run(name, label, unit, aggregation="derived", source="", **kw) -> KPI:
+    return KPI(name, label, unit, "run", aggregation, source, **kw)
+
+
+def _pair(name, label, unit) -> KPI:
+    return KPI(name, label, unit, "pair")
+
+
+_STEP = [
+    _step("step", "step (counting from 0)", "steps"),
+    _step("adopters", "customers (past and new)", "consumers"),
+    _step("new_adopters", "consumers who bought for the first time this step", "consumers"),
+    _step("prospects", "prospects (neither following nor customers)", "consumers"),
+    _step("followers", "followers who have not bought", "consumers"),
+    _step("customers", "past customers", "consumers"),
+    _step("following", "consumers following the brand", "consumers"),
+    _step("followers_gained", "consumers who ever followed the brand", "consumers"),
+    _step("aware_share", "share of consumers aware of the product", "share"),
+    _step("mean_opinion", "mean opinion of the aware", "opinion"),
+    _step("negative_share", "share of the aware with a negative opinion", "share"),
+    _step("talkers", "consumers who talked this step", "consumers"),
+    _step("positive_messages", "positive messages seen this step", "messages"),
+    _step("negative_messages", "negative messages seen this step", "messages"),
+    _step("repeat_purchases", "repeat purchases this step", "count"),
+    _step("revenue", "revenue this step", "money"),
+    _step("gross_profit", "gross profit this step (revenue x margin)", "money"),
+    _step("spend", "marketing spend this step", "money"),
+    _step("planned_spend", "marketing spend the levers planned this step (before budget caps and saturation)", "money"),
+    _step("profit", "profit this step (gross profit - spend)", "money"),
+    _step("brand_trust", "trust consumers place in the brand", "trust"),
+    _step("mean_tie_trust", "mean trust between consumers (per tie)", "trust"),
+    *[_step(f"adopters_{s}", f"customers who first heard through {s}", "consumers") for s in ADOPTION_SOURCES],
+]
+
+_RUN = [
+    _run("adopters", "adopters at the horizon", "consumers", "last", "adopters", headline=True, sweep=True),
+    _run("adoption_share", "share of the market that bought", "share"),
+    _run("new_adopters", "customers won during the run", "consumers"),
+    _run("time_to_10pct", "steps until 10% of the market bought", "steps", headline=True),
+    _run("time_to_50pct", "steps until 50% of the market bought", "steps"),
+    _run("aware_share", "share aware at the horizon", "share", "last", "aware_share", headline=True, sweep=True),
+    _run(
+        "mean_opinion",
+        "mean opinion of the aware at the horizon",
+        "opinion",
+        "last",
+        "mean_opinion",
+        headline=True,
+        sweep=True,
+    ),
+    _run(
+        "negative_share", "share of the aware with a negative opinion", "share", "last", "negative_share", headline=True
+    ),
+    _run("followers_gained", "consumers who started following the brand", "consumers"),
+    _run("revenue", "revenue", "money", "sum", "revenue", headline=True, sweep=True),
+    _run("spend", "marketing spend", "money", "sum", "spend", headline=True),
+    _run(
+        "planned_spend", "marketing spend planned (before budget caps and saturation)", "money", "sum", "planned_spend"
+    ),
+    _run("gross_profit", "gross profit (revenue x margin)", "money", "sum", "gross_profit"),
+    _run("profit", "profit (gross profit - spend)", "money", headline=True, sweep=True),
+    _run("npv", "net present value of profit", "money", headline=True, sweep=True),
+    _run("cost_per_acquisition", "spend per customer won", "money"),
+    _run("roi", "return on marketing spend: (gross profit - spend) / spend", "ratio", headline=True),
+    *[
+        _run(f"share_{s}", f"share of customers won who first heard through {s}", "share")
+        for s in ADOPTION_SOURCES
+        if s != "prior"
+    ],
+]
+
+_PAIR = [
+    _pair("expansion_customers", "net customers who would never have bought", "consumers"),
+    _pair("customers_gained", "customers who would never have bought", "consumers"),
+    _pair("customers_lost", "baseline customers lost", "consumers"),
+    _pair("acceleration_customers", "customers who bought earlier", "consumers"),
+    _pair("delayed_customers", "customers who bought later", "consumers"),
+    _pair("steps_forward", "mean steps purchases were brought forward", "steps"),
+    _pair("expansion_value", "NPV of expansion", "money"),
+    _pair("acceleration_value", "NPV of acceleration", "money"),
+    _pair("other_value", "NPV of the rest (spend, free seeds, discounts, repeat purchases)", "money"),
+    _pair("npv_difference", "NPV difference", "money"),
+]
+
+
+def _lever_kpis() -> list[KPI]:
+    kpis = []
+    for name, label in lever_counters().items():
+        kpis.append(_step(name, f"{label} this step", "count"))
+        kpis.append(_run(name, label, "count", "sum", name))
+    return kpis
+
+
+def _by_level(kpis: list[KPI]) -> dict[str, dict[str, KPI]]:
+    levels: dict[str, dict[str, KPI]] = {"step": {}, "run": {}, "pair": {}}
+    for kpi in kpis:
+        if kpi.name in levels[kpi.level]:
+            raise ValueError(f"KPI {kpi.name!r} is defined twice at level {kpi.level!r}")
+        levels[kpi.level][kpi.name] = kpi
+    return levels
+
+
+_LEVELS = _by_level(_STEP + _RUN + _PAIR + _lever_kpis())
+_lever_names = {(kpi.level, kpi.name) for kpi in _lever_kpis()}
+STEP_KPIS: dict[str, KPI] = _LEVELS["step"]
+RUN_KPIS: dict[str, KPI] = _LEVELS["run"]
+PAIR_KPIS: dict[str, KPI] = _LEVELS["pair"]
+HEADLINE_KPIS: tuple[str, ...] = tuple(name for name, kpi in RUN_KPIS.items() if kpi.headline)
+SWEEP_KPIS: tuple[str, ...] = tuple(name for name, kpi in RUN_KPIS.items() if kpi.sweep)
+
+
+def refresh_lever_kpis() -> None:
+    """Follow the lever registry when levers are registered or removed at run time."""
+    current = {(kpi.level, kpi.name): kpi for kpi in _lever_kpis()}
+    for level, name in _lever_names - current.keys():
+        _LEVELS[level].pop(name, None)
+    for (level, name), kpi in current.items():
+        _LEVELS[level].setdefault(name, kpi)
+    _lever_names.clear()
+    _lever_names.update(current)
+
+
+on_register(refresh_lever_kpis)
+
+
+def kpi(name: str, level: str = "run") -> KPI:
+    """The KPI of that name, looked up at `level` first, then at the others."""
+    order = [level] + [other for other in ("run", "step", "pair") if other != level]
+    for lv in order:
+        found = _LEVELS[lv].get(name) if lv in _LEVELS else None
+        if found is not None:
+            return found
+    raise KeyError(f"unknown KPI {name!r}")
+
+
+def format_value(name: str, value, signed: bool = False, level: str = "run") -> str:
+    """A KPI's value as shown in tables (terminal, HTML report, front end)."""
+    return kpi(name, level).format(value, signed)
+
+
+def format_interval(name: str, mean, low, high, signed: bool = False, level: str = "run") -> str:
+    """``mean [low, high]``."""
+    found = kpi(name, level)
+    return f"{found.format(mean, signed)} [{found.format(low, signed)}, {found.format(high, signed)}]"
+
+
+def kpi_table() -> str:
+    """The KPI table of docs/MODEL.md (regenerate with ``python -m simulation.kpis``)."""
+    rows = ["| KPI | level | unit | aggregation | meaning |", "|---|---|---|---|---|"]
+    for level in ("step", "run", "pair"):
+        for item in _LEVELS[level].values():
+            how = f"{item.aggregation} of `{item.source}`" if item.aggregation in ("last", "sum") else "-"
+            if item.aggregation == "derived":
+                how = "computed (`experiment.runs.run_kpis`)"
+            rows.append(f"| `{item.name}` | {level} | {UNITS[item.unit]} | {how} | {item.label} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(kpi_table())

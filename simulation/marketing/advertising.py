@@ -1,0 +1,87 @@
+"""Paid advertising: a share of a target audience sees an ad at each step the campaign acts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ..state import Role, Source
+from .base import Lever, MarketingEffects
+from .brand_messages import hear_brand
+
+TARGETS = ("everyone", "prospects", "non_customers", "followers", "community")
+
+
+class Advertising(Lever):
+    """Paid advertising: a share of the target audience sees an ad each active step."""
+
+    kind: Literal["advertising"] = "advertising"
+    reach: float | None = Field(0.05, ge=0, le=1, description="share of the target audience reached per active step")
+    budget: float | None = Field(
+        None, ge=0, description="spend per active step; with cpm (and market.represents), sets the reach instead"
+    )
+    cpm: float = Field(10.0, gt=0, description="cost per thousand impressions")
+    target: Literal["everyone", "prospects", "non_customers", "followers", "community"] = Field(
+        "everyone", description="who the ads are shown to"
+    )
+    community: int | None = Field(None, ge=0, description="community targeted when target = community")
+    claimed_quality: float = Field(0.8, ge=-1, le=1, description="quality the ads claim")
+    impact: float = Field(1.0, ge=0, description="external influence of one ad, relative to background media")
+    interest_gain: float = Field(0.1, ge=0, le=1, description="interest one ad adds at full brand trust")
+
+    summary = (
+        "a share `reach` of the target (everyone, prospects, non-customers, followers, a community) sees an ad, "
+        "or `budget` / `cpm` sets the impressions; each viewer hears the brand (`hear_brand`) with the claimed quality"
+    )
+    cost_rule = "impressions x cpm / 1000 (one simulated viewer = `represents` impressions)"
+
+    @model_validator(mode="after")
+    def _community_given(self):
+        if self.target == "community" and self.community is None:
+            raise ValueError("target 'community' needs the field 'community' (the community's number)")
+        return self
+
+    def check(self, model, where: str) -> None:
+        if self.target != "community":
+            return
+        communities = model.network.community
+        if communities is None:
+            raise ValueError(
+                f"{where}: target 'community' needs a network with communities (network = 'communities'), "
+                f"not {model.network.kind!r}"
+            )
+        if self.community >= int(communities.max()) + 1:
+            raise ValueError(
+                f"{where}: target 'community': community = {self.community} does not exist; "
+                f"allowed: 0 to {int(communities.max())}"
+            )
+
+    def audience(self, model) -> np.ndarray:
+        """The consumers the campaign targets."""
+        c = model.consumers
+        if self.target == "everyone":
+            return np.arange(c.n)
+        if self.target == "prospects":
+            return np.flatnonzero(c.role == Role.PROSPECT)
+        if self.target == "non_customers":
+            return np.flatnonzero(c.role != Role.CUSTOMER)
+        if self.target == "followers":
+            return np.flatnonzero(c.follows_brand)
+        return np.flatnonzero(model.network.community == self.community)
+
+    def act(self, model, effects: MarketingEffects, rng) -> None:
+        """Ads reach a share of the audience (set directly, or by budget / CPM); at most one ad per
+        consumer per step, paid per impression."""
+        audience = self.audience(model)
+        if audience.size == 0:
+            return
+        cost_per_view = self.cpm / 1000.0 * model.represents  # one simulated consumer = `represents` impressions
+        views = self.budget / cost_per_view if self.budget is not None else self.reach * audience.size
+        views *= model.brand.affordable_share(views * cost_per_view)
+        share = min(1.0, views / audience.size)
+        seen = audience[rng.random(audience.size) < share]
+        planned = self.budget if self.budget is not None else views * cost_per_view
+        model.brand.pay(self.kind, seen.size * cost_per_view, effects, planned=planned)
+        hear_brand(model, seen, self.claimed_quality, self.impact, self.interest_gain, Source.ADVERTISING, effects)

@@ -1,0 +1,108 @@
+"""The market at the start of a run: its consumers and the ties between them (docs/MODEL.md, section 5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .network.graph import SocialNetwork
+from .rules.experience import draw_satisfaction, opinion_after_experience
+from .state import ConsumerState, Role, Source, TieState
+
+
+def create_population(
+    params: dict, n: int, rng: np.random.Generator, initial_roles=None
+) -> tuple[ConsumerState, np.ndarray]:
+    """(the consumers' state, each consumer's standard-normal draw of experience ``taste``).
+
+    Talkativeness ~ LogNormal(-sigma^2/2, sigma) (mean 1, heavy right tail); openness ~ Beta with the
+    given mean and spread; opinion ~ U(initial_opinion +- opinion_spread); roles drawn from the shares, or
+    given by ``initial_roles`` = (role codes, follows_brand).
+    """
+    sigma = params["talkativeness_dispersion"]
+    talkativeness = rng.lognormal(-0.5 * sigma**2, sigma, n)
+    openness = _beta_with_mean(rng, params["openness"], params["openness_dispersion"], n)
+    opinion = np.clip(params["initial_opinion"] + params["opinion_spread"] * rng.uniform(-1, 1, n), -1, 1)
+    taste = rng.standard_normal(n)  # a consumer's draw of experience: the same in every strategy
+    draw_role, draw_follow, draw_aware = rng.random(n), rng.random(n), rng.random(n)
+    if initial_roles is not None:
+        role, follows = (np.asarray(a) for a in initial_roles)
+        role = role.astype(np.int8)
+        follows = follows.astype(bool) | (role == Role.FOLLOWER)
+    else:
+        role = np.full(n, Role.PROSPECT, dtype=np.int8)
+        customer = draw_role < params["customer_share"]
+        role[customer] = Role.CUSTOMER
+        follows = draw_follow < params["follower_share"]
+        role[follows & ~customer] = Role.FOLLOWER
+    customer = role == Role.CUSTOMER
+    aware = customer | follows | (draw_aware < params["initial_awareness"])
+    satisfaction = np.where(customer, draw_satisfaction(taste, params["quality"], params["quality_spread"]), np.nan)
+    opinion = np.where(customer, opinion_after_experience(opinion, satisfaction, params["experience_weight"]), opinion)
+    interest = np.where(follows, params["follower_interest"], params["initial_interest"])
+    state = ConsumerState(
+        role=role,
+        awareness=aware.astype(np.float64),
+        opinion=opinion,
+        interest=interest,
+        talkativeness=talkativeness,
+        openness=openness,
+        follows_brand=follows,
+        satisfaction=satisfaction,
+        purchase_step=np.full(n, -1, dtype=np.int32),
+        first_source=np.where(aware, Source.PRIOR, Source.UNAWARE).astype(np.int8),
+        voice=np.zeros(n),
+        claim_heard=np.full(n, np.nan),
+        talk_boost=np.ones(n),
+        purchases=customer.astype(np.int32),
+    )
+    return state, taste
+
+
+def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64) -> TieState:
+    """Every tie's state; strength is a property of the pair, the same in both directions (a hash of the
+    unordered pair salted with the run's seed), so strong ties start at ``strong_tie_trust``."""
+    listener = np.repeat(np.arange(network.n, dtype=np.int32), np.diff(network.indptr))
+    speaker = network.indices
+    low = np.minimum(listener, speaker).astype(np.uint64)
+    high = np.maximum(listener, speaker).astype(np.uint64)
+    key = low * np.uint64(network.n) + high + pair_salt
+    uniform = (mix64(key) >> np.uint64(11)).astype(np.float64) / float(2**53)
+    strong = uniform < params["strong_tie_share"]
+    if network.initial_trust is not None:
+        trust = network.initial_trust.astype(np.float32)
+    else:
+        trust = np.where(strong, params["strong_tie_trust"], params["weak_tie_trust"]).astype(np.float32)
+    # Ties ordered by speaker: the transpose of the CSR, carrying each tie's index as data.
+    by_speaker = sp.csr_matrix(
+        (np.arange(network.n_ties, dtype=np.int64), network.indices, network.indptr), shape=(network.n, network.n)
+    ).T.tocsr()
+    return TieState(
+        listener=listener,
+        speaker=speaker,
+        strong=strong,
+        trust=trust,
+        last_valence=np.full(network.n_ties, np.nan, dtype=np.float32),
+        recommendation=np.zeros(network.n_ties),
+        heard_step=np.full(network.n_ties, -1, dtype=np.int32),
+        spoken_by=by_speaker.data,
+        spoken_indptr=by_speaker.indptr.astype(np.int64),
+    )
+
+
+def mix64(keys: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: a well-mixed 64-bit hash, for symmetric per-pair draws."""
+    z = keys.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return z
+
+
+def _beta_with_mean(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
+    """Beta draws with the given mean and standard deviation (constant when sd = 0 or mean at a bound)."""
+    if sd <= 0 or mean <= 0 or mean >= 1:
+        return np.full(n, mean)
+    concentration = max(mean * (1 - mean) / sd**2 - 1, 1e-3)
+    return rng.beta(mean * concentration, (1 - mean) * concentration, n)
