@@ -146,3 +146,8 @@ class Brand(mesa.Agent):
         """The acting levers see this step's purchases."""
         for _, lever in self.acting:
             lever.on_purchases(self.model, purchases, effects)
+
+    def on_reviews(self, reviews, effects: MarketingEffects) -> None:
+        """The acting levers see this step's ratings."""
+        for _, lever in self.acting:
+            lever.on_reviews(self.model, reviews, effects)

@@ -34,6 +34,7 @@ UNITS = {
     "ratio": "ratio",
     "trust": "trust (0..1)",
     "count": "count",
+    "stars": "stars (1..5)",
 }
 
 ADOPTION_SOURCES = tuple(SOURCE_NAMES[s] for s in Source if s != Source.UNAWARE)
@@ -61,7 +62,7 @@ class KPI:
             return f"{value * 100:{sign},.1f}%"
         if self.unit == "money":
             return f"{value:{sign},.0f}"
-        if self.unit in ("steps", "ratio"):
+        if self.unit in ("steps", "ratio", "stars"):
             return f"{value:{sign},.2f}"
         if self.unit in ("opinion", "trust"):
             return f"{value:+.3f}" if self.unit == "opinion" else f"{value:{sign}.3f}"
@@ -103,6 +104,11 @@ _STEP = [
     _step("profit", "profit this step (gross profit - spend)", "money"),
     _step("brand_trust", "trust consumers place in the brand", "trust"),
     _step("mean_tie_trust", "mean trust between consumers (per tie)", "trust"),
+    _step("average_rating", "average rating shown on the product page", "stars"),
+    _step("review_count", "ratings on the product page", "count"),
+    _step("reviews_posted", "ratings posted this step", "count"),
+    _step("page_readers", "consumers who read the product page this step", "consumers"),
+    *[_step(f"ratings_{k}", f"{k}-star ratings on the product page", "count") for k in range(1, 6)],
     *[_step(f"adopters_{s}", f"customers who first heard through {s}", "consumers") for s in ADOPTION_SOURCES],
 ]
 
@@ -136,6 +142,8 @@ _RUN = [
     _run("npv", "net present value of profit", "money", headline=True, sweep=True),
     _run("cost_per_acquisition", "spend per customer won", "money"),
     _run("roi", "return on marketing spend: (gross profit - spend) / spend", "ratio", headline=True),
+    _run("average_rating", "average rating on the product page at the horizon", "stars", "last", "average_rating"),
+    _run("review_count", "ratings on the product page at the horizon", "count", "last", "review_count"),
     *[
         _run(f"share_{s}", f"share of customers won who first heard through {s}", "share")
         for s in ADOPTION_SOURCES

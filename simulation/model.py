@@ -16,44 +16,29 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from . import streams
 from .agents import ROLE_CLASSES, Brand, Consumer
 from .kpis import STEP_KPIS
 from .marketing.base import MarketingEffects
 from .marketing.strategy import Strategy
 from .network.graph import SocialNetwork
 from .parameters import PARAMETERS, TIME_UNITS, validate_parameters
-from .population import create_population, create_ties, mix64
+from .population import create_population, create_ties
+from .product_page import ProductPage
 from .recorder import Tallies, measure_kpis
-from .rules import conversation, trust
+from .rules import conversation, reviews, trust
 from .rules.awareness import fade, follow_probability, make_aware, raise_interest
 from .rules.experience import draw_satisfaction, opinion_after_experience
-from .rules.purchase import purchase_gate, purchase_hazard, purchase_probability
-from .rules.rates import per_step_probability
+from .rules.purchase import (
+    TYPICAL_INTEREST,
+    midstep_influence,
+    purchase_gate,
+    purchase_hazard,
+    purchase_probability,
+)
+from .rules.rates import decay_factor, per_step_probability
 from .state import Role, Source
-from .step_records import Messages, Purchases
-
-# Independent random streams: a purpose's draws at a step never depend on other purposes, so two
-# strategies run with the same seed share the network, the consumers and every unaffected draw
-# (common random numbers). New purposes go at the end: a purpose's number is part of its stream.
-_STREAMS = {
-    name: i
-    for i, name in enumerate(
-        [
-            "network",
-            "population",
-            "ties",
-            "talk",
-            "deliver",
-            "purchase",
-            "follow",
-            "marketing",
-            "response",
-            "repeat",
-            "greedy",
-            "lever_messages",
-        ]
-    )
-}
+from .step_records import Messages, Purchases, Reviews
 
 
 @dataclass(frozen=True)
@@ -114,16 +99,17 @@ class WordOfMouthModel(mesa.Model):
         self.consumers, self.taste = create_population(
             prm, self.network.n, self.fixed_stream("population"), initial_roles
         )
-        salt = mix64(np.array([self.seed, _STREAMS["ties"]]))[0]
+        salt = streams.mix64(np.array([self.seed, streams.STREAM_IDS["ties"]]))[0]
         self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt)
-        # Social influence S_i = recommendations / trust placed in all ties: numerator kept up to date
-        # incrementally; the denominator only changes for buyers, who no longer need S.
+        # Social influence S_i = recommendations heard / ties: the numerator is kept up to date
+        # incrementally, and its value at the previous step's purchases kept for the mid-step estimate.
         self._recommendations = np.zeros(self.network.n)
-        self._trust_total = (
-            None
-            if self.ties is None
-            else np.bincount(self.ties.listener, weights=self.ties.trust, minlength=self.network.n)
-        )
+        self._recommendations_before = np.zeros(self.network.n)
+        self._voice_before: float | None = None  # mean field: total voice at the previous step's purchases
+        self._ties_per_listener = np.maximum(np.diff(self.network.indptr), 1).astype(np.float64)
+        self._unit_fails = self.fixed_stream("defects").random(self.network.n) < prm["defect_rate"]
+        self.page = ProductPage()
+        self._post_initial_reviews()
         self.tallies = Tallies.count(self.consumers, self.ties)
         self.brand = Brand(self, self.strategy, prm["brand_trust"])
         self.lever_cache: dict = {}  # what levers compute once per run (e.g. greedy seeds)
@@ -136,12 +122,12 @@ class WordOfMouthModel(mesa.Model):
 
     # ------------------------------------------------------------------ set-up
     def stream(self, purpose: str, index: int = 0) -> np.random.Generator:
-        """The random stream for one purpose at the current step (see _STREAMS)."""
-        return np.random.default_rng([self.seed, _STREAMS[purpose], self.step_index, index])
+        """The random stream for one purpose at the current step (``simulation.streams``)."""
+        return streams.step_stream(self.seed, purpose, self.step_index, index)
 
     def fixed_stream(self, purpose: str) -> np.random.Generator:
         """The random stream for one purpose that does not depend on the step (set-up, precomputation)."""
-        return np.random.default_rng([self.seed, _STREAMS[purpose]])
+        return streams.fixed_stream(self.seed, purpose)
 
     def _create_agents(self) -> None:
         if self.consumer_agents is None:
@@ -186,6 +172,14 @@ class WordOfMouthModel(mesa.Model):
             return float(self.ties.trust[net.indptr[listener] + pos])
         return float("nan")
 
+    def _post_initial_reviews(self) -> None:
+        """Past customers at the start have posted as buyers do (in one batch: no page to herd on yet)."""
+        c = self.consumers
+        customers = np.flatnonzero(c.role == Role.CUSTOMER)
+        if customers.size:
+            uniforms = self.fixed_stream("reviews").random(c.n)[customers]
+            self._post(customers, c.satisfaction[customers], uniforms, asked=0.0, uptake=0.0, average=None)
+
     def current_quality(self, effects: MarketingEffects) -> tuple[float, float]:
         """Mean and spread of satisfaction this step: product quality, levers and incidents."""
         shift = sum(i.quality_shift for i in self.incidents if i.start <= self.step_index < i.end)
@@ -224,12 +218,17 @@ class WordOfMouthModel(mesa.Model):
             interest_baseline=prm["initial_interest"],
             dt=self.dt,
         )
+        readers = self._discover_and_read()
         aware = self.consumers.aware
         purchases = self._purchase(effects, messages, aware)
         self.brand.on_purchases(purchases, effects)
-        self._experience(purchases.buyers, effects)
+        satisfaction = self._experience(purchases.buyers, effects)
+        reviews = self._review(purchases.buyers, satisfaction, effects)
+        self.brand.on_reviews(reviews, effects)
         self._follow(aware)
         repeat = self._repeat_purchases()
+        np.copyto(self._recommendations_before, self._recommendations)
+        self._voice_before = float(self.consumers.voice.sum())
         self.step_revenue = (purchases.paid_units + repeat) * prm["price"] * (1.0 - effects.discount) * self.represents
         self.kpis = measure_kpis(
             self.step_index,
@@ -240,6 +239,9 @@ class WordOfMouthModel(mesa.Model):
             messages,
             effects,
             repeat,
+            page=self.page,
+            reviews=reviews,
+            readers=readers,
             revenue=self.step_revenue,
             margin=prm["margin"],
             brand_trust=self.brand.trust,
@@ -277,18 +279,22 @@ class WordOfMouthModel(mesa.Model):
             counts = extra[who]
         talking = counts > 0
         talkers, counts = who[talking], counts[talking]
-        rng = self.stream("deliver")
         if self.ties is None:
+            rng = self.stream("deliver")
             speakers, listeners = conversation.deliver_in_mean_field(
                 talkers, counts, c.n, prm["contacts"], prm["reach"], rng
             )
             seen = np.ones(speakers.shape[0])
-            tie_trust = np.full(speakers.shape[0], prm["weak_tie_trust"])
+            tie_trust = trust.effective_trust(prm["weak_tie_trust"], c.group_trust[listeners, 0])
             ties = None
         else:
-            ties, seen = conversation.deliver_on_network(talkers, counts, self.ties, prm["reach"], rng)
+            salt = streams.step_salt(self.seed, "deliver", self.step_index)
+            ties, seen = conversation.deliver_on_network(
+                talkers, counts, self.ties, prm["reach"], lambda tie: streams.hashed_uniforms(salt, tie)
+            )
             speakers, listeners = self.ties.speaker[ties], self.ties.listener[ties]
-            tie_trust = self.ties.trust[ties].astype(np.float64)
+            group = (~self.ties.same_community[ties]).astype(np.intp)
+            tie_trust = trust.effective_trust(self.ties.trust[ties], c.group_trust[listeners, group])
         credibility = conversation.credibility(
             c,
             speakers,
@@ -354,29 +360,89 @@ class WordOfMouthModel(mesa.Model):
             factor=effects.credibility,
         ) * np.maximum(c.opinion[talkers], 0.0)
 
-    def social_influence(self, who: np.ndarray | None = None) -> np.ndarray:
-        """S_i = sum_j trust_ij cred_j v+_ij m_ij / sum_j trust_ij: the trust-weighted share of i's ties
-        recommending the product (v+: positive valence of the last message heard from j, m: its fading memory).
+    def social_influence(self, who: np.ndarray | None = None, *, midstep: bool = False) -> np.ndarray:
+        """S_i = sum_j trust_ij cred_j v+_ij m_ij / k_i: the recommendations i's k_i ties hold, each weighted
+        by how much i trusts the speaker (v+: positive valence of the last message heard from j, m: its
+        fading memory). Trust counts absolutely: a consumer who trusts nobody is not moved by peers.
 
-        In mean field every consumer hears everyone alike, so S = mean voice of the others.
+        In mean field every consumer hears everyone alike, so S = trust x mean voice of the others.
+        With ``midstep``, S is estimated at the middle of the step from its last two values
+        (``rules.purchase.midstep_influence``), so the hazard is integrated over the step to second order.
         """
         c = self.consumers
         who = slice(None) if who is None else who
         if self.ties is None:
-            return (c.voice.sum() - c.voice[who]) / max(1, c.n - 1)
-        return self._recommendations[who] / np.maximum(self._trust_total[who], 1e-12)
+            trust_in_anyone = self.params["weak_tie_trust"] * c.group_trust[who, 0]
+            voice = (c.voice.sum() - c.voice[who]) / max(1, c.n - 1)
+            if midstep and self._voice_before is not None:
+                voice = midstep_influence(voice, (self._voice_before - c.voice[who]) / max(1, c.n - 1))
+            return trust_in_anyone * voice
+        now = self._recommendations[who] / self._ties_per_listener[who]
+        if not midstep:
+            return now
+        return midstep_influence(now, self._recommendations_before[who] / self._ties_per_listener[who])
+
+    def _discover_and_read(self) -> int:
+        """Unaware consumers learn of the product from media (rate ``media_awareness_rate``) or from its page
+        (rate ``page_discovery_rate`` x c(n)); aware non-customers read the page (rate ``page_visit_rate`` x
+        interest / 0.5), and so do those who found the product through it.
+
+        A read moves interest and opinion toward the page's perceived valence V with weight
+        review_trust x c(n) x openness (``rules.reviews``), and leaves the page signal R_i that enters the
+        purchase hazard. Returns the number of readers.
+        """
+        c, prm, page = self.consumers, self.params, self.page
+        n_reviews = page.count
+        volume = reviews.volume_weight(n_reviews, prm["review_volume_half"]) if n_reviews else 0.0
+        media, finding = prm["media_awareness_rate"], prm["page_discovery_rate"] * volume
+        visiting = prm["page_visit_rate"] if n_reviews else 0.0
+        if media <= 0 and finding <= 0 and visiting <= 0:
+            return 0
+        uniforms = self.stream("page").random(c.n, dtype=np.float32)
+        discover = float(per_step_probability(media + finding, self.dt))
+        # Thinning: interest <= 1, so no consumer above this bound discovers or reads.
+        bound = max(discover, float(per_step_probability(visiting / TYPICAL_INTEREST, self.dt)))
+        who = np.flatnonzero(uniforms < bound)
+        who = who[c.role[who] != Role.CUSTOMER]
+        u, aware = uniforms[who], c.aware[who]
+        found = ~aware & (u < discover)
+        via_page = found & (u < discover * finding / max(media + finding, 1e-300))
+        make_aware(c, who[found & ~via_page], Source.MEDIA)
+        visit = per_step_probability(visiting * c.interest[who] / TYPICAL_INTEREST, self.dt)
+        readers = who[(aware & (u < visit)) | via_page]
+        if readers.size == 0:
+            return 0
+        make_aware(c, readers, Source.REVIEWS)
+        valence = reviews.perceived_valence(page.weights_by_star(prm["incentive_discount"]), prm["review_negativity"])
+        weight = prm["review_trust"] * volume * c.openness[readers]
+        gap = valence - c.opinion[readers]
+        weight = trust.bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
+        raise_interest(c, readers, weight * valence, prm["interest_gain"])
+        trust.shift_opinions(c.opinion, readers, gap, weight, prm["persuasion"])
+        c.page_signal[readers] = prm["review_trust"] * volume * max(valence, 0.0)
+        c.page_read_step[readers] = self.step_index
+        return int(readers.size)
+
+    def page_influence(self, who: np.ndarray) -> np.ndarray:
+        """R_i: the page signal of i's last read, fading like the memory of recommendations."""
+        c = self.consumers
+        since = self.step_index - c.page_read_step[who]
+        memory = decay_factor(self.params["awareness_decay"], self.dt)
+        return np.where(c.page_read_step[who] >= 0, c.page_signal[who] * memory ** np.maximum(since, 0), 0.0)
 
     def _purchase(self, effects: MarketingEffects, messages: Messages, aware: np.ndarray) -> Purchases:
         """Aware non-customers buy with the purchase hazard; free units and adoption on recommendation join."""
         c, prm = self.consumers, self.params
         uniforms = self.stream("purchase").random(c.n, dtype=np.float32)  # one per consumer: common random numbers
         price_factor = (1.0 + prm["price_elasticity"] * effects.discount) * effects.hazard_factor
-        # Thinning: S <= 1, E <= its maximum and the gate <= 2 (1 + kappa), so no consumer whose uniform
-        # exceeds the resulting bound can buy; evaluating the hazard for the rest gives the same buyers.
+        # Thinning: S <= 1 (its mid-step estimate <= 1.5), R <= 1, E <= its maximum and the gate <= 2 (1 + kappa),
+        # so no consumer whose uniform exceeds the resulting bound can buy; evaluating the hazard for the
+        # rest gives the same buyers.
         most_external = effects.background if effects.external is None else float(effects.external.max())
+        most_social = 1.5 * prm["q"] + prm["review_influence"]
         bound = purchase_probability(
             purchase_hazard(
-                2.0 * (1.0 + prm["opinion_sensitivity"]), prm["p"], most_external, prm["q"], 1.0, price_factor
+                2.0 * (1.0 + prm["opinion_sensitivity"]), prm["p"], most_external, most_social, 1.0, price_factor
             ),
             self.dt,
         )
@@ -384,8 +450,10 @@ class WordOfMouthModel(mesa.Model):
         who = who[aware[who] & (c.role[who] != Role.CUSTOMER)]
         gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
         external = effects.background if effects.external is None else effects.external[who]
-        social = self.social_influence(who)
-        hazard = purchase_hazard(gate, prm["p"], external, prm["q"], social, price_factor)
+        social = prm["q"] * self.social_influence(who, midstep=True) + prm["review_influence"] * self.page_influence(
+            who
+        )
+        hazard = purchase_hazard(gate, prm["p"], external, 1.0, social, price_factor)
         bought = uniforms[who] < purchase_probability(hazard, self.dt)
         external = np.broadcast_to(external, social.shape)
         buying = np.zeros(c.n, dtype=bool)
@@ -399,16 +467,18 @@ class WordOfMouthModel(mesa.Model):
             buyers=np.flatnonzero(buying),
             free=effects.free_units,
             external_part=prm["p"] * external[bought],
-            social_part=prm["q"] * social[bought],
+            social_part=social[bought],
         )
 
-    def _experience(self, buyers: np.ndarray, effects: MarketingEffects) -> None:
-        """Buyers experience the product, revise their opinion and their trust in what they were told."""
+    def _experience(self, buyers: np.ndarray, effects: MarketingEffects) -> np.ndarray:
+        """Buyers experience the product, revise their opinion and their trust in what they were told;
+        returns their satisfaction."""
         if buyers.size == 0:
-            return
+            return np.empty(0)
         c, prm = self.consumers, self.params
         quality, spread = self.current_quality(effects)
         satisfaction = draw_satisfaction(self.taste[buyers], quality, spread)
+        satisfaction[self._unit_fails[buyers]] = prm["defect_satisfaction"]  # a failed unit, whatever the quality
         c.satisfaction[buyers] = satisfaction
         c.purchase_step[buyers] = self.step_index
         c.purchases[buyers] += 1
@@ -416,6 +486,35 @@ class WordOfMouthModel(mesa.Model):
         c.awareness[buyers] = 1.0
         self._learn_trust(buyers, satisfaction)
         self._change_roles(buyers, Role.CUSTOMER)
+        return satisfaction
+
+    def _review(self, buyers: np.ndarray, satisfaction: np.ndarray, effects: MarketingEffects) -> Reviews:
+        """Buyers post ratings on the product page (``rules.reviews``); those offered an incentive post more."""
+        uniforms = self.stream("reviews").random(self.consumers.n, dtype=np.float32)[buyers]
+        return self._post(
+            buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, self.page.average
+        )
+
+    def _post(self, buyers, satisfaction, uniforms, asked: float, uptake: float, average: float | None) -> Reviews:
+        """Post the ratings of the buyers whose uniform falls under their posting probability.
+
+        A buyer posts spontaneously when u < P; offered an incentive, one who would not have posts with
+        probability `uptake` (P <= u < P + (1 - P) uptake), and its review is flagged incentivised."""
+        prm = self.params
+        spontaneous = reviews.posting_probability(
+            satisfaction,
+            prm["review_propensity"],
+            prm["review_extremity"],
+            asked,
+            self.page.negative_share,
+            prm["herding_correction"],
+        )
+        posts = uniforms < spontaneous + (1.0 - spontaneous) * uptake
+        incentivised = posts & (uniforms >= spontaneous)
+        expressed = reviews.expressed_satisfaction(satisfaction[posts], average, prm["herding"])
+        stars = reviews.rating_stars(expressed, prm["rating_bias"])
+        self.page.post(stars, incentivised[posts])
+        return Reviews(posters=buyers[posts], stars=stars, incentivised=incentivised[posts])
 
     def _learn_trust(self, buyers: np.ndarray, satisfaction: np.ndarray) -> None:
         """Ties whose last message matched the experience gain trust, misleading ones lose it; so does the brand."""
@@ -432,6 +531,12 @@ class WordOfMouthModel(mesa.Model):
             after = trust.learn_trust(before, accuracy, prm["trust_learning"]).astype(np.float32)
             self.ties.trust[ties] = after
             self.tallies.tie_trust_total += float(after.sum(dtype=np.float64) - before.sum(dtype=np.float64))
+            if prm["community_trust_learning"] > 0:
+                listener = self.ties.listener[ties]
+                group = (~self.ties.same_community[ties]).astype(np.intp)
+                (rows, cols), told = trust.community_accuracy(listener, group, accuracy)
+                learned = trust.learn_trust(c.group_trust[rows, cols], told, prm["community_trust_learning"])
+                c.group_trust[rows, cols] = learned.astype(np.float32)
         claims = c.claim_heard[buyers]
         told = ~np.isnan(claims)
         if told.any():
@@ -499,7 +604,7 @@ def build_market_network(seed: int, params: dict) -> SocialNetwork:
     """
     from .network.generators import build_network
 
-    rng = np.random.default_rng([seed, _STREAMS["network"]])
+    rng = streams.fixed_stream(seed, "network")
     kind = params["network"]
     options = {
         "small_world": {"mean_degree": params["mean_degree"], "rewiring": params["rewiring"]},

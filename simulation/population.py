@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from .network.graph import SocialNetwork
 from .rules.experience import draw_satisfaction, opinion_after_experience
 from .state import ConsumerState, Role, Source, TieState
+from .streams import mix64
 
 
 def create_population(
@@ -54,6 +55,9 @@ def create_population(
         voice=np.zeros(n),
         claim_heard=np.full(n, np.nan),
         talk_boost=np.ones(n),
+        group_trust=np.tile(np.array([params["in_group_trust"], params["out_group_trust"]], dtype=np.float32), (n, 1)),
+        page_signal=np.zeros(n),
+        page_read_step=np.full(n, -1, dtype=np.int32),
         purchases=customer.astype(np.int32),
     )
     return state, taste
@@ -82,22 +86,17 @@ def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64) -> T
         speaker=speaker,
         strong=strong,
         trust=trust,
+        same_community=(
+            np.ones(network.n_ties, dtype=bool)
+            if network.community is None
+            else network.community[listener] == network.community[speaker]
+        ),
         last_valence=np.full(network.n_ties, np.nan, dtype=np.float32),
         recommendation=np.zeros(network.n_ties),
         heard_step=np.full(network.n_ties, -1, dtype=np.int32),
         spoken_by=by_speaker.data,
         spoken_indptr=by_speaker.indptr.astype(np.int64),
     )
-
-
-def mix64(keys: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a well-mixed 64-bit hash, for symmetric per-pair draws."""
-    z = keys.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return z
 
 
 def _beta_with_mean(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:

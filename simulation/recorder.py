@@ -52,6 +52,9 @@ def measure_kpis(
     effects,
     repeat: int,
     *,
+    page,
+    reviews,
+    readers: int,
     revenue: float,
     margin: float,
     brand_trust: float,
@@ -85,7 +88,13 @@ def measure_kpis(
         "profit": gross - spend,
         "brand_trust": float(brand_trust),
         "mean_tie_trust": float(mean_tie_trust),
+        "average_rating": float("nan") if page.average is None else page.average,
+        "review_count": page.count,
+        "reviews_posted": int(reviews.stars.size),
+        "page_readers": readers,
     }
+    for stars, count in enumerate(page.histogram.tolist(), start=1):
+        kpis[f"ratings_{stars}"] = count
     for name in ADOPTION_SOURCES:
         kpis[f"adopters_{name}"] = int(tallies.customers_by_source[Source[name.upper()]])
     for name in lever_counters():

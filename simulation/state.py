@@ -28,6 +28,8 @@ class Source(IntEnum):
     CONTENT = 3  # brand content, seen directly or re-shared by a customer
     PEER = 4
     SEEDING = 5
+    REVIEWS = 6  # found the product through its page (search, recommendations)
+    MEDIA = 7  # learned of it from background media (press, retail, search)
 
 
 SOURCE_NAMES = {s: s.name.lower() for s in Source}
@@ -52,6 +54,9 @@ class ConsumerState:
     voice: np.ndarray  # float64: credibility-weighted positive valence of the consumer's last message
     claim_heard: np.ndarray  # float64: last quality claim heard from the brand, NaN if none
     talk_boost: np.ndarray  # float64 lasting multiplier on talk (seeded advocates)
+    group_trust: np.ndarray  # float32 (n, 2): trust in members of the own community (0) and of others (1)
+    page_signal: np.ndarray  # float64: review_trust x c(n) x max(V, 0) of the product page when last read
+    page_read_step: np.ndarray  # int32: step the product page was last read (-1: never)
     purchases: np.ndarray  # int32: purchases so far (first and repeat)
 
     @property
@@ -70,7 +75,8 @@ class TieState:
     listener: np.ndarray  # int32
     speaker: np.ndarray  # int32 (the network's CSR indices)
     strong: np.ndarray  # bool
-    trust: np.ndarray  # float32 in [0, 1]: trust of the listener in the speaker
+    trust: np.ndarray  # float32 in [0, 1]: trust of the listener in the speaker as a person
+    same_community: np.ndarray  # bool: listener and speaker belong to the same community
     last_valence: np.ndarray  # float32: valence of the last message heard on the tie, NaN if none
     recommendation: np.ndarray  # float64: trust x credibility x positive valence of that message, when heard
     heard_step: np.ndarray  # int32: step that message was heard (-1: never)

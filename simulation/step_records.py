@@ -35,6 +35,15 @@ class Messages:
 
 
 @dataclass
+class Reviews:
+    """This step's ratings posted on the product page."""
+
+    posters: np.ndarray  # consumers who posted
+    stars: np.ndarray  # their ratings, 1..5
+    incentivised: np.ndarray  # bool: posted for an incentive (readers discount them)
+
+
+@dataclass
 class Purchases:
     """This step's first purchases."""
 

@@ -1,8 +1,10 @@
 """Marketing levers the brand pulls (one module each, registered in ``registry``), and strategies."""
 
 from .advertising import Advertising
+from .ask_for_reviews import AskForReviews
 from .base import Lever, MarketingEffects
 from .content import BrandContent
+from .incentivised_reviews import IncentivisedReviews
 from .price_promotion import PricePromotion
 from .quality import QualityImprovement
 from .referral import Referral
@@ -15,7 +17,9 @@ __all__ = [
     "LEVER_CLASSES",
     "LEVER_KINDS",
     "Advertising",
+    "AskForReviews",
     "BrandContent",
+    "IncentivisedReviews",
     "Lever",
     "MarketingEffects",
     "PricePromotion",

@@ -10,10 +10,12 @@ calls the hooks of the levers acting at the current step and reads ``MarketingEf
 * ``on_messages(model, messages, effects, rng)``: after this step's word of mouth is delivered and before
   it persuades anyone (e.g. answering negative reviews lowers their credibility);
 * ``on_purchases(model, purchases, effects)``: after this step's purchases (e.g. paying referral rewards);
+* ``on_reviews(model, reviews, effects)``: after this step's ratings are posted on the product page;
 * ``check(model, where)``: at model construction, refuse a lever the market cannot carry out.
 
 Through ``MarketingEffects`` a lever sets the step's talk boost, speaker credibility, purchase hazard
-factor, price, experienced quality, free units and extra messages, and records its spend (``Brand.pay``)
+factor, price, experienced quality, free units, extra messages and what buyers are asked or offered for a
+review, and records its spend (``Brand.pay``)
 and counters (step KPIs it declares in ``counters``).
 """
 
@@ -27,9 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from ..model import WordOfMouthModel
-    from ..step_records import Messages, Purchases
+    from ..step_records import Messages, Purchases, Reviews
 
-HOOKS = ("act", "on_messages", "on_purchases", "check")
+HOOKS = ("act", "on_messages", "on_purchases", "on_reviews", "check")
 
 
 class Lever(BaseModel):
@@ -81,6 +83,9 @@ class Lever(BaseModel):
     def on_purchases(self, model: WordOfMouthModel, purchases: Purchases, effects: MarketingEffects) -> None:
         """Called with the step's purchases."""
 
+    def on_reviews(self, model: WordOfMouthModel, reviews: Reviews, effects: MarketingEffects) -> None:
+        """Called with the ratings posted on the product page this step."""
+
     @classmethod
     def kind_name(cls) -> str:
         return cls.model_fields["kind"].default
@@ -108,6 +113,8 @@ class MarketingEffects:
     discount: float = 0.0  # share off the list price (the largest offered)
     quality_shift: float = 0.0  # added to the mean satisfaction of this step's buyers
     spread_factor: float = 1.0  # multiplies the spread of satisfaction
+    review_ask: float = 0.0  # share of the under-reporting bias removed by asking every buyer for a review
+    review_incentive: float = 0.0  # probability a buyer who would not review does so for an incentive
     free_units: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # given away (seeds)
     extra_messages: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # one more message each
     extra_sources: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))  # attributed to (Source)

@@ -23,6 +23,9 @@ class BrandContent(Lever):
     claimed_quality: float = Field(0.7, ge=-1, le=1, description="quality the posts claim")
     impact: float = Field(1.0, ge=0, description="external influence of one post seen, relative to background media")
     interest_gain: float = Field(0.15, ge=0, le=1, description="interest one post adds at full brand trust")
+    persuasiveness: float = Field(
+        0.3, ge=0, le=1, description="weight of one post on opinion, relative to a peer's message at equal trust"
+    )
     cost_per_post: float = Field(500.0, ge=0, description="cost of producing one post")
 
     summary = (
@@ -39,6 +42,15 @@ class BrandContent(Lever):
         c = model.consumers
         followers = np.flatnonzero(c.follows_brand)
         engaged = followers[rng.random(followers.size) < self.engagement]
-        hear_brand(model, engaged, self.claimed_quality, self.impact, self.interest_gain, Source.CONTENT, effects)
+        hear_brand(
+            model,
+            engaged,
+            self.claimed_quality,
+            self.impact,
+            self.interest_gain,
+            self.persuasiveness,
+            Source.CONTENT,
+            effects,
+        )
         fans = engaged[(c.role[engaged] == Role.CUSTOMER) & (c.opinion[engaged] > 0)]
         effects.add_messages(fans[rng.random(fans.size) < self.reshare], Source.CONTENT)

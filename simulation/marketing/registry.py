@@ -13,8 +13,10 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, Field
 
 from .advertising import Advertising
+from .ask_for_reviews import AskForReviews
 from .base import Lever
 from .content import BrandContent
+from .incentivised_reviews import IncentivisedReviews
 from .price_promotion import PricePromotion
 from .quality import QualityImprovement
 from .referral import Referral
@@ -27,6 +29,8 @@ LEVER_CLASSES: list[type[Lever]] = [
     Seeding,
     Referral,
     ReviewResponse,
+    AskForReviews,
+    IncentivisedReviews,
     QualityImprovement,
     PricePromotion,
 ]

@@ -1,32 +1,49 @@
-"""Answering negative reviews: an answered review loses part of its weight with those who read it."""
+"""Answering negative reviews: public answers on the product page, and answers to negative posts."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import Field
 
 from .base import Lever, MarketingEffects
 
 
 class ReviewResponse(Lever):
-    """Answering negative reviews, which softens their effect on readers."""
+    """Answering negative reviews, which softens their effect on everyone who reads them."""
 
     kind: Literal["review_response"] = "review_response"
-    share: float = Field(0.5, ge=0, le=1, description="share of negative messages the brand answers")
-    softening: float = Field(0.5, ge=0, le=1, description="share of an answered message's weight removed")
-    cost_per_response: float = Field(2.0, ge=0, description="cost of one answer seen by one reader")
+    share: float = Field(0.5, ge=0, le=1, description="share of negative reviews (and posts) the brand answers")
+    softening: float = Field(0.5, ge=0, le=1, description="share of an answered review's weight removed for readers")
+    posts: bool = Field(True, description="also answer negative posts of consumers on social media")
+    cost_per_response: float = Field(2.0, ge=0, description="cost of one answer")
 
     continuous = True
-    summary = "a share `share` of negative messages is answered; an answered one loses `softening` of its credibility"
-    cost_rule = "`cost_per_response` per answer seen"
-    counters = {"answered_reviews": "negative messages answered by the brand (times seen)"}
+    summary = (
+        "the brand reads the product page's new negative reviews (1-2 stars) and answers a share `share` in public: "
+        "each answered review loses `softening` of its weight with every reader; with `posts`, it also answers that "
+        "share of the consumers voicing negative posts, whose messages lose `softening` of their credibility"
+    )
+    cost_rule = "`cost_per_response` per answer"
+    counters = {
+        "answered_reviews": "negative reviews answered on the product page",
+        "answered_posts": "consumers whose negative posts the brand answered",
+    }
+
+    def act(self, model, effects: MarketingEffects, rng) -> None:
+        answered = model.page.answer_negative(self.share, self.softening, rng)
+        model.brand.pay(self.kind, answered * self.cost_per_response * model.represents, effects)
+        effects.count("answered_reviews", answered)
 
     def on_messages(self, model, messages, effects: MarketingEffects, rng) -> None:
-        negative = messages.valence < 0
-        # Its own stream: answering never shifts the draws of other levers (common random numbers).
-        answered = negative & (model.stream("response").random(messages.size) < self.share)
+        if not self.posts:
+            return
+        # One uniform per consumer: whether a complaint is answered does not depend on who else complains.
+        answered = (messages.valence < 0) & (
+            model.stream("response").random(model.consumers.n)[messages.speakers] < self.share
+        )
         messages.credibility[answered] *= 1.0 - self.softening
-        seen = float(messages.seen[answered].sum())
-        model.brand.pay(self.kind, seen * self.cost_per_response * model.represents, effects)
-        effects.count("answered_reviews", seen)
+        speakers = np.unique(messages.speakers[answered]).size
+        model.brand.pay(self.kind, speakers * self.cost_per_response * model.represents, effects)
+        effects.count("answered_posts", speakers)

@@ -2,7 +2,7 @@
 
 Equations (docs/MODEL.md, "Awareness and interest"):
 
-    awareness_i <- 1 on any message, ad or brand post;  awareness_i <- awareness_i exp(-delta_a dt)
+    awareness_i <- 1 on any message or brand post, + recall on an ad (capped at 1);  awareness_i <- awareness_i exp(-delta_a dt)
     interest_i  <- clip(interest_i + g * sum_m w_m v_m, 0, 1);  interest_i <- base + (interest_i - base) exp(-delta_i dt)
     P(an aware prospect starts following) = 1 - exp(-follow_rate * interest_i * dt)
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import ConsumerState, Source
+from ..state import AWARE_THRESHOLD, ConsumerState, Source
 from .rates import decay_factor, per_step_probability
 
 
@@ -19,6 +19,14 @@ def make_aware(consumers: ConsumerState, who: np.ndarray, source: Source) -> Non
     """Refresh recall of `who` (repeats allowed) and record `source` for those hearing of the product first."""
     consumers.awareness[who] = 1.0
     first = who[consumers.first_source[who] == Source.UNAWARE]
+    consumers.first_source[first] = source
+
+
+def raise_recall(consumers: ConsumerState, who: np.ndarray, recall: float, source: Source) -> None:
+    """An ad seen adds `recall` to awareness (one ad may not be enough to remember the product); those who
+    become aware for the first time record `source`."""
+    consumers.awareness[who] = np.minimum(1.0, consumers.awareness[who] + recall)
+    first = who[(consumers.first_source[who] == Source.UNAWARE) & (consumers.awareness[who] >= AWARE_THRESHOLD)]
     consumers.first_source[first] = source
 
 

@@ -113,24 +113,43 @@ def ties_spoken_by(talkers: np.ndarray, ties: TieState) -> tuple[np.ndarray, np.
     return ties.spoken_by[offsets + np.arange(total)], counts
 
 
-def deliver_on_network(
-    talkers: np.ndarray, messages: np.ndarray, ties: TieState, reach: float, rng: np.random.Generator
-):
+def deliver_on_network(talkers: np.ndarray, messages: np.ndarray, ties: TieState, reach: float, uniforms_of):
     """(ties, times seen): ties on which the talkers' messages were seen this step, and how many of them.
 
-    `messages[k]` is the number of messages talker `talkers[k]` sent; each tie sees Binomial(messages, reach).
+    `messages[k]` is the number of messages talker `talkers[k]` sent; each tie sees Binomial(messages, reach),
+    drawn by inversion of the tie's own uniform (``uniforms_of(tie indices)``), so whether a tie sees a
+    message does not depend on who else talks (common random numbers across strategies).
     """
     candidate, per_talker = ties_spoken_by(talkers, ties)
     sent = np.repeat(messages, per_talker)
     if reach >= 1.0:
         seen = sent
     else:
-        # Most talkers send one message: a Bernoulli draw is much cheaper than a binomial one.
-        seen = (rng.random(sent.shape[0]) < reach).astype(np.int64)
-        several = np.flatnonzero(sent > 1)
-        seen[several] = rng.binomial(sent[several], reach)
+        seen = binomial_by_inversion(sent, reach, uniforms_of(candidate))
     keep = seen > 0
     return candidate[keep], seen[keep]
+
+
+def binomial_by_inversion(trials: np.ndarray, p: float, uniforms: np.ndarray) -> np.ndarray:
+    """Binomial(trials, p) draws, one uniform each: #{k >= 1 : P(X >= k) > u}, so a larger p or more
+    trials never gives fewer successes for the same uniform. Loops at most max(trials) times."""
+    seen = (uniforms < 1.0 - (1.0 - p) ** trials).astype(np.int64)  # at least one success
+    several = np.flatnonzero(seen & (trials > 1))
+    if several.size == 0:
+        return seen
+    n, u = trials[several].astype(np.float64), uniforms[several]
+    pmf = (1.0 - p) ** n  # P(X = 0)
+    tail = 1.0 - pmf  # P(X >= 1)
+    odds = p / (1.0 - p)
+    k = 1
+    active = np.arange(several.size)
+    while active.size:
+        pmf[active] *= (n[active] - k + 1) / k * odds  # P(X = k)
+        tail[active] -= pmf[active]  # P(X >= k + 1)
+        k += 1
+        active = active[(tail[active] > u[active]) & (k <= n[active])]
+        seen[several[active]] = k
+    return seen
 
 
 def deliver_in_mean_field(

@@ -3,12 +3,13 @@
 Equation (docs/MODEL.md, "Purchase"):
 
     g_i = (interest_i / 0.5) * max(0, 1 + kappa o_i) * [o_i > o_reject]       (gate; 1 for a typical consumer)
-    h_i = g_i * (p * E_i + q * S_i) * (1 + elasticity * discount)             (hazard, per year)
+    h_i = g_i * (p * E_i + q * S_i + r * R_i) * (1 + elasticity * discount)   (hazard, per year)
     P(i buys in a step) = 1 - exp(-h_i dt)
 
 E_i is the external influence (background media plus brand messages seen this step, weighted by brand
-trust), S_i the social influence: the trust- and credibility-weighted share of i's ties whose last
-message recommended the product. With every gate at 1, E = 1 and a complete network, S = F (the
+trust), S_i the social influence: the recommendations i's ties hold, each weighted by i's trust in the
+speaker and the speaker's credibility, per tie (taken at mid-step, ``midstep_influence``), R_i the
+signal of the product page i last read (``rules.reviews``), r = ``review_influence``. With every gate at 1, E = 1 and a complete network, S = F (the
 adopters' share) and the hazard is Bass's p + q F.
 """
 
@@ -45,3 +46,9 @@ def social_share(external_part, social_part):
     """Share of a purchase attributable to peers: q S / (p E + q S) (0 where the hazard is 0)."""
     total = external_part + social_part
     return np.divide(social_part, total, out=np.zeros_like(total, dtype=np.float64), where=total > 0)
+
+
+def midstep_influence(now, before):
+    """S at the middle of the step, S + (S - S_prev) / 2 (kept in [0, 1]): the hazard integrated over the
+    step with the second-order Adams-Bashforth rule instead of held at its value at the step's start."""
+    return np.clip(1.5 * np.asarray(now) - 0.5 * np.asarray(before), 0.0, 1.0)

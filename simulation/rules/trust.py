@@ -2,16 +2,26 @@
 
 Equations (docs/MODEL.md, "Trust"):
 
+    trust_ij = t_ij * g_i(c)                                   (effective trust: in the person, in its community)
     w_ij   = trust_ij * credibility_j * openness_i            (message weight)
     w'_ij  = w_ij if |o_j - o_i| <= epsilon else beta * w_ij (bounded confidence, Deffuant et al. 2000)
     o_i   <- o_i + mu * sum_j w'_ij (o_j - o_i) / max(1, sum_j w'_ij)
     accuracy(v, s) = max(0, 1 - |v - s|)                      (v: what was said, s: what was experienced)
     trust  <- trust + eta * (accuracy - trust)
+    g_i(c) <- g_i(c) + eta_g (mean accuracy of what members of c told i - g_i(c))   (community trust)
+
+g_i(c) is i's trust in its own community (c = 0) or in the others (c = 1): consumers trust members of
+their own community more than outsiders, and learn how far either can be believed.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+
+def effective_trust(tie_trust, community_trust):
+    """trust_ij = t_ij x g_i(c): trust in the speaker as a person, times trust in the speaker's community."""
+    return np.asarray(tie_trust, dtype=np.float64) * community_trust
 
 
 def message_weight(trust, credibility, openness):
@@ -47,3 +57,12 @@ def source_accuracy(valence, satisfaction):
 def learn_trust(trust, accuracy, learning: float):
     """Trust moves toward the source's accuracy: trust + eta (accuracy - trust)."""
     return trust + learning * (accuracy - trust)
+
+
+def community_accuracy(listener: np.ndarray, group: np.ndarray, accuracy: np.ndarray):
+    """((listeners, groups), mean accuracy): for each listener and community group (0: own, 1: others) it
+    heard from, the mean accuracy of what those ties told it."""
+    key = listener.astype(np.int64) * 2 + group
+    keys, inverse = np.unique(key, return_inverse=True)
+    mean = np.bincount(inverse, weights=accuracy) / np.bincount(inverse)
+    return (keys // 2, keys % 2), mean

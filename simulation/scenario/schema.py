@@ -87,6 +87,7 @@ NetworkSettings = SECTION_MODELS["network"]
 WordOfMouthSettings = SECTION_MODELS["word_of_mouth"]
 AwarenessSettings = SECTION_MODELS["awareness"]
 PurchaseSettings = SECTION_MODELS["purchase"]
+ReviewsSettings = SECTION_MODELS["reviews"]
 
 
 class Scenario(BaseModel):
@@ -107,6 +108,7 @@ class Scenario(BaseModel):
     word_of_mouth: WordOfMouthSettings = Field(default_factory=WordOfMouthSettings)  # type: ignore[valid-type]
     awareness: AwarenessSettings = Field(default_factory=AwarenessSettings)  # type: ignore[valid-type]
     purchase: PurchaseSettings = Field(default_factory=PurchaseSettings)  # type: ignore[valid-type]
+    reviews: ReviewsSettings = Field(default_factory=ReviewsSettings)  # type: ignore[valid-type]
     product: ProductSettings = Field(default_factory=ProductSettings)  # type: ignore[valid-type]
     # Where the file was read from: relative paths inside it are resolved against this folder.
     source_dir: str | None = Field(None, exclude=True)

@@ -4,9 +4,9 @@ Goldenberg, Libai, Moldovan & Muller (2007), "The NPV of bad news", Internationa
 in Marketing 24: negative word of mouth from even a small share of dissatisfied customers has a
 considerable effect on the product's net present value.
 
-Experiment: a share delta of buyers gets a product that fails them (satisfaction -1, as a defect
-would); everyone else is satisfied at the scenario's quality. Which consumers would be dissatisfied
-is drawn once per replication, the same in both arms (common random numbers: same seeds, network and
+Experiment: a share delta of units fails its buyers (the engine's ``defect_rate``, satisfaction -1);
+everyone else experiences the scenario's product as usual. Which consumers would get a failing unit is
+drawn once per replication, the same in both arms (common random numbers: same seeds, network and
 consumers). In the arm *with* negative word of mouth the dissatisfied talk like everyone else (more,
 by the negativity bias); in the arm *without* they stay silent, Goldenberg et al.'s counterfactual.
 With no repeat purchases the dissatisfied customers' own revenue is the same in both arms, so the NPV
@@ -27,26 +27,24 @@ Z = 3.0
 
 
 class SilentDissatisfiedModel(WordOfMouthModel):
-    """The counterfactual market: buyers who are dissatisfied never talk (no negative word of mouth)."""
+    """The counterfactual market: buyers who are dissatisfied never talk nor post (no negative word of mouth)."""
 
-    def _experience(self, buyers, effects) -> None:
-        super()._experience(buyers, effects)
-        silent = buyers[self.consumers.satisfaction[buyers] < 0]
-        self.consumers.talkativeness[silent] = 0.0  # zero talkativeness: talk probability 0
+    def _experience(self, buyers, effects):
+        satisfaction = super()._experience(buyers, effects)
+        self.consumers.talkativeness[buyers[satisfaction < 0]] = 0.0  # zero talkativeness: talk probability 0
+        return satisfaction
+
+    def _review(self, buyers, satisfaction, effects):
+        happy = satisfaction >= 0
+        return super()._review(buyers[happy], satisfaction[happy], effects)
 
 
 def defect_model(scenario, strategy: str | None, replication: int, share: float, silent: bool) -> WordOfMouthModel:
-    """The scenario's market where a share `share` of consumers would find the product failing them.
-
-    Satisfaction is quality + spread z (clipped to [-1, 1]); with spread 1 and z = 0 a buyer is satisfied
-    at the scenario's quality, with z = -(quality + 1) at -1.
-    """
+    """The scenario's market where a share `share` of units fails its buyers (``defect_rate``, satisfaction -1);
+    which consumers get a failing unit is the same in both arms (common random numbers)."""
     kwargs = scenario.model_kwargs(strategy, replication)
-    kwargs["quality_spread"] = 1.0
-    model = (SilentDissatisfiedModel if silent else WordOfMouthModel)(**kwargs)
-    defective = np.random.default_rng([model.seed, 2007]).random(model.network.n) < share
-    model.taste = np.where(defective, -(kwargs["quality"] + 1.0), 0.0)
-    return model
+    kwargs.update(defect_rate=share, defect_satisfaction=-1.0)
+    return (SilentDissatisfiedModel if silent else WordOfMouthModel)(**kwargs)
 
 
 def run_npv(scenario, strategy: str | None, replication: int, share: float, silent: bool) -> tuple[float, float]:
@@ -100,10 +98,10 @@ def bad_news_check(scenario, shares, replications: int, strategy: str | None = N
             "consumers": scenario.market.n_consumers,
             "network": scenario.network.kind,
             "horizon": f"{scenario.horizon} {scenario.time_unit}s",
-            "quality of the satisfied": scenario.product.quality,
+            "quality": f"{scenario.product.quality} (spread {scenario.product.quality_spread})",
             "replications (paired)": replications,
             "seeds": f"{scenario.seed}..{scenario.seed + replications - 1}",
-            "dissatisfied drawn with": "numpy default_rng([seed, 2007])",
+            "failing units": "defect_rate = the share; defect_satisfaction = -1",
         },
         notes=f"Paired difference of NPV per replication (same seed in both arms). Agreement: mean loss > {Z:g} standard "
         "errors. The relative loss is shown next to the share dissatisfied for scale.",

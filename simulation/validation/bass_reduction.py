@@ -1,17 +1,19 @@
 """Reduction 1: on a complete network with neutral opinions and trust, the simulator is the Bass model.
 
 With every purchase gate at 1, external influence E = 1 and the social influence S equal to the share
-F of adopters at the start of the step, a non-adopter buys in a step of length dt with probability
+F of adopters, a non-adopter buys in a step of length dt with probability 1 - exp(-(p + q S*) dt), where
+S* = 1.5 F_k - 0.5 F_(k-1) is the share at mid-step estimated from the last two steps (the engine's
+second-order rule, ``rules.purchase.midstep_influence``). The expected adopter share follows
 
-    1 - exp(-(p + q F_k) dt),
+    F_(k+1) = F_k + (1 - F_k) (1 - exp(-(p + q S*_k) dt)),     F_0 = 0,
 
-so the expected adopter share follows the recurrence
+whose limit dt -> 0 is Bass's closed form F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}). Two parts:
 
-    F_{k+1} = F_k + (1 - F_k) (1 - exp(-(p + q F_k) dt)),     F_0 = 0,
-
-whose limit dt -> 0 is Bass's closed form F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}).
-The difference between recurrence and closed form is the discretisation error; the simulated
-curve is compared with the closed form within that error plus the replications' sampling error.
+* discretisation: max_t |F_k - F(t_k)| of the recurrence over a grid of p in [0.001, 0.05] and q in
+  [0.1, 1.0], computed exactly; it must stay under 0.3 percentage points with weekly steps and 0.6
+  with monthly steps (``ACCURACY``);
+* implementation: the simulator's mean curve over replications must match the recurrence within its
+  sampling error at every step, so the simulator is as accurate as the recurrence.
 """
 
 from __future__ import annotations
@@ -41,14 +43,22 @@ BASS_SETTINGS = dict(
     follow_rate=0.0,
     talk_rate=float("inf"),
     talkativeness_dispersion=0.0,
+    neutral_talk=0.0,
     weak_tie_trust=1.0,
+    in_group_trust=1.0,
     experience_credibility=1.0,
     quality=1.0,
     quality_spread=0.0,
+    defect_rate=0.0,
     experience_weight=1.0,
     opinion_spread=0.0,
     initial_opinion=0.0,
+    review_propensity=0.0,
 )
+# Largest error of the recurrence allowed by time unit (share of the market).
+ACCURACY = {"week": 0.003, "month": 0.006}
+P_GRID = (0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05)
+Q_GRID = (0.1, 0.2, 0.38, 0.5, 0.7, 0.9, 1.0)
 
 # Sultan, Farley & Lehmann (1990) meta-analysis means first, then a spread of other markets.
 PAIRS = ((0.03, 0.38), (0.01, 0.5), (0.05, 0.2), (0.002, 0.9))
@@ -62,13 +72,14 @@ def step_times(unit: str, years: float) -> np.ndarray:
 
 
 def discrete_bass(p: float, q: float, unit: str, years: float) -> np.ndarray:
-    """Expected adopter share after each step: F_{k+1} = F_k + (1 - F_k)(1 - exp(-(p + q F_k) dt))."""
+    """Expected adopter share after each step under the engine's rule (see the module docstring)."""
     dt = TIME_UNITS[unit]
     steps = step_times(unit, years).size
     share = np.empty(steps)
-    current = 0.0
+    current = before = 0.0
     for k in range(steps):  # a scalar recurrence: cheap, and inherently sequential
-        current += (1.0 - current) * -np.expm1(-(p + q * current) * dt)
+        midstep = min(1.0, max(0.0, 1.5 * current - 0.5 * before))
+        before, current = current, current + (1.0 - current) * -np.expm1(-(p + q * midstep) * dt)
         share[k] = current
     return share
 
@@ -90,9 +101,9 @@ def simulate_curves(p: float, q: float, n: int, unit: str, years: float, replica
 
 
 def compare_curve(p: float, q: float, n: int, unit: str, years: float, replications: int, seed: int) -> dict:
-    """One (p, q, time unit) case: simulated mean curve vs closed form, with the tolerance it must meet.
+    """One (p, q, time unit) case: the simulated mean curve against the recurrence and the closed form.
 
-    Tolerance at each step: |F_discrete - F| + t * (standard error of the mean curve) + 1/n, with t the
+    The simulator agrees when at every step |mean - F_k| <= t * (standard error of the mean) + 1/n, with t the
     Student quantile for ALPHA and replications - 1 degrees of freedom.
     """
     t = step_times(unit, years)
@@ -102,8 +113,7 @@ def compare_curve(p: float, q: float, n: int, unit: str, years: float, replicati
     closed = bass_cumulative(t, p, q)
     discrete = discrete_bass(p, q, unit, years)
     z = float(stats.t.ppf(1 - ALPHA / 2, max(replications - 1, 1)))
-    allowed = np.abs(discrete - closed) + z * se + 1.0 / n
-    error = np.abs(mean - closed)
+    allowed = z * se + 1.0 / n
     return {
         "p": p,
         "q": q,
@@ -111,15 +121,26 @@ def compare_curve(p: float, q: float, n: int, unit: str, years: float, replicati
         "n": n,
         "years": years,
         "replications": replications,
-        "max_error": float(error.max()),
+        "max_error": float(np.abs(mean - closed).max()),
         "discretisation": float(np.abs(discrete - closed).max()),
         "max_se": float(se.max()),
         "max_error_vs_discrete": float(np.abs(mean - discrete).max()),
-        "agrees": bool(np.all(error <= allowed)),
+        "max_allowed_vs_discrete": float(allowed.max()),
+        "agrees": bool(np.all(np.abs(mean - discrete) <= allowed)),
         "t": t,
         "mean": mean,
         "closed": closed,
     }
+
+
+def discretisation_bound(unit: str, years: float = 30.0, p_grid=P_GRID, q_grid=Q_GRID) -> tuple[float, float, float]:
+    """(worst error, its p, its q): the recurrence's largest distance to the closed form over the grid."""
+    worst = (0.0, 0.0, 0.0)
+    for p in p_grid:
+        for q in q_grid:
+            error = discretisation_error(p, q, unit, years)
+            worst = max(worst, (error, p, q))
+    return worst
 
 
 def discretisation_table(pairs=PAIRS, units=("month", "week", "day"), years: float = 10.0) -> pd.DataFrame:
@@ -129,8 +150,15 @@ def discretisation_table(pairs=PAIRS, units=("month", "week", "day"), years: flo
 
 
 def bass_check(cases, years: float, seed: int) -> Check:
-    """Every case (p, q, time unit, consumers, replications) of `cases` against Bass's closed form."""
+    """The recurrence's accuracy over the (p, q) grid, and every case (p, q, time unit, consumers,
+    replications) of `cases` simulated against it."""
+    bounds = {unit: discretisation_bound(unit) for unit in ACCURACY}
+    accurate = all(bounds[unit][0] <= ACCURACY[unit] for unit in ACCURACY)
     results = [compare_curve(p, q, n, unit, years, reps, seed) for p, q, unit, n, reps in cases]
+    for result in results:  # a case whose sampling allowance exceeds the claimed accuracy proves nothing
+        claimed = ACCURACY.get(result["time_unit"], min(ACCURACY.values()))
+        result["powered"] = result["max_allowed_vs_discrete"] < claimed
+        result["agrees"] = result["agrees"] and result["powered"]
     columns = [
         "p",
         "q",
@@ -139,33 +167,43 @@ def bass_check(cases, years: float, seed: int) -> Check:
         "replications",
         "max_error",
         "discretisation",
-        "max_se",
         "max_error_vs_discrete",
+        "max_allowed_vs_discrete",
+        "max_se",
+        "powered",
         "agrees",
     ]
     table = pd.DataFrame([{k: r[k] for k in columns} for r in results])
     worst = table.loc[table["max_error"].idxmax()]
+    grid = ", ".join(
+        f"{unit}ly steps {bounds[unit][0] * 100:.2f} pp (at p = {bounds[unit][1]}, q = {bounds[unit][2]}; "
+        f"required <= {ACCURACY[unit] * 100:.1f} pp)"
+        for unit in ACCURACY
+    )
     return Check(
         key="bass",
         title="Bass closed form vs the simulator on a complete network",
         published="With neutral opinions and trust and random mixing, adoption follows the Bass (1969) curve "
         "F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}) for any p, q.",
-        simulated=f"largest max|F_sim - F| over {len(results)} cases: {worst['max_error']:.4f} "
-        f"(p = {worst['p']}, q = {worst['q']}, {worst['time_unit']}ly steps; discretisation error {worst['discretisation']:.4f})",
-        agrees=bool(table["agrees"].all()),
+        simulated=f"largest error of the engine's rule over p in [0.001, 0.05] x q in [0.1, 1.0]: {grid}. "
+        f"Simulated mean curves match the rule in {int(table['agrees'].sum())} of {len(results)} cases; "
+        f"largest max|F_sim - F| {worst['max_error'] * 100:.2f} pp (p = {worst['p']}, q = {worst['q']}, "
+        f"{worst['time_unit']}ly steps)",
+        agrees=bool(accurate and table["agrees"].all()),
         table=table,
         settings={
             "years": years,
             "seeds": f"{seed}, {seed} + 1, ... (one per replication)",
             "consumers and replications": "per case, in the table",
+            "grid": f"p in {P_GRID}, q in {Q_GRID}, 30 years",
         },
-        notes="Simulated mean adopter share after each step vs the closed form at t = (step + 1) dt. A case agrees when at "
-        f"every step |F_sim - F| <= |F_discrete - F| + t standard errors of the mean curve + 1/N (t: Student quantile at "
-        f"two-sided level {ALPHA}, replications - 1 degrees of freedom), where F_discrete is "
-        "the recurrence F_(k+1) = F_k + (1 - F_k)(1 - exp(-(p + q F_k) dt)) that the engine's per-step probabilities imply. "
-        "Daily steps (3,652 per run) use 10,000 consumers to keep the run short; the other cases 100,000 (the tests: 20,000). "
-        "The discretisation error is first order in dt (a month gives about 4.3 times a week's error) and largest for "
-        "steep curves (high q/p).",
+        notes="The engine integrates the purchase hazard over each step with the second-order Adams-Bashforth rule "
+        "(social influence at mid-step, S* = 1.5 S_k - 0.5 S_(k-1)); the recurrence F_(k+1) = F_k + (1 - F_k)(1 - "
+        "exp(-(p + q S*_k) dt)) is what it implies in expectation. Its distance to the closed form is computed "
+        "exactly over the grid. Each simulated case agrees when at every step |F_sim - F_k| <= t standard errors of "
+        f"the mean curve + 1/N (t: Student quantile at two-sided level {ALPHA}), and that allowance is below the claimed "
+        "accuracy (column powered), so an engine off by the claimed accuracy would fail. Holding the hazard at its value at the start of the step (first order) "
+        "left about 1.5 pp weekly and 6 pp monthly at p = 0.001, q = 1.",
         data={
             "curves": results,
             "discretisation": discretisation_table(sorted({(c[0], c[1]) for c in cases}), years=years),

@@ -1,0 +1,70 @@
+"""The product page: one per market, where buyers post star ratings and reviews that anyone can read.
+
+It keeps counts, not review texts: per star (1..5) and incentive flag, how many reviews were posted,
+how many are still unanswered, and the summed weight left to answered ones (an answer removes a share
+``softening`` of a negative review's weight with every reader). The rules that use it are in
+``simulation.rules.reviews``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .rules.reviews import NEGATIVE_STARS, STARS
+
+
+class ProductPage:
+    """Star ratings posted so far (see the module docstring)."""
+
+    def __init__(self) -> None:
+        shape = (5, 2)  # star 1..5 x incentivised (no, yes)
+        self.posted = np.zeros(shape, dtype=np.int64)
+        self.unanswered = np.zeros(shape, dtype=np.int64)
+        self.answered_weight = np.zeros(shape)  # sum over answered reviews of (1 - softening)
+        self.unseen_negative = np.zeros(shape, dtype=np.int64)  # negative reviews the brand has not considered
+
+    @property
+    def count(self) -> int:
+        return int(self.posted.sum())
+
+    @property
+    def histogram(self) -> np.ndarray:
+        """Reviews per star, 1..5."""
+        return self.posted.sum(axis=1)
+
+    @property
+    def negative_share(self) -> float:
+        """Share of the reviews that are negative (1 or 2 stars); 0 before the first review."""
+        n = self.count
+        return 0.0 if n == 0 else float(self.posted[:NEGATIVE_STARS].sum() / n)
+
+    @property
+    def average(self) -> float | None:
+        """The displayed average rating (stars), None before the first review."""
+        n = self.count
+        return None if n == 0 else float((self.histogram * STARS).sum() / n)
+
+    def post(self, stars: np.ndarray, incentivised: np.ndarray) -> None:
+        """Add ratings (stars 1..5, each flagged incentivised or not)."""
+        if stars.size == 0:
+            return
+        cell = (stars.astype(np.int64) - 1) * 2 + incentivised.astype(np.int64)
+        added = np.bincount(cell, minlength=10).reshape(5, 2)
+        self.posted += added
+        self.unanswered += added
+        self.unseen_negative[:NEGATIVE_STARS] += added[:NEGATIVE_STARS]
+
+    def answer_negative(self, share: float, softening: float, rng: np.random.Generator) -> int:
+        """The brand reads the negative reviews posted since it last looked and answers each with
+        probability `share`; returns the number of answers."""
+        pending = self.unseen_negative
+        self.unseen_negative = np.zeros_like(pending)
+        answered = rng.binomial(pending, share)
+        self.unanswered -= answered
+        self.answered_weight += answered * (1.0 - softening)
+        return int(answered.sum())
+
+    def weights_by_star(self, incentive_discount: float) -> np.ndarray:
+        """Summed reader weight of the reviews of each star: answered ones softened, incentivised discounted."""
+        weight = self.unanswered + self.answered_weight
+        return weight[:, 0] + incentive_discount * weight[:, 1]

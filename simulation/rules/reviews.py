@@ -1,0 +1,79 @@
+"""The product page: public ratings and reviews that buyers post and that prospects and followers read.
+
+Equations (docs/MODEL.md, "Reviews and ratings"):
+
+    P(a buyer posts) = propensity * (a + (1 - a) |s_i|^gamma) * (1 + k N [s_i > 0])
+                                                    (purchase and under-reporting bias; the crowd corrects)
+    s'_i = s_i + h (1 - |s_i|) (A - s_i)   if A > s_i, else s_i               (herding toward a higher average)
+    stars_i = clip(ceil(2.5 (s'_i + 1) + bias), 1, 5)
+    valence of a review v = (stars - 3) / 2;   weight w = lambda^[stars <= 2] x answered x incentive
+    perceived valence V = sum w v / sum w;      volume weight c(n) = n / (n + n_half)
+    a read: weight omega_i = review_trust x c(n) x openness_i; opinion and interest move toward V as for
+    a message of that weight; the page signal R_i = review_trust x c(n) x max(V, 0) enters the hazard
+
+with s the buyer's satisfaction, A the displayed average mapped to the satisfaction scale
+(``stars_to_satisfaction``), a the share of the under-reporting bias removed by asking every buyer for a
+review, N the share of negative reviews on the page, lambda = ``review_negativity`` (a negative review
+weighs more: Chevalier & Mayzlin 2006). Herding is asymmetric as Muchnik, Aral & Taylor (2013)
+measured: raters with a moderate experience follow a higher average (h = ``herding``), while negative
+reviews are corrected: they bring satisfied buyers to post (k = ``herding_correction``) rather than
+pulling ratings down. Raters with an extreme experience are not swayed (the factor 1 - |s|).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STARS = np.arange(1, 6)
+NEGATIVE_STARS = 2  # ratings of 1 or 2 stars are negative reviews
+
+
+def stars_to_satisfaction(stars):
+    """The satisfaction at the centre of a star rating's band: 1 -> -0.8, 3 -> 0, 5 -> 0.8."""
+    return (np.asarray(stars, dtype=np.float64) - 3.0) * 0.4
+
+
+def posting_probability(
+    satisfaction,
+    propensity: float,
+    extremity: float,
+    asked: float = 0.0,
+    negative_share: float = 0.0,
+    correction: float = 0.0,
+):
+    """P(a buyer posts a rating): grows with how extreme the experience was (asking every buyer removes a
+    share `asked` of that under-reporting bias); satisfied buyers post more when the page shows negative
+    reviews (they correct the record)."""
+    base = propensity * (asked + (1.0 - asked) * np.abs(satisfaction) ** extremity)
+    return np.minimum(1.0, base * np.where(satisfaction > 0, 1.0 + correction * negative_share, 1.0))
+
+
+def expressed_satisfaction(satisfaction, displayed_average: float | None, herding: float):
+    """A rater's satisfaction as it rates: pulled toward a higher displayed average (none: its own)."""
+    if displayed_average is None:
+        return satisfaction
+    shown = float(stars_to_satisfaction(displayed_average))
+    pull = herding * (1.0 - np.abs(satisfaction)) * (shown - satisfaction)
+    return np.where(shown > satisfaction, satisfaction + pull, satisfaction)
+
+
+def rating_stars(expressed, bias: float = 0.0) -> np.ndarray:
+    """Stars (1..5) from an expressed satisfaction in [-1, 1]: five bands of width 0.4, plus a bias in stars."""
+    return np.clip(np.ceil(2.5 * (np.asarray(expressed) + 1.0) + bias), 1, 5).astype(np.int8)
+
+
+def volume_weight(reviews: float, half: float) -> float:
+    """c(n) = n / (n + n_half): how much a page with n reviews counts (volume builds credibility)."""
+    return reviews / (reviews + half)
+
+
+def perceived_valence(weights_by_star: np.ndarray, negativity: float) -> float:
+    """V = sum w v / sum w over reviews, negative reviews weighted `negativity` times more (nan if none).
+
+    `weights_by_star[k]` is the summed weight of the (k+1)-star reviews (answered and incentivised ones
+    already discounted)."""
+    weights = np.asarray(weights_by_star, dtype=np.float64) * np.where(STARS <= NEGATIVE_STARS, negativity, 1.0)
+    total = weights.sum()
+    if total <= 0:
+        return float("nan")
+    return float((weights * (STARS - 3.0) / 2.0).sum() / total)

@@ -1,0 +1,64 @@
+"""Random streams: one per purpose, so a purpose's draws never depend on another's (common random numbers).
+
+Two strategies run with the same seed share the network, the consumers and every draw their difference
+does not touch. Per-consumer draws take one uniform per consumer from the step's stream of that purpose;
+per-tie draws are hashed from the tie's index (``hashed_uniforms``), so a tie's draw does not shift when
+other consumers talk or not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# A purpose's number is part of its stream: new purposes go at the end.
+PURPOSES = (
+    "network",
+    "population",
+    "ties",
+    "talk",
+    "deliver",
+    "purchase",
+    "follow",
+    "marketing",
+    "response",
+    "repeat",
+    "greedy",
+    "lever_messages",
+    "reviews",
+    "page",
+    "defects",
+)
+STREAM_IDS = {name: i for i, name in enumerate(PURPOSES)}
+
+
+def step_stream(seed: int, purpose: str, step: int, index: int = 0) -> np.random.Generator:
+    """The stream of one purpose at one step (``index`` tells apart several users, e.g. levers)."""
+    return np.random.default_rng([seed, STREAM_IDS[purpose], step, index])
+
+
+def fixed_stream(seed: int, purpose: str) -> np.random.Generator:
+    """The stream of one purpose that does not depend on the step (set-up, precomputation)."""
+    return np.random.default_rng([seed, STREAM_IDS[purpose]])
+
+
+def mix64(keys) -> np.ndarray:
+    """SplitMix64 finaliser: a well-mixed 64-bit hash of each key."""
+    z = np.asarray(keys).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return z
+
+
+def hashed_uniforms(salt: np.uint64, indices: np.ndarray) -> np.ndarray:
+    """One uniform in [0, 1) per index, a hash of (salt, index): the same index gets the same draw
+    whatever other indices are drawn with it."""
+    with np.errstate(over="ignore"):
+        keys = indices.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + salt
+    return (mix64(keys) >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+
+
+def step_salt(seed: int, purpose: str, step: int) -> np.uint64:
+    """The salt of a purpose's hashed uniforms at one step."""
+    return np.uint64(step_stream(seed, purpose, step).integers(0, 2**63, dtype=np.uint64))
