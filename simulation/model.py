@@ -51,6 +51,8 @@ _STREAMS = {
             "repeat",
             "greedy",
             "lever_messages",
+            "listening",
+            "reallocate",
         ]
     )
 }
