@@ -22,10 +22,12 @@ class Strategy(BaseModel):
     budget: float | None = Field(None, ge=0, description="cap on total spend; levers stop spending when it is used up")
     levers: list[any_lever()] = Field(default_factory=list, json_schema_extra={"levers": True})  # type: ignore[valid-type]
     listening: ListeningSettings | None = Field(
-        None, description="how the brand observes the market (default when a lever has a trigger: lag 1, 500 posts)"
+        default=None,
+        description="how the brand observes the market (default when a lever has a trigger: lag 1, 500 posts)",
     )
     reallocate: ReallocationSettings | None = Field(
-        None, description="move the remaining budget toward the lever with the best observed response every K steps"
+        default=None,
+        description="move the remaining budget toward the lever with the best observed response every K steps",
     )
 
     @model_validator(mode="after")
