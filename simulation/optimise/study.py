@@ -94,6 +94,7 @@ def open_study(scenario, settings: OptimiseSettings, storage: str | None):
     """
     import optuna
 
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)  # heartbeat, metric names
     study = optuna.create_study(
         storage=_storage(storage),
         study_name=study_name(scenario, settings),

@@ -145,7 +145,13 @@ def OptimiseView(optimise: OptimiseSession, scenario):
     )
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputFloat("Budget", value=optimise.budget, continuous_update=False, disabled=running)
-        solara.SelectMultiple("Levers", values=optimise.levers, all_values=_searchable(), disabled=running)
+        solara.SelectMultiple(
+            "Levers",
+            values=optimise.levers.value,
+            on_value=optimise.levers.set,
+            all_values=_searchable(),
+            disabled=running,
+        )
         solara.Select("Objective", value=optimise.objective, values=OBJECTIVES, disabled=running)
         solara.Checkbox(label="also maximise the 10th percentile (NSGA-II)", value=optimise.risk, disabled=running)
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
