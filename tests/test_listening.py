@@ -310,3 +310,15 @@ def test_budget_summary_tables_the_mean_share_per_split():
     )
     table = budget_summary(frame)
     assert table.loc[("s", "0 (advertising)"), 0] == "60%" and table.loc[("s", "1 (content)"), 0] == "40%"
+
+
+def test_referred_customers_count_only_while_the_programme_runs():
+    strategy = {
+        "budget": 5000,
+        "reallocate": {"every": 4},
+        "levers": [{"kind": "advertising", "reach": 0.2}, {"kind": "referral", "start": 6, "reward": 5}],
+    }
+    model = WordOfMouthModel(n_consumers=2000, seed=7, q=2.0, strategy=strategy).run(12)
+    won = np.array(model.brand.listening.allocation.won_by_step)
+    assert (won[:6, 1] == 0).all() and won[6:, 1].sum() > 0  # referral: nothing before it starts
+    assert won[:, 0].sum() == model.timeseries()["adopters_advertising"].iloc[-1]  # ads: by first-heard channel

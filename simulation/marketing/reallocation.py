@@ -92,8 +92,13 @@ class BudgetAllocation:
         self._row(self.spent_by_step, step)[index] += amount
 
     def convert(self, model, purchases) -> None:
+        """Count each lever's customers of this step: by channel (first heard through it, whenever that
+        was), or, for a lever that counts its own (referred purchases), only while it acts."""
         row = self._row(self.won_by_step, model.step_index)
+        acting = {index for index, _ in model.brand.acting}
         for index, lever in enumerate(self.levers):
+            if lever.channel is None and index not in acting:
+                continue
             row[index] += lever.conversions(model, purchases) or 0.0
 
     def update(self, model, seen: int, rng: np.random.Generator) -> list[tuple[int, float, float]]:
