@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv with Python >= 3.12, installs the project and its test tools, and fills Solara's
-# offline asset cache (the front end's JavaScript). With --test it also installs Chromium for the
-# end-to-end browser tests. Idempotent: re-runs pip only when pyproject.toml changed.
+# Creates .venv with Python >= 3.12, installs the project, its test tools and the optimise extra (Optuna,
+# EMA Workbench), and fills Solara's offline asset cache (the front end's JavaScript). With --test it also
+# installs Chromium for the end-to-end browser tests. Idempotent: re-runs pip only when pyproject.toml changed.
 set -euo pipefail
 with_browser=0
 for arg in "$@"; do
@@ -46,7 +46,7 @@ stamp=.venv/.setup-stamp
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,optimise]"
     echo "$want" > "$stamp"
 fi
 

@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 
 from .marketing.base import Lever, MarketingEffects
+from .marketing.listening import Listening
 from .state import SOURCE_NAMES, Role, Source
 
 
@@ -96,12 +97,21 @@ class Brand(mesa.Agent):
         self.spend_by_kind: dict[str, float] = {}  # totals so far, by lever kind
         self.planned_by_kind: dict[str, float] = {}
         self.acting: list[tuple[int, Lever]] = []  # (index in the strategy, lever) acting at this step
+        self.listening = Listening(strategy)  # observations, triggers, budget split, event log
+        self._lever: int | None = None  # the lever whose hook is running (its allowance caps what it pays)
+
+    @property
+    def events(self) -> list[dict]:
+        """When each trigger fired or stopped and how the budget moved (``marketing.listening``)."""
+        return self.listening.events
 
     @property
     def budget_left(self) -> float:
+        """What the lever paying now may still spend: the strategy's budget left, within its allowance."""
+        allowance = self.listening.allowance_left(self._lever)
         if self.strategy.budget is None:
-            return float("inf")
-        return max(0.0, self.strategy.budget - self.spend)
+            return allowance
+        return max(0.0, min(self.strategy.budget - self.spend, allowance))
 
     def affordable_share(self, cost: float) -> float:
         """Share of a planned action the remaining budget pays for (1 when there is no budget cap)."""
@@ -120,6 +130,7 @@ class Brand(mesa.Agent):
         self.spend += paid
         self.spend_by_kind[kind] = self.spend_by_kind.get(kind, 0.0) + paid
         self.planned_by_kind[kind] = self.planned_by_kind.get(kind, 0.0) + planned
+        self.listening.paid(self._lever, self.model.step_index, paid)
         effects.record_spend(kind, planned, paid)
         return paid
 
@@ -132,22 +143,32 @@ class Brand(mesa.Agent):
         """Every lever acting at this step acts; returns what they did (read by the market's rules)."""
         model = self.model
         effects = MarketingEffects(n=model.consumers.n, background=model.params["background_media"])
-        self.acting = [(i, lever) for i, lever in enumerate(self.strategy.levers) if lever.acts_at(model.step_index)]
+        self.listening.observe(model, effects)  # triggers fire or stop; the budget may be split again
+        self.acting = [(i, lever) for i, lever in self.listening.schedule() if lever.acts_at(model.step_index)]
         for index, lever in self.acting:
+            self._lever = index
             lever.act(model, effects, model.stream("marketing", index))
+        self._lever = None
         return effects
 
     def on_messages(self, messages, effects: MarketingEffects) -> None:
         """The acting levers see this step's word of mouth before it persuades anyone."""
         for index, lever in self.acting:
+            self._lever = index
             lever.on_messages(self.model, messages, effects, self.model.stream("lever_messages", index))
+        self._lever = None
 
     def on_purchases(self, purchases, effects: MarketingEffects) -> None:
-        """The acting levers see this step's purchases."""
-        for _, lever in self.acting:
+        """The acting levers see this step's purchases; listening counts the customers each channel won."""
+        for index, lever in self.acting:
+            self._lever = index
             lever.on_purchases(self.model, purchases, effects)
+        self._lever = None
+        self.listening.purchases(self.model, purchases)
 
     def on_reviews(self, reviews, effects: MarketingEffects) -> None:
         """The acting levers see this step's ratings."""
-        for _, lever in self.acting:
+        for index, lever in self.acting:
+            self._lever = index
             lever.on_reviews(self.model, reviews, effects)
+        self._lever = None

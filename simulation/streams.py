@@ -27,6 +27,8 @@ PURPOSES = (
     "reviews",
     "page",
     "defects",
+    "listening",
+    "reallocate",
 )
 STREAM_IDS = {name: i for i, name in enumerate(PURPOSES)}
 

@@ -13,6 +13,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..experiment.compare import run_comparison
+from ..experiment.events import budget_summary, trigger_summary
 from .common import add_scenario_arguments, fail, load, output_dir
 
 # The KPIs shown on the terminal (every KPI is in summary.csv and report.html).
@@ -74,6 +75,20 @@ def main(args) -> int:
             + " per strategy): "
             + "; ".join(f"{kpi} n={'/'.join(str(v) for v in n)}" for kpi, n in undefined)
         )
+    if not comparison.events.empty:
+        print_listening(comparison.events, replications)
     print(f"\ntime {comparison.elapsed:.1f} s ({args.jobs} job{'s' * (args.jobs > 1)})")
     print(f"wrote {out}/ ({', '.join(paths)})")
     return 0
+
+
+def print_listening(events: pd.DataFrame, replications: int) -> None:
+    """When the listening strategies' triggers fired, and how their budget moved (events.csv has every event)."""
+    triggers = trigger_summary(events, replications)
+    if not triggers.empty:
+        print("\nlistening: when triggers fired (the lever started) or stopped")
+        print(triggers.to_string(index=False))
+    budget = budget_summary(events)
+    if not budget.empty:
+        print("\nlistening: mean share of the remaining budget per lever at each split (step)")
+        print(budget.to_string())

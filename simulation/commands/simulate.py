@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
+
+from ..experiment.events import run_events_text
+from ..marketing.listening import EVENT_COLUMNS
 from ..model import WordOfMouthModel
 from ..scenario.loader import scenario_to_yaml
 from .common import add_scenario_arguments, fail, load, output_dir
@@ -53,5 +57,10 @@ def main(args) -> int:
         f"  revenue        {frame.revenue.sum():>10,.0f}   spend {frame.spend.sum():,.0f}   profit {frame.profit.sum():,.0f}"
     )
     print(f"  time           {elapsed:>10.2f} s  (build {built:.2f} s)")
+    if model.brand.listening.active:
+        events = pd.DataFrame(model.brand.events, columns=EVENT_COLUMNS)
+        events.to_csv(out / "events.csv", index=False)
+        print(f"listening: {len(events)} events (triggers fired or stopped, budget moves); wrote {out / 'events.csv'}")
+        print("\n".join(run_events_text(events)) or "  no trigger fired")
     print(f"wrote {out / 'timeseries.csv'}")
     return 0

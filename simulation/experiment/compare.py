@@ -20,6 +20,7 @@ import pandas as pd
 from ..kpis import RUN_KPIS, STEP_KPIS, format_interval
 from ..scenario.schema import Scenario
 from .decomposition import MEASURES, decompose
+from .events import collect_events, empty_events
 from .runs import run_once, scenario_network
 from .stats import paired_difference, t_interval
 
@@ -41,8 +42,10 @@ def run_replication(scenario: Scenario | dict, replication: int) -> dict:
     network = scenario_network(scenario, replication)
     results = {s.name: run_once(scenario, s.name, replication, social_network=network) for s in scenario.strategies}
     unit_value = scenario.product.price * scenario.product.margin
-    rows, frames, parts = [], [], []
+    rows, frames, parts, events = [], [], [], []
     for name, result in results.items():
+        if not result.events.empty:
+            events.append(result.events.assign(strategy=name, replication=replication))
         rows.append({"strategy": name, "replication": replication, "seed": result.seed, **result.kpis})
         frame = result.timeseries.copy()
         frame.insert(0, "replication", replication)
@@ -60,6 +63,7 @@ def run_replication(scenario: Scenario | dict, replication: int) -> dict:
         "runs": rows,
         "timeseries": pd.concat(frames, ignore_index=True),
         "decomposition": parts,
+        "events": events,
     }
 
 
@@ -77,6 +81,7 @@ class Comparison:
     decomposition: pd.DataFrame  # one row per (strategy, measure): mean, ci_low, ci_high, n
     elapsed: float  # seconds
     decomposition_runs: pd.DataFrame = field(default=None, repr=False)  # per paired replication
+    events: pd.DataFrame = field(default_factory=lambda: empty_events(), repr=False)  # triggers fired, budget moved
 
     @property
     def strategies(self) -> list[str]:
@@ -112,12 +117,14 @@ class Comparison:
                 "timeseries.parquet",
                 "scenario.yaml",
                 "report.html",
+                "events.csv",
             )
         }
         self.summary.to_csv(paths["summary.csv"], index=False)
         self.runs.to_csv(paths["runs.csv"], index=False)
         self.decomposition.to_csv(paths["decomposition.csv"], index=False)
         self.timeseries.to_parquet(paths["timeseries.parquet"], index=False)
+        self.events.to_csv(paths["events.csv"], index=False)
         paths["scenario.yaml"].write_text(scenario_as_run(self), encoding="utf-8")
         paths["report.html"].write_text(render_report(self), encoding="utf-8")
         return paths
@@ -248,4 +255,5 @@ def run_comparison(
         decomposition=summarise_decomposition(parts, strategies, scenario.baseline_name),
         elapsed=time.perf_counter() - started,
         decomposition_runs=parts,
+        events=collect_events([e for o in outcomes for e in o.get("events", [])]),
     )

@@ -18,6 +18,7 @@ from scipy import stats
 from ..kpis import RUN_KPIS, format_interval, format_value
 from ..scenario.loader import scenario_to_yaml
 from .decomposition import MEASURES
+from .events import budget_summary, trigger_summary
 
 
 def band(timeseries: pd.DataFrame, kpi: str, confidence: float = 0.95) -> pd.DataFrame:
@@ -253,8 +254,33 @@ def render_report(comparison) -> str:
             f'<div class="wide">{_table(_decomposition_table(comparison))}</div>',
             _decomposition(comparison),
         ]
+    sections += _listening_sections(comparison)
     body = "\n".join(s for s in sections if s)
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(scenario.name)}: strategy comparison</title>"
         f"<style>{_STYLE}</style></head><body>{body}</body></html>"
     )
+
+
+def _listening_sections(comparison) -> list[str]:
+    """When the listening strategies' triggers fired and how their budget moved (nothing if none listens)."""
+    events = comparison.events
+    if events is None or events.empty:
+        return []
+    sections = ["<h2>Listening strategies: triggers and budget moves</h2>"]
+    triggers = trigger_summary(events, comparison.replications)
+    if not triggers.empty:
+        sections += [
+            "<p>When each trigger fired (the lever started) or stopped (its <code>until</code> held), over the "
+            "replications; <code>events.csv</code> has every event with the reading behind it.</p>",
+            f'<div class="wide">{_table(triggers.set_index("strategy"))}</div>',
+        ]
+    budget = budget_summary(events)
+    if not budget.empty:
+        budget.index = [f"{s}: lever {lever}" for s, lever in budget.index]
+        budget.index.name = "share of the remaining budget at step"
+        sections += [
+            "<p>Budget reallocation: the mean share of the remaining budget each lever got at each split.</p>",
+            f'<div class="wide">{_table(budget)}</div>',
+        ]
+    return sections

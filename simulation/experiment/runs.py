@@ -6,12 +6,13 @@ Shared by ``run.py compare``, ``run.py sweep``, calibration and the front end, s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..kpis import ADOPTION_SOURCES, RUN_KPIS
+from ..marketing.listening import EVENT_COLUMNS
 from ..model import WordOfMouthModel, build_market_network
 from ..parameters import PARAMETERS, TIME_UNITS
 from ..state import Role
@@ -129,6 +130,7 @@ class RunResult:
     timeseries: pd.DataFrame  # per-step KPIs
     purchase_step: np.ndarray  # per consumer: step of first purchase in the run, -1 if none (or bought before)
     customer: np.ndarray  # per consumer: a customer at the horizon
+    events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_COLUMNS))  # triggers, budget moves
 
 
 def run_once(scenario, strategy: str | None = None, replication: int = 0, social_network=None) -> RunResult:
@@ -150,4 +152,5 @@ def run_once(scenario, strategy: str | None = None, replication: int = 0, social
         timeseries=frame,
         purchase_step=model.consumers.purchase_step.copy(),
         customer=model.consumers.role == Role.CUSTOMER,
+        events=pd.DataFrame(model.brand.events, columns=EVENT_COLUMNS),
     )

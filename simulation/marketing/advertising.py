@@ -42,6 +42,7 @@ class Advertising(Lever):
         "or `budget` / `cpm` sets the impressions; each viewer hears the brand (`hear_brand`) with the claimed quality"
     )
     cost_rule = "impressions x cpm / 1000 (one simulated viewer = `represents` impressions)"
+    channel = Source.ADVERTISING  # customers who first heard through it are attributed to it
 
     @model_validator(mode="after")
     def _community_given(self):

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .trigger import When
+
 if TYPE_CHECKING:
     from ..model import WordOfMouthModel
     from ..step_records import Messages, Purchases, Reviews
@@ -45,12 +47,17 @@ class Lever(BaseModel):
     start: int = Field(0, ge=0, description="first step the lever acts (steps count from 0)")
     end: int | None = Field(None, ge=1, description="step at which it stops (exclusive); none = until the horizon")
     every: int = Field(1, ge=1, description="acts every this many steps")
+    when: When | None = Field(
+        None,
+        description="trigger on observed metrics; the schedule then counts from the step it fires (see trigger.py)",
+    )
 
     # Class-level description, read by the engine and by the lever table of docs/MODEL.md.
     continuous: ClassVar[bool] = False  # acts at every step of its period (``every`` ignored)
     summary: ClassVar[str] = ""  # what it does, one sentence
     cost_rule: ClassVar[str] = ""  # how it is paid
     counters: ClassVar[dict[str, str]] = {}  # step KPIs it adds (name -> label), summed over a run
+    channel: ClassVar[int | None] = None  # the state.Source whose new customers the brand attributes to it
 
     @model_validator(mode="after")
     def _end_after_start(self):
@@ -85,6 +92,13 @@ class Lever(BaseModel):
 
     def on_reviews(self, model: WordOfMouthModel, reviews: Reviews, effects: MarketingEffects) -> None:
         """Called with the ratings posted on the product page this step."""
+
+    def conversions(self, model: WordOfMouthModel, purchases: Purchases) -> float | None:
+        """Customers the brand attributes to this lever in the step's purchases (its tracked channel:
+        first heard through it); None when it has no tracked channel (budget reallocation needs one)."""
+        if self.channel is None:
+            return None
+        return float(np.count_nonzero(model.consumers.first_source[purchases.buyers] == self.channel))
 
     @classmethod
     def kind_name(cls) -> str:

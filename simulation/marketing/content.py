@@ -33,6 +33,7 @@ class BrandContent(Lever):
         "product re-share it (prob. `reshare`) as one more message of their own, attributed to brand content"
     )
     cost_rule = "`cost_per_post` per post"
+    channel = Source.CONTENT  # customers who first heard through it are attributed to it
 
     def act(self, model, effects: MarketingEffects, rng) -> None:
         if model.brand.affordable_share(self.cost_per_post) < 1.0:

@@ -34,5 +34,9 @@ class Referral(Lever):
         """Rewards are paid for the expected share of each purchase due to peers."""
         if self.reward <= 0:
             return
-        referred = float(social_share(purchases.external_part, purchases.social_part).sum())
+        referred = self.conversions(model, purchases)
         model.brand.pay(self.kind, referred * self.reward * model.represents, effects)
+
+    def conversions(self, model, purchases) -> float:
+        """Referred purchases (the referral codes the brand sees): the peers' share q S / (p E + q S) of each purchase."""
+        return float(social_share(purchases.external_part, purchases.social_part).sum())

@@ -35,6 +35,7 @@ class Seeding(Lever):
         "the independent-cascade spread with `reach` as tie probability)"
     )
     cost_rule = "k x unit cost (or `cost_per_seed`)"
+    channel = Source.SEEDING  # customers who first heard through it are attributed to it
 
     def acts_at(self, step: int) -> bool:
         return step == self.start

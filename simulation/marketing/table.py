@@ -10,6 +10,8 @@ from pydantic.fields import FieldInfo
 from .base import Lever
 from .registry import LEVER_CLASSES
 
+TRIGGER_FORM = "`{metric, below or above, for_steps}` or `{all: [...]}` / `{any: [...]}`, with optional `until`"
+
 
 def _allowed(info: FieldInfo) -> str:
     """What a lever field accepts, from its type and constraints."""
@@ -65,10 +67,11 @@ def lever_table() -> str:
 def lever_fields_table() -> str:
     """Every lever's settings with default, what is allowed and meaning (the shared schedule first)."""
     rows = ["| lever | field | default | allowed | meaning |", "|---|---|---|---|---|"]
-    shared = ("start", "end", "every")
+    shared = ("start", "end", "every", "when")
     for name in shared:
         info = Lever.model_fields[name]
-        rows.append(f"| every lever | `{name}` | {_default(info)} | {_allowed(info)} | {info.description or ''} |")
+        allowed = TRIGGER_FORM if name == "when" else _allowed(info)
+        rows.append(f"| every lever | `{name}` | {_default(info)} | {allowed} | {info.description or ''} |")
     for cls in LEVER_CLASSES:
         for name, info in cls.model_fields.items():
             base = Lever.model_fields.get(name)

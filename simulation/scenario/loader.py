@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,30 @@ def _model_at(data: dict, loc: tuple) -> type[BaseModel] | None:
                 kind = data["strategies"][rest[0]]["levers"][rest[2]].get("kind")
             except (KeyError, IndexError, TypeError, AttributeError):
                 return None
-            return LEVER_KINDS.get(kind)
+            return _descend(LEVER_KINDS.get(kind), rest[3:])
+        return _descend(Strategy, rest[1:])
+    return None
+
+
+def _descend(model: type[BaseModel] | None, parts: tuple) -> type[BaseModel] | None:
+    """The settings model nested at `parts` below `model` (e.g. a lever's ``when.any.0``)."""
+    for part in parts:
+        if model is None:
+            return None
+        if isinstance(part, int):  # an item of a list of settings
+            continue
+        info = model.model_fields.get(part)
+        model = None if info is None else _model_in(info.annotation)
+    return model
+
+
+def _model_in(annotation) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
     return None
 
 

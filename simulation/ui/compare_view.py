@@ -10,6 +10,7 @@ from scipy import stats
 
 from ..kpis import HEADLINE_KPIS
 from .compare_session import DOWNLOADS, CompareSession
+from .listening_view import ComparisonEvents
 
 SHOWN_KPIS = list(HEADLINE_KPIS)
 
@@ -84,6 +85,7 @@ def CompareResult(comparison, files: dict):
     solara.Markdown(f"### Paired differences against the baseline ({baseline}): mean [95% confidence interval]")
     differences = comparison.kpi_table(SHOWN_KPIS, differences=True).drop(index=baseline, errors="ignore")
     solara.Markdown(_table_markdown(differences))
+    ComparisonEvents(comparison.events, comparison.replications)
     solara.Markdown(
         "Every KPI, the decomposition and the report are in the downloads (the files `run.py compare` writes)."
     )

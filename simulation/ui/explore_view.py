@@ -9,6 +9,7 @@ import solara
 from ..parameters import NETWORK_KINDS
 from .charts import FunnelChart, KpiCards, MessagesChart, MoneyChart, adoption_chart, kpi_values, opinion_chart
 from .controls import Control, current_value, lever_controls, parameter_controls
+from .listening_view import RunEvents
 from .network_view import caption, network_chart, network_sample
 from .session import ExploreSession, network_key, scenario_files
 from .vega import VegaChart
@@ -165,6 +166,7 @@ def ExploreView(session: ExploreSession):
         solara.Info("Press Step or Play to run the market.")
     else:
         KpiCards(kpi_values(frame, model.network.n))
+        RunEvents(list(model.brand.events))  # a copy: the log grows in place
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
         NetworkPanel(session)
         with solara.Column():

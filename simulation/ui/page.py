@@ -1,4 +1,5 @@
-"""The whole page: the sidebar (scenario, strategy, parameters, run buttons) and the Explore and Compare tabs."""
+"""The whole page: the sidebar (scenario, strategy, parameters, run buttons) and the Explore, Compare and
+Optimise tabs."""
 
 from __future__ import annotations
 
@@ -7,15 +8,22 @@ import solara
 from .compare_session import CompareSession
 from .compare_view import CompareView
 from .explore_view import ExploreControls, ExploreView
+from .optimise_view import OptimiseSession, OptimiseView
 from .session import ExploreSession
 
 
 @solara.component
-def Page(path: str | None = None, session: ExploreSession | None = None, compare: CompareSession | None = None):
+def Page(
+    path: str | None = None,
+    session: ExploreSession | None = None,
+    compare: CompareSession | None = None,
+    optimise: OptimiseSession | None = None,
+):
     """`path`: the scenario to open (default: WOM_SCENARIO or scenarios/default.yaml); sessions may be given (tests)."""
-    given = (session, compare)
+    given = (session, compare, optimise)
     session = solara.use_memo(lambda: given[0] or ExploreSession(path), [])
     compare = solara.use_memo(lambda: given[1] or CompareSession(), [])
+    optimise = solara.use_memo(lambda: given[2] or OptimiseSession(), [])
     scenario = session.scenario.use_value()
     solara.Title("Word-of-mouth simulator")
     # A plain two-column layout: the controls must stay visible whatever the window size.
@@ -40,3 +48,5 @@ def Page(path: str | None = None, session: ExploreSession | None = None, compare
                     ExploreView(session)
                 with solara.lab.Tab("Compare"):
                     CompareView(compare, scenario)
+                with solara.lab.Tab("Optimise"):
+                    OptimiseView(optimise, scenario)

@@ -1,0 +1,110 @@
+"""Search the best mix of levers for a budget (Optuna: TPE, or NSGA-II with a risk objective), resumable.
+
+    run.py optimise SCENARIO --budget 20000 --levers advertising,seeding,referral --trials 60
+    run.py optimise SCENARIO --budget 20000 --levers advertising,seeding --objective npv --risk q10
+
+Every trial runs its mix on the same replications (common random numbers). The study is stored in
+OUT/study.db (or --storage URL, shared by workers on several machines); running the same command again
+resumes it without repeating finished trials. The best mix is then compared with the scenario's own
+strategies on fresh replications. Writes trials.csv, best_strategy.yaml, scenario_optimised.yaml,
+versus.csv, result.json, report.html and validation/ (the comparison, as run.py compare writes it).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_scenario_arguments, fail, load, output_dir
+
+
+def add_arguments(parser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    add_scenario_arguments(parser, optional=False)
+    parser.add_argument("--budget", type=float, required=True, help="total budget the mix may spend")
+    parser.add_argument(
+        "--levers", required=True, help="lever kinds to combine, e.g. advertising,seeding,referral,content"
+    )
+    parser.add_argument(
+        "--objective", default="profit", choices=["profit", "npv", "adopters"], help="what to maximise (mean)"
+    )
+    parser.add_argument(
+        "--risk", default=None, choices=["q10"], help="also maximise the 10th percentile (NSGA-II, Pareto front)"
+    )
+    parser.add_argument("--trials", type=int, default=50, help="finished trials the study should have (default 50)")
+    parser.add_argument("--replications", "-r", type=int, default=10, help="replications per trial (default 10)")
+    parser.add_argument(
+        "--validate",
+        type=int,
+        default=None,
+        help="fresh replications for the final comparison (default: the scenario's)",
+    )
+    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes sharing the study (default 1)")
+    parser.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///OUT/study.db)")
+    parser.add_argument("--sampler-seed", type=int, default=0, help="seed of the sampler (default 0)")
+
+
+def main(args) -> int:
+    from tqdm import tqdm
+
+    from ..optimise.result import summarise
+    from ..optimise.space import SearchSpace, SpaceError
+    from ..optimise.study import OptimiseSettings, completed, default_storage, optimise
+
+    scenario = load(args)
+    settings = OptimiseSettings(
+        budget=args.budget,
+        levers=tuple(k.strip() for k in args.levers.split(",") if k.strip()),
+        objective=args.objective,
+        risk=args.risk,
+        trials=args.trials,
+        replications=args.replications,
+        seed=args.sampler_seed,
+    )
+    try:
+        settings.check()
+        SearchSpace(scenario, settings.budget, list(settings.levers))
+    except (ValueError, SpaceError) as error:
+        fail(str(error))
+    if args.jobs < 1:
+        fail(f"--jobs {args.jobs}: expected a whole number >= 1")
+    validate = scenario.replications if args.validate is None else args.validate
+    if validate < 0:
+        fail(f"--validate {validate}: expected a whole number >= 0")
+    out = output_dir(args, scenario, "optimise")
+    storage = args.storage or default_storage(out)
+    with tqdm(total=settings.trials, unit="trial", desc=f"{scenario.name}: optimise") as bar:
+
+        def progress(done, total):
+            bar.update(done - bar.n)
+
+        try:
+            study, ran = optimise(scenario, settings, storage, jobs=args.jobs, progress=progress)
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: finished trials are kept in {storage}; run the same command again to resume")
+            return 130
+        progress(len(completed(study)), settings.trials)
+    print(f"{len(completed(study))} finished trials ({ran} run now, the rest loaded from {storage})")
+    if validate:
+        print(
+            f"comparing the best mix with the scenario's {len(scenario.strategies)} strategies on {validate} fresh replications"
+        )
+    try:
+        result = summarise(scenario, settings, study, storage, ran, validate, jobs=args.jobs)
+    except (ValueError, RuntimeError) as error:
+        fail(str(error))
+    paths = result.write(out)
+    print(f"\nbest mix (trial {result.best['trial']}): {result.best['strategy']['description']}")
+    for name, value in result.best["values"].items():
+        print(f"  {name}: {value:,.1f} over the {settings.replications} search replications")
+    if not result.pareto.empty:
+        print("\nPareto front (" + " vs ".join(settings.names) + "):")
+        print(result.pareto.drop(columns="strategy").to_string(index=False))
+    if result.importances:
+        print("\nparameter importances (fANOVA): " + ", ".join(f"{k} {v:.2f}" for k, v in result.importances.items()))
+    if not result.versus.empty:
+        print("\noptimised mix minus each strategy (paired, 95% CI):")
+        print(result.versus.round(1).to_string(index=False))
+    if result.verdict:
+        print("\n" + result.verdict)
+    print(f"\nwrote {out}/ ({', '.join(paths)}, validation/)")
+    return 0
