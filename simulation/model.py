@@ -393,7 +393,7 @@ class WordOfMouthModel(mesa.Model):
         """
         c, prm, page = self.consumers, self.params, self.page
         n_reviews = page.count
-        volume = reviews.volume_weight(n_reviews, prm["review_volume_half"]) if n_reviews else 0.0
+        volume = reviews.volume_weight(n_reviews, prm["review_volume_half"], prm["review_volume_exponent"])
         media, finding = prm["media_awareness_rate"], prm["page_discovery_rate"] * volume
         visiting = prm["page_visit_rate"] if n_reviews else 0.0
         if media <= 0 and finding <= 0 and visiting <= 0:

@@ -349,7 +349,7 @@ PARAMETERS: dict[str, Parameter] = {
             high=1000,
             unit="1/year",
         ),
-        _p("interest_gain", 0.2, "interest added by one fully weighted positive message", "awareness", low=0, high=1),
+        _p("interest_gain", 0.2, "interest added by one fully weighted positive message", "awareness", low=0, high=5),
         _p(
             "follow_rate",
             0.25,
@@ -510,11 +510,20 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "review_volume_half",
-            60.0,
+            200.0,
             "reviews at which the page carries half of its full weight (volume builds credibility)",
             "reviews",
             low=0.01,
             high=1e9,
+        ),
+        _p(
+            "review_volume_exponent",
+            2.0,
+            "how sharply the page's weight rises with its number of reviews (1: from the first review on; 2: a "
+            "handful is not yet evidence)",
+            "reviews",
+            low=0.1,
+            high=10,
         ),
         _p(
             "review_negativity",
@@ -537,7 +546,7 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "review_influence",
-            0.3,
+            0.2,
             "purchase hazard from a positive product page read, at full volume and trust (like q for peers)",
             "reviews",
             low=0,

@@ -49,3 +49,10 @@ def test_the_recorder_and_run_kpis_produce_exactly_the_registered_kpis():
             assert kpis[name] == frame[kpi.source].iloc[-1] or (
                 math.isnan(kpis[name]) and math.isnan(frame[kpi.source].iloc[-1])
             )
+
+
+def test_model_document_lists_every_setting_of_each_reduction_recipe():
+    from simulation.validation.recipes import recipes
+
+    text = (ROOT / "docs" / "MODEL.md").read_text()
+    assert recipes() in text, "docs/MODEL.md's reduction recipes are stale: python -m simulation.validation.recipes"

@@ -7,7 +7,7 @@ Equations (docs/MODEL.md, "Reviews and ratings"):
     s'_i = s_i + h (1 - |s_i|) (A - s_i)   if A > s_i, else s_i               (herding toward a higher average)
     stars_i = clip(ceil(2.5 (s'_i + 1) + bias), 1, 5)
     valence of a review v = (stars - 3) / 2;   weight w = lambda^[stars <= 2] x answered x incentive
-    perceived valence V = sum w v / sum w;      volume weight c(n) = n / (n + n_half)
+    perceived valence V = sum w v / sum w;      volume weight c(n) = n^k / (n^k + n_half^k)
     a read: weight omega_i = review_trust x c(n) x openness_i; opinion and interest move toward V as for
     a message of that weight; the page signal R_i = review_trust x c(n) x max(V, 0) enters the hazard
 
@@ -62,9 +62,12 @@ def rating_stars(expressed, bias: float = 0.0) -> np.ndarray:
     return np.clip(np.ceil(2.5 * (np.asarray(expressed) + 1.0) + bias), 1, 5).astype(np.int8)
 
 
-def volume_weight(reviews: float, half: float) -> float:
-    """c(n) = n / (n + n_half): how much a page with n reviews counts (volume builds credibility)."""
-    return reviews / (reviews + half)
+def volume_weight(reviews: float, half: float, exponent: float = 1.0) -> float:
+    """c(n) = n^k / (n^k + n_half^k): how much a page with n reviews counts. Volume builds credibility; with
+    k > 1 a handful of reviews is not yet evidence (k = ``review_volume_exponent``)."""
+    if reviews <= 0:
+        return 0.0
+    return 1.0 / (1.0 + (half / reviews) ** exponent)
 
 
 def perceived_valence(weights_by_star: np.ndarray, negativity: float) -> float:

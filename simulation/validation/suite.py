@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..network.edgelist import load_edge_list
 from ..scenario.loader import load_scenario
-from . import bad_news, bass_reduction, cascade_reduction, deffuant, hubs, seeding
+from . import bad_news, bass_reduction, cascade_reduction, deffuant, hubs, seeding, stylised_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "default.yaml"
@@ -42,6 +42,7 @@ SIZES = {
             "replications": 20,
         },
         "hubs": {"overrides": ["horizon=104"], "replications": 20},
+        "facts": 60,
     },
     "quick": {
         "bass": [(0.03, 0.38, "month", 100_000, 24), (0.002, 0.9, "month", 100_000, 24)],
@@ -55,6 +56,7 @@ SIZES = {
             "replications": 8,
         },
         "hubs": {"overrides": ["horizon=104"], "replications": 8},
+        "facts": 20,
     },
 }
 
@@ -80,6 +82,18 @@ def experiments(quick: bool = False):
             network = load_edge_list(facebook_path())
         return network
 
+    default = load_scenario(DEFAULT_SCENARIO)
+    facts = size["facts"]
+    advertising: list = []
+
+    def advertising_check():
+        advertising.append(stylised_facts.advertising_elasticity(default, facts))
+        return advertising[-1]
+
+    def word_of_mouth_check():
+        ads = advertising[-1] if advertising else stylised_facts.advertising_elasticity(default, facts)
+        return stylised_facts.word_of_mouth_elasticity(default, facts, ads)
+
     return [
         ("bass", lambda: bass_reduction.bass_check(size["bass"], size["bass_years"], SEED)),
         (
@@ -104,6 +118,15 @@ def experiments(quick: bool = False):
                 network_name=FACEBOOK,
             ),
         ),
+        # Stylised facts, measured on the shipped default scenario (seeds from the scenario file).
+        ("trust_matters", lambda: stylised_facts.trust_matters(default, facts)),
+        ("advertising_elasticity", advertising_check),
+        ("review_elasticities", lambda: stylised_facts.review_elasticities(default, facts)),
+        ("word_of_mouth_elasticity", word_of_mouth_check),
+        ("rating_distribution", lambda: stylised_facts.rating_distribution(default, facts)),
+        ("herding", lambda: stylised_facts.herding(default, facts)),
+        ("seeding_ratio", lambda: stylised_facts.seeding_ratio(default, facts)),
+        ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts)),
     ]
 
 
@@ -130,4 +153,17 @@ FIGURES = {
     "deffuant": deffuant.figure,
     "bad_news": bad_news.figure,
     "hubs": hubs.figure,
+    **{
+        key: stylised_facts.figure
+        for key in (
+            "trust_matters",
+            "advertising_elasticity",
+            "review_elasticities",
+            "word_of_mouth_elasticity",
+            "rating_distribution",
+            "herding",
+            "seeding_ratio",
+            "bad_news_first_year",
+        )
+    },
 }
