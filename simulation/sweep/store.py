@@ -143,4 +143,3 @@ def read_runs(out) -> pd.DataFrame:
         return pd.DataFrame()
     frame = ds.dataset(runs_dir, format="parquet").to_table().to_pandas()
     return frame.sort_values(["point", "strategy", "replication"], kind="stable").reset_index(drop=True)
-
