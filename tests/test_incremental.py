@@ -294,3 +294,46 @@ def test_python_compare_returns_dataframes():
     assert isinstance(result.pairs, pd.DataFrame) and isinstance(result.spend, pd.DataFrame)
     assert result.baseline == "ads" and "on customers" in result.verdict
     assert set(result.incremental["strategy"]) == {"none", "capped_ads", "saturated_ads"}
+
+
+# ---------------------------------------------------------------- command line
+def test_compare_command_baseline_reanalysis_and_xlsx(tmp_path, capsys):
+    import run
+
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(SMALL)
+    assert (
+        run.main(["compare", str(scenario), "-r", "2", "-j", "1", "--baseline", "ads", "--out", str(tmp_path / "a")])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert printed.index("verdict (profit):") < printed.index("incremental results against ads")
+    assert "capped_ads spent" in printed and "budget cap of 3 was reached" in printed
+    assert "profit (USD)" in printed
+    out = tmp_path / "b"
+    assert (
+        run.main(["compare", str(tmp_path / "a"), "--baseline", "none", "--objective", "adopters", "--out", str(out)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "verdict (adopters)" in printed and "incremental results against none" in printed
+    rebased = pd.read_csv(out / "incremental.csv")
+    assert set(rebased["versus"]) == {"none"} and "ads" in set(rebased["strategy"])
+    with pytest.raises(SystemExit):
+        run.main(["compare", str(scenario), "--baseline", "nobody", "--out", str(tmp_path / "c")])
+    assert "--baseline nobody: not one of the strategies" in capsys.readouterr().err
+
+
+def test_product_launch_levers_spend_comparable_budgets():
+    """The scenario says advertising, seeding and content spend about 15,000 each: they do (within 5%)."""
+    from pathlib import Path
+
+    from simulation.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "product_launch.yaml")
+    comparison = run_comparison(scenario, replications=2)
+    spend = comparison.spend_table().set_index("strategy")["spend"]
+    for name in ("advertising", "seed_hubs", "content"):
+        assert abs(spend[name] - 15_000) < 0.05 * 15_000, (name, spend[name])
+    assert spend["referral"] < 0.2 * 15_000  # pay per result: stated as not budget-matched in the file
+    assert "pay-per-result" in scenario.description
