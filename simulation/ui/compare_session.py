@@ -16,7 +16,24 @@ import solara
 from .background import start_thread
 
 DEFAULT_REPLICATIONS = 10
-DOWNLOADS = ("summary.csv", "runs.csv", "timeseries.parquet", "report.html", "scenario.yaml")
+DOWNLOADS = (
+    "report.html",
+    "comparison.xlsx",
+    "summary.csv",
+    "incremental.csv",
+    "pairs.csv",
+    "runs.csv",
+    "timeseries.parquet",
+    "scenario.yaml",
+)
+
+
+def _has_openpyxl() -> bool:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _engine():
@@ -72,7 +89,7 @@ class CompareSession:
                 cancel=cancel,
             )
             out = Path(self._folder.name) / f"{scenario.name}-{int(time.time() * 1000)}"
-            files = comparison.write(out)
+            files = comparison.write(out, xlsx=_has_openpyxl())
         except cancelled:
             self.message.value = "cancelled; the previous result (if any) is kept"
         except Exception as error:  # shown on the page; the server and the Explore view carry on

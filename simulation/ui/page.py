@@ -1,4 +1,5 @@
-"""The whole page: the sidebar (scenario, strategy, parameters, run buttons) and the Explore and Compare tabs."""
+"""The whole page: the sidebar (scenario, strategy, parameters, run buttons) and the Explore, Compare and
+Sweep tabs."""
 
 from __future__ import annotations
 
@@ -8,22 +9,31 @@ from .compare_session import CompareSession
 from .compare_view import CompareView
 from .explore_view import ExploreControls, ExploreView
 from .session import ExploreSession
+from .sweep_view import SweepSession, SweepView
+from .text import TABLE_CSS
 
 
 @solara.component
-def Page(path: str | None = None, session: ExploreSession | None = None, compare: CompareSession | None = None):
+def Page(
+    path: str | None = None,
+    session: ExploreSession | None = None,
+    compare: CompareSession | None = None,
+    sweep: SweepSession | None = None,
+):
     """`path`: the scenario to open (default: WOM_SCENARIO or scenarios/default.yaml); sessions may be given (tests)."""
-    given = (session, compare)
+    given = (session, compare, sweep)
     session = solara.use_memo(lambda: given[0] or ExploreSession(path), [])
     compare = solara.use_memo(lambda: given[1] or CompareSession(), [])
+    sweep = solara.use_memo(lambda: given[2] or SweepSession(), [])
     scenario = session.scenario.use_value()
     solara.Title("Word-of-mouth simulator")
+    solara.Style(TABLE_CSS)
     # A plain two-column layout: the controls must stay visible whatever the window size.
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}):
         with solara.Column(
             style={
-                "width": "340px",
-                "min-width": "340px",
+                "width": "360px",
+                "min-width": "360px",
                 "padding": "12px",
                 "background": "#f7f7f7",
                 "height": "100vh",
@@ -40,3 +50,5 @@ def Page(path: str | None = None, session: ExploreSession | None = None, compare
                     ExploreView(session)
                 with solara.lab.Tab("Compare"):
                     CompareView(compare, scenario)
+                with solara.lab.Tab("Sweep"):
+                    SweepView(sweep, session)
