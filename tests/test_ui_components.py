@@ -163,7 +163,7 @@ def test_choose_strategy_and_scenario_by_title(tmp_path, monkeypatch):
     assert session.scenario.value.name == "default" and session.model.network.n == 10_000
     assert session.strategy.value == "do_nothing"  # seed_hubs is there too, but a new file starts at its baseline
     # A file picker (the browser's file dialog) beside the drop zone.
-    assert rc.find(FileInput).widgets and rc.find(v.Html, class_="scenario-file-picker").widgets
+    assert rc.find(v.Html, class_="scenario-file-picker").widget.children[0].__class__ is FileInput
 
 
 def test_parameter_controls_have_number_boxes_clean_values_and_show_edits(tmp_path):

@@ -10,6 +10,7 @@ only receives KPIs, time series and a few numbers. Results do not depend on the 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 import multiprocessing
 import time
 from dataclasses import dataclass, field
@@ -164,7 +165,10 @@ class Comparison:
         table: dict[str, dict[str, str]] = {}
         for row in self.incremental.itertuples(index=False):
             signed = row.measure not in RATIOS  # a cost per customer is a price, not a difference
-            text = format_interval(row.measure, row.mean, row.low, row.high, signed=signed, level="pair")
+            if math.isinf(row.low) or math.isinf(row.high):
+                text = f"{find_kpi(row.measure, 'pair').format(row.mean, signed)} (interval unbounded)"
+            else:
+                text = format_interval(row.measure, row.mean, row.low, row.high, signed=signed, level="pair")
             table.setdefault(row.strategy, {})[self.column(row.measure, "pair")] = text
         names = [s for s in self.strategies if s != self.baseline]
         return pd.DataFrame.from_dict(table, orient="index").reindex(index=names)

@@ -22,7 +22,14 @@ from .text import Note, TextTable
 
 SHOWN_KPIS = list(HEADLINE_KPIS)
 OBJECTIVES = {"profit": "profit", "npv": "NPV", "adopters": "customers"}
-CURVES = ("adopters", "new_adopters", "profit", "aware_share", "mean_opinion")
+# Curves the chart offers: button label -> step KPI.
+CURVES = {
+    "customers": "adopters",
+    "new customers": "new_adopters",
+    "profit per step": "profit",
+    "aware": "aware_share",
+    "mean opinion": "mean_opinion",
+}
 
 
 def adoption_bands(timeseries: pd.DataFrame, kpi: str = "adopters", confidence: float = 0.95) -> pd.DataFrame:
@@ -159,7 +166,7 @@ def CompareControls(compare: CompareSession, scenario):
 @solara.component
 def CompareResult(compare: CompareSession, files: dict):
     objective, set_objective = solara.use_state("profit")
-    curve, set_curve = solara.use_state("adopters")
+    curve, set_curve = solara.use_state("customers")
     run = compare.result.value
     baseline, set_baseline = solara.use_state(run.baseline)
     comparison = solara.use_memo(
@@ -183,7 +190,7 @@ def CompareResult(compare: CompareSession, files: dict):
         with solara.Column():
             solara.ToggleButtonsSingle(value=curve, values=list(CURVES), on_value=set_curve, classes=["curve-toggle"])
             bands = solara.use_memo(lambda: LiveChart(name="compare-bands"), [])
-            bands.spec = bands_spec(comparison, curve)
+            bands.spec = bands_spec(comparison, CURVES[curve])
             LiveChartView(bands)
         with solara.Column():
             bars = solara.use_memo(lambda: LiveChart(name="compare-bars"), [])

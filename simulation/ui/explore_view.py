@@ -14,6 +14,7 @@ import yaml
 from ipyvuetify.extra import FileInput
 
 from ..parameters import NETWORK_KINDS
+from .background import start_thread
 from .charts import bass_reference, chart_data, chart_specs, kpi_values, opinion_rows, opinion_spec
 from .controls import Control, clean, current_value, decimals, lever_controls, parameter_controls
 from .live_chart import LiveChart, LiveChartView
@@ -105,22 +106,24 @@ def scenario_title(path: str) -> str:
 
 @solara.component
 def FilePicker(label: str, on_file):
-    """A 'choose a file' button (the browser's file dialog); calls on_file(name, data)."""
-    info, set_info = solara.use_state(None)
+    """A 'choose a file' box (the browser's file dialog); calls on_file(name, data)."""
+    picker = solara.use_memo(lambda: FileInput(multiple=False, accept=".yaml,.yml"), [])
+
+    def watch():
+        def chosen(change):
+            if not change["new"]:
+                return
+            picker.version += 1  # a new read of the chosen file
+            picker.reset_stats()
+            files = picker.get_files()
+            # Reading waits for the browser to send the file's chunks: not on the thread that receives them.
+            start_thread(lambda: on_file(files[0]["name"], files[0]["file_obj"].read()), name="wom-ui-upload")
+
+        picker.observe(chosen, "file_info")
+        return lambda: picker.unobserve(chosen, "file_info")
+
+    solara.use_effect(watch, [])
     solara.Text(label, style={"display": "block", "font-size": "0.85em", "color": "#555"})
-    picker = FileInput.element(on_file_info=set_info, multiple=False, accept=".yaml,.yml")  # type: ignore[attr-defined]
-
-    def read(cancel):
-        if not info:
-            return
-        widget = solara.get_widget(picker)
-        widget.version += 1  # a new read of the chosen file
-        widget.reset_stats()
-        files = widget.get_files()
-        if files:
-            on_file(files[0]["name"], files[0]["file_obj"].read())
-
-    solara.use_thread(read, [info])
     solara.Div(children=[picker], classes=["scenario-file-picker"])
 
 
