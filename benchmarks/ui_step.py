@@ -73,9 +73,7 @@ def main() -> None:
     page_median, model_median = statistics.median(page_steps), statistics.median(model_steps)
     print(f"consumers: {args.consumers:,}, steps timed: {args.steps}")
     print(f"first render (builds the model, lays out the {network_view.MAX_NODES}-consumer sample): {first:.2f} s")
-    print(
-        f"Step + page update (server): median {page_median * 1000:.0f} ms, slowest {max(page_steps) * 1000:.0f} ms"
-    )
+    print(f"Step + page update (server): median {page_median * 1000:.0f} ms, slowest {max(page_steps) * 1000:.0f} ms")
     print(f"model step alone (reference): median {model_median * 1000:.1f} ms")
     print(f"page update / model step: {page_median / model_median:.0f}x")
     print(f"Reset (new model, cached network and layout) + re-render: {reset * 1000:.0f} ms")

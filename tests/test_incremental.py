@@ -265,6 +265,7 @@ def test_report_opens_with_the_verdict_and_shows_spend_and_increments(small, tmp
     assert body.index("Verdict (npv)") < body.index("<h2>")
     assert "Incremental results against none" in html and "Head to head: NPV (USD)" in html
     assert "budget cap of 3 was reached" in html and "saturation" in html
+    assert ">nan<" not in html and ">None<" not in html
     incremental_csv = pd.read_csv(paths["incremental.csv"])
     assert set(incremental_csv["measure"]) >= {"incremental_roi", "incremental_cpa", "incremental_profit"}
 

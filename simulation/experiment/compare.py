@@ -263,7 +263,7 @@ class Comparison:
         if differences:  # a difference of two ratios to different spends means nothing: see incremental_*
             kpis = [k for k in kpis if k not in TOTAL_RATIOS]
         prefix = "diff_" if differences else ""
-        table = {}
+        table: dict[str, dict[str, str]] = {}
         for row in self.summary.itertuples(index=False):
             if row.kpi in kpis:
                 values = (

@@ -190,7 +190,10 @@ def _undefined_note(comparison) -> str:
     notes = comparison.undefined_notes()
     if not notes:
         return ""
-    return "<p><b>n/a</b> marks a KPI undefined in every run of a strategy; why:</p>" + _list(notes)
+    return (
+        "<p><b>n/a</b> marks a KPI undefined in every run of a strategy (means use the runs where it is defined); why:</p>"
+        + _list(notes)
+    )
 
 
 def _spend_section(comparison) -> str:
@@ -203,7 +206,7 @@ def _spend_section(comparison) -> str:
             f"planned ({unit})": [money.format(v) for v in table["planned_spend"]],
             f"spent ({unit})": [money.format(v) for v in table["spend"]],
             "share of the plan spent": ["n/a" if pd.isna(v) else f"{v:.0%}" for v in table["spent_share"]],
-            "why less": table["reason"],
+            "why less": table["reason"].tolist(),
         },
         index=pd.Index(table["strategy"], name="strategy (means over replications)"),
     )

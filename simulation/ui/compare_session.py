@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import solara
 
@@ -51,8 +52,8 @@ class CompareSession:
         self.jobs = solara.reactive(1)
         self.running = solara.reactive(False)
         self.progress = solara.reactive((0, 0))  # (runs done, runs in all)
-        self.result = solara.reactive(None)  # the Comparison
-        self.files = solara.reactive({})  # file name -> Path, as written by Comparison.write
+        self.result = solara.reactive(cast(Any, None))  # the Comparison
+        self.files = solara.reactive(cast(dict[str, Any], {}))  # file name -> Path, as written by Comparison.write
         self.message = solara.reactive("")
         self.error = solara.reactive("")
         self.cancel_event = threading.Event()

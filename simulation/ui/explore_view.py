@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import solara
 import yaml
@@ -69,7 +70,7 @@ def ParameterControl(session: ExploreSession, control: Control):
                     value=value,
                     min=min(control.low, value),
                     max=max(control.high, value),
-                    step=control.step,
+                    step=cast(Any, control.step or 1),
                     on_value=from_slider,
                     thumb_label=False,
                 )
@@ -169,7 +170,12 @@ def use_step_listener(session: ExploreSession, update, dependencies) -> None:
 
         listener(session.model)
         session.listeners.append(listener)
-        return lambda: listener in session.listeners and session.listeners.remove(listener)
+
+        def disconnect():
+            if listener in session.listeners:
+                session.listeners.remove(listener)
+
+        return disconnect
 
     solara.use_effect(connect, dependencies)
 
@@ -228,9 +234,14 @@ def ExploreControls(session: ExploreSession):
         "Strategy",
         values=[s.name for s in scenario.strategies],
         value=session.strategy.value,
-        on_value=session.set_strategy,
+        on_value=lambda name: None if session.set_strategy(name) else None,
     )
-    solara.InputInt("Seed", value=session.seed.value, on_value=session.set_seed, continuous_update=False)
+    solara.InputInt(
+        "Seed",
+        value=session.seed.value,
+        on_value=lambda seed: None if session.set_seed(seed) else None,
+        continuous_update=False,
+    )
     RunButtons(session)
     Downloads(session)
     changed = len(session.overrides.value)
@@ -336,10 +347,10 @@ def _sample_frame():
     )
 
 
-def _charts(session: ExploreSession, colour_by: str, size_by: str) -> dict:
+def _charts(session: ExploreSession, colour_by: str, size_by: str) -> dict[str, Any]:
     scenario, model = session.scenario.value, session.model
     sample = network_sample(model.network, network_key(model.params, model.seed), model.seed)
-    charts = {"network": LiveChart(name="network", spec=network_spec(sample, colour_by, size_by))}
+    charts: dict[str, Any] = {"network": LiveChart(name="network", spec=network_spec(sample, colour_by, size_by))}
     charts["opinion"] = LiveChart(name="opinion", spec=opinion_spec())
     for name, spec in chart_specs(scenario.time_unit, scenario.horizon, scenario.currency).items():
         charts[name] = LiveChart(name=name, spec=spec)
@@ -392,7 +403,12 @@ def LiveCharts(session: ExploreSession):
         feed = _feeder(session, charts, size_by)
         feed(session.model)
         session.listeners.append(feed)
-        return lambda: feed in session.listeners and session.listeners.remove(feed)
+
+        def disconnect():
+            if feed in session.listeners:
+                session.listeners.remove(feed)
+
+        return disconnect
 
     solara.use_effect(connect, [charts])
     with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):

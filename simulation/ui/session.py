@@ -16,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import solara
@@ -77,11 +78,11 @@ class ExploreSession:
         self.origin = solara.reactive("")  # file name shown in messages
         self.text = ""  # the scenario file's text, as read
         self.source_dir: str | None = None
-        self.overrides = solara.reactive({})  # dotted path -> value
-        self.scenario = solara.reactive(None)  # Scenario with the overrides applied
+        self.overrides = solara.reactive(cast(dict[str, Any], {}))  # dotted path -> value
+        self.scenario = solara.reactive(cast(Scenario, None))  # with the overrides applied (set by load_file)
         self.strategy = solara.reactive("")
         self.seed = solara.reactive(1)
-        self.errors = solara.reactive([])  # problems of the last load or edit
+        self.errors = solara.reactive(cast(list[str], []))  # problems of the last load or edit
         self.notice = solara.reactive("")
         self.playing = solara.reactive(False)
         self.speed = solara.reactive(5.0)  # steps per second while playing
@@ -90,9 +91,9 @@ class ExploreSession:
         self.build = solara.reactive(0)  # changes with every new model
         self.file_scenario: Scenario | None = None  # the file as read, without the page's edits
         self.listeners: list = []  # called with the model after every step and every new model
-        self.model: WordOfMouthModel | None = None
+        self.model: WordOfMouthModel = cast(WordOfMouthModel, None)  # built by load_file below
         self.start_counts: dict = {}
-        self.player = None  # the play thread
+        self.player: threading.Thread | None = None  # the play thread
         self._generation = 0  # a new Play, load or reset ends older play loops
         self.lock = threading.RLock()
         self.load_file(path or default_scenario_file())

@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 import solara
@@ -36,9 +37,9 @@ class SweepSession:
         self.running = solara.reactive(False)
         self.progress = solara.reactive((0, 0, 0))  # (done, failed, total)
         self.message = solara.reactive("")
-        self.errors = solara.reactive([])
-        self.result = solara.reactive(None)  # job.SweepAnalysis
-        self.files = solara.reactive({})
+        self.errors = solara.reactive(cast(list[str], []))
+        self.result = solara.reactive(cast(Any, None))  # job.SweepAnalysis
+        self.files = solara.reactive(cast(dict[str, Any], {}))
         self.cancel_event = threading.Event()
         self.thread: threading.Thread | None = None
         self._folder = tempfile.TemporaryDirectory(prefix="wom-sweep-")
@@ -204,7 +205,9 @@ def SweepView(sweep: SweepSession, explore):
             )
             strategies = ["baseline", "all", *[s.name for s in scenario.strategies]]
             solara.Select("Strategies", values=strategies, value=sweep.strategy, disabled=running)
-            solara.SelectMultiple("KPIs to analyse", values=sweep.kpis, all_values=list(RUN_KPIS), disabled=running)
+            solara.SelectMultiple(
+                "KPIs to analyse", values=cast(Any, sweep.kpis), all_values=list(RUN_KPIS), disabled=running
+            )
             solara.InputInt("Worker processes", value=sweep.jobs, continuous_update=False, disabled=running)
     with solara.Row():
         solara.Button("Run sweep", on_click=lambda: sweep.start(explore), disabled=running, color="primary")
