@@ -338,3 +338,17 @@ def test_product_launch_levers_spend_comparable_budgets():
         assert abs(spend[name] - 15_000) < 0.05 * 15_000, (name, spend[name])
     assert spend["referral"] < 0.2 * 15_000  # pay per result: stated as not budget-matched in the file
     assert "pay-per-result" in scenario.description
+
+
+def test_simulate_says_when_a_lever_spends_less_than_it_planned(tmp_path, capsys):
+    import run
+
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(SMALL)
+    assert run.main(["simulate", str(scenario), "--strategy", "saturated_ads", "--out", str(tmp_path / "s")]) == 0
+    printed = capsys.readouterr().out
+    # 1,000 a step for 6 steps at CPM 10, but at most one ad per consumer per step: 400 x 6 x 0.01 = 24.
+    assert "advertising:           24   spent of 6,000 planned (0%): saturation" in printed
+    assert "(USD)" in printed
+    assert run.main(["simulate", str(scenario), "--strategy", "capped_ads", "--out", str(tmp_path / "c")]) == 0
+    assert "the strategy's budget cap of 3 was reached" in capsys.readouterr().out
