@@ -32,6 +32,7 @@ UNITS = {
     "opinion": "opinion (-1..1)",
     "messages": "messages",
     "ratio": "ratio",
+    "percent": "percent (a ratio shown x 100)",
     "trust": "trust (0..1)",
     "count": "count",
     "stars": "stars (1..5)",
@@ -50,6 +51,21 @@ class KPI:
     source: str = ""  # the step KPI a run KPI aggregates
     headline: bool = False  # shown by default (front end compare view)
     sweep: bool = False  # analysed by default in sweeps
+    short: str = ""  # column name in tables and axis titles (default: the name in words)
+
+    @property
+    def title(self) -> str:
+        """A short readable name (table columns, axis titles), without the unit."""
+        return self.short or self.name.replace("_", " ")
+
+    def unit_text(self, currency: str | None = None, time_unit: str | None = None) -> str:
+        """The unit as a strategist reads it: the scenario's currency, its time unit, %, ..."""
+        return unit_text(self.unit, currency, time_unit)
+
+    def column(self, currency: str | None = None, time_unit: str | None = None) -> str:
+        """``title (unit)``, e.g. ``profit (EUR)``, ``time to 10% (weeks)``."""
+        unit = self.unit_text(currency, time_unit)
+        return f"{self.title} ({unit})" if unit else self.title
 
     def format(self, value, signed: bool = False) -> str:
         """The value as shown to a strategist (percent for shares, whole money units, ...)."""
@@ -60,6 +76,8 @@ class KPI:
         sign = "+" if signed else ""
         if self.unit == "share":
             return f"{value * 100:{sign},.1f}%"
+        if self.unit == "percent":  # a return: always signed, as in the front end's cards
+            return f"{value * 100:+,.0f}%"
         if self.unit == "money":
             return f"{value:{sign},.0f}"
         if self.unit in ("steps", "ratio", "stars"):
@@ -67,6 +85,17 @@ class KPI:
         if self.unit in ("opinion", "trust"):
             return f"{value:+.3f}" if self.unit == "opinion" else f"{value:{sign}.3f}"
         return f"{value:{sign},.1f}"
+
+
+def unit_text(unit: str, currency: str | None = None, time_unit: str | None = None) -> str:
+    """How a unit is written next to a value or on an axis (the scenario gives currency and time unit)."""
+    if unit == "money":
+        return currency or "money units"
+    if unit == "steps":
+        return f"{time_unit}s" if time_unit else "steps"
+    if unit in ("share", "percent"):
+        return "%"
+    return {"opinion": "-1..1", "trust": "0..1", "ratio": ""}.get(unit, unit)
 
 
 def _step(name, label, unit, **kw) -> KPI:
@@ -77,8 +106,8 @@ def _run(name, label, unit, aggregation="derived", source="", **kw) -> KPI:
     return KPI(name, label, unit, "run", aggregation, source, **kw)
 
 
-def _pair(name, label, unit) -> KPI:
-    return KPI(name, label, unit, "pair")
+def _pair(name, label, unit, **kw) -> KPI:
+    return KPI(name, label, unit, "pair", **kw)
 
 
 _STEP = [
@@ -116,8 +145,8 @@ _RUN = [
     _run("adopters", "adopters at the horizon", "consumers", "last", "adopters", headline=True, sweep=True),
     _run("adoption_share", "share of the market that bought", "share"),
     _run("new_adopters", "customers won during the run", "consumers"),
-    _run("time_to_10pct", "steps until 10% of the market bought", "steps", headline=True),
-    _run("time_to_50pct", "steps until 50% of the market bought", "steps"),
+    _run("time_to_10pct", "steps until 10% of the market bought", "steps", headline=True, short="time to 10%"),
+    _run("time_to_50pct", "steps until 50% of the market bought", "steps", short="time to 50%"),
     _run("aware_share", "share aware at the horizon", "share", "last", "aware_share", headline=True, sweep=True),
     _run(
         "mean_opinion",
@@ -139,9 +168,21 @@ _RUN = [
     ),
     _run("gross_profit", "gross profit (revenue x margin)", "money", "sum", "gross_profit"),
     _run("profit", "profit (gross profit - spend)", "money", headline=True, sweep=True),
-    _run("npv", "net present value of profit", "money", headline=True, sweep=True),
-    _run("cost_per_acquisition", "spend per customer won", "money"),
-    _run("roi", "return on marketing spend: (gross profit - spend) / spend", "ratio", headline=True),
+    _run("npv", "net present value of profit", "money", headline=True, sweep=True, short="NPV"),
+    _run(
+        "cost_per_acquisition",
+        "total spend per customer won (a total, not against the baseline: see incremental_cpa)",
+        "money",
+        short="total spend per customer won",
+    ),
+    _run(
+        "roi",
+        "return on total marketing spend: (gross profit - spend) / spend (a total, not against the baseline: "
+        "see incremental_roi)",
+        "percent",
+        headline=True,
+        short="ROI on total spend",
+    ),
     _run("average_rating", "average rating on the product page at the horizon", "stars", "last", "average_rating"),
     _run("review_count", "ratings on the product page at the horizon", "count", "last", "review_count"),
     *[
@@ -162,6 +203,25 @@ _PAIR = [
     _pair("acceleration_value", "NPV of acceleration", "money"),
     _pair("other_value", "NPV of the rest (spend, free seeds, discounts, repeat purchases)", "money"),
     _pair("npv_difference", "NPV difference", "money"),
+    # Incremental results against the baseline (experiment.incremental): paired differences of run KPIs,
+    # and two ratios of mean differences.
+    _pair("incremental_adopters", "customers won beyond the baseline's", "consumers", short="extra customers"),
+    _pair("incremental_revenue", "revenue beyond the baseline's", "money", short="extra revenue"),
+    _pair("incremental_spend", "marketing spend beyond the baseline's", "money", short="extra spend"),
+    _pair("incremental_profit", "profit beyond the baseline's", "money", short="extra profit"),
+    _pair("incremental_npv", "NPV beyond the baseline's", "money", short="extra NPV"),
+    _pair(
+        "incremental_roi",
+        "incremental ROI: extra profit / extra spend against the baseline",
+        "percent",
+        short="incremental ROI",
+    ),
+    _pair(
+        "incremental_cpa",
+        "cost per incremental acquisition: extra spend / extra customers against the baseline",
+        "money",
+        short="cost per extra customer",
+    ),
 ]
 
 

@@ -248,7 +248,8 @@ def test_rows_carry_parameters_seed_and_the_run_kpis(scenario_file, tmp_path):
     # The report and the grid's response table are there.
     curves = pd.read_csv(out / "response.csv")
     assert set(curves["strategy"]) == {"do_nothing", "referral"} and (curves["count"] == 2).all()
-    assert "Response of adopters" in (out / "sweep_report.html").read_text()
+    assert set(curves["kpi"]) == {"adopters", "profit"}  # a grid analyses adopters and profit by default
+    assert "<h2>Responses</h2>" in (out / "sweep_report.html").read_text()
 
 
 def test_same_command_again_resumes_and_runs_nothing(scenario_file, tmp_path, capsys):
@@ -362,3 +363,122 @@ def test_only_a_few_tasks_per_worker_are_in_flight(monkeypatch):
             outstanding.append(len(submitted) - received)
     assert received == 200 and sorted(submitted, key=int) == [t.id for t in tasks]
     assert max(outstanding) <= 2 * 3
+
+
+# ---------------------------------------------------------------- failing sweeps, several KPIs, drivers in words
+FAILING = SMALL.replace(
+    """      - kind: referral
+        reward: 10""",
+    """      - kind: advertising
+        target: community
+        community: 0""",
+).replace("baseline: do_nothing", "baseline: referral")
+
+
+@pytest.mark.parametrize("design", [["--design", "morris", "--samples", 8], ["--param", "product.quality=0,0.5"]])
+def test_a_sweep_whose_runs_all_fail_stops_early_with_the_first_error(tmp_path, capsys, design):
+    """Every run fails at model construction (a lever the network cannot carry out): the sweep stops after
+    the first runs with their first error, writes the report of failures, and does not crash on analysis."""
+    scenario = tmp_path / "failing.yaml"
+    scenario.write_text(FAILING)
+    out = tmp_path / "out"
+    params = ["--param", "purchase.q=0.1..0.9"] if design[0] == "--design" else ["--param", "purchase.q=0.1:0.9:0.1"]
+    status = cli(scenario, *params, *design, "--jobs", 1, "--out", out)
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "stopped early: 10 of the first 10 runs failed. First error: ValueError:" in err
+    assert "target 'community' needs a network with communities" in err and "Traceback" not in err
+    runs = read_runs(out)
+    assert len(runs) == 10 and (runs["status"] == "error").all()
+    html = (out / "sweep_report.html").read_text()
+    assert "Failed runs (10)" in html and "no run succeeded" in html
+
+
+def test_every_run_failing_in_a_short_sweep_is_an_error_not_a_crash(tmp_path, capsys):
+    scenario = tmp_path / "failing.yaml"
+    scenario.write_text(FAILING)
+    status = cli(scenario, "--param", "purchase.q=0.2,0.4", "--jobs", 1, "--out", tmp_path / "out")
+    assert status == 1 and "every run failed. First error: ValueError" in capsys.readouterr().err
+
+
+def test_should_stop_only_when_most_of_the_first_runs_fail_and_some_are_left():
+    from simulation.sweep.job import should_stop
+
+    assert not should_stop(9, 9, 100)  # too early to tell
+    assert should_stop(10, 6, 100) and not should_stop(10, 5, 100)
+    assert not should_stop(3, 3, 4) and not should_stop(4, 4, 4)  # short sweeps run to the end
+
+
+def test_every_kpi_given_is_analysed_with_its_drivers_in_words(scenario_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    status = cli(
+        scenario_file,
+        "--param",
+        "purchase.p=0.01,0.2",
+        "--param",
+        "product.margin=0.1,0.9",
+        "--kpi",
+        "adopters",
+        "--kpi",
+        "gross_profit",
+        "--kpi",
+        "profit",
+        "--jobs",
+        1,
+        "--out",
+        out,
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    curves = pd.read_csv(out / "response.csv")
+    assert set(curves["kpi"]) == {"adopters", "gross_profit", "profit"}
+    assert "Over the grid, purchase.p moves adopters by week 10 the most" in printed
+    sentence = next(line for line in printed.splitlines() if "gross profit by week 10" in line)
+    assert "product.margin" in sentence and "purchase.p" in sentence
+    html = (out / "sweep_report.html").read_text()
+    assert html.count("Heat maps of") == 3 and "Heat maps of profit (money units)" in html
+
+
+def test_heat_maps_of_one_kpi_share_their_colour_scale(monkeypatch, tmp_path):
+    from simulation.sweep import report
+
+    calls = []
+    monkeypatch.setattr(
+        report, "_heat", lambda frame, kpi, strategy, vmin, vmax, *a: calls.append((kpi, vmin, vmax)) or ""
+    )
+    a = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], index=pd.Index([0, 1], name="y"), columns=pd.Index([0, 1], name="x"))
+    b = a * 10
+    report.write_report(
+        tmp_path,
+        title="t",
+        command="c",
+        summary={"runs": 0, "ok": 0, "error": 0, "mean_seconds": 0.0},
+        design={},
+        runs=pd.DataFrame(),
+        heat={("profit", "s1"): a, ("profit", "s2"): b, ("adopters", "s1"): a},
+    )
+    assert calls == [("profit", 1.0, 40.0), ("profit", 1.0, 40.0), ("adopters", 1.0, 4.0)]
+
+
+def test_drivers_in_words_rank_tie_and_dismiss():
+    from simulation.sweep.analysis import rank_drivers
+
+    table = pd.DataFrame(
+        {
+            "parameter": ["word_of_mouth.reach", "purchase.p", "awareness.decay", "word_of_mouth.talk_rate"],
+            "ST": [0.19, 0.64, 0.01, 0.21],
+            "ST_conf": [0.06, 0.12, 0.02, 0.05],
+        }
+    )
+    words = rank_drivers(table, "adopters", "by week 26")
+    assert words == (
+        "purchase.p explains most of the variance of adopters by week 26 (ST 0.64 +/- 0.12), then "
+        "word_of_mouth.talk_rate and word_of_mouth.reach, which are tied (ST 0.21 +/- 0.05, 0.19 +/- 0.06); "
+        "awareness.decay has no effect distinguishable from zero (ST 0.01 +/- 0.02)."
+    )
+    tied = rank_drivers(table.assign(ST=[0.6, 0.64, 0.0, 0.1]), "adopters", "by week 26")
+    assert tied.startswith("purchase.p and word_of_mouth.reach drive adopters by week 26 the most and are tied")
+    morris = pd.DataFrame({"parameter": ["a", "b"], "mu_star": [5.0, 50.0], "mu_star_conf": [1.0, 4.0]})
+    assert rank_drivers(morris, "profit").startswith(
+        "b is the strongest driver of profit at the horizon (mu* 50 +/- 4)"
+    )

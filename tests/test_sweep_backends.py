@@ -183,6 +183,11 @@ def test_sobol_finds_the_parameter_that_matters_and_not_the_null_one(scenario_fi
     assert table.loc[("profit", "product.margin"), "ST"] > 0.1
     html = (out / "sweep_report.html").read_text()
     assert "Sobol sensitivity indices" in html and "data:image/png;base64," in html
+    # Both KPIs are analysed and their drivers put in words.
+    assert "purchase.p explains most of the variance of adopters by week 10" in html
+    assert "product.margin has no effect distinguishable from zero" in html
+    profit = next(line for line in html.split("<li>") if "profit by week 10" in line)
+    assert "purchase.p" in profit and "product.margin" in profit  # both drive profit (margin x revenue)
 
 
 def test_morris_ranks_the_parameter_that_matters(scenario_file, tmp_path):
@@ -269,3 +274,21 @@ def test_a_killed_worker_stops_the_sweep_cleanly_and_the_rerun_completes(tmp_pat
     workers[0].kill()  # a worker lost mid-sweep (OOM killer, a crash)
     runs = _interrupted_then_resumed(process, command, out, returncode=1)
     assert (runs["status"] == "ok").all()
+
+
+@pytest.mark.slow
+def test_sigint_to_the_parent_alone_stops_workers_at_once_and_the_rerun_completes(tmp_path):
+    """SIGINT sent to the sweep's process only (as `kill -INT PID` does, unlike Ctrl+C which reaches the
+    whole process group): the workers are ended, the completed runs stay, the command exits 130 promptly."""
+    import psutil
+
+    process, command, out = _start_medium_sweep(tmp_path, jobs=2)
+    workers = [c for c in psutil.Process(process.pid).children(recursive=True) if "spawn_main" in " ".join(c.cmdline())]
+    assert workers, "the sweep should be running on worker processes"
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    assert time.monotonic() - started < 10, "the sweep should stop without waiting for queued runs"
+    psutil.wait_procs(workers, timeout=5)
+    assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    _interrupted_then_resumed(process, command, out, returncode=130)

@@ -1,9 +1,11 @@
 """Component tests of the front end, rendered without a browser (solara.render + ipyvuetify widgets).
 
-Covers choosing a scenario and a strategy, the parameter controls, stepping, Play/Pause, the seed
-surviving Reset (and reproducing the run), a bad uploaded file shown in the page without losing the
-model, the network sample and its cached layout, the Compare view with a small population, and the
-`run.py ui` command line.
+Covers choosing a scenario and a strategy, the parameter controls (number boxes, clean values, values
+that differ from the file, the restart notice), stepping to the horizon and no further, Play/Pause, the
+seed surviving Reset (and reproducing the run), a bad uploaded file shown in the page without losing the
+model, the live charts (units, whole-step ticks, colours, the Bass reference from the starting
+customers), the downloads, the network sample and its cached layout, the Compare view (verdict,
+baselines, tables, n/a notes), the Sweep view, and the `run.py ui` command line and its SIGTERM.
 """
 
 from __future__ import annotations
@@ -17,19 +19,24 @@ import pandas as pd
 import pytest
 import solara
 import yaml
+from ipyvuetify.extra import FileInput
 
 from simulation.calibration.bass import bass_cumulative
 from simulation.commands import ui as ui_command
 from simulation.experiment.compare import run_comparison
 from simulation.model import WordOfMouthModel
 from simulation.parameters import TIME_UNITS
+from simulation.scenario import load_scenario
 from simulation.scenario.loader import parse_scenario
 from simulation.ui import network_view
-from simulation.ui.charts import bass_reference, kpi_values
+from simulation.ui.charts import bass_from, bass_reference, chart_specs, kpi_values, opinion_spec
 from simulation.ui.compare_session import CompareSession
-from simulation.ui.controls import current_value, lever_controls, parameter_controls
+from simulation.ui.controls import clean, current_value, lever_controls, parameter_controls
+from simulation.ui.live_chart import LiveChart
 from simulation.ui.page import Page
+from simulation.ui.palette import OPINION_RANGE, ROLE_COLOURS
 from simulation.ui.session import SCENARIO_ENV, ExploreSession
+from simulation.ui.sweep_view import SweepSession
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,33 +85,65 @@ def render(tmp_path, n=1000, horizon=10):
     return session, compare, show(Page(session=session, compare=compare))
 
 
+def charts(rc) -> dict:
+    return {w.name: w for w in rc.find(LiveChart).widgets}
+
+
+def html_text(rc, class_: str) -> str:
+    return rc.find(v.Html, class_=class_).widget.children[0]
+
+
+def label_texts(rc) -> list[str]:
+    return [str(w.children[0]) for w in rc.find(v.Html, class_="param-label").widgets]
+
+
 def click(rc, label: str) -> None:
     rc.find(v.Btn, children=[label]).widget.click()
 
 
 def step_counter(rc) -> str:
-    return rc.find(v.Html, class_="step-counter").widget.children[0]
+    return html_text(rc, "step-counter")
 
 
 # ---------------------------------------------------------------- explore view
 def test_step_advances_model_and_page(tmp_path):
     session, _, rc = render(tmp_path, n=5000, horizon=10)
     assert step_counter(rc) == "step 0 of 10 (weeks)"
+    live = charts(rc)
+    assert set(live) == {"network", "opinion", "adoption", "new_adopters", "funnel", "messages", "money"}
     timings = []
     for _ in range(3):
         started = time.perf_counter()
         click(rc, "Step")
         timings.append(time.perf_counter() - started)
-    print(f"\nStep + re-render at 5,000 consumers: {', '.join(f'{t * 1000:.0f} ms' for t in timings)}")
+    print(f"\nStep (model, chart rows, counter) at 5,000 consumers: {', '.join(f'{t * 1000:.0f} ms' for t in timings)}")
     assert step_counter(rc) == "step 3 of 10 (weeks)"
     assert session.model.steps == 3 and len(session.model.timeseries()) == 3
-    adopters = rc.find(v.Html, class_="kpi-adopters").widget.children[0]
     frame = session.model.timeseries()
-    assert adopters.startswith(f"{int(frame['adopters'].iloc[-1]):,} (")
+    assert html_text(rc, "kpi-customers").startswith(f"{int(frame['adopters'].iloc[-1]):,} (")
     assert any("showing 500 of 5,000 consumers" in t for t in texts(rc))
+    # Every chart got the step's rows: the start at x = 0 and the three steps at x = 1..3.
+    adoption = [r for r in live["adoption"].datasets["adoption"] if r["series"] == "customers (simulated)"]
+    assert [r["x"] for r in adoption] == [0, 1, 2, 3]
+    assert [r["value"] for r in adoption[1:]] == frame["adopters"].tolist()
+    assert [r["value"] for r in live["new_adopters"].datasets["new_adopters"]] == frame["new_adopters"].tolist()
+    assert len(live["network"].datasets["nodes"]) == 500
 
 
-def test_choose_strategy_and_scenario(tmp_path, monkeypatch):
+def test_the_run_stops_at_the_horizon(tmp_path):
+    session, _, rc = render(tmp_path, n=500, horizon=3)
+    assert session.step(10) == 3  # never past the horizon
+    assert session.model.steps == 3 and step_counter(rc) == "step 3 of 3 (weeks) — horizon reached"
+    assert session.step() == 0 and session.model.steps == 3
+    assert "reached the horizon (3 weeks)" in session.notice.value
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled and rc.find(v.Btn, children=["Play"]).widget.disabled
+    adoption = [r for r in charts(rc)["adoption"].datasets["adoption"] if r["series"] == "customers (simulated)"]
+    assert max(r["x"] for r in adoption) == 3  # the line ends at the horizon
+    click(rc, "Reset")
+    assert not rc.find(v.Btn, children=["Step"]).widget.disabled and step_counter(rc) == "step 0 of 3 (weeks)"
+
+
+def test_choose_strategy_and_scenario_by_title(tmp_path, monkeypatch):
     small = write_scenario(tmp_path, n=800, horizon=6)
     monkeypatch.setenv(SCENARIO_ENV, str(small))
     session = ExploreSession()
@@ -113,36 +152,65 @@ def test_choose_strategy_and_scenario(tmp_path, monkeypatch):
     rc.find(v.Select, label="Strategy").widget.v_model = "seed_hubs"
     assert session.strategy.value == "seed_hubs"
     assert session.model.strategy.name == "seed_hubs"
-    # The levers of the chosen strategy get controls.
-    assert rc.find(v.Slider, label="seeding: k: 100").widgets
-    # Choosing the other file in scenarios/ loads it (the default scenario, 10,000 consumers).
-    choices = rc.find(v.Select, label="Scenario").widget.items
-    assert str(small) in choices and str(ROOT / "scenarios" / "default.yaml") in choices
-    rc.find(v.Select, label="Scenario").widget.v_model = str(ROOT / "scenarios" / "default.yaml")
+    assert "seeding: k: 100" in label_texts(rc)  # the levers of the chosen strategy get controls
+    # The picker shows each file's name and description, not its path.
+    picker = rc.find(v.Select, label="Scenario").widget
+    titles = {item["value"]: item["text"] for item in picker.items}
+    default = str(ROOT / "scenarios" / "default.yaml")
+    assert titles[default] == "default: Product launch, one year, five strategies."
+    assert titles[str(small)].startswith("small: ")
+    picker.v_model = default
     assert session.scenario.value.name == "default" and session.model.network.n == 10_000
     assert session.strategy.value == "do_nothing"  # seed_hubs is there too, but a new file starts at its baseline
+    # A file picker (the browser's file dialog) beside the drop zone.
+    assert rc.find(v.Html, class_="scenario-file-picker").widget.children[0].__class__ is FileInput
 
 
-def test_parameter_control_edits_scenario_like_cli(tmp_path):
+def test_parameter_controls_have_number_boxes_clean_values_and_show_edits(tmp_path):
     session, _, rc = render(tmp_path)
-    slider = rc.find(v.Slider, label="confidence bound: 1").widget
-    slider.v_model = 0.4
+    session.step(2)
+    boxes = rc.find(v.TextField, class_="param-box").widgets
+    assert len(boxes) == len([c for c in parameter_controls() if c.kind in ("int", "float")])
+    assert "confidence bound: 1.00" in label_texts(rc)
+    # A slider reports a float with a rounding error: the value stored is the clean one.
+    confidence = next(c for c in parameter_controls() if c.path == "word_of_mouth.confidence_bound")
+    assert clean(0.49999999999999994, confidence.step, "float") == 0.5
+    assert session.set_override("word_of_mouth.confidence_bound", clean(0.4000000001, confidence.step, "float"))
     assert session.overrides.value == {"word_of_mouth.confidence_bound": 0.4}
-    assert session.model.params["confidence_bound"] == 0.4
-    assert rc.find(v.Slider, label="confidence bound: 0.4").widgets
+    assert session.model.params["confidence_bound"] == 0.4 and session.model.steps == 0
+    assert "confidence bound: 0.40 (file: 1.00)" in label_texts(rc)  # which values differ from the file
+    assert "restarted at step 0 (it was at step 2)" in session.notice.value  # a change restarts the run
+    assert any("rebuilds the market and restarts the run" in t for t in texts(rc))
+    # The number box beside the slider takes an exact value.
+    box = next(w for w in boxes if w.v_model in ("1000", 1000))  # n consumers
+    box.v_model = "1234"
+    box.fire_event("keyup.enter", "1234")
+    assert session.model.network.n == 1234 and "n consumers: 1,234 (file: 1,000)" in label_texts(rc)
     model = session.model
     # A value the schema refuses: the CLI's message, nothing changed.
     assert not session.set_override("market.n_consumers", 1)
     assert session.errors.value == [
         "--set market.n_consumers=1: market.n_consumers = 1: Input should be greater than or equal to 2"
     ]
-    assert session.model is model and session.overrides.value == {"word_of_mouth.confidence_bound": 0.4}
+    assert session.model is model
     # A combination the model refuses (more ties than consumers).
     assert not session.set_override("network.mean_degree", 5000)
-    assert "'mean_degree' = 5000 is not allowed: expected less than n_consumers = 1000" in session.errors.value[0]
+    assert "'mean_degree' = 5000 is not allowed: expected less than n_consumers = 1234" in session.errors.value[0]
     assert session.model is model
-    assert any("--set market.n_consumers=1" in t for t in texts(rc)) is False  # replaced by the newer problem
     assert any("mean_degree' = 5000" in t for t in texts(rc))
+    click(rc, "Back to the file's values")
+    assert session.overrides.value == {} and session.model.network.n == 1000
+
+
+def test_an_off_grid_value_from_the_file_is_kept(tmp_path):
+    """A file's 4,859 consumers is off the slider's grid (steps of 100): building the page changes nothing."""
+    path = write_scenario(tmp_path, n=4859)
+    session = ExploreSession(str(path))
+    rc = show(Page(session=session, compare=CompareSession()))
+    assert session.overrides.value == {} and session.model.network.n == 4859
+    assert "n consumers: 4,859" in label_texts(rc)
+    steps = {c.path: c.step for c in parameter_controls()}
+    assert steps["market.n_consumers"] == 100 and steps["purchase.q"] == 0.01 and steps["network.mean_degree"] == 0.1
 
 
 def test_seed_survives_reset_and_reproduces_run(tmp_path):
@@ -166,25 +234,31 @@ def test_seed_survives_reset_and_reproduces_run(tmp_path):
     pd.testing.assert_frame_equal(first, direct)
 
 
-def test_play_and_pause(tmp_path):
-    session, _, rc = render(tmp_path, n=1000, horizon=8)
-    session.speed.value = 20.0
+def test_play_keeps_the_chosen_speed_pauses_and_stops_at_the_horizon(tmp_path):
+    session, _, rc = render(tmp_path, n=1000, horizon=12)
+    session.speed.value = 5.0
+    started = time.perf_counter()
     click(rc, "Play")
     assert session.playing.value
     deadline = time.monotonic() + 20
-    while session.model.steps < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while session.model.steps < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - started
     click(rc, "Pause")
     session.player.join(timeout=5)
+    # 5 steps at 5 per second: the first at once, the fifth 0.8 s later (not faster; slower only under load).
+    assert elapsed >= 0.75, elapsed
     steps = session.model.steps
-    assert 3 <= steps <= 8
     time.sleep(0.3)
     assert session.model.steps == steps
-    # Play runs to the horizon and stops there.
+    assert step_counter(rc) == f"step {steps} of 12 (weeks)"
+    # Play runs to the horizon and stops there; the charts show the last step.
+    session.speed.value = 20.0
     click(rc, "Play")
     session.player.join(timeout=20)
-    assert session.model.steps == 8 and not session.playing.value
+    assert session.model.steps == 12 and not session.playing.value
     assert "reached the horizon" in session.notice.value
+    assert max(r["x"] for r in charts(rc)["new_adopters"].datasets["new_adopters"]) == 12
 
 
 BAD_FILE = b"""name: broken
@@ -225,6 +299,77 @@ def test_bad_upload_shows_errors_and_keeps_model(tmp_path):
     assert session.upload("good.yaml", write_scenario(tmp_path, n=600, name="good").read_bytes())
     assert session.scenario.value.name == "good" and session.errors.value == []
     assert session.model.network.n == 600
+
+
+def test_downloads_give_the_run_and_the_scenario_as_edited(tmp_path):
+    session, _, rc = render(tmp_path, n=600, horizon=8)
+    assert session.set_override("purchase.q", 0.9) and session.set_seed(5)
+    session.step(3)
+    labels = [str(c) for w in rc.find(v.Btn).widgets for c in w.children if isinstance(c, str)]
+    assert "Download timeseries.csv" in labels and "Download scenario (as edited)" in labels
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(session.edited_yaml())
+    again = load_scenario(edited)
+    assert again.purchase.q == 0.9 and again.seed == 5
+    model = WordOfMouthModel(**again.model_kwargs(session.strategy.value)).run(3)
+    pd.testing.assert_frame_equal(model.timeseries(), session.model.timeseries())
+
+
+# ---------------------------------------------------------------- charts
+def test_chart_axes_have_titles_units_and_whole_step_ticks():
+    specs = chart_specs("month", 24, "EUR")
+    for name, spec in specs.items():
+        for layer in spec["layer"]:
+            x, y = layer["encoding"]["x"], layer["encoding"]["y"]
+            assert (
+                x["title"] == "months since the start" and x["axis"]["tickMinStep"] == 1 and x["axis"]["format"] == "d"
+            )
+            assert x["scale"]["domain"] == [0, 24]
+            assert y["title"] and y["title"] != "Value", name
+    assert specs["money"]["layer"][0]["encoding"]["y"]["title"] == "EUR per month"
+    assert specs["new_adopters"]["layer"][0]["encoding"]["y"]["axis"]["format"] == "d"
+    legend = specs["funnel"]["layer"][0]["encoding"]["color"]["scale"]
+    assert legend["domain"] == ["prospects", "followers (not bought)", "past customers"]
+    # One colour per meaning: roles as in the network view, opinions on the network view's scale.
+    assert legend["range"] == list(ROLE_COLOURS.values())
+    assert opinion_spec()["encoding"]["color"]["scale"]["range"] == OPINION_RANGE
+
+
+def test_bass_reference_starts_from_the_runs_starting_customers():
+    from scipy.integrate import solve_ivp
+
+    p, q, start = 0.03, 0.38, 0.2
+    t = np.linspace(0, 10, 41)
+    ode = solve_ivp(lambda _, f: (p + q * f) * (1 - f), (0, 10), [start], t_eval=t, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(bass_from(t, p, q, start), ode.y[0], rtol=1e-7)
+    np.testing.assert_allclose(bass_from(t, p, q), bass_cumulative(t, p, q), rtol=1e-12)  # Bass's own, from 0
+    params = {"p": 0.03, "q": 0.38, "n_consumers": 5000, "time_unit": "week"}
+    bass = bass_reference(params, 52, start_adopters=250)
+    assert bass["x"].tolist() == list(range(53)) and bass["value"].iloc[0] == pytest.approx(250)
+    years = np.arange(53) * TIME_UNITS["week"]
+    np.testing.assert_allclose(bass["value"], 5000 * bass_from(years, 0.03, 0.38, 0.05))
+    assert bass_reference({**params, "p": 0.0}, 52) is None
+
+
+def test_kpi_cards_use_the_reports_formats():
+    frame = pd.DataFrame(
+        {
+            "adopters": [10, 30],
+            "aware_share": [0.2, 0.25],
+            "mean_opinion": [0.1, 0.2],
+            "spend": [100.0, 100.0],
+            "planned_spend": [100.0, 300.0],
+            "gross_profit": [0.0, 300.0],
+        }
+    )
+    kpis = kpi_values(frame, 1000, "EUR")
+    assert kpis == {
+        "customers": "30 (3.0%)",
+        "awareness": "25.0%",
+        "mean opinion": "+0.20",
+        "ROI on total spend": "+50%",
+        "spend (EUR)": "200 of 400 planned",
+    }
 
 
 # ---------------------------------------------------------------- parts
@@ -287,33 +432,15 @@ def test_complete_network_draws_random_sample(tmp_path):
     assert "mean-field" in network_view.caption(sample)
     spec = network_view.network_chart(model, sample, "opinion", "degree")
     assert len(spec["layer"][2]["data"]["values"]) == 500 and spec["layer"][0]["data"]["values"] == []
-
-
-def test_bass_reference_and_kpis():
-    params = {"p": 0.03, "q": 0.38, "n_consumers": 5000, "time_unit": "week"}
-    bass = bass_reference(params, 52)
-    years = (np.arange(52) + 1) * TIME_UNITS["week"]
-    np.testing.assert_allclose(bass["adopters"], 5000 * bass_cumulative(years, 0.03, 0.38))
-    assert bass_reference({**params, "p": 0.0}, 52) is None
-    frame = pd.DataFrame(
-        {
-            "adopters": [10, 30],
-            "aware_share": [0.2, 0.25],
-            "mean_opinion": [0.1, 0.2],
-            "spend": [100.0, 100.0],
-            "gross_profit": [0.0, 300.0],
-        }
-    )
-    kpis = kpi_values(frame, 1000)
-    assert kpis == {"adopters": "30 (3.0%)", "awareness": "25.0%", "mean opinion": "+0.20", "ROI": "+50%"}
+    assert spec["layer"][2]["encoding"]["color"]["scale"]["range"] == OPINION_RANGE
 
 
 # ---------------------------------------------------------------- compare view
-def test_compare_view_runs_and_shows_tables(tmp_path):
+def test_compare_view_opens_with_the_verdict_and_reads_other_baselines(tmp_path):
     session, compare, rc = render(tmp_path, n=300, horizon=8)
     compare.replications.value = 3
     click(rc, "Run comparison")
-    compare.thread.join(timeout=60)
+    compare.thread.join(timeout=90)
     assert not compare.running.value and compare.error.value == ""
     result = compare.result.value
     assert result.replications == 3 and set(result.runs["strategy"]) == {
@@ -324,21 +451,28 @@ def test_compare_view_runs_and_shows_tables(tmp_path):
     direct = run_comparison(session.scenario.value, replications=3)
     pd.testing.assert_frame_equal(result.summary, direct.summary)
     shown = "\n".join(texts(rc))
-    assert "Paired differences against the baseline (do_nothing)" in shown
-    differences = direct.kpi_table(["adopters"], differences=True)
-    table = next(
-        t for t in texts(rc) if "<table" in t and "seed_hubs" in t and differences.loc["seed_hubs", "adopters"] in t
-    )
-    assert "do_nothing" not in table  # the baseline has no row in the table of differences against itself
-
+    assert f"Verdict (profit): {direct.verdict('profit').text}" in shown
+    assert shown.index("Verdict (profit)") < shown.index("What each strategy adds")
+    assert "profit (money units)" in shown and "ROI on total spend (%)" in shown  # readable columns with units
+    assert "n/a: time to 50% (weeks): half of the market never bought within the horizon" in shown
+    # The objective and the baseline are read from the same runs: nothing is rerun.
+    rc.find(v.BtnToggle, class_="objective-toggle").widget.v_model = 1  # profit, npv, adopters
+    assert f"Verdict (NPV): {direct.verdict('npv').text}" in "\n".join(texts(rc))
+    rc.find(v.Select, label="Compare against").widget.v_model = "seed_hubs"
+    assert f"Verdict (NPV): {direct.rebase('seed_hubs').verdict('npv').text}" in "\n".join(texts(rc))
+    assert "What each strategy adds over seed_hubs" in "\n".join(texts(rc))
+    # Charts: every strategy on one chart with bands, and KPI bars with intervals.
+    live = charts(rc)
+    bands = live["compare-bands"].spec
+    assert {r["strategy"] for r in bands["data"]["values"]} == set(result.strategies)
+    assert bands["layer"][0]["mark"]["type"] == "area" and bands["layer"][0]["encoding"]["y2"] == {"field": "high"}
+    assert live["compare-bars"].spec["layer"][1]["encoding"]["x2"] == {"field": "high"}
     assert "5 strategies x 3 replications" in compare.message.value
     # Downloads: the files run.py compare writes.
     labels = [str(c) for w in rc.find(v.Btn).widgets for c in w.children if isinstance(c, str)]
-    for name in ("summary.csv", "timeseries.parquet", "report.html", "scenario.yaml"):
-        assert compare.files.value[name].is_file()
+    for name in ("report.html", "comparison.xlsx", "summary.csv", "incremental.csv", "timeseries.parquet"):
+        assert compare.files.value[name].is_file() and f"Download {name}" in labels
     assert pd.read_csv(compare.files.value["summary.csv"]).shape[0] == len(result.summary)
-    for name in ("summary.csv", "runs.csv", "timeseries.parquet", "report.html", "scenario.yaml"):
-        assert f"Download {name}" in labels
 
 
 def test_compare_cancel_keeps_page_working(tmp_path):
@@ -362,6 +496,36 @@ def test_compare_cancel_keeps_page_working(tmp_path):
     assert session.model.steps == 1
 
 
+# ---------------------------------------------------------------- sweep view
+def test_sweep_view_runs_the_sweep_command_code(tmp_path):
+    session = ExploreSession(str(write_scenario(tmp_path, n=500, horizon=26)))
+    sweep = SweepSession()
+    rc = show(Page(session=session, compare=CompareSession(), sweep=sweep))
+    session.set_override("purchase.p", 2.0)  # the sweep takes the scenario as edited
+    # A bad spec: the command's message, nothing runs.
+    sweep.params.value = "purchase.q=0.5,abc..x"
+    click(rc, "Run sweep")
+    assert sweep.errors.value and sweep.thread is None and sweep.result.value is None
+    sweep.params.value = "purchase.q=0.2,1.5\nproduct.quality=0,0.8"
+    click(rc, "Run sweep")
+    sweep.thread.join(timeout=120)
+    assert sweep.errors.value == [] and sweep.progress.value == (4, 0, 4)
+    result = sweep.result.value
+    assert len(result.runs) == 4 and (result.runs["status"] == "ok").all()
+    # Each row is the run of the scenario as edited (p = 2) at its point, as run.py sweep would store it.
+    from simulation.experiment.runs import run_once
+
+    row = result.runs[(result.runs["purchase.q"] == 1.5) & (result.runs["product.quality"] == 0.8)].iloc[0]
+    edited = load_scenario(session.origin.value, ["purchase.p=2.0", "purchase.q=1.5", "product.quality=0.8"])
+    assert row["adopters"] == run_once(edited, edited.baseline_name, 0).kpis["adopters"]
+    assert set(result.curves["kpi"]) == {"adopters", "profit"}
+    shown = "\n".join(texts(rc))
+    assert "What drives the results:" in shown
+    assert "Over the grid, product.quality moves adopters by week 26 the most" in shown
+    assert set(sweep.files.value) >= {"sweep_report.html", "response.csv", "runs.csv"}
+    assert charts(rc)["sweep-drivers"].spec["layer"][0]["mark"]["type"] == "bar"
+
+
 # ---------------------------------------------------------------- command line
 def test_ui_command(tmp_path, monkeypatch, capsys):
     import argparse
@@ -371,7 +535,7 @@ def test_ui_command(tmp_path, monkeypatch, capsys):
     scenario = write_scenario(tmp_path)
     args = parser.parse_args([str(scenario), "--port", "9123", "--host", "0.0.0.0"])
     calls = []
-    monkeypatch.setattr(ui_command.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    monkeypatch.setattr(ui_command, "serve", lambda cmd, env: calls.append((cmd, env)) or 0)
     assert ui_command.main(args) == 0
     cmd, env = calls[0]
     assert cmd[1:5] == ["-m", "solara", "run", str(ROOT / "simulation" / "app.py")]
@@ -385,3 +549,35 @@ def test_ui_command(tmp_path, monkeypatch, capsys):
     assert stop.value.code == 2
     assert "bad.yaml:3: market.n_consumers = -5" in capsys.readouterr().err
     assert len(calls) == 1
+
+
+def test_sigterm_to_the_ui_command_stops_its_server_child(tmp_path):
+    """SIGTERM sent to `run.py ui` alone (a service manager, a closed terminal) stops the server it started."""
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    script = tmp_path / "serve.py"
+    script.write_text(
+        "import sys, os\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from simulation.commands.ui import serve\n"
+        "sys.exit(serve([sys.executable, '-c', 'import time; time.sleep(120)'], dict(os.environ)))\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)])
+    try:
+        deadline = time.monotonic() + 30
+        children = []
+        while not children and time.monotonic() < deadline:
+            children = psutil.Process(parent.pid).children()
+            time.sleep(0.05)
+        assert children, "the server child did not start"
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(timeout=15) == 0
+        gone, alive = psutil.wait_procs(children, timeout=5)
+        assert not alive
+    finally:
+        if parent.poll() is None:
+            parent.kill()

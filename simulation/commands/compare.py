@@ -1,19 +1,20 @@
-"""Compare a scenario's strategies: R replications each with common random numbers, paired differences and a report.
+"""Compare a scenario's strategies: R replications each with common random numbers, a verdict, paired differences and a report.
+
+    run.py compare SCENARIO [--baseline NAME] [--objective profit|npv|adopters] [--xlsx]
+    run.py compare RESULTS_FOLDER --baseline NAME       (re-analyse a finished comparison; nothing is rerun)
 
 Every strategy is run R times (replication r uses seed + r and the same network for every strategy) in
-parallel local processes. Writes summary.csv, runs.csv, decomposition.csv, timeseries.parquet, the
-scenario as run (scenario.yaml) and report.html to the output folder, and prints the KPI table.
+parallel local processes. Prints the verdict in words, planned against actual spend, the incremental
+results against the baseline and the KPI table; writes summary.csv, incremental.csv, pairs.csv, runs.csv,
+decomposition.csv, timeseries.parquet, the scenario as run (scenario.yaml) and report.html (and
+comparison.xlsx with --xlsx) to the output folder.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-import pandas as pd
-from tqdm import tqdm
-
-from ..experiment.compare import run_comparison
-from ..experiment.events import budget_summary, trigger_summary
 from .common import add_scenario_arguments, fail, load, output_dir
 
 # The KPIs shown on the terminal (every KPI is in summary.csv and report.html).
@@ -29,6 +30,7 @@ TERMINAL_KPIS = [
     "npv",
     "roi",
 ]
+OBJECTIVES = ("profit", "npv", "adopters")  # experiment.incremental.OBJECTIVES, without importing it here
 
 
 def add_arguments(parser) -> None:
@@ -39,51 +41,121 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per CPU)"
     )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="NAME",
+        help="strategy the others are measured against (default: the scenario's baseline); with a results "
+        "folder instead of a scenario, re-analyses its runs against NAME without rerunning",
+    )
+    parser.add_argument(
+        "--objective",
+        default="profit",
+        choices=OBJECTIVES,
+        help="what the verdict ranks strategies on (default: profit)",
+    )
+    parser.add_argument(
+        "--xlsx", action="store_true", help="also write comparison.xlsx (summary, paired differences, every run)"
+    )
+
+
+def _labelled(comparison, table):
+    """KPI rows named with their units (the scenario's currency and time unit)."""
+    return table.rename(index=lambda k: comparison.column(k))
 
 
 def main(args) -> int:
-    scenario = load(args)
+    import pandas as pd
+
+    from ..experiment.compare import Comparison, run_comparison
+
     if args.replications is not None and args.replications < 1:
         fail(f"--replications {args.replications}: expected a whole number >= 1")
     if args.jobs < 1:
         fail(f"--jobs {args.jobs}: expected a whole number >= 1")
+    if args.xlsx:
+        try:
+            import openpyxl  # noqa: F401
+        except ImportError:
+            fail("--xlsx needs the package openpyxl: pip install -e '.[xlsx]' (scripts/setup.sh installs it)")
+    folder = Path(args.scenario)
+    comparison: Comparison | None
+    if folder.is_dir():
+        if args.overrides or args.replications:
+            fail(f"{folder}: a results folder is re-analysed as run; --set and --replications need a scenario file")
+        try:
+            stored = Comparison.load(folder)
+        except (ValueError, OSError) as error:
+            fail(str(error))
+        comparison, scenario = stored, stored.scenario
+    else:
+        scenario = load(args)
+        if args.baseline is not None:
+            if args.baseline not in [s.name for s in scenario.strategies]:
+                fail(
+                    f"--baseline {args.baseline}: not one of the strategies of {args.scenario}: "
+                    + ", ".join(s.name for s in scenario.strategies)
+                )
+            scenario = scenario.model_copy(update={"baseline": args.baseline})
+        comparison = None
     replications = args.replications or scenario.replications
     out = output_dir(args, scenario, "compare")
-    with tqdm(total=replications * len(scenario.strategies), unit="run", desc=scenario.name) as bar:
+    if comparison is None:
+        from tqdm import tqdm
 
-        def progress(done, total):
-            bar.update(done - bar.n)
+        with tqdm(total=replications * len(scenario.strategies), unit="run", desc=scenario.name) as bar:
 
+            def progress(done, total):
+                bar.update(done - bar.n)
+
+            try:
+                comparison = run_comparison(scenario, replications, jobs=args.jobs, progress=progress)
+            except (ValueError, OSError) as error:
+                fail(f"{args.scenario}: {error}")
+    elif args.baseline is not None:
         try:
-            comparison = run_comparison(scenario, replications, jobs=args.jobs, progress=progress)
-        except (ValueError, OSError) as error:
-            fail(f"{args.scenario}: {error}")
-    paths = comparison.write(out)
+            comparison = comparison.rebase(args.baseline)
+        except ValueError as error:
+            fail(f"--baseline: {error}")
+    assert comparison is not None
+    replications = comparison.replications
+    paths = comparison.write(out, objective=args.objective, xlsx=args.xlsx)
+    baseline = comparison.baseline
+    print(
+        f"\n{scenario.name}: {len(scenario.strategies)} strategies x {replications} replications, "
+        f"seeds {scenario.seed}..{scenario.seed + replications - 1}, {comparison.horizon_text}"
+    )
+    print(f"\nverdict ({args.objective}): {comparison.verdict(args.objective).text}")
+    warnings = comparison.spend_warnings()
+    if warnings:
+        print("\nplanned vs actual spend (means over replications):\n  " + "\n  ".join(warnings))
     with pd.option_context("display.width", 250, "display.max_columns", None, "display.max_colwidth", 40):
+        print(f"\nincremental results against {baseline}: mean [95% CI]")
+        print(comparison.incremental_table().T.to_string())
+        for note in comparison.incremental_notes():
+            print(f"  note: {note}")
+        print("\nKPIs (each strategy on its own; money, ROI and spend per customer are totals): mean [95% CI]")
+        print(_labelled(comparison, comparison.kpi_table(TERMINAL_KPIS).T).to_string())
+        print(f"\npaired difference vs {baseline}: mean [95% CI]")
         print(
-            f"\n{scenario.name}: {len(scenario.strategies)} strategies x {replications} replications, "
-            f"seeds {scenario.seed}..{scenario.seed + replications - 1}; mean [95% CI]"
+            _labelled(
+                comparison, comparison.kpi_table(TERMINAL_KPIS, differences=True).drop(index=baseline).T
+            ).to_string()
         )
-        print(comparison.kpi_table(TERMINAL_KPIS).T.to_string())
-        print(f"\npaired difference vs {scenario.baseline_name}: mean [95% CI]")
-        print(comparison.kpi_table(TERMINAL_KPIS, differences=True).drop(index=scenario.baseline_name).T.to_string())
-    undefined = comparison.summary[comparison.summary["n"] < replications].groupby("kpi", sort=False)["n"]
-    if len(undefined):
-        print(
-            "\nnote: averaged over the runs where defined (n of "
-            + str(replications)
-            + " per strategy): "
-            + "; ".join(f"{kpi} n={'/'.join(str(v) for v in n)}" for kpi, n in undefined)
-        )
+    for note in comparison.undefined_notes():
+        print(f"n/a: {note}")
     if not comparison.events.empty:
         print_listening(comparison.events, replications)
-    print(f"\ntime {comparison.elapsed:.1f} s ({args.jobs} job{'s' * (args.jobs > 1)})")
+    if comparison.elapsed:
+        print(f"\ntime {comparison.elapsed:.1f} s ({args.jobs} job{'s' * (args.jobs > 1)})")
     print(f"wrote {out}/ ({', '.join(paths)})")
     return 0
 
 
-def print_listening(events: pd.DataFrame, replications: int) -> None:
+def print_listening(events, replications: int) -> None:
     """When the listening strategies' triggers fired, and how their budget moved (events.csv has every event)."""
+    from ..experiment.events import budget_summary, trigger_summary
+
     triggers = trigger_summary(events, replications)
     if not triggers.empty:
         print("\nlistening: when triggers fired (the lever started) or stopped")

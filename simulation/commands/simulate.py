@@ -20,6 +20,25 @@ def add_arguments(parser) -> None:
     parser.add_argument("--steps", type=int, default=None, help="steps to run (default: the scenario's horizon)")
 
 
+def spend_lines(model) -> list[str]:
+    """Planned against actual spend per lever kind, saying why a lever spent less than it planned."""
+    brand, lines = model.brand, []
+    budget = brand.strategy.budget
+    capped = budget is not None and brand.spend >= 0.95 * budget and sum(brand.planned_by_kind.values()) > budget
+    for kind, planned in brand.planned_by_kind.items():
+        spent = brand.spend_by_kind.get(kind, 0.0)
+        line = f"{kind + ':':<15}{spent:>10,.0f}   spent of {planned:,.0f} planned"
+        if planned > 0 and spent < 0.995 * planned:
+            why = (
+                f"the strategy's budget cap of {budget:,.0f} was reached"
+                if capped
+                else "saturation: the lever could not spend its plan (e.g. at most one ad per consumer per step)"
+            )
+            line += f" ({spent / planned:.0%}): {why}"
+        lines.append(line)
+    return lines
+
+
 def main(args) -> int:
     scenario = load(args)
     strategy = args.strategy or scenario.baseline_name
@@ -53,9 +72,13 @@ def main(args) -> int:
     print(f"  aware          {last.aware_share:>10.1%}")
     print(f"  mean opinion   {last.mean_opinion:>+10.3f}  (negative: {last.negative_share:.1%} of the aware)")
     print(f"  followers      {int(last.following):>10,}")
+    money = scenario.currency or "money units"
     print(
         f"  revenue        {frame.revenue.sum():>10,.0f}   spend {frame.spend.sum():,.0f}   profit {frame.profit.sum():,.0f}"
+        f"  ({money})"
     )
+    for line in spend_lines(model):
+        print(f"  {line}")
     print(f"  time           {elapsed:>10.2f} s  (build {built:.2f} s)")
     if model.brand.listening.active:
         events = pd.DataFrame(model.brand.events, columns=EVENT_COLUMNS)

@@ -6,37 +6,22 @@
 SPEC is a list a,b,c, a range lo:hi:step or bounds lo..hi (random, lhs, sobol, morris). Any field can be
 swept, including a strategy's levers (strategies.referral.levers.referral.reward=5,10,20). Every run
 is a row of DIR/runs/*.parquet, written as runs complete; running the same command again resumes.
-Writes sensitivity.csv (sobol, morris) or response.csv (grid), and sweep_report.html. See docs/SWEEPS.md.
+Writes sensitivity.csv (sobol, morris) or response.csv (grid), and sweep_report.html, which opens with
+the drivers of every --kpi in words. If most of the first runs fail the sweep stops with the first error.
+See docs/SWEEPS.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import shlex
 import sys
-from contextlib import closing
 from pathlib import Path
 
-from ..scenario import ScenarioError
-from ..sweep.analysis import (
-    DEFAULT_KPIS,
-    AnalysisError,
-    heat_map,
-    morris_indices,
-    response_curves,
-    sobol_indices,
-    summary,
-)
-from ..sweep.base import BaseScenario
-from ..sweep.design import DESIGNS, MORRIS_LEVELS, SweepError, build_design, validate
-from ..sweep.report import write_report
-from ..sweep.runner import execute, executor
-from ..sweep.spec import SpecError, parse_param
-from ..sweep.store import SweepStore, arrow_type, read_runs, run_schema
 from .common import add_scenario_arguments, fail, load, output_dir
+
+DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, without importing it here
 
 
 def add_arguments(parser) -> None:
@@ -85,73 +70,73 @@ def add_arguments(parser) -> None:
         "--kpi",
         action="append",
         default=None,
-        help=f"KPI(s) to analyse (repeatable; default for sensitivity: {', '.join(DEFAULT_KPIS)}; for grids: adopters)",
+        help="KPI to analyse (repeatable; every one given is analysed; default for sensitivity designs: "
+        "adopters, aware_share, mean_opinion, revenue, profit, npv; for grids: adopters, profit)",
     )
 
 
-def _strategies(arg: str | None, scenario) -> list[str]:
-    if arg is None:
-        return [scenario.baseline_name]
-    if arg == "all":
-        return [s.name for s in scenario.strategies]
-    return [name.strip() for name in arg.split(",") if name.strip()]
-
-
 def _prepare(args):
-    """Scenario, design, tasks, store: everything checked before a single run starts."""
-    scenario = load(args)  # the base scenario (with --set) must be valid on its own
-    path = Path(args.scenario)
-    base = BaseScenario(path.read_text(encoding="utf-8"), str(path), tuple(args.overrides), str(path.parent.resolve()))
-    problems, specs = [], []
-    for text in args.param:
-        try:
-            specs.append(parse_param(text))
-        except SpecError as error:
-            problems.append(str(error))
-    if args.replications < 1:
-        problems.append(f"--replications {args.replications}: expected a whole number >= 1")
+    """The checked sweep plan: everything verified before a single run starts."""
+    from ..scenario import ScenarioError
+    from ..sweep.design import SweepError
+    from ..sweep.job import plan
+
+    problems = []
     if args.jobs < 1 or (args.dask_workers is not None and args.dask_workers < 1):
         problems.append("--jobs and --dask-workers need a whole number >= 1")
     if args.scheduler and args.dask_workers:
         problems.append("give --scheduler or --dask-workers, not both")
     if problems:
         fail("sweep not valid:\n  " + "\n  ".join(problems))
-    strategies = _strategies(args.strategy, scenario)
+    load(args)  # the base scenario (with --set) must be valid on its own: same messages as other commands
+    path = Path(args.scenario)
     try:
-        design = build_design(args.design, specs, base, args.samples, args.design_seed)
-        validate(design, base, strategies)
+        return plan(
+            path.read_text(encoding="utf-8"),
+            str(path),
+            str(path.parent.resolve()),
+            args.param,
+            overrides=tuple(args.overrides),
+            design=args.design,
+            samples=args.samples,
+            design_seed=args.design_seed,
+            strategy=args.strategy,
+            replications=args.replications,
+            command="run.py sweep " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
+        )
     except (SweepError, ScenarioError) as error:
         fail(
             f"sweep not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}); nothing was run:\n  "
             + "\n  ".join(error.problems)
         )
-    return scenario, base, design, strategies
 
 
 def main(args) -> int:
-    scenario, base, design, strategies = _prepare(args)
-    total = len(design.points) * len(strategies) * args.replications
-    out = output_dir(args, scenario, "sweep")
-    command = "run.py sweep " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-    identity = json.dumps([base.fingerprint, design.to_json()], sort_keys=True)
-    manifest = {
-        "fingerprint": hashlib.sha256(identity.encode()).hexdigest()[:16],
-        "command": command,
-        "scenario": args.scenario,
-        "overrides": list(args.overrides),
-        "design": design.to_json(),
-        "strategies": strategies,
-        "replications": args.replications,
-    }
-    schema = run_schema({p: arrow_type(point[p] for point in design.points) for p in design.paths})
     try:
-        store = SweepStore(out, schema, manifest)
+        return _main(args)
+    except KeyboardInterrupt:  # before or after the runs (those are handled in run_sweep)
+        print("\ninterrupted; completed runs (if any) are stored", file=sys.stderr)
+        return 130
+
+
+def _main(args) -> int:
+    from ..sweep.job import analyse, run_sweep
+
+    sweep = _prepare(args)
+    scenario, design, strategies = sweep.scenario, sweep.design, sweep.strategies
+    if args.kpi:
+        from ..kpis import RUN_KPIS
+
+        unknown = [k for k in args.kpi if k not in RUN_KPIS]
+        if unknown:
+            fail(f"--kpi {', '.join(unknown)}: unknown KPI; known: {', '.join(RUN_KPIS)}")
+    total = sweep.total
+    out = output_dir(args, scenario, "sweep")
+    try:
+        store = sweep.store(out)
     except ValueError as error:
         fail(str(error))
-    done = store.done_ids()
-    stored = sum(t.id in done for t in design.iter_tasks(base, strategies, args.replications))
-    # Tasks are made as they are submitted: the parent holds no per-run list besides the stored ids.
-    todo = (t for t in design.iter_tasks(base, strategies, args.replications) if t.id not in done)
+    stored = sweep.stored(store)
     backend = (
         f"Dask scheduler {args.scheduler}"
         if args.scheduler
@@ -166,96 +151,58 @@ def main(args) -> int:
         f"{'y' if len(strategies) == 1 else 'ies'} x {args.replications} replications = {total} runs; "
         f"{stored} already stored, {total - stored} to run on {backend}; writing {out}"
     )
-    status = _run(store, base, todo, total, stored, args)
-    if status:
-        return status
-    _analyse(out, design, strategies, scenario, args, command)
-    return 0
-
-
-def _run(store: SweepStore, base, todo, total: int, initial: int, args) -> int:
     from tqdm import tqdm
 
-    failed = 0
-    try:
-        with (
-            executor(args.jobs, args.scheduler, args.dask_workers) as (pool, slots),
-            tqdm(total=total, initial=initial, unit="run", dynamic_ncols=True, smoothing=0.1) as bar,
-            closing(execute(pool, slots, base, todo, args.timeseries)) as rows,
-        ):
-            # closing: on an interruption the tasks not yet started are cancelled before the pool shuts down.
-            for row in rows:
-                failed += row["status"] == "error"
-                store.add(row)
-                bar.update(1)
-                if failed:
-                    bar.set_postfix(failed=failed, refresh=False)
-    except KeyboardInterrupt:
-        store.flush()
+    with tqdm(total=total, initial=stored, unit="run", dynamic_ncols=True, smoothing=0.1) as bar:
+
+        def progress(done, failed, left):
+            bar.update(1)
+            if failed:
+                bar.set_postfix(failed=failed, refresh=False)
+
+        try:
+            outcome = run_sweep(
+                sweep,
+                store,
+                jobs=args.jobs,
+                scheduler=args.scheduler,
+                dask_workers=args.dask_workers,
+                timeseries=args.timeseries,
+                progress=progress,
+            )
+        except Exception as error:
+            bar.close()
+            print(
+                f"error: the sweep stopped ({type(error).__name__}: {error}); completed runs are stored in {out}; "
+                "run the same command again to resume",
+                file=sys.stderr,
+            )
+            return 1
+    if outcome.stopped == "interrupted":
         print(
-            f"\ninterrupted: completed runs are stored in {store.out}; run the same command again to resume",
+            f"\ninterrupted: completed runs are stored in {out}; run the same command again to resume",
             file=sys.stderr,
         )
         return 130
-    except Exception as error:
-        store.flush()
-        print(
-            f"error: the sweep stopped ({type(error).__name__}: {error}); completed runs are stored in {store.out}; "
-            "run the same command again to resume",
-            file=sys.stderr,
-        )
+    if outcome.stopped == "failing":
+        print(f"error: {outcome.failing_message()}", file=sys.stderr)
+        analyse(out, sweep, args.kpi)  # the report lists the failed runs
+        print(f"wrote {out / 'sweep_report.html'} (the failed runs and their errors)", file=sys.stderr)
         return 1
-    store.flush()
-    if failed:
-        print(f"{failed} run{'s' * (failed > 1)} failed; their errors are in the 'error' column and the report")
+    if outcome.failed:
+        print(
+            f"{outcome.failed} run{'s' * (outcome.failed > 1)} failed; their errors are in the 'error' column and the report"
+        )
+    result = analyse(out, sweep, args.kpi)
+    if outcome.done and outcome.failed == outcome.done:
+        print(f"error: every run failed. First error: {outcome.first_error}", file=sys.stderr)
+        print(f"wrote {result.report} (the failed runs and their errors)", file=sys.stderr)
+        return 1
+    for note in result.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if result.sensitivity is not None and not result.sensitivity.empty:
+        print(result.sensitivity.drop(columns="note").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if result.rankings:
+        print("\nwhat drives the results:\n  " + "\n  ".join(result.rankings))
+    print(f"wrote {out / 'runs'} and {result.report}")
     return 0
-
-
-def _analyse(out: Path, design, strategies, scenario, args, command: str) -> None:
-    runs = read_runs(out)
-    runs = runs[runs["strategy"].isin(strategies) & (runs["replication"] < args.replications)]
-    notes, sensitivity, curves, heat = [], None, None, {}
-    kpi = (args.kpi or ["adopters"])[0]
-    try:
-        if design.kind in ("sobol", "morris"):
-            import numpy as np
-
-            kpis = args.kpi or DEFAULT_KPIS
-            frames = []
-            for strategy in strategies:
-                if design.kind == "sobol":
-                    frames.append(
-                        sobol_indices(runs, design.problem(), len(design.points), strategy, kpis, args.design_seed)
-                    )
-                else:
-                    points = np.array([[p[path] for path in design.paths] for p in design.points], dtype=float)
-                    frames.append(
-                        morris_indices(runs, design.problem(), points, strategy, kpis, MORRIS_LEVELS, args.design_seed)
-                    )
-            import pandas as pd
-
-            sensitivity = pd.concat(frames, ignore_index=True)
-            sensitivity.to_csv(out / "sensitivity.csv", index=False)
-            print(sensitivity.drop(columns="note").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        else:
-            curves = response_curves(runs, design.paths, kpi)
-            curves.to_csv(out / "response.csv", index=False)
-            if len(design.paths) >= 2:
-                heat = {s: heat_map(runs, design.paths[0], design.paths[1], kpi, s) for s in strategies}
-    except AnalysisError as error:
-        notes.append(f"analysis not possible: {error}")
-        print(f"warning: {error}", file=sys.stderr)
-    report = write_report(
-        out,
-        title=f"Sweep of {scenario.name}",
-        command=command,
-        summary=summary(runs),
-        design=design.to_json(),
-        runs=runs,
-        sensitivity=sensitivity,
-        curves=curves,
-        heat=heat,
-        kpi=kpi,
-        notes=notes,
-    )
-    print(f"wrote {out / 'runs'} and {report}")

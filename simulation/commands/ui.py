@@ -1,12 +1,15 @@
 """Start the Solara front end (Explore and Compare views) on 127.0.0.1 and print its address.
 
 Runs `solara run simulation/app.py` in production mode with Solara's telemetry off; the scenario file
-given here is the one the page opens. Stop it with Ctrl+C.
+given here is the one the page opens. Stop it with Ctrl+C, or SIGTERM/SIGHUP (a service manager, a
+closed terminal): the Solara server is stopped with it, and on Linux it also ends if this process is
+killed outright.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -66,7 +69,38 @@ def main(args) -> int:
         f"word-of-mouth simulator: http://{args.host}:{args.port}  (scenario {args.scenario}; Ctrl+C stops it)",
         flush=True,
     )
+    return serve(command(args), env)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the parent dies (even by SIGKILL)."""
     try:
-        return subprocess.call(command(args), env=env)
-    except KeyboardInterrupt:
-        return 0
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def serve(cmd: list[str], env: dict, stop_timeout: float = 10.0) -> int:
+    """Run the server as a child; SIGINT, SIGTERM or SIGHUP to this process stops the child too."""
+    child = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    stopping: list[int] = []
+
+    def stop(signum, frame):
+        stopping.append(signum)
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=stop_timeout if stopping else None)
+                break
+            except subprocess.TimeoutExpired:
+                child.kill()  # did not stop in time
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if stopping else code

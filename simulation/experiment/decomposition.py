@@ -25,8 +25,9 @@ import numpy as np
 from ..kpis import PAIR_KPIS
 from ..parameters import TIME_UNITS
 
-# Per-replication measures, in the order reports show them (labels and units: kpis.PAIR_KPIS).
-MEASURES = {name: kpi.label for name, kpi in PAIR_KPIS.items()}
+# Per-replication measures, in the order reports show them (labels and units: kpis.PAIR_KPIS; the
+# incremental_* pair KPIs are experiment.incremental's).
+MEASURES = {name: kpi.label for name, kpi in PAIR_KPIS.items() if not name.startswith("incremental_")}
 
 
 def discount_factor(step: np.ndarray, discount_rate: float, time_unit: str) -> np.ndarray:

@@ -1,8 +1,11 @@
 """The comparison's report: one self-contained HTML file (tables, and figures embedded as PNG).
 
-Figures: adoption curves with 95% bands, sentiment over time, the funnel at the horizon, spend against
-revenue, and the expansion/acceleration split of each strategy's value. Nothing is fetched when the
-file is opened.
+It opens with the verdict in words (``experiment.incremental.verdict``), then planned against actual
+spend, the incremental results against the baseline, every pair of strategies head to head, the KPI
+tables (totals labelled as totals), and figures: adoption curves with 95% bands, sentiment over time,
+the funnel at the horizon, spend against revenue, and the expansion/acceleration split of each
+strategy's value. Money carries the scenario's currency and time axes its time unit. Nothing is fetched
+when the file is opened.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import pandas as pd
 from scipy import stats
 
 from ..kpis import RUN_KPIS, format_interval, format_value
+from ..kpis import kpi as find_kpi
 from ..scenario.loader import scenario_to_yaml
 from .decomposition import MEASURES
 from .events import budget_summary, trigger_summary
+from .incremental import OBJECTIVES
 
 
 def band(timeseries: pd.DataFrame, kpi: str, confidence: float = 0.95) -> pd.DataFrame:
@@ -67,17 +72,29 @@ def _pyplot():
     return plt
 
 
+def _time_axis(ax, comparison) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel(f"{comparison.scenario.time_unit}s since the start")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _curves(comparison, kpis: list[tuple[str, str]], title: str) -> str:
     plt = _pyplot()
     figure, axes = plt.subplots(1, len(kpis), figsize=(6 * len(kpis), 4), squeeze=False)
     for ax, (kpi, label) in zip(axes[0], kpis):
         bands = band(comparison.timeseries, kpi)
+        unit = find_kpi(kpi, "step").unit
+        scale = 100.0 if unit == "share" else 1.0
         for name in comparison.strategies:
             b = bands[bands["strategy"] == name]
-            (line,) = ax.plot(b["step"], b["mean"], label=name)
-            ax.fill_between(b["step"], b["low"], b["high"], color=line.get_color(), alpha=0.25, linewidth=0)
-        ax.set_xlabel(f"step ({comparison.scenario.time_unit})")
-        ax.set_ylabel(label)
+            # Steps count from 0; the KPI of step t is measured at the end of time unit t + 1.
+            (line,) = ax.plot(b["step"] + 1, b["mean"] * scale, label=name)
+            ax.fill_between(
+                b["step"] + 1, b["low"] * scale, b["high"] * scale, color=line.get_color(), alpha=0.25, linewidth=0
+            )
+        _time_axis(ax, comparison)
+        ax.set_ylabel(f"{label} ({find_kpi(kpi, 'step').unit_text(comparison.currency)})")
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     figure.suptitle(title)
@@ -94,7 +111,7 @@ def _funnel(comparison) -> str:
         ax.barh(means.index, means[column], left=left, label=column)
         left += means[column].to_numpy()
     ax.invert_yaxis()
-    ax.set_xlabel("consumers at the horizon (mean over replications)")
+    ax.set_xlabel(f"consumers at the horizon, {comparison.horizon_text} (mean over replications)")
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Funnel: prospects, followers, customers")
     return _png(figure)
@@ -120,8 +137,9 @@ def _spend_revenue(comparison) -> str:
         )
     top = max(ax.get_xlim()[1], 1.0)
     ax.plot([0, top], [0, top], color="grey", linestyle=":", label="revenue = spend")
-    ax.set_xlabel("marketing spend")
-    ax.set_ylabel("revenue")
+    money = find_kpi("spend").unit_text(comparison.currency)
+    ax.set_xlabel(f"marketing spend over the run ({money})")
+    ax.set_ylabel(f"revenue over the run ({money})")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title("Spend vs revenue (dots: runs; markers: means with 95% CI)")
@@ -131,7 +149,7 @@ def _spend_revenue(comparison) -> str:
 def _decomposition(comparison) -> str:
     plt = _pyplot()
     parts = comparison.decomposition.set_index(["strategy", "measure"])
-    names = [n for n in comparison.strategies if n != comparison.scenario.baseline_name]
+    names = [n for n in comparison.strategies if n != comparison.decomposition_baseline]
     measures = ["expansion_value", "acceleration_value", "other_value", "npv_difference"]
     figure, ax = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(measures)
@@ -148,7 +166,7 @@ def _decomposition(comparison) -> str:
         )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x + width * (len(measures) - 1) / 2, names)
-    ax.set_ylabel("NPV vs baseline")
+    ax.set_ylabel(f"NPV vs {comparison.decomposition_baseline} ({find_kpi('npv').unit_text(comparison.currency)})")
     ax.legend(fontsize=8)
     ax.set_title("Value over the baseline: expansion vs acceleration (95% CI)")
     return _png(figure)
@@ -165,17 +183,79 @@ def _table(frame: pd.DataFrame, labels: dict | None = None) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>" if items else ""
+
+
 def _undefined_note(comparison) -> str:
-    partial = comparison.summary[comparison.summary["n"] < comparison.replications]
-    if partial.empty:
+    notes = comparison.undefined_notes()
+    if not notes:
         return ""
-    items = "".join(
-        f"<li>{html.escape(r.strategy)}: <code>{r.kpi}</code> defined in {r.n} of {comparison.replications} runs</li>"
-        for r in partial.itertuples()
-    )
     return (
-        "<p>Some KPIs are undefined in some runs (a level never reached, no spend, no customer won); their "
-        f"means and intervals use only the runs where they are defined:</p><ul>{items}</ul>"
+        "<p><b>n/a</b> marks a KPI undefined in every run of a strategy (means use the runs where it is defined); why:</p>"
+        + _list(notes)
+    )
+
+
+def _spend_section(comparison) -> str:
+    table = comparison.spend_table()
+    money = find_kpi("spend")
+    unit = money.unit_text(comparison.currency)
+    frame = pd.DataFrame(
+        {
+            f"budget cap ({unit})": ["none" if pd.isna(b) else money.format(b) for b in table["budget"]],
+            f"planned ({unit})": [money.format(v) for v in table["planned_spend"]],
+            f"spent ({unit})": [money.format(v) for v in table["spend"]],
+            "share of the plan spent": ["n/a" if pd.isna(v) else f"{v:.0%}" for v in table["spent_share"]],
+            "why less": table["reason"].tolist(),
+        },
+        index=pd.Index(table["strategy"], name="strategy (means over replications)"),
+    )
+    warnings = comparison.spend_warnings()
+    lead = (
+        "<p><b>Not every lever spent its plan:</b></p>" + _list(warnings)
+        if warnings
+        else "<p>Every strategy spent what its levers planned.</p>"
+    )
+    return lead + f'<div class="wide">{_table(frame)}</div>'
+
+
+def _verdicts(comparison, objective: str) -> str:
+    main = comparison.verdict(objective)
+    others = [o for o in OBJECTIVES if o != objective]
+    rest = "".join(f"<li>on {html.escape(o)}: {html.escape(comparison.verdict(o).text)}</li>" for o in others)
+    return (
+        f'<div class="verdict"><p><b>Verdict ({html.escape(objective)}):</b> {html.escape(main.text)}</p>'
+        f"<p>Other objectives:</p><ul>{rest}</ul>"
+        "<p>Intervals are 95% t-intervals of the per-replication differences under common random numbers; "
+        "a difference whose interval contains zero cannot be told from chance with these replications.</p></div>"
+    )
+
+
+def _incremental_section(comparison) -> str:
+    table = comparison.incremental_table().T
+    table.index.name = f"against {comparison.baseline}: mean [95% CI]"
+    return (
+        f"<h2>Incremental results against {html.escape(comparison.baseline)}</h2>"
+        "<p>What each strategy adds over the baseline in the same markets (paired replications): extra "
+        "customers, revenue, spend, profit and NPV; the incremental ROI (extra profit / extra spend) and the cost "
+        "per incremental customer (extra spend / extra customers), ratios of mean differences with Fieller's "
+        "95% interval. The ROI and spend per customer in the KPI table below are totals and can look good for a "
+        "strategy that loses money against the baseline.</p>"
+        f'<div class="wide">{_table(table)}</div>' + _list(comparison.incremental_notes())
+    )
+
+
+def _pairs_section(comparison, objective: str) -> str:
+    kpi = OBJECTIVES[objective]
+    table = comparison.pairs_table(kpi)
+    table.index.name = "row - column"
+    return (
+        f"<h2>Head to head: {html.escape(comparison.column(kpi))}</h2>"
+        "<p>Every pair of strategies from the same runs (nothing rerun): the row's strategy minus the column's, "
+        "mean paired difference [95% CI]. <code>run.py compare OUTPUT_FOLDER --baseline NAME</code> redoes this "
+        "report against another baseline from the stored runs.</p>"
+        f'<div class="wide">{_table(table)}</div>'
     )
 
 
@@ -197,46 +277,57 @@ th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; white-spac
 th { background: #f3f3f3; }
 .wide { overflow-x: auto; }
 code { background: #f3f3f3; padding: 0 3px; }
+.verdict { background: #eef5ee; border-left: 4px solid #2e7d32; padding: 0.3em 1em; max-width: 70em; }
 """
 
 
-def render_report(comparison) -> str:
-    """The HTML report of a comparison (see the module docstring)."""
+def render_report(comparison, objective: str = "profit") -> str:
+    """The HTML report of a comparison (see the module docstring); the verdict is on `objective`."""
     scenario = comparison.scenario
+    baseline = comparison.baseline
     levels = comparison.kpi_table().T
     levels.index.name = "KPI (mean [95% CI])"
-    diffs = comparison.kpi_table(differences=True).drop(index=scenario.baseline_name).T
-    diffs.index.name = f"paired difference vs {scenario.baseline_name}"
-    labels = {k: f"{k}: {v.label}" for k, v in RUN_KPIS.items()}
+    diffs = comparison.kpi_table(differences=True).drop(index=baseline).T
+    diffs.index.name = f"paired difference vs {baseline}"
+    labels = {k: f"{comparison.column(k)}: {v.label}" for k, v in RUN_KPIS.items()}
     strategies = "".join(
         f"<li><b>{html.escape(s.name)}</b>: {html.escape(s.description or '')}</li>" for s in scenario.strategies
     )
     r = comparison.replications
+    time_unit = scenario.time_unit
     sections = [
         f"<h1>Strategy comparison: {html.escape(scenario.name)}</h1>",
+        _verdicts(comparison, objective),
         f"<p>{html.escape(scenario.description)}</p>",
         f"<p>{r} replications per strategy, seeds {scenario.seed}..{scenario.seed + r - 1} "
         f"(common random numbers: replication r uses the same network and consumers for every strategy); "
-        f"horizon {scenario.horizon} {scenario.time_unit}s; discount rate {scenario.discount_rate:g} per year; "
-        f"baseline <b>{html.escape(scenario.baseline_name)}</b>; run time {comparison.elapsed:.1f} s.</p>",
+        f"horizon {comparison.horizon_text}; discount rate {scenario.discount_rate:g} per year; "
+        f"money in {html.escape(find_kpi('spend').unit_text(comparison.currency))}; "
+        f"baseline <b>{html.escape(baseline)}</b>; run time {comparison.elapsed:.1f} s.</p>",
         "<p>Reproduce: <code>python run.py compare scenario.yaml</code> with the <code>scenario.yaml</code> written "
         "beside this report (the scenario as run).</p>",
         f"<ul>{strategies}</ul>",
-        "<h2>KPIs</h2><p>Mean over replications with the 95% t-interval.</p>",
+        "<h2>Planned and actual spend</h2>",
+        _spend_section(comparison),
+        _incremental_section(comparison),
+        _pairs_section(comparison, objective),
+        "<h2>KPIs</h2><p>Mean over replications with the 95% t-interval. Revenue, spend, profit, NPV, ROI and "
+        "spend per customer are totals over the run for each strategy on its own.</p>",
         f'<div class="wide">{_table(levels, labels)}</div>',
-        "<h2>Paired differences against the baseline</h2><p>Mean of the per-replication differences with their 95% t-interval.</p>",
+        f"<h2>Paired differences against {html.escape(baseline)}</h2><p>Mean of the per-replication differences "
+        "with their 95% t-interval.</p>",
         f'<div class="wide">{_table(diffs, labels)}</div>',
         _undefined_note(comparison),
         "<h2>Adoption</h2>",
         _curves(
             comparison,
-            [("adopters", "adopters"), ("new_adopters", "new adopters per step")],
+            [("adopters", "adopters"), ("new_adopters", f"new adopters per {time_unit}")],
             "Adoption curves (95% bands)",
         ),
         "<h2>Sentiment</h2>",
         _curves(
             comparison,
-            [("mean_opinion", "mean opinion of the aware"), ("negative_share", "share negative")],
+            [("mean_opinion", "mean opinion of the aware"), ("negative_share", "share of the aware negative")],
             "Sentiment over time (95% bands)",
         ),
         "<h2>Funnel</h2>",
@@ -245,12 +336,16 @@ def render_report(comparison) -> str:
         _spend_revenue(comparison),
     ]
     if not comparison.decomposition.empty:
+        unit_value = scenario.product.price * scenario.product.margin
         sections += [
-            "<h2>Expansion and acceleration (Libai, Muller &amp; Peres 2013)</h2>",
+            f"<h2>Expansion and acceleration against {html.escape(comparison.decomposition_baseline)} "
+            "(Libai, Muller &amp; Peres 2013)</h2>",
             "<p>Per paired replication, customers the strategy won who would never have bought under the baseline "
             "(expansion, net of customers lost) and purchases it brought forward (acceleration), with their "
-            f"discounted gross profit at {format_value('npv', scenario.product.price * scenario.product.margin)} "
-            "per first purchase; 'rest' is the remainder of the NPV difference (spend, free seeds, discounts, repeat purchases).</p>",
+            f"discounted gross profit at {format_value('npv', unit_value)} "
+            f"{html.escape(find_kpi('npv').unit_text(comparison.currency))} per first purchase; 'rest' is the "
+            "remainder of the NPV difference (spend, free seeds, discounts, repeat purchases). This split needs "
+            "each consumer's purchases, so it stays against the baseline the comparison was run with.</p>",
             f'<div class="wide">{_table(_decomposition_table(comparison))}</div>',
             _decomposition(comparison),
         ]

@@ -44,3 +44,34 @@ def t_interval(values, confidence: float = 0.95) -> Interval:
 def paired_difference(values, baseline, confidence: float = 0.95) -> Interval:
     """Mean and t-interval of the per-replication differences values[r] - baseline[r] (pairs defined in both)."""
     return t_interval(np.asarray(values, dtype=float) - np.asarray(baseline, dtype=float), confidence)
+
+
+def ratio_interval(numerator, denominator, confidence: float = 0.95) -> Interval:
+    """Ratio of means mean(x) / mean(y) of paired replications with Fieller's (1954) interval.
+
+    Fieller's interval is the set of ratios R for which the paired t-test of x_r - R y_r = 0 does not
+    reject at the chosen level: (xbar - R ybar)^2 <= t^2 (s_xx - 2 R s_xy + R^2 s_yy) / n, a quadratic in R.
+    When the denominator's mean is itself not distinguishable from zero (ybar^2 <= t^2 s_yy / n) that set
+    is unbounded and the interval is reported as (-inf, inf). Pairs with a NaN in either value are left out.
+    """
+    x = np.asarray(numerator, dtype=float)
+    y = np.asarray(denominator, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    n = int(x.size)
+    if n == 0 or y.mean() == 0:
+        return Interval(math.nan, math.nan, math.nan, n)
+    ratio = float(x.mean() / y.mean())
+    if n == 1:
+        return Interval(ratio, -math.inf, math.inf, 1)
+    t = float(stats.t.ppf(0.5 + confidence / 2, n - 1))
+    cov = np.cov(x, y, ddof=1)
+    s_xx, s_yy, s_xy = float(cov[0, 0]), float(cov[1, 1]), float(cov[0, 1])
+    xbar, ybar = float(x.mean()), float(y.mean())
+    a = ybar**2 - t**2 * s_yy / n
+    b = -2.0 * (xbar * ybar - t**2 * s_xy / n)
+    c = xbar**2 - t**2 * s_xx / n
+    if a <= 0:
+        return Interval(ratio, -math.inf, math.inf, n)
+    root = math.sqrt(max(b * b - 4 * a * c, 0.0))
+    return Interval(ratio, (-b - root) / (2 * a), (-b + root) / (2 * a), n)

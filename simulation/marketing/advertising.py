@@ -85,12 +85,12 @@ class Advertising(Lever):
         if audience.size == 0:
             return
         cost_per_view = self.cpm / 1000.0 * model.represents  # one simulated consumer = `represents` impressions
-        views = self.budget / cost_per_view if self.budget is not None else self.reach * audience.size
-        views *= model.brand.affordable_share(views * cost_per_view)
+        planned_views = self.budget / cost_per_view if self.budget is not None else self.reach * audience.size
+        views = planned_views * model.brand.affordable_share(planned_views * cost_per_view)
         share = min(1.0, views / audience.size)
         seen = audience[rng.random(audience.size) < share]
-        planned = self.budget if self.budget is not None else views * cost_per_view
-        model.brand.pay(self.kind, seen.size * cost_per_view, effects, planned=planned)
+        # Planned: before the budget cap and saturation (at most one ad per consumer per step) cut it.
+        model.brand.pay(self.kind, seen.size * cost_per_view, effects, planned=planned_views * cost_per_view)
         hear_brand(
             model,
             seen,

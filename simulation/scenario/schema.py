@@ -101,6 +101,11 @@ class Scenario(BaseModel):
     seed: int = Field(1, ge=0, description="base seed; replication r uses seed + r")
     replications: int = Field(30, ge=1, le=100_000)
     discount_rate: float = Field(0.1, ge=0, le=1, description="yearly discount rate for NPV")
+    currency: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z$€£¥₹₩₽¢.]{1,8}$",
+        description="currency of prices, costs and money KPIs, e.g. EUR, USD or € (none: 'money units')",
+    )
     baseline: str | None = Field(None, description="name of the baseline strategy (default: the first)")
     strategies: list[Strategy] = Field(default_factory=lambda: [Strategy(name="baseline")], min_length=1)
     market: MarketSettings = Field(default_factory=MarketSettings)  # type: ignore[valid-type]

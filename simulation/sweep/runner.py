@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -95,6 +96,17 @@ class SerialExecutor(cf.Executor):
         return future
 
 
+def stop_workers(pool: cf.ProcessPoolExecutor, timeout: float = 5.0) -> None:
+    """End a process pool now: cancel what has not started and terminate the workers (their runs in
+    flight are lost; everything stored stays). A plain shutdown would wait for every queued run."""
+    processes = list(getattr(pool, "_processes", {}).values())  # no public API for the workers before 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout)
+
+
 @contextmanager
 def executor(jobs: int = 1, scheduler: str | None = None, dask_workers: int | None = None):
     """The executor for the chosen backend, with the number of tasks it runs at once."""
@@ -106,7 +118,15 @@ def executor(jobs: int = 1, scheduler: str | None = None, dask_workers: int | No
             cluster = None
         else:
             # One single-threaded worker process per core: the engine uses numpy, not threads.
-            cluster = LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            # silence_logs: an interruption closes the cluster under running tasks; its workers' complaints
+            # about the lost scheduler are expected, not news.
+            cluster = LocalCluster(
+                n_workers=dask_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,
+            )
             client = Client(cluster)
         try:
             slots = max(sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()), 1)
@@ -118,8 +138,13 @@ def executor(jobs: int = 1, scheduler: str | None = None, dask_workers: int | No
                 cluster.close()
     elif jobs > 1:
         # spawn: no inherited locks or threads (tqdm's, Dask's) from the parent.
-        with cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        try:
             yield pool, jobs
+        except BaseException:
+            stop_workers(pool)  # an interruption or an early stop: do not wait for the runs in flight
+            raise
+        pool.shutdown(wait=True)
     else:
         yield SerialExecutor(), 1
 

@@ -1,136 +1,234 @@
-"""Live charts of the explored run and its KPI cards.
+"""The Explore view's live charts (Vega-Lite specs fed by ``LiveChart``) and its KPI cards.
 
-The funnel, message and money charts are Mesa's ``make_plot_component`` (Altair) over the model's
-DataCollector; adoption against the Bass curve and the opinion distribution are charts of our own.
+Every chart's time axis is in the scenario's time unit with whole-step ticks; the KPI of step t (steps
+count from 0) is drawn at t + 1, the end of that week or month, and the starting state at 0. Colours have
+one meaning each across the page (``palette``): orange customers, blue followers, grey prospects, green
+and red positive and negative opinions and messages, purple revenue, brown spend.
 """
 
 from __future__ import annotations
 
+import json
 import math
 
-import altair as alt
 import numpy as np
 import pandas as pd
-import solara
-from mesa.visualization import make_plot_component
 
-from ..calibration.bass import bass_cumulative
+from ..kpis import kpi as find_kpi
+from ..kpis import unit_text
 from ..parameters import TIME_UNITS
+from .palette import ADOPTERS, BASS, MONEY, OPINION_DOMAIN, OPINION_RANGE, ROLE_COLOURS, VALENCE
 
-WIDTH, HEIGHT = 360, 200
-
-
-def _sized(title: str):
-    return lambda chart: chart.properties(width=WIDTH, height=HEIGHT, title=title)
+WIDTH, HEIGHT = 340, 190
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 
 
-FunnelChart = make_plot_component(
-    {"prospects": "#9e9e9e", "followers": "#1f77b4", "customers": "#ff7f0e"},
-    post_process=_sized("Funnel: consumers by role"),
-    backend="altair",
-)[0]
-MessagesChart = make_plot_component(
-    {"positive_messages": "#2ca02c", "negative_messages": "#d62728"},
-    post_process=_sized("Messages per step"),
-    backend="altair",
-)[0]
-MoneyChart = make_plot_component(
-    {"revenue": "#2ca02c", "spend": "#d62728"},
-    post_process=_sized("Revenue and marketing spend per step"),
-    backend="altair",
-)[0]
+def bass_from(t, p: float, q: float, start_share: float = 0.0) -> np.ndarray:
+    """Share of the market adopted by time t under Bass (1969), starting from a share F0 at t = 0.
+
+    dF/dt = (p + q F)(1 - F) with F(0) = F0 has the solution
+        F(t) = (1 - c e^{-(p+q)t}) / (1 + (q/p) c e^{-(p+q)t}),   c = (1 - F0) / (1 + (q/p) F0),
+    which is Bass's eq. 5 (c = 1) shifted in time so that it passes through F0.
+    """
+    t = np.asarray(t, dtype=float)
+    c = (1.0 - start_share) / (1.0 + (q / p) * start_share)
+    decay = c * np.exp(-(p + q) * t)
+    return (1.0 - decay) / (1.0 + (q / p) * decay)
 
 
-def bass_reference(params: dict, horizon: int) -> pd.DataFrame | None:
-    """Bass (1969) adopters m F(t) with the scenario's p and q, m = market size, t = (step + 1) dt years."""
+def bass_reference(params: dict, horizon: int, start_adopters: int = 0) -> pd.DataFrame | None:
+    """Bass adopters m F(t) with the scenario's p and q from the run's starting customers, m = market size,
+    t = x dt years at x = 0..horizon (x: steps done)."""
     if params["p"] <= 0:
         return None  # the Bass curve needs p > 0
-    steps = np.arange(horizon)
-    years = (steps + 1) * TIME_UNITS[params["time_unit"]]
-    return pd.DataFrame(
-        {
-            "step": steps,
-            "adopters": params["n_consumers"] * bass_cumulative(years, params["p"], params["q"]),
-            "curve": "Bass curve (same p, q)",
-        }
-    )
+    x = np.arange(horizon + 1)
+    n = params["n_consumers"]
+    share = bass_from(x * TIME_UNITS[params["time_unit"]], params["p"], params["q"], start_adopters / n)
+    return pd.DataFrame({"x": x, "value": n * share, "series": "Bass curve (same p, q, same start)"})
 
 
-def adoption_chart(timeseries: pd.DataFrame, params: dict, horizon: int):
-    """Adopters per step against the Bass curve with the same p and q."""
-    frames = [
-        pd.DataFrame({"step": timeseries["step"], "adopters": timeseries["adopters"], "curve": "simulated adopters"})
-    ]
-    bass = bass_reference(params, horizon)
+def time_axis(time_unit: str, horizon: int) -> dict:
+    return {
+        "field": "x",
+        "type": "quantitative",
+        "title": f"{time_unit}s since the start",
+        "scale": {"domain": [0, horizon], "nice": False},
+        "axis": {"tickMinStep": 1, "format": "d"},
+    }
+
+
+def _chart(title: str, layers: list[dict], **extra) -> dict:
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "layer": layers,
+        "config": {"legend": {"orient": "bottom", "labelLimit": 260}},
+        **extra,
+    }
+
+
+def _series_layer(dataset: str, mark: dict, x: dict, y_title: str, colours: dict[str, str], dashed=()) -> dict:
+    encoding = {
+        "x": x,
+        "y": {"field": "value", "type": "quantitative", "title": y_title},
+        "color": {
+            "field": "series",
+            "type": "nominal",
+            "title": None,
+            "scale": {"domain": list(colours), "range": list(colours.values())},
+        },
+        "tooltip": [
+            {"field": "series", "title": "what"},
+            {"field": "x", "title": "step"},
+            {"field": "value", "format": ",.1f"},
+        ],
+    }
+    if dashed:  # a condition, not a second legend on the same field (which would hide the colour legend)
+        test = " || ".join(f"datum.series === {json.dumps(name)}" for name in dashed)
+        encoding["strokeDash"] = {"condition": {"test": test, "value": [5, 3]}, "value": [1, 0]}
+    return {"data": {"name": dataset}, "mark": mark, "encoding": encoding}
+
+
+def chart_specs(time_unit: str, horizon: int, currency: str | None) -> dict[str, dict]:
+    """The specs of the time-series charts (their data comes per step: ``chart_data``)."""
+    x = time_axis(time_unit, horizon)
+    money = unit_text("money", currency)
+    adoption = {"customers (simulated)": ADOPTERS, "Bass curve (same p, q, same start)": BASS}
+    roles = {"prospects": ROLE_COLOURS["prospect"], "followers (not bought)": ROLE_COLOURS["follower"]}
+    roles["past customers"] = ROLE_COLOURS["past customer"]
+    messages = {"positive messages": VALENCE["positive"], "negative messages": VALENCE["negative"]}
+    spend = {"revenue": MONEY["revenue"], "spend": MONEY["spend"], "planned spend": MONEY["planned"]}
+    line = {"type": "line", "interpolate": "linear"}
+    return {
+        "adoption": _chart(
+            "Customers against the Bass curve",
+            [_series_layer("adoption", line, x, "customers (consumers)", adoption, dashed=[BASS_NAME])],
+        ),
+        "new_adopters": _chart(
+            f"New customers per {time_unit}",
+            [
+                {
+                    "data": {"name": "new_adopters"},
+                    "mark": {"type": "bar", "color": ADOPTERS, "stroke": "white", "strokeWidth": 0.5},
+                    "encoding": {
+                        "x": {**x, "field": "x0"},
+                        "x2": {"field": "x"},
+                        "y": {
+                            "field": "value",
+                            "type": "quantitative",
+                            "title": f"new customers per {time_unit}",
+                            "axis": {"tickMinStep": 1, "format": "d"},
+                        },
+                        "y2": {"field": "zero"},
+                        "tooltip": [{"field": "x", "title": time_unit}, {"field": "value", "title": "new customers"}],
+                    },
+                }
+            ],
+        ),
+        "funnel": _chart("Funnel: consumers by role", [_series_layer("funnel", line, x, "consumers", roles)]),
+        "messages": _chart(
+            f"Word of mouth per {time_unit}",
+            [_series_layer("messages", line, x, f"messages seen per {time_unit}", messages)],
+        ),
+        "money": _chart(
+            f"Revenue and marketing spend per {time_unit}",
+            [_series_layer("money", line, x, f"{money} per {time_unit}", spend, dashed=["planned spend"])],
+        ),
+    }
+
+
+BASS_NAME = "Bass curve (same p, q, same start)"
+
+
+def _clean(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def chart_data(series: dict, start: dict, bass: pd.DataFrame | None) -> dict[str, list[dict]]:
+    """Rows of every time-series chart from the KPIs recorded so far (``series``: KPI name -> one value per
+    step, as Mesa's DataCollector keeps them): the starting state at x = 0, step t's KPIs at x = t + 1."""
+    steps = len(series.get("step", ()))
+    xs = list(range(1, steps + 1))
+
+    def long(names: dict[str, str], with_start: bool) -> list[dict]:
+        out = []
+        for kpi, label in names.items():
+            if with_start:
+                out.append({"x": 0, "value": start[kpi], "series": label})
+            out += [{"x": x, "value": _clean(v), "series": label} for x, v in zip(xs, series[kpi])]
+        return out
+
+    adoption = long({"adopters": "customers (simulated)"}, True)
     if bass is not None:
-        frames.append(bass)
-    data = pd.concat(frames, ignore_index=True)
-    return (
-        alt.Chart(data)
-        .mark_line()
-        .encode(
-            x=alt.X("step:Q", scale=alt.Scale(domain=[0, horizon])),
-            y=alt.Y("adopters:Q"),
-            color=alt.Color(
-                "curve:N",
-                scale=alt.Scale(domain=["simulated adopters", "Bass curve (same p, q)"], range=["#ff7f0e", "#555555"]),
-                legend=alt.Legend(orient="bottom", title=None),
-            ),
-            strokeDash=alt.condition(alt.datum.curve == "simulated adopters", alt.value([1, 0]), alt.value([5, 3])),
-        )
-        .properties(width=WIDTH, height=HEIGHT, title="Adoption against the Bass curve")
-    )
+        adoption += [{"x": int(x), "value": float(v), "series": BASS_NAME} for x, v in zip(bass["x"], bass["value"])]
+    if steps == 0:
+        return {"adoption": adoption, "new_adopters": [], "funnel": [], "messages": [], "money": []}
+    return {
+        "adoption": adoption,
+        # a bar per step, from the step's start to its end
+        "new_adopters": [{"x0": x - 1, "x": x, "value": int(v), "zero": 0} for x, v in zip(xs, series["new_adopters"])],
+        "funnel": long(
+            {"prospects": "prospects", "followers": "followers (not bought)", "customers": "past customers"}, True
+        ),
+        "messages": long({"positive_messages": "positive messages", "negative_messages": "negative messages"}, False),
+        "money": long({"revenue": "revenue", "spend": "spend", "planned_spend": "planned spend"}, False),
+    }
 
 
-def opinion_chart(opinion: np.ndarray, aware: np.ndarray):
-    """Histogram of the opinions of aware consumers (the unaware have none to voice)."""
+def opinion_spec() -> dict:
+    """Histogram of the opinions of aware consumers, coloured on the page's opinion scale."""
+    return {
+        "$schema": SCHEMA,
+        "title": "Opinions of the aware consumers",
+        "width": WIDTH,
+        "height": HEIGHT,
+        "data": {"name": "opinions"},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": "from",
+                "type": "quantitative",
+                "bin": "binned",
+                "title": "opinion (-1 very negative .. +1 very positive)",
+                "scale": {"domain": [-1, 1]},
+            },
+            "x2": {"field": "to"},
+            "y": {"field": "consumers", "type": "quantitative", "title": "aware consumers"},
+            "color": {
+                "field": "centre",
+                "type": "quantitative",
+                "scale": {"domain": OPINION_DOMAIN, "range": OPINION_RANGE},
+                "legend": None,
+            },
+            "tooltip": [{"field": "from"}, {"field": "to"}, {"field": "consumers"}],
+        },
+    }
+
+
+def opinion_rows(opinion: np.ndarray, aware: np.ndarray) -> pd.DataFrame:
     counts, edges = np.histogram(opinion[aware], bins=20, range=(-1, 1))
-    data = pd.DataFrame(
-        {
-            "from": edges[:-1],
-            "to": edges[1:],
-            "consumers": counts,
-            "sign": np.where(edges[:-1] < 0, "negative", "positive"),
-        }
-    )
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("from:Q", bin="binned", title="opinion", scale=alt.Scale(domain=[-1, 1])),
-            x2="to:Q",
-            y=alt.Y("consumers:Q"),
-            color=alt.Color(
-                "sign:N", scale=alt.Scale(domain=["negative", "positive"], range=["#d62728", "#2ca02c"]), legend=None
-            ),
-        )
-        .properties(width=WIDTH, height=HEIGHT, title=f"Opinion of the {int(aware.sum()):,} aware consumers")
+    return pd.DataFrame(
+        {"from": edges[:-1], "to": edges[1:], "centre": (edges[:-1] + edges[1:]) / 2, "consumers": counts}
     )
 
 
-def kpi_values(timeseries: pd.DataFrame, n_consumers: int) -> dict:
-    """Adopters, awareness, mean opinion and ROI so far: (gross profit - spend) / spend."""
+def kpi_values(timeseries: pd.DataFrame, n_consumers: int, currency: str | None = None) -> dict:
+    """Customers, awareness, mean opinion, ROI on total spend so far (as in reports) and spend against plan."""
     if timeseries.empty:
         return {}
     last = timeseries.iloc[-1]
     spend = float(timeseries["spend"].sum())
+    planned = float(timeseries["planned_spend"].sum()) if "planned_spend" in timeseries else spend
     gross = float(timeseries["gross_profit"].sum())
-    return {
-        "adopters": f"{int(last['adopters']):,} ({last['adopters'] / n_consumers:.1%})",
+    money = unit_text("money", currency)
+    values = {
+        "customers": f"{int(last['adopters']):,} ({last['adopters'] / n_consumers:.1%})",
         "awareness": f"{last['aware_share']:.1%}",
-        "mean opinion": "n/a" if math.isnan(last["mean_opinion"]) else f"{last['mean_opinion']:+.2f}",
-        "ROI": f"{(gross - spend) / spend:+.0%}" if spend > 0 else "n/a (no spend)",
+        "mean opinion": "n/a (nobody aware)" if math.isnan(last["mean_opinion"]) else f"{last['mean_opinion']:+.2f}",
+        "ROI on total spend": find_kpi("roi").format((gross - spend) / spend) if spend > 0 else "n/a (no spend yet)",
+        f"spend ({money})": f"{spend:,.0f} of {planned:,.0f} planned" if planned > spend * 1.005 else f"{spend:,.0f}",
     }
-
-
-@solara.component
-def KpiCards(values: dict):
-    with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
-        for name, value in values.items():
-            with solara.Card(margin=0, style={"min-width": "160px"}):
-                solara.Text(name, style={"color": "#666", "font-size": "0.85em"})
-                solara.Text(
-                    value,
-                    classes=[f"kpi-{name.replace(' ', '-').lower()}"],
-                    style={"font-size": "1.5em", "font-weight": "600", "display": "block"},
-                )
+    return values

@@ -10,13 +10,31 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import solara
 
 from .background import start_thread
 
 DEFAULT_REPLICATIONS = 10
-DOWNLOADS = ("summary.csv", "runs.csv", "timeseries.parquet", "report.html", "scenario.yaml")
+DOWNLOADS = (
+    "report.html",
+    "comparison.xlsx",
+    "summary.csv",
+    "incremental.csv",
+    "pairs.csv",
+    "runs.csv",
+    "timeseries.parquet",
+    "scenario.yaml",
+)
+
+
+def _has_openpyxl() -> bool:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _engine():
@@ -34,8 +52,8 @@ class CompareSession:
         self.jobs = solara.reactive(1)
         self.running = solara.reactive(False)
         self.progress = solara.reactive((0, 0))  # (runs done, runs in all)
-        self.result = solara.reactive(None)  # the Comparison
-        self.files = solara.reactive({})  # file name -> Path, as written by Comparison.write
+        self.result = solara.reactive(cast(Any, None))  # the Comparison
+        self.files = solara.reactive(cast(dict[str, Any], {}))  # file name -> Path, as written by Comparison.write
         self.message = solara.reactive("")
         self.error = solara.reactive("")
         self.cancel_event = threading.Event()
@@ -72,7 +90,7 @@ class CompareSession:
                 cancel=cancel,
             )
             out = Path(self._folder.name) / f"{scenario.name}-{int(time.time() * 1000)}"
-            files = comparison.write(out)
+            files = comparison.write(out, xlsx=_has_openpyxl())
         except cancelled:
             self.message.value = "cancelled; the previous result (if any) is kept"
         except Exception as error:  # shown on the page; the server and the Explore view carry on

@@ -1,23 +1,41 @@
-"""The Compare view: run every strategy with replications, then adoption bands, KPI tables and downloads."""
+"""The Compare view: run every strategy with replications; the verdict first, then all strategies over time
+with bands, KPI bars with intervals, the incremental results, head-to-head, KPI tables and downloads.
+
+Everything comes from ``simulation.experiment.compare`` (the engine of ``run.py compare``): choosing
+another objective or baseline re-reads the same runs, nothing is rerun.
+"""
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import solara
 from scipy import stats
 
 from ..kpis import HEADLINE_KPIS
+from ..kpis import kpi as find_kpi
+from .charts import SCHEMA, time_axis
 from .compare_session import DOWNLOADS, CompareSession
 from .listening_view import ComparisonEvents
+from .live_chart import LiveChart, LiveChartView, rows
+from .palette import STRATEGIES
+from .text import Note, TextTable
 
 SHOWN_KPIS = list(HEADLINE_KPIS)
+OBJECTIVES = {"profit": "profit", "npv": "NPV", "adopters": "customers"}
+# Curves the chart offers: button label -> step KPI.
+CURVES = {
+    "customers": "adopters",
+    "new customers": "new_adopters",
+    "profit per step": "profit",
+    "aware": "aware_share",
+    "mean opinion": "mean_opinion",
+}
 
 
-def adoption_bands(timeseries: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean adopters per strategy and step with the t-interval over replications: mean +/- t s / sqrt(n)."""
-    grouped = timeseries.groupby(["strategy", "step"])["adopters"]
+def adoption_bands(timeseries: pd.DataFrame, kpi: str = "adopters", confidence: float = 0.95) -> pd.DataFrame:
+    """Mean of a step KPI per strategy and step with the t-interval over replications: mean +/- t s / sqrt(n)."""
+    grouped = timeseries.groupby(["strategy", "step"])[kpi]
     frame = grouped.agg(["mean", "std", "count"]).reset_index()
     t = stats.t.ppf(0.5 + confidence / 2, np.maximum(frame["count"] - 1, 1))
     half = np.where(frame["count"] > 1, t * frame["std"].fillna(0) / np.sqrt(frame["count"]), 0.0)
@@ -25,29 +43,100 @@ def adoption_bands(timeseries: pd.DataFrame, confidence: float = 0.95) -> pd.Dat
     return frame
 
 
-def bands_chart(timeseries: pd.DataFrame, strategies: list[str]):
-    """Adoption curves with 95% confidence bands, one panel per strategy, side by side."""
-    data = adoption_bands(timeseries)
-    colour = alt.Color("strategy:N", scale=alt.Scale(domain=strategies), legend=None)
-    base = alt.Chart().encode(x=alt.X("step:Q", title="step"))
-    band = base.mark_area(opacity=0.3).encode(y=alt.Y("low:Q", title="adopters"), y2="high:Q", color=colour)
-    line = base.mark_line().encode(y="mean:Q", color=colour, tooltip=["strategy", "step", "mean", "low", "high"])
-    width = max(140, min(260, 1000 // max(1, len(strategies)) - 20))
-    return (
-        alt.layer(band, line, data=data)
-        .properties(width=width, height=200)
-        .facet(column=alt.Column("strategy:N", sort=strategies, title=None))
+def bands_spec(comparison, kpi: str = "adopters") -> dict:
+    """Every strategy on one chart: its mean curve and 95% band, one colour per strategy."""
+    scenario = comparison.scenario
+    data = adoption_bands(comparison.timeseries, kpi)
+    data["x"] = data["step"] + 1
+    measure = find_kpi(kpi, "step")
+    scale = 100.0 if measure.unit == "share" else 1.0
+    for column in ("mean", "low", "high"):
+        data[column] = data[column] * scale
+    colour = {
+        "field": "strategy",
+        "type": "nominal",
+        "title": "strategy",
+        "scale": {"domain": comparison.strategies, "range": STRATEGIES[: len(comparison.strategies)]},
+    }
+    x = time_axis(scenario.time_unit, scenario.horizon)
+    y_title = f"{measure.title} ({measure.unit_text(comparison.currency, scenario.time_unit)})"
+    return {
+        "$schema": SCHEMA,
+        "title": f"{measure.title} by strategy: mean and 95% band over {comparison.replications} replications",
+        "width": 620,
+        "height": 300,
+        "data": {"values": rows(data[["strategy", "x", "mean", "low", "high"]])},
+        "layer": [
+            {
+                "mark": {"type": "area", "opacity": 0.2},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "low", "type": "quantitative", "title": y_title},
+                    "y2": {"field": "high"},
+                    "color": colour,
+                },
+            },
+            {
+                "mark": {"type": "line"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "mean", "type": "quantitative"},
+                    "color": colour,
+                    "tooltip": [
+                        {"field": "strategy"},
+                        {"field": "x"},
+                        {"field": "mean", "format": ",.1f"},
+                        {"field": "low", "format": ",.1f"},
+                        {"field": "high", "format": ",.1f"},
+                    ],
+                },
+            },
+        ],
+        "config": {"legend": {"orient": "bottom", "labelLimit": 300}},
+    }
+
+
+def bars_spec(comparison, kpi: str) -> dict:
+    """Mean of a run KPI per strategy with its 95% interval (error bars)."""
+    summary = comparison.summary[comparison.summary["kpi"] == kpi].set_index("strategy").reindex(comparison.strategies)
+    measure = find_kpi(kpi)
+    scale = 100.0 if measure.unit in ("share", "percent") else 1.0
+    data = pd.DataFrame(
+        {
+            "strategy": comparison.strategies,
+            "mean": summary["mean"].to_numpy() * scale,
+            "low": summary["ci_low"].to_numpy() * scale,
+            "high": summary["ci_high"].to_numpy() * scale,
+        }
     )
-
-
-def _table_markdown(table: pd.DataFrame) -> str:
-    header = "| strategy | " + " | ".join(table.columns) + " |"
-    rule = "|" + "---|" * (len(table.columns) + 1)
-    rows = [
-        "| " + name + " | " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |"
-        for name, row in zip(table.index, table.to_numpy())
-    ]
-    return "\n".join([header, rule, *rows])
+    colour = {
+        "field": "strategy",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": comparison.strategies, "range": STRATEGIES[: len(comparison.strategies)]},
+    }
+    y = {"field": "strategy", "type": "nominal", "sort": comparison.strategies, "title": None}
+    return {
+        "$schema": SCHEMA,
+        "title": f"{comparison.column(kpi)}: mean and 95% interval",
+        "width": 420,
+        "height": 26 * len(comparison.strategies),
+        "data": {"values": rows(data)},
+        "layer": [
+            {
+                "mark": "bar",
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "mean", "type": "quantitative", "title": comparison.column(kpi)},
+                    "color": colour,
+                },
+            },
+            {
+                "mark": {"type": "rule", "color": "black"},
+                "encoding": {"y": y, "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}},
+            },
+        ],
+    }
 
 
 @solara.component
@@ -76,19 +165,61 @@ def CompareControls(compare: CompareSession, scenario):
 
 
 @solara.component
-def CompareResult(comparison, files: dict):
-    baseline = comparison.scenario.baseline_name
-    solara.Markdown(f"### Adoption by strategy ({comparison.replications} replications, mean and 95% confidence band)")
-    solara.FigureAltair(bands_chart(comparison.timeseries, comparison.strategies))
-    solara.Markdown("### KPIs: mean [95% confidence interval]")
-    solara.Markdown(_table_markdown(comparison.kpi_table(SHOWN_KPIS)))
-    solara.Markdown(f"### Paired differences against the baseline ({baseline}): mean [95% confidence interval]")
-    differences = comparison.kpi_table(SHOWN_KPIS, differences=True).drop(index=baseline, errors="ignore")
-    solara.Markdown(_table_markdown(differences))
-    ComparisonEvents(comparison.events, comparison.replications)
-    solara.Markdown(
-        "Every KPI, the decomposition and the report are in the downloads (the files `run.py compare` writes)."
+def CompareResult(compare: CompareSession, files: dict):
+    objective, set_objective = solara.use_state("profit")
+    curve, set_curve = solara.use_state("customers")
+    run = compare.result.value
+    baseline, set_baseline = solara.use_state(run.baseline)
+    comparison = solara.use_memo(
+        lambda: run if baseline == run.baseline or baseline not in run.strategies else run.rebase(baseline),
+        [run, baseline],
     )
+    kpi = {"profit": "profit", "npv": "npv", "adopters": "adopters"}[objective]
+    with solara.Row(style={"align-items": "center", "gap": "16px", "flex-wrap": "wrap"}):
+        solara.ToggleButtonsSingle(
+            value=objective, values=list(OBJECTIVES), on_value=set_objective, classes=["objective-toggle"]
+        )
+        solara.Select("Compare against", values=comparison.strategies, value=comparison.baseline, on_value=set_baseline)
+    verdict = comparison.verdict(objective)
+    with solara.Success(icon=True, classes=["compare-verdict"]):
+        solara.Text(f"Verdict ({OBJECTIVES[objective]}): {verdict.text}", style={"white-space": "normal"})
+    warnings = comparison.spend_warnings()
+    if warnings:
+        with solara.Warning(icon=True, classes=["compare-spend"]):
+            solara.Text("Planned and actual spend differ: " + " ".join(warnings), style={"white-space": "normal"})
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+        with solara.Column():
+            solara.ToggleButtonsSingle(value=curve, values=list(CURVES), on_value=set_curve, classes=["curve-toggle"])
+            bands = solara.use_memo(lambda: LiveChart(name="compare-bands"), [])
+            bands.spec = bands_spec(comparison, CURVES[curve])
+            LiveChartView(bands)
+        with solara.Column():
+            bars = solara.use_memo(lambda: LiveChart(name="compare-bars"), [])
+            bars.spec = bars_spec(comparison, kpi)
+            LiveChartView(bars)
+    solara.Markdown(f"### What each strategy adds over {comparison.baseline} (paired replications, 95% intervals)")
+    TextTable(
+        comparison.incremental_table().T, index_title=f"against {comparison.baseline}", classes=("incremental-table",)
+    )
+    for note in comparison.incremental_notes():
+        Note(f"n/a or unbounded: {note}")
+    Note(
+        "Extra customers, revenue, spend, profit and NPV are mean paired differences; incremental ROI = extra profit / "
+        "extra spend and cost per extra customer = extra spend / extra customers, with Fieller's interval. The ROI in "
+        "the KPI table below is a total for each strategy alone."
+    )
+    solara.Markdown(f"### Head to head: {comparison.column(kpi)}, row minus column")
+    TextTable(comparison.pairs_table(kpi), index_title="row - column", classes=("pairs-table",))
+    solara.Markdown("### KPIs: mean [95% confidence interval] (totals over the run for each strategy alone)")
+    levels = comparison.kpi_table(SHOWN_KPIS)
+    TextTable(levels.rename(columns=comparison.column), index_title="strategy", classes=("kpi-table",))
+    solara.Markdown(f"### Paired differences against {comparison.baseline}: mean [95% confidence interval]")
+    differences = comparison.kpi_table(SHOWN_KPIS, differences=True).drop(index=comparison.baseline, errors="ignore")
+    TextTable(differences.rename(columns=comparison.column), index_title="strategy", classes=("differences-table",))
+    for note in comparison.undefined_notes():
+        Note(f"n/a: {note}", classes=("na-note",))
+    ComparisonEvents(comparison.events, comparison.replications)
+    Note("Every KPI, the decomposition and the report are in the downloads (the files `run.py compare` writes).")
     with solara.Row(style={"flex-wrap": "wrap"}):
         for name in DOWNLOADS:
             if name in files:
@@ -98,11 +229,12 @@ def CompareResult(comparison, files: dict):
 
 @solara.component
 def CompareView(compare: CompareSession, scenario):
-    solara.Markdown(
-        f"Runs every strategy of **{scenario.name}** ({len(scenario.strategies)} strategies, "
-        f"{scenario.market.n_consumers:,} consumers, {scenario.horizon} {scenario.time_unit}s) with the parameters set in the sidebar; "
-        f"replication r uses seed {scenario.seed} + r for every strategy."
+    solara.Text(
+        f"Runs every strategy of {scenario.name} ({len(scenario.strategies)} strategies, "
+        f"{scenario.market.n_consumers:,} consumers, {scenario.horizon} {scenario.time_unit}s) with the parameters set "
+        f"in the sidebar; replication r uses seed {scenario.seed} + r for every strategy (common random numbers).",
+        style={"display": "block", "margin": "4px 0"},
     )
     CompareControls(compare, scenario)
     if compare.result.value is not None:
-        CompareResult(compare.result.value, compare.files.value)
+        CompareResult(compare, compare.files.value)

@@ -60,9 +60,24 @@ class Control:
 
 
 def _step(low: float, high: float, kind: str) -> float:
+    """A round slider step, about a hundredth of the span: 0.01 for q in [0, 2], 100 for 100..50,000
+    consumers (a value off the grid, typed or from a file, is kept: see ``ParameterControl``)."""
+    if high <= low:
+        return 1 if kind == "int" else 0.001
+    step = 10 ** math.floor(math.log10((high - low) / 100))
+    return max(1, int(step)) if kind == "int" else step
+
+
+def decimals(step: float) -> int:
+    """Decimals a value on a slider of this step is shown and stored with (0.01 -> 2)."""
+    return max(0, -math.floor(math.log10(step))) if step > 0 else 6
+
+
+def clean(value: float, step: float, kind: str):
+    """A slider's value rounded to its step's decimals: 0.5, not 0.49999999999999994."""
     if kind == "int":
-        return 1  # any whole number a file holds is on the slider's grid (a coarser grid would move it)
-    return 10 ** math.floor(math.log10((high - low) / 1000)) if high > low else 0.001
+        return int(round(value))
+    return round(float(value), decimals(step))
 
 
 def parameter_controls(network_kinds: tuple | None = None) -> list[Control]:

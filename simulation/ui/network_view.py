@@ -17,10 +17,10 @@ import numpy as np
 from altair import SCHEMA_URL
 
 from ..state import Role
+from .palette import OPINION_DOMAIN, OPINION_RANGE, ROLE_COLOURS, VALENCE
 
 MAX_NODES = 500
 ROLE_NAMES = {Role.PROSPECT: "prospect", Role.FOLLOWER: "follower", Role.CUSTOMER: "past customer"}
-ROLE_COLOURS = {"prospect": "#9e9e9e", "follower": "#1f77b4", "past customer": "#ff7f0e"}
 
 _LAYOUTS: OrderedDict = OrderedDict()
 _LAYOUT_CACHE_SIZE = 8
@@ -145,50 +145,50 @@ def _records(columns: dict) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*values)]
 
 
-def network_chart(
-    model, sample: NetworkSample, colour_by: str = "role", size_by: str = "talkativeness", size: int = 520
-):
-    """Vega-Lite chart: ties in light grey, last step's messages (green positive, red negative), consumers.
-
-    Written as a plain Vega-Lite dict rather than through Altair: building and copying Altair objects for
-    thousands of ties took most of a step's time.
-    """
-    c, nodes = model.consumers, sample.nodes
-    weight = c.talkativeness[nodes] if size_by == "talkativeness" else model.network.degree[nodes].astype(float)
-    nodes_rows = _records(
-        {
-            "x": sample.x,
-            "y": sample.y,
-            "role": np.array([ROLE_NAMES[Role(r)] for r in range(3)])[c.role[nodes]],
-            "opinion": c.opinion[nodes],
-            size_by: weight,
-        }
-    )
+def network_spec(sample: NetworkSample, colour_by: str = "role", size_by: str = "talkativeness", size: int = 520):
+    """Vega-Lite spec: ties in light grey (fixed, inline), last step's messages (green positive, red negative)
+    and the consumers (their rows come each step: ``network_rows``), coloured by role or by opinion on the
+    page's scales (``palette``). Positions are fixed: the scales do not move as the data changes."""
     ends = sample.edges
     ties_rows = _records(
         {"x": sample.x[ends[:, 0]], "y": sample.y[ends[:, 0]], "x2": sample.x[ends[:, 1]], "y2": sample.y[ends[:, 1]]}
     )
     axis = {"title": None, "labels": False, "ticks": False, "domain": False, "grid": False}
+
+    def extent(values):
+        if values.size == 0:
+            return [-1.0, 1.0]
+        low, high = float(values.min()), float(values.max())
+        pad = 0.03 * (high - low or 1.0)
+        return [round(low - pad, 3), round(high + pad, 3)]
+
     position = {
-        "x": {"field": "x", "type": "quantitative", "axis": axis, "scale": {"zero": False}},
-        "y": {"field": "y", "type": "quantitative", "axis": axis, "scale": {"zero": False}},
+        "x": {"field": "x", "type": "quantitative", "axis": axis, "scale": {"domain": extent(sample.x)}},
+        "y": {"field": "y", "type": "quantitative", "axis": axis, "scale": {"domain": extent(sample.y)}},
     }
     segment = {**position, "x2": {"field": "x2"}, "y2": {"field": "y2"}}
     if colour_by == "role":
         colour = {
             "field": "role",
             "type": "nominal",
+            "title": "role",
             "scale": {"domain": list(ROLE_COLOURS), "range": list(ROLE_COLOURS.values())},
         }
     else:
-        colour = {"field": "opinion", "type": "quantitative", "scale": {"scheme": "redblue", "domain": [-1, 1]}}
+        colour = {
+            "field": "opinion",
+            "type": "quantitative",
+            "title": "opinion",
+            "scale": {"domain": OPINION_DOMAIN, "range": OPINION_RANGE},
+        }
     colour["legend"] = {"orient": "bottom"}
     message_colour = {
         "field": "message",
         "type": "nominal",
         "legend": {"orient": "bottom", "title": "last step's messages"},
-        "scale": {"domain": ["positive", "negative", "neutral"], "range": ["#2ca02c", "#d62728", "#bbbbbb"]},
+        "scale": {"domain": list(VALENCE), "range": list(VALENCE.values())},
     }
+    size_title = "talkativeness" if size_by == "talkativeness" else "ties (degree)"
     return {
         "$schema": SCHEMA_URL,
         "width": size,
@@ -202,19 +202,50 @@ def network_chart(
                 "encoding": segment,
             },
             {
-                "data": {"values": _records(drawn_messages(sample, model.last_messages))},
+                "data": {"name": "messages"},
                 "mark": {"type": "rule", "strokeWidth": 1.8, "opacity": 0.85},
                 "encoding": {**segment, "color": message_colour},
             },
             {
-                "data": {"values": nodes_rows},
+                "data": {"name": "nodes"},
                 "mark": {"type": "circle", "opacity": 0.9, "stroke": "white", "strokeWidth": 0.3},
                 "encoding": {
                     **position,
                     "color": colour,
-                    "size": {"field": size_by, "type": "quantitative", "scale": {"range": [12, 160]}, "legend": None},
-                    "tooltip": [{"field": "role"}, {"field": "opinion"}, {"field": size_by}],
+                    "size": {"field": "size", "type": "quantitative", "scale": {"range": [12, 160]}, "legend": None},
+                    "tooltip": [
+                        {"field": "role"},
+                        {"field": "opinion", "format": "+.2f"},
+                        {"field": "size", "title": size_title, "format": ".2f"},
+                    ],
                 },
             },
         ],
     }
+
+
+def network_rows(model, sample: NetworkSample, size_by: str = "talkativeness") -> dict[str, list[dict]]:
+    """This step's rows of the network view: the drawn consumers and the last step's messages among them."""
+    c, nodes = model.consumers, sample.nodes
+    weight = c.talkativeness[nodes] if size_by == "talkativeness" else model.network.degree[nodes].astype(float)
+    return {
+        "nodes": _records(
+            {
+                "x": sample.x,
+                "y": sample.y,
+                "role": np.array([ROLE_NAMES[Role(r)] for r in range(3)])[c.role[nodes]],
+                "opinion": c.opinion[nodes],
+                "size": weight,
+            }
+        ),
+        "messages": _records(drawn_messages(sample, model.last_messages)),
+    }
+
+
+def network_chart(model, sample: NetworkSample, colour_by: str = "role", size_by: str = "talkativeness", size=520):
+    """The whole chart with its data inline (a static picture, e.g. for reports and tests)."""
+    spec = network_spec(sample, colour_by, size_by, size)
+    data = network_rows(model, sample, size_by)
+    spec["layer"][1]["data"] = {"values": data["messages"]}
+    spec["layer"][2]["data"] = {"values": data["nodes"]}
+    return spec

@@ -1,9 +1,11 @@
 """The explored simulation: which scenario and strategy, the parameter overrides, the seed and the model.
 
-Everything the Explore view shows is derived from an ``ExploreSession``; its reactive ``version``
-changes after every step, reset or load, which re-renders the charts. Edits are applied as
-``dotted.path=value`` overrides and validated exactly like ``run.py --set``, so errors read the same.
-A bad file or value leaves the running model and scenario as they were.
+Everything the Explore view shows is derived from an ``ExploreSession``. After every step its listeners
+are called (the live charts take their new rows there, without re-rendering the page) and its reactive
+``version`` changes (the step counter and KPI cards re-render); ``build`` changes when a new model is
+built (load, edit, strategy, seed, Reset). Edits are applied as ``dotted.path=value`` overrides and
+validated exactly like ``run.py --set``, so errors read the same. A bad file or value leaves the running
+model and scenario as they were. The run stops at the scenario's horizon.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any, cast
 
+import numpy as np
 import solara
-from mesa.visualization.utils import update_counter
 
 from ..model import WordOfMouthModel
 from ..scenario import ScenarioError
 from ..scenario.loader import parse_scenario
 from ..scenario.schema import Scenario
+from ..state import Role
 from .background import start_thread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,17 +78,22 @@ class ExploreSession:
         self.origin = solara.reactive("")  # file name shown in messages
         self.text = ""  # the scenario file's text, as read
         self.source_dir: str | None = None
-        self.overrides = solara.reactive({})  # dotted path -> value
-        self.scenario = solara.reactive(None)  # Scenario with the overrides applied
+        self.overrides = solara.reactive(cast(dict[str, Any], {}))  # dotted path -> value
+        self.scenario = solara.reactive(cast(Scenario, None))  # with the overrides applied (set by load_file)
         self.strategy = solara.reactive("")
         self.seed = solara.reactive(1)
-        self.errors = solara.reactive([])  # problems of the last load or edit
+        self.errors = solara.reactive(cast(list[str], []))  # problems of the last load or edit
         self.notice = solara.reactive("")
         self.playing = solara.reactive(False)
         self.speed = solara.reactive(5.0)  # steps per second while playing
-        self.version = update_counter  # Mesa's plot components re-render when it changes, and so do ours
-        self.model: WordOfMouthModel | None = None
-        self.player = None  # the play thread
+        self.version = solara.reactive(0)  # changes after every step and every new model
+        self.phase = solara.reactive("fresh")  # "fresh" (no step yet), "running" or "done" (at the horizon)
+        self.build = solara.reactive(0)  # changes with every new model
+        self.file_scenario: Scenario | None = None  # the file as read, without the page's edits
+        self.listeners: list = []  # called with the model after every step and every new model
+        self.model: WordOfMouthModel = cast(WordOfMouthModel, None)  # built by load_file below
+        self.start_counts: dict = {}
+        self.player: threading.Thread | None = None  # the play thread
         self._generation = 0  # a new Play, load or reset ends older play loops
         self.lock = threading.RLock()
         self.load_file(path or default_scenario_file())
@@ -113,13 +122,14 @@ class ExploreSession:
         except ScenarioError as error:
             self.errors.value = list(error.problems)
             return False
-        previous = (self.text, self.origin.value, self.source_dir)
-        self.text, self.source_dir = text, source_dir
+        previous = (self.text, self.origin.value, self.source_dir, self.file_scenario)
+        self.text, self.source_dir, self.file_scenario = text, source_dir, scenario
         self.origin.value = origin
         if not self._apply(scenario, {}, scenario.baseline_name, scenario.seed):
-            self.text, self.source_dir = previous[0], previous[2]
+            self.text, self.source_dir, self.file_scenario = previous[0], previous[2], previous[3]
             self.origin.value = previous[1]
             return False
+        self.notice.value = ""
         return True
 
     def set_override(self, path: str, value) -> bool:
@@ -135,11 +145,43 @@ class ExploreSession:
         except ScenarioError as error:
             self.errors.value = list(error.problems)
             return False
-        return self._apply(scenario, overrides, self.strategy.value, self.seed.value)
+        steps = self.steps_done
+        if not self._apply(scenario, overrides, self.strategy.value, self.seed.value):
+            return False
+        self.notice.value = (
+            f"{path} = {value:g}" if isinstance(value, float) else f"{path} = {value}"
+        ) + f": the market was rebuilt and the run restarted at step 0{f' (it was at step {steps})' if steps else ''}"
+        return True
 
     def clear_overrides(self) -> bool:
         scenario = parse_scenario(self.text, self.origin.value, (), self.source_dir)
-        return self._apply(scenario, {}, self.strategy.value, self.seed.value)
+        if not self._apply(scenario, {}, self.strategy.value, self.seed.value):
+            return False
+        self.notice.value = "back to the file's values: the run restarted at step 0"
+        return True
+
+    def differs_from_file(self, path: str):
+        """The file's value at `path` when the page changed it, else None."""
+        from .controls import current_value
+
+        if path not in self.overrides.value or self.file_scenario is None:
+            return None
+        try:
+            original = current_value(self.file_scenario, path)
+        except (AttributeError, IndexError, StopIteration):
+            return None
+        return None if original == current_value(self.scenario.value, path) else original
+
+    def edited_yaml(self) -> str:
+        """The scenario as edited on the page (overrides applied, the page's seed), as a scenario file."""
+        from ..scenario.loader import scenario_to_yaml
+
+        scenario = self.scenario.value.model_copy(update={"seed": self.seed.value})
+        edits = ", ".join(f"{p}={v}" for p, v in self.overrides.value.items()) or "none"
+        return (
+            f"# {scenario.name} as edited in the front end (from {Path(self.origin.value).name}; edits: {edits}; "
+            f"strategy explored: {self.strategy.value}).\n" + scenario_to_yaml(scenario)
+        )
 
     def set_strategy(self, name: str) -> bool:
         return self._apply(self.scenario.value, self.overrides.value, name, self.seed.value)
@@ -163,11 +205,20 @@ class ExploreSession:
             self.playing.value = False
             self._generation += 1
             self.model = model
+            roles = np.bincount(model.consumers.role, minlength=len(Role))
+            self.start_counts = {  # the market before the first step (drawn at 0 on the charts over time)
+                "adopters": int(roles[Role.CUSTOMER]),
+                "customers": int(roles[Role.CUSTOMER]),
+                "prospects": int(roles[Role.PROSPECT]),
+                "followers": int(roles[Role.FOLLOWER]),
+            }
             self.scenario.value = scenario
             self.overrides.value = overrides
             self.strategy.value = strategy
             self.seed.value = seed
             self.errors.value = []
+            self.notice.value = ""
+            self.build.value += 1
             self._changed()
         return True
 
@@ -197,21 +248,45 @@ class ExploreSession:
     def steps_done(self) -> int:
         return 0 if self.model is None else int(self.model.steps)
 
-    def step(self, steps: int = 1) -> None:
+    @property
+    def at_horizon(self) -> bool:
+        return self.steps_done >= self.horizon
+
+    def step(self, steps: int = 1) -> int:
+        """Run up to `steps` steps, never past the horizon; returns the steps run."""
         with self.lock:
+            steps = max(0, min(steps, self.horizon - self.steps_done))
+            if steps == 0:
+                self.notice.value = (
+                    f"reached the horizon ({self.horizon} {self.scenario.value.time_unit}s); Reset to run again"
+                )
+                return 0
             self.model.run(steps)
             self._changed()
+            if self.at_horizon:
+                self.notice.value = (
+                    f"reached the horizon ({self.horizon} {self.scenario.value.time_unit}s); Reset to run again"
+                )
+            return steps
 
     def reset(self) -> None:
         """A fresh model with the same scenario, strategy, overrides and seed (network reused from the cache)."""
         self._apply(self.scenario.value, self.overrides.value, self.strategy.value, self.seed.value)
 
     def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener(self.model)
+        steps = self.steps_done
+        self.phase.value = "fresh" if steps == 0 else "done" if steps >= self.horizon else "running"
         self.version.value += 1
 
     def play(self) -> None:
         """Step at the chosen speed in the background until Pause, a change or the horizon."""
-        if self.playing.value:
+        if self.playing.value or self.at_horizon:
+            if self.at_horizon:
+                self.notice.value = (
+                    f"reached the horizon ({self.horizon} {self.scenario.value.time_unit}s); Reset to run again"
+                )
             return
         self._generation += 1
         self.notice.value = ""
@@ -222,11 +297,12 @@ class ExploreSession:
         self.playing.value = False
 
     def _play_loop(self, generation: int) -> None:
+        """Steps on a clock: step k is due at start + k / speed, so the rate is the slider's whenever a step
+        and its updates take less than 1 / speed (a change of speed takes effect from the next step)."""
+        due = time.perf_counter()
         while self.playing.value and generation == self._generation:
-            started = time.perf_counter()
-            if self.steps_done >= self.horizon:
+            if self.at_horizon:
                 self.playing.value = False
-                self.notice.value = f"reached the horizon ({self.horizon} steps); Reset to run again"
                 break
             try:
                 self.step()
@@ -234,4 +310,8 @@ class ExploreSession:
                 self.playing.value = False
                 self.errors.value = [f"step {self.steps_done} failed: {error!r}"]
                 break
-            time.sleep(max(0.0, 1.0 / self.speed.value - (time.perf_counter() - started)))
+            due = max(due + 1.0 / self.speed.value, time.perf_counter() - 0.5)  # never bank more than 0.5 s
+            time.sleep(max(0.0, due - time.perf_counter()))
+        with self.lock:
+            if generation == self._generation:
+                self._changed()  # the listeners that skipped steps while playing show the last one

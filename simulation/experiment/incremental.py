@@ -1,0 +1,226 @@
+"""What a strategy adds over a reference strategy, and the verdict in words, from paired replications.
+
+Replication r of every strategy shares the network, the consumers and every random draw the strategies
+do not change (common random numbers), so the difference d_r = KPI_r(strategy) - KPI_r(reference) is
+the strategy's effect in that market. From the d_r:
+
+* incremental adopters, revenue, spend, profit and NPV: mean of d_r with its t-interval;
+* incremental ROI = mean(d profit) / mean(d spend) (extra profit per unit of extra spend) and the
+  cost per incremental acquisition = mean(d spend) / mean(d customers won), both ratios of mean
+  differences with Fieller's interval (``stats.ratio_interval``). A ratio is left undefined, with the
+  reason, when its denominator is not positive (no extra spend, no extra customer); its interval is
+  unbounded when the denominator is not distinguishable from zero.
+
+The ROI and cost per acquisition of a single strategy (run KPIs ``roi`` and ``cost_per_acquisition``)
+are totals: a strategy can show a positive total ROI and still lose money against doing nothing.
+
+Nothing here reruns a simulation: any strategy can serve as the reference (``--baseline``), and every
+pair of strategies can be compared from the same runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..kpis import kpi as find_kpi
+from .stats import Interval, paired_difference, ratio_interval
+
+# Incremental measure -> the run KPI whose paired difference it is.
+DIFFERENCES = {
+    "incremental_adopters": "new_adopters",
+    "incremental_revenue": "revenue",
+    "incremental_spend": "spend",
+    "incremental_profit": "profit",
+    "incremental_npv": "npv",
+}
+# Ratio measure -> (numerator, denominator) run KPIs whose paired differences it divides.
+RATIOS = {
+    "incremental_roi": ("profit", "spend"),
+    "incremental_cpa": ("spend", "new_adopters"),
+}
+MEASURES = (*DIFFERENCES, *RATIOS)
+# Objectives a verdict can be about: name -> run KPI.
+OBJECTIVES = {"profit": "profit", "npv": "npv", "adopters": "adopters"}
+COLUMNS = ["strategy", "measure", "mean", "low", "high", "n", "note"]
+
+
+def _by_replication(runs: pd.DataFrame, strategy: str, kpi: str) -> pd.Series:
+    rows = runs[runs["strategy"] == strategy]
+    return rows.set_index("replication")[kpi].sort_index()
+
+
+def paired(runs: pd.DataFrame, strategy: str, reference: str, kpi: str) -> tuple[np.ndarray, np.ndarray]:
+    """A KPI of `strategy` and of `reference`, aligned by replication (the pairs of common random numbers)."""
+    mine = _by_replication(runs, strategy, kpi)
+    theirs = _by_replication(runs, reference, kpi).reindex(mine.index)
+    return mine.to_numpy(dtype=float), theirs.to_numpy(dtype=float)
+
+
+def difference(runs: pd.DataFrame, strategy: str, reference: str, kpi: str, confidence: float = 0.95) -> Interval:
+    """Mean paired difference strategy - reference of a run KPI with its t-interval."""
+    return paired_difference(*paired(runs, strategy, reference, kpi), confidence)
+
+
+def _ratio(runs, strategy, reference, measure, confidence) -> tuple[Interval, str]:
+    top, bottom = RATIOS[measure]
+    num = np.subtract(*paired(runs, strategy, reference, top))
+    den = np.subtract(*paired(runs, strategy, reference, bottom))
+    keep = ~(np.isnan(num) | np.isnan(den))
+    n = int(keep.sum())
+    what = "extra spend" if bottom == "spend" else "extra customers"
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, 0), "no replication to compare"
+    if den[keep].mean() <= 0:
+        reason = "spends no more than" if bottom == "spend" else "wins no more customers than"
+        return Interval(math.nan, math.nan, math.nan, n), f"undefined: {reason} the baseline"
+    value = ratio_interval(num, den, confidence)
+    if math.isinf(value.low) or math.isinf(value.high):
+        return value, f"interval unbounded: the {what} are not distinguishable from zero"
+    return value, ""
+
+
+def incremental(runs: pd.DataFrame, strategies: list[str], baseline: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Every incremental measure of every strategy but the baseline: mean, interval, runs used, note."""
+    rows = []
+    for name in strategies:
+        if name == baseline:
+            continue
+        for measure, kpi in DIFFERENCES.items():
+            value = difference(runs, name, baseline, kpi, confidence)
+            rows.append({"strategy": name, "measure": measure, **value._asdict(), "note": ""})
+        for measure in RATIOS:
+            value, note = _ratio(runs, name, baseline, measure, confidence)
+            rows.append({"strategy": name, "measure": measure, **value._asdict(), "note": note})
+    frame = pd.DataFrame(rows, columns=["strategy", "measure", "mean", "low", "high", "n", "note"])
+    return frame.astype({"n": int})
+
+
+def all_pairs(runs: pd.DataFrame, strategies: list[str], kpi: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Head-to-head of every ordered pair: mean paired difference strategy - versus with its interval."""
+    rows = []
+    for name in strategies:
+        for other in strategies:
+            if other != name:
+                value = difference(runs, name, other, kpi, confidence)
+                rows.append({"strategy": name, "versus": other, "kpi": kpi, **value._asdict()})
+    return pd.DataFrame(rows, columns=["strategy", "versus", "kpi", "mean", "low", "high", "n"])
+
+
+def distinguishable(value: Interval) -> bool:
+    """The interval excludes zero (a difference the replications can tell from no difference)."""
+    return value.n > 0 and not (value.low <= 0 <= value.high)
+
+
+@dataclass
+class Verdict:
+    """Which strategy wins on an objective, by how much, and what cannot be told apart (in words)."""
+
+    objective: str
+    best: str
+    text: str  # the verdict in plain words, a few sentences
+    ties: list[str] = field(default_factory=list)  # strategies not distinguishable from the best
+    not_distinguishable: list[str] = field(default_factory=list)  # ... from the baseline
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _money(kpi_name: str, value: float, currency: str | None, signed: bool = True) -> str:
+    kpi = find_kpi(kpi_name, "pair" if kpi_name.startswith("incremental_") else "run")
+    text = kpi.format(value, signed)
+    unit = kpi.unit_text(currency)
+    return f"{text} {unit}" if kpi.unit in ("money", "consumers") and unit else text
+
+
+def _interval(kpi_name: str, value: Interval, currency: str | None) -> str:
+    kpi = find_kpi(kpi_name, "pair" if kpi_name.startswith("incremental_") else "run")
+    return f"{_money(kpi_name, value.mean, currency)} [{kpi.format(value.low, True)}, {kpi.format(value.high, True)}]"
+
+
+def _names(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def verdict(
+    runs: pd.DataFrame,
+    strategies: list[str],
+    baseline: str,
+    objective: str = "profit",
+    currency: str | None = None,
+    horizon: str = "",
+    confidence: float = 0.95,
+) -> Verdict:
+    """The verdict on `objective` (profit, npv or adopters) from the paired replications.
+
+    Names the strategy with the highest mean, its paired difference (with the interval) against the
+    baseline and against the runner-up, and the strategies whose difference from the baseline cannot be
+    told from zero. `horizon` (e.g. "52 weeks") says over what period the objective is counted.
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective = {objective!r} is not allowed; allowed: {', '.join(OBJECTIVES)}")
+    kpi = OBJECTIVES[objective]
+    label = {"profit": "profit", "npv": "NPV", "adopters": "customers"}[objective]
+    over = f" over {horizon}" if horizon else ""
+    level = int(round(confidence * 100))
+    means = {name: float(np.nanmean(_by_replication(runs, name, kpi).to_numpy(dtype=float))) for name in strategies}
+    ranked = sorted(
+        strategies, key=lambda s: (-means[s] if not math.isnan(means[s]) else math.inf, strategies.index(s))
+    )
+    best = ranked[0]
+    n = len(runs[runs["strategy"] == best])
+    sentences = []
+    ties = [s for s in ranked[1:] if not distinguishable(difference(runs, best, s, kpi, confidence))]
+    against_base = {s: difference(runs, s, baseline, kpi, confidence) for s in strategies if s != baseline}
+    if best == baseline:
+        sentences.append(
+            f"No strategy beats the baseline, {baseline}, on {label}{over}: it has the highest mean "
+            f"({_money(kpi, means[best], currency, signed=False)})."
+        )
+    else:
+        gain = against_base[best]
+        if distinguishable(gain):
+            sentences.append(
+                f"{best} wins on {label}{over}: {_interval(kpi, gain, currency)} against {baseline} "
+                f"(mean paired difference, {level}% interval, {gain.n} paired replications)."
+            )
+        else:
+            sentences.append(
+                f"{best} has the highest mean {label}{over}, but its difference from {baseline}, "
+                f"{_interval(kpi, gain, currency)} ({level}% interval, {gain.n} paired replications), "
+                "is not distinguishable from zero."
+            )
+    if best != baseline and objective != "adopters":
+        roi, note = _ratio(runs, best, baseline, "incremental_roi", confidence)
+        if not note:
+            sentences.append(
+                f"Its incremental ROI (extra profit / extra spend) is {_interval('incremental_roi', roi, currency)}."
+            )
+    if len(ranked) > 1:
+        runner_up = ranked[1]
+        lead = difference(runs, best, runner_up, kpi, confidence)
+        if distinguishable(lead) and runner_up == baseline:
+            sentences.append(f"The runner-up is {baseline} itself.")
+        elif distinguishable(lead):
+            sentences.append(f"It leads the runner-up, {runner_up}, by {_interval(kpi, lead, currency)}.")
+        else:
+            tied = [best, *ties]
+            sentences.append(
+                f"{_names(tied)} cannot be told apart on {label} (difference {best} - {runner_up}: "
+                f"{_interval(kpi, lead, currency)}); choose among them on other grounds or run more replications."
+            )
+    unclear = [s for s, value in against_base.items() if s != best and not distinguishable(value)]
+    worse = [s for s, value in against_base.items() if distinguishable(value) and value.mean < 0]
+    if unclear:
+        sentences.append(f"Not distinguishable from {baseline} on {label}: {_names(unclear)}.")
+    if worse:
+        items = [f"{s} ({_interval(kpi, against_base[s], currency)})" for s in worse]
+        sentences.append(f"Worse than {baseline}: {_names(items)}.")
+    if n < 2:
+        sentences.append("With a single replication no difference can be told from chance.")
+    return Verdict(objective, best, " ".join(sentences), ties, unclear)
