@@ -171,8 +171,11 @@ def test_outputs_are_written_and_readable(small_comparison, tmp_path):
     assert len(series) == 3 * 3 * 12 and {"strategy", "replication", "adopters"} <= set(series.columns)
     again = load_scenario(paths["scenario.yaml"])
     assert again.model_kwargs("ads", 2) == small_comparison.scenario.model_kwargs("ads", 2)
+    assert {"average_rating", "review_count", "ratings_1", "ratings_5"} <= set(series.columns)
+    assert {"average_rating", "review_count"} <= set(summary["kpi"])
     html = paths["report.html"].read_text()
-    assert html.count("data:image/png;base64,") >= 5
+    assert html.count("data:image/png;base64,") >= 6
+    assert "Product page" in html and "average rating on the product page at the horizon" in html
     assert "http://" not in html and "https://" not in html
     assert "run.py compare" in html and "seeds 5..7" in html
     table = small_comparison.kpi_table()

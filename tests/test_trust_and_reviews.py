@@ -174,3 +174,17 @@ def test_a_page_with_no_reviews_changes_nothing():
     b = WordOfMouthModel(seed=6, review_propensity=0.0, review_influence=0.0, page_visit_rate=0, **SMALL).run(20)
     np.testing.assert_array_equal(a.consumers.role, b.consumers.role)
     assert a.timeseries()["review_count"].max() == 0 and np.isnan(a.kpis["average_rating"])
+
+
+def test_simulate_prints_the_product_page(tmp_path, capsys):
+    import run
+
+    out = tmp_path / "out"
+    assert run.main(["simulate", "--steps", "30", "--set", "market.n_consumers=3000", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    frame = __import__("pandas").read_csv(out / "timeseries.csv")
+    last = frame.iloc[-1]
+    line = next(t for t in printed.splitlines() if "product page" in t)
+    assert f"{int(last.review_count):,} ratings" in line
+    assert ("no ratings yet" in line) if last.review_count == 0 else (f"{last.average_rating:.2f} stars" in line)
+    assert f"5*: {int(last.ratings_5):,}" in line and f"1*: {int(last.ratings_1):,}" in line

@@ -110,7 +110,17 @@ def test_step_advances_model_and_page(tmp_path):
     session, _, rc = render(tmp_path, n=5000, horizon=10)
     assert step_counter(rc) == "step 0 of 10 (weeks)"
     live = charts(rc)
-    assert set(live) == {"network", "opinion", "adoption", "new_adopters", "funnel", "messages", "money"}
+    assert set(live) == {
+        "network",
+        "opinion",
+        "adoption",
+        "new_adopters",
+        "funnel",
+        "messages",
+        "money",
+        "rating",
+        "ratings",
+    }
     timings = []
     for _ in range(3):
         started = time.perf_counter()
@@ -128,6 +138,14 @@ def test_step_advances_model_and_page(tmp_path):
     assert [r["value"] for r in adoption[1:]] == frame["adopters"].tolist()
     assert [r["value"] for r in live["new_adopters"].datasets["new_adopters"]] == frame["new_adopters"].tolist()
     assert len(live["network"].datasets["nodes"]) == 500
+    # The product page: the ratings so far by stars, the average over time and the rating card.
+    assert [r["count"] for r in live["ratings"].datasets["ratings"]] == [
+        int(frame[f"ratings_{k}"].iloc[-1]) for k in range(1, 6)
+    ]
+    rated = frame["average_rating"].dropna()
+    assert [r["value"] for r in live["rating"].datasets["rating"]] == rated.tolist()
+    card = html_text(rc, "kpi-rating")
+    assert card == "no ratings yet" if rated.empty else card.startswith(f"{rated.iloc[-1]:.2f} stars")
 
 
 def test_the_run_stops_at_the_horizon(tmp_path):
@@ -369,7 +387,10 @@ def test_kpi_cards_use_the_reports_formats():
         "mean opinion": "+0.20",
         "ROI on total spend": "+50%",
         "spend (EUR)": "200 of 400 planned",
+        "rating": "no ratings yet",
     }
+    frame["average_rating"], frame["review_count"] = [float("nan"), 4.25], [0, 12]
+    assert kpi_values(frame, 1000)["rating"] == "4.25 stars (12 ratings)"
 
 
 # ---------------------------------------------------------------- parts

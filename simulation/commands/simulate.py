@@ -72,6 +72,9 @@ def main(args) -> int:
     print(f"  aware          {last.aware_share:>10.1%}")
     print(f"  mean opinion   {last.mean_opinion:>+10.3f}  (negative: {last.negative_share:.1%} of the aware)")
     print(f"  followers      {int(last.following):>10,}")
+    rating = "no ratings yet" if last.review_count == 0 else f"{last.average_rating:.2f} stars"
+    stars = ", ".join(f"{k}*: {int(last[f'ratings_{k}']):,}" for k in range(5, 0, -1))
+    print(f"  product page   {int(last.review_count):>10,} ratings, average {rating} ({stars})")
     money = scenario.currency or "money units"
     print(
         f"  revenue        {frame.revenue.sum():>10,.0f}   spend {frame.spend.sum():,.0f}   profit {frame.profit.sum():,.0f}"

@@ -330,6 +330,13 @@ def render_report(comparison, objective: str = "profit") -> str:
             [("mean_opinion", "mean opinion of the aware"), ("negative_share", "share of the aware negative")],
             "Sentiment over time (95% bands)",
         ),
+        "<h2>Product page</h2><p>The public reviews and ratings buyers posted: the average rating shown and the "
+        "number of ratings (before the first rating there is no average).</p>",
+        _curves(
+            comparison,
+            [("average_rating", "average rating (stars, 1-5)"), ("review_count", "ratings on the page")],
+            "Reviews and ratings over time (95% bands)",
+        ),
         "<h2>Funnel</h2>",
         _funnel(comparison),
         "<h2>Spend and revenue</h2>",

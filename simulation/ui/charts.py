@@ -17,7 +17,7 @@ import pandas as pd
 from ..kpis import kpi as find_kpi
 from ..kpis import unit_text
 from ..parameters import TIME_UNITS
-from .palette import ADOPTERS, BASS, MONEY, OPINION_DOMAIN, OPINION_RANGE, ROLE_COLOURS, VALENCE
+from .palette import ADOPTERS, BASS, MONEY, OPINION_DOMAIN, OPINION_RANGE, RATING, ROLE_COLOURS, VALENCE
 
 WIDTH, HEIGHT = 340, 190
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -136,6 +136,43 @@ def chart_specs(time_unit: str, horizon: int, currency: str | None) -> dict[str,
             f"Revenue and marketing spend per {time_unit}",
             [_series_layer("money", line, x, f"{money} per {time_unit}", spend, dashed=["planned spend"])],
         ),
+        "rating": _chart(
+            "Average rating on the product page",
+            [
+                {
+                    "data": {"name": "rating"},
+                    "mark": {"type": "line", "color": RATING, "point": {"size": 12}},
+                    "encoding": {
+                        "x": x,
+                        "y": {
+                            "field": "value",
+                            "type": "quantitative",
+                            "title": "average rating (stars, 1-5)",
+                            "scale": {"domain": [1, 5]},
+                        },
+                        "tooltip": [
+                            {"field": "x", "title": time_unit},
+                            {"field": "value", "title": "average rating", "format": ".2f"},
+                            {"field": "reviews", "title": "ratings"},
+                        ],
+                    },
+                }
+            ],
+        ),
+        "ratings": _chart(
+            "Ratings on the product page, by stars",
+            [
+                {
+                    "data": {"name": "ratings"},
+                    "mark": {"type": "bar", "color": RATING},
+                    "encoding": {
+                        "x": {"field": "stars", "type": "ordinal", "title": "stars"},
+                        "y": {"field": "count", "type": "quantitative", "title": "ratings posted"},
+                        "tooltip": [{"field": "stars"}, {"field": "count", "title": "ratings"}],
+                    },
+                }
+            ],
+        ),
     }
 
 
@@ -165,7 +202,15 @@ def chart_data(series: dict, start: dict, bass: pd.DataFrame | None) -> dict[str
     if bass is not None:
         adoption += [{"x": int(x), "value": float(v), "series": BASS_NAME} for x, v in zip(bass["x"], bass["value"])]
     if steps == 0:
-        return {"adoption": adoption, "new_adopters": [], "funnel": [], "messages": [], "money": []}
+        return {
+            "adoption": adoption,
+            "new_adopters": [],
+            "funnel": [],
+            "messages": [],
+            "money": [],
+            "rating": [],
+            "ratings": [],
+        }
     return {
         "adoption": adoption,
         # a bar per step, from the step's start to its end
@@ -175,6 +220,12 @@ def chart_data(series: dict, start: dict, bass: pd.DataFrame | None) -> dict[str
         ),
         "messages": long({"positive_messages": "positive messages", "negative_messages": "negative messages"}, False),
         "money": long({"revenue": "revenue", "spend": "spend", "planned_spend": "planned spend"}, False),
+        "rating": [
+            {"x": x, "value": float(v), "reviews": int(n)}
+            for x, v, n in zip(xs, series["average_rating"], series["review_count"])
+            if not math.isnan(float(v))
+        ],
+        "ratings": [{"stars": k, "count": int(series[f"ratings_{k}"][-1])} for k in range(1, 6)],
     }
 
 
@@ -230,5 +281,10 @@ def kpi_values(timeseries: pd.DataFrame, n_consumers: int, currency: str | None 
         "mean opinion": "n/a (nobody aware)" if math.isnan(last["mean_opinion"]) else f"{last['mean_opinion']:+.2f}",
         "ROI on total spend": find_kpi("roi").format((gross - spend) / spend) if spend > 0 else "n/a (no spend yet)",
         f"spend ({money})": f"{spend:,.0f} of {planned:,.0f} planned" if planned > spend * 1.005 else f"{spend:,.0f}",
+        "rating": (
+            f"{last['average_rating']:.2f} stars ({int(last['review_count']):,} ratings)"
+            if "average_rating" in timeseries and not math.isnan(last["average_rating"])
+            else "no ratings yet"
+        ),
     }
     return values

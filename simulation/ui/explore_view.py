@@ -389,7 +389,7 @@ def TimeCharts(session: ExploreSession, charts: dict):
     """The charts over time, hidden until the first step (no empty frames)."""
     shown = session.phase.value != "fresh"
     with solara.Row(style={"flex-wrap": "wrap", "display": "flex" if shown else "none"}, classes=["time-charts"]):
-        for name in ("adoption", "new_adopters", "funnel", "messages", "money"):
+        for name in ("adoption", "new_adopters", "funnel", "messages", "money", "rating", "ratings"):
             LiveChartView(charts[name])
 
 

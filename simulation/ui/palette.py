@@ -13,6 +13,7 @@ OPINION_DOMAIN = [-1.0, 0.0, 1.0]
 OPINION_RANGE = [VALENCE["negative"], "#d9d9d9", VALENCE["positive"]]
 MONEY = {"revenue": "#6a3d9a", "spend": "#8c564b", "planned": "#c49c94"}
 BASS = "#444444"
+RATING = "#bcbd22"  # the product page's average rating
 STRATEGIES = [
     "#4c78a8",
     "#f58518",
