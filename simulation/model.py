@@ -20,7 +20,7 @@ from .agents import ROLE_CLASSES, Brand, Consumer
 from .marketing.actions import MarketingEffects
 from .marketing.levers import Strategy
 from .network.graph import SocialNetwork
-from .parameters import PARAMETERS, TIME_UNITS, validate_parameters
+from .parameters import MAX_SEED, PARAMETERS, TIME_UNITS, validate_parameters
 from .recorder import KPI_NAMES, measure_kpis
 from .rules import conversation, trust
 from .rules.awareness import fade, follow_probability, make_aware, raise_interest
@@ -98,8 +98,8 @@ class WordOfMouthModel(mesa.Model):
         self.params = validate_parameters(params, network_given=social_network is not None)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"parameter 'seed' = {seed!r} is not allowed: expected a whole number >= 0")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"parameter 'seed' = {seed!r} is not allowed: expected a whole number in [0, 2^63 - 1]")
         self.seed = int(seed)
         super().__init__(rng=self.seed)
         prm = self.params
