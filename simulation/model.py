@@ -22,6 +22,7 @@ from .marketing.levers import Strategy
 from .network.graph import SocialNetwork
 from .parameters import MAX_SEED, PARAMETERS, TIME_UNITS, validate_parameters
 from .recorder import KPI_NAMES, measure_kpis
+from .resources import check_model_memory
 from .rules import conversation, trust
 from .rules.awareness import fade, follow_probability, make_aware, raise_interest
 from .rules.experience import draw_satisfaction, opinion_after_experience
@@ -109,6 +110,7 @@ class WordOfMouthModel(mesa.Model):
         self.record_messages = record_messages
         self.step_index = 0  # the step being (or about to be) simulated, counting from 0
 
+        check_model_memory(prm, self.strategy, social_network)  # refuse what cannot fit before allocating
         self.network = social_network if social_network is not None else build_market_network(self.seed, self.params)
         if self.network.n != prm["n_consumers"]:
             raise ValueError(
