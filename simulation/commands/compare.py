@@ -13,6 +13,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..experiment.compare import run_comparison
+from ..parameters import MAX_SEED
+from ..resources import check_scenario_memory
 from .common import add_scenario_arguments, fail, load, output_dir
 
 # The KPIs shown on the terminal (every KPI is in summary.csv and report.html).
@@ -47,6 +49,12 @@ def main(args) -> int:
     if args.jobs < 1:
         fail(f"--jobs {args.jobs}: expected a whole number >= 1")
     replications = args.replications or scenario.replications
+    if scenario.seed + replications - 1 > MAX_SEED:
+        fail(f"--replications {replications}: seeds from {scenario.seed} would go beyond 2^63 - 1 ({MAX_SEED})")
+    try:
+        check_scenario_memory(scenario, runs_at_once=min(args.jobs, replications))
+    except ValueError as error:
+        fail(f"{args.scenario}: {error}")
     out = output_dir(args, scenario, "compare")
     with tqdm(total=replications * len(scenario.strategies), unit="run", desc=scenario.name) as bar:
 

@@ -20,7 +20,10 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+from ..parameters import MAX_SEED
+from ..resources import MemoryEstimateError, check_sweep_memory
 from ..scenario import ScenarioError
+from ..scenario.loader import read_scenario_file
 from ..sweep.analysis import (
     DEFAULT_KPIS,
     AnalysisError,
@@ -31,12 +34,13 @@ from ..sweep.analysis import (
     summary,
 )
 from ..sweep.base import BaseScenario
-from ..sweep.design import DESIGNS, MORRIS_LEVELS, SweepError, build_design, validate
+from ..sweep.design import DESIGNS, MORRIS_LEVELS, SweepError, build_design, design_size, validate
 from ..sweep.report import write_report
 from ..sweep.runner import execute, executor
+from ..sweep.scheduler import SchedulerError, check_scheduler
 from ..sweep.spec import SpecError, parse_param
-from ..sweep.store import SweepStore, arrow_type, read_runs, run_schema
-from .common import add_scenario_arguments, fail, load, output_dir
+from ..sweep.store import FolderLock, SweepStore, arrow_type, read_runs, run_schema
+from .common import add_scenario_arguments, claim_folder, fail, load, output_dir
 
 
 def add_arguments(parser) -> None:
@@ -101,7 +105,7 @@ def _prepare(args):
     """Scenario, design, tasks, store: everything checked before a single run starts."""
     scenario = load(args)  # the base scenario (with --set) must be valid on its own
     path = Path(args.scenario)
-    base = BaseScenario(path.read_text(encoding="utf-8"), str(path), tuple(args.overrides), str(path.parent.resolve()))
+    base = BaseScenario(read_scenario_file(path), str(path), tuple(args.overrides), str(path.parent.resolve()))
     problems, specs = [], []
     for text in args.param:
         try:
@@ -114,12 +118,28 @@ def _prepare(args):
         problems.append("--jobs and --dask-workers need a whole number >= 1")
     if args.scheduler and args.dask_workers:
         problems.append("give --scheduler or --dask-workers, not both")
+    if scenario.seed + args.replications - 1 > MAX_SEED:
+        problems.append(
+            f"--replications {args.replications}: seeds {scenario.seed}..{scenario.seed + args.replications - 1} "
+            f"go beyond 2^63 - 1; the largest seed for {args.replications} replications is {MAX_SEED - args.replications + 1}"
+        )
+    if args.scheduler and not problems:
+        try:
+            check_scheduler(args.scheduler)
+        except SchedulerError as error:
+            problems.append(str(error))
     if problems:
         fail("sweep not valid:\n  " + "\n  ".join(problems))
     strategies = _strategies(args.strategy, scenario)
+    points = design_size(args.design, specs, args.samples)
+    try:
+        check_sweep_memory(points, len(specs), points * len(strategies) * args.replications)
+    except MemoryEstimateError as error:
+        fail(f"sweep not valid; nothing was run: {error}")
+    at_once = 1 if args.scheduler else args.dask_workers or args.jobs
     try:
         design = build_design(args.design, specs, base, args.samples, args.design_seed)
-        validate(design, base, strategies)
+        validate(design, base, strategies, runs_at_once=at_once)
     except (SweepError, ScenarioError) as error:
         fail(
             f"sweep not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}); nothing was run:\n  "
@@ -130,8 +150,21 @@ def _prepare(args):
 
 def main(args) -> int:
     scenario, base, design, strategies = _prepare(args)
+    out = Path(args.out) if args.out else output_dir(args, scenario, "sweep")
+    try:
+        lock = FolderLock(out)  # before anything in the folder is touched: one sweep writes there at a time
+    except ValueError as error:
+        fail(str(error))
+    try:
+        return _sweep(args, scenario, base, design, strategies, out)
+    finally:
+        lock.release()
+
+
+def _sweep(args, scenario, base, design, strategies, out: Path) -> int:
+    if args.out:
+        claim_folder(out, args.overwrite, resumable=True)
     total = len(design.points) * len(strategies) * args.replications
-    out = output_dir(args, scenario, "sweep")
     command = "run.py sweep " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     identity = json.dumps([base.fingerprint, design.to_json()], sort_keys=True)
     manifest = {

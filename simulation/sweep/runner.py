@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import math
-import multiprocessing
 import os
 import time
 import traceback
@@ -20,8 +19,10 @@ from contextlib import contextmanager
 from ..experiment.runs import RUN_KPIS, run_once
 from ..model import build_market_network
 from ..parameters import validate_parameters
+from ..workers import process_pool
 from .base import BaseScenario
 from .design import Task
+from .scheduler import connect
 
 _NETWORKS: dict = {}  # (network settings, seed) -> SocialNetwork, the last few built in this process
 
@@ -101,7 +102,7 @@ def executor(jobs: int = 1, scheduler: str | None = None, dask_workers: int | No
         from distributed import Client, LocalCluster
 
         if scheduler:
-            client = Client(scheduler, timeout="30s")
+            client = connect(scheduler)  # a clear error, not a hang, when no scheduler answers
             cluster = None
         else:
             # One single-threaded worker process per core: the engine uses numpy, not threads.
@@ -116,8 +117,7 @@ def executor(jobs: int = 1, scheduler: str | None = None, dask_workers: int | No
             if cluster is not None:
                 cluster.close()
     elif jobs > 1:
-        # spawn: no inherited locks or threads (tqdm's, Dask's) from the parent.
-        with cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with process_pool(jobs) as pool:  # spawned, and ending when this process dies
             yield pool, jobs
     else:
         yield SerialExecutor(), 1
