@@ -27,6 +27,7 @@ from simulation.scenario.loader import parse_scenario
 from simulation.ui import network_view
 from simulation.ui.charts import bass_reference, kpi_values
 from simulation.ui.compare_session import CompareSession
+from simulation.ui.compare_view import SHOWN_KPIS
 from simulation.ui.controls import current_value, lever_controls, parameter_controls
 from simulation.ui.page import Page
 from simulation.ui.session import SCENARIO_ENV, ExploreSession
@@ -42,6 +43,14 @@ def write_scenario(folder: Path, n: int = 1000, horizon: int = 10, name: str = "
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def cell_texts(widget) -> list[str]:
+    """The texts of an Html widget and everything inside it, in document order."""
+    found = []
+    for child in widget.children:
+        found.extend([child] if isinstance(child, str) else cell_texts(child))
+    return found
 
 
 def texts(rc) -> list[str]:
@@ -219,8 +228,8 @@ def test_bad_upload_shows_errors_and_keeps_model(tmp_path):
     # Not YAML, and not text at all: clear messages too.
     assert not session.upload("x.yaml", b"market: [1, 2\n")
     assert session.errors.value[0].startswith("x.yaml (uploaded):") and "not valid YAML" in session.errors.value[0]
-    assert not session.upload("x.bin", b"\xff\xfe\x00binary")
-    assert session.errors.value == ["x.bin: not a text (UTF-8) file; a scenario is a YAML file"]
+    assert not session.upload("x.yaml", b"name: \xff\x00binary")
+    assert session.errors.value == ["x.yaml (uploaded):1: not UTF-8 text (byte 0xff); save the scenario as UTF-8"]
     # A good upload replaces the scenario and clears the problems.
     assert session.upload("good.yaml", write_scenario(tmp_path, n=600, name="good").read_bytes())
     assert session.scenario.value.name == "good" and session.errors.value == []
@@ -326,9 +335,9 @@ def test_compare_view_runs_and_shows_tables(tmp_path):
     shown = "\n".join(texts(rc))
     assert "Paired differences against the baseline (do_nothing)" in shown
     differences = direct.kpi_table(["adopters"], differences=True)
-    table = next(
-        t for t in texts(rc) if "<table" in t and "seed_hubs" in t and differences.loc["seed_hubs", "adopters"] in t
-    )
+    table = cell_texts(rc.find(v.Html, class_="difference-table").widget)
+    row = table[table.index("seed_hubs") : table.index("seed_hubs") + 1 + len(SHOWN_KPIS)]
+    assert row[1 + SHOWN_KPIS.index("adopters")] == differences.loc["seed_hubs", "adopters"]
     assert "do_nothing" not in table  # the baseline has no row in the table of differences against itself
 
     assert "5 strategies x 3 replications" in compare.message.value

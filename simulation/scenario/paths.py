@@ -2,8 +2,8 @@
 
 A scenario's ``name`` becomes part of output folders, so it is reduced to one safe path component.
 A scenario received from someone else (uploaded to the front end) may only read networks from the
-project's data folder or files uploaded alongside it; absolute paths, ``..`` and links leading
-elsewhere are refused, naming only the offending path.
+project's data folder or files uploaded alongside it; paths (absolute, with ``..``, through links)
+leading anywhere else are refused, naming only the offending path.
 """
 
 from __future__ import annotations
@@ -32,25 +32,26 @@ def resolved_scenario(scenario):
     return scenario.model_copy(update={"network": network})
 
 
-def confine_files(scenario, origin: str, folders: list[Path]):
-    """The scenario with every file it names resolved inside one of `folders` (first match wins).
+def confine_files(scenario, origin: str, allowed: list[Path], bases: list[Path]):
+    """The scenario with every file it names resolved to an existing file inside one of the `allowed` folders.
 
-    A relative name without '..' is looked up in each folder in turn; anything else is refused with a
-    ScenarioError naming the field and the path as written, never the content of any file.
+    A name is looked up against each of `bases` in turn (links and '..' resolved); the first existing
+    file inside an allowed folder is used. Anything else is refused with a ScenarioError naming the
+    field and the path as written, never anything read from a file.
     """
     problems: list[str] = []
     update: dict[str, dict[str, str]] = {}
-    roots = [folder.resolve() for folder in folders]
+    roots = [folder.resolve() for folder in allowed]
     for section, field in FILE_FIELDS:
         given = getattr(getattr(scenario, section), field)
         if given is None:
             continue
-        found = _inside(given, roots)
+        found = _inside(given, roots, bases)
         if found is None:
-            allowed = " or ".join(_describe(root) for root in roots)
+            places = " or ".join(_describe(root) for root in roots)
             problems.append(
                 f"{origin}: {section}.{field} = {shown(given)}: an uploaded scenario may only name a file in "
-                f"{allowed} (a plain file name, no folders outside it, no absolute path)"
+                f"{places}; drop the file it names together with the scenario"
             )
         else:
             update.setdefault(section, {})[field] = str(found)
@@ -60,13 +61,10 @@ def confine_files(scenario, origin: str, folders: list[Path]):
     return scenario.model_copy(update=sections)
 
 
-def _inside(given: str, roots: list[Path]) -> Path | None:
-    relative = Path(given)
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-        return None
-    for root in roots:
-        candidate = (root / relative).resolve()  # links resolved: a link pointing out is outside
-        if candidate.is_relative_to(root) and candidate.is_file():
+def _inside(given: str, roots: list[Path], bases: list[Path]) -> Path | None:
+    for base in bases:
+        candidate = (base / given).resolve()  # an absolute `given` stays itself; links are followed
+        if candidate.is_file() and any(candidate.is_relative_to(root) for root in roots):
             return candidate
     return None
 

@@ -9,6 +9,7 @@ import solara
 from scipy import stats
 
 from .compare_session import DOWNLOADS, CompareSession
+from .text import Heading, TextLine, TextTable
 
 SHOWN_KPIS = [
     "adopters",
@@ -49,16 +50,6 @@ def bands_chart(timeseries: pd.DataFrame, strategies: list[str]):
     )
 
 
-def _table_markdown(table: pd.DataFrame) -> str:
-    header = "| strategy | " + " | ".join(table.columns) + " |"
-    rule = "|" + "---|" * (len(table.columns) + 1)
-    rows = [
-        "| " + name + " | " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |"
-        for name, row in zip(table.index, table.to_numpy())
-    ]
-    return "\n".join([header, rule, *rows])
-
-
 @solara.component
 def CompareControls(compare: CompareSession, scenario):
     running = compare.running.value
@@ -87,13 +78,14 @@ def CompareControls(compare: CompareSession, scenario):
 @solara.component
 def CompareResult(comparison, files: dict):
     baseline = comparison.scenario.baseline_name
-    solara.Markdown(f"### Adoption by strategy ({comparison.replications} replications, mean and 95% confidence band)")
+    # Strategy names come from the scenario file: shown as text, never as markup.
+    Heading(f"Adoption by strategy ({comparison.replications} replications, mean and 95% confidence band)")
     solara.FigureAltair(bands_chart(comparison.timeseries, comparison.strategies))
-    solara.Markdown("### KPIs: mean [95% confidence interval]")
-    solara.Markdown(_table_markdown(comparison.kpi_table(SHOWN_KPIS)))
-    solara.Markdown(f"### Paired differences against the baseline ({baseline}): mean [95% confidence interval]")
+    Heading("KPIs: mean [95% confidence interval]")
+    TextTable(comparison.kpi_table(SHOWN_KPIS), "strategy", classes=("kpi-table",))
+    Heading(f"Paired differences against the baseline ({baseline}): mean [95% confidence interval]")
     differences = comparison.kpi_table(SHOWN_KPIS, differences=True).drop(index=baseline, errors="ignore")
-    solara.Markdown(_table_markdown(differences))
+    TextTable(differences, "strategy", classes=("difference-table",))
     solara.Markdown(
         "Every KPI, the decomposition and the report are in the downloads (the files `run.py compare` writes)."
     )
@@ -106,10 +98,14 @@ def CompareResult(comparison, files: dict):
 
 @solara.component
 def CompareView(compare: CompareSession, scenario):
-    solara.Markdown(
-        f"Runs every strategy of **{scenario.name}** ({len(scenario.strategies)} strategies, "
-        f"{scenario.market.n_consumers:,} consumers, {scenario.horizon} {scenario.time_unit}s) with the parameters set in the sidebar; "
-        f"replication r uses seed {scenario.seed} + r for every strategy."
+    TextLine(
+        [
+            "Runs every strategy of ",
+            (scenario.name, True),
+            f" ({len(scenario.strategies)} strategies, {scenario.market.n_consumers:,} consumers, "
+            f"{scenario.horizon} {scenario.time_unit}s) with the parameters set in the sidebar; "
+            f"replication r uses seed {scenario.seed} + r for every strategy.",
+        ]
     )
     CompareControls(compare, scenario)
     if compare.result.value is not None:

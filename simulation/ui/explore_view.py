@@ -11,6 +11,7 @@ from .charts import FunnelChart, KpiCards, MessagesChart, MoneyChart, adoption_c
 from .controls import Control, current_value, lever_controls, parameter_controls
 from .network_view import caption, network_chart, network_sample
 from .session import ExploreSession, network_key, scenario_files
+from .text import TextLine
 from .vega import VegaChart
 
 
@@ -74,10 +75,10 @@ def ScenarioPicker(session: ExploreSession):
     solara.Select(
         "Scenario", values=choices, value=current, on_value=lambda path: path in files and session.load_file(path)
     )
-    solara.FileDrop(
-        label="… or drop a scenario file (YAML) here",
-        on_file=lambda info: session.upload(info["name"], info["data"]),
-        lazy=False,
+    solara.FileDropMultiple(
+        label="… or drop a scenario file (YAML) here, with the network files it names",
+        on_file=session.upload_files,
+        lazy=True,
     )
 
 
@@ -158,8 +159,15 @@ def ExploreView(session: ExploreSession):
     scenario, model = session.scenario.value, session.model
     frame = model.timeseries()
     Problems(session)
-    solara.Markdown(
-        f"**{scenario.name}** ({Path(session.origin.value).name}): {scenario.description} — strategy **{session.strategy.value}**, seed {session.seed.value}"
+    # Scenario text is shown as text: a file received from someone else may contain markup.
+    TextLine(
+        [
+            (scenario.name, True),
+            f" ({Path(session.origin.value).name}): {scenario.description} — strategy ",
+            (session.strategy.value, True),
+            f", seed {session.seed.value}",
+        ],
+        classes=("scenario-title",),
     )
     if frame.empty:
         solara.Info("Press Step or Play to run the market.")
