@@ -76,26 +76,33 @@ def messages_per_step(params: dict, strategy) -> float:
 _BOOSTS = ("talk_boost", "advocate_boost")
 
 
-def ties_per_consumer(params: dict, network=None) -> float:
-    """Ties (both directions) per consumer the market's network will have."""
+def edge_list_edges(params: dict) -> float:
+    """Most edges an edge-list file can hold: each takes at least 4 bytes ("1 2\\n")."""
+    try:
+        return os.path.getsize(params["edge_list"]) / 4
+    except (OSError, TypeError):
+        return 0.0  # the loader will say what is wrong with the file
+
+
+def market_size(params: dict, network=None) -> tuple[int, float]:
+    """(consumers, ties per consumer) of the market's network, known or to be built."""
+    n = params["n_consumers"]
     if network is not None:
-        return network.n_ties / max(network.n, 1)
+        return network.n, network.n_ties / max(network.n, 1)
     kind = params["network"]
     if kind == "complete":
-        return 0.0
-    if kind == "edge_list":
-        try:  # each edge takes at least 4 bytes ("1 2\n") and gives 2 ties
-            edges = os.path.getsize(params["edge_list"]) / 4
-        except (OSError, TypeError):
-            return 0.0  # the loader will say what is wrong with the file
-        return 2 * edges / params["n_consumers"]
-    return float(params["mean_degree"])
+        return n, 0.0
+    if kind == "edge_list":  # the file decides; n_consumers must match it (checked when it is read)
+        edges = edge_list_edges(params)
+        n = max(min(n, int(2 * edges)), 1)
+        return n, 2 * edges / n
+    return n, float(params["mean_degree"])
 
 
 def model_memory(params: dict, strategy, network=None) -> float:
     """Estimated peak bytes of one model with these (validated) parameters (see the module docstring)."""
-    n = params["n_consumers"]
-    per_consumer = PER_CONSUMER + PER_TIE * ties_per_consumer(params, network)
+    n, ties = market_size(params, network)
+    per_consumer = PER_CONSUMER + PER_TIE * ties
     if (network is None and params["network"] == "complete") or (network is not None and network.is_complete):
         per_message = PER_MESSAGE_SENT + PER_MESSAGE_SEEN * params["reach"]
         per_consumer += per_message * params["contacts"] * messages_per_step(params, strategy)
@@ -110,23 +117,26 @@ def check_model_memory(params: dict, strategy, network=None, runs_at_once: int =
     needed = model_memory(params, strategy, network) * runs_at_once
     if needed <= available:
         return
-    n = params["n_consumers"]
+    n, _ = market_size(params, network)
     per_consumer = needed / runs_at_once / n
     fit = _rounded(available / runs_at_once / per_consumer)
     what = f"{_path('n_consumers')} = {n:,}"
     complete = network.is_complete if network is not None else params["network"] == "complete"
+    edge_list = network is None and params["network"] == "edge_list"
     if complete:
         what += (
             f" in a mean-field market ({_path('contacts')} = {params['contacts']:,}, about "
             f"{messages_per_step(params, strategy):,.3g} messages per consumer per step)"
         )
-    elif params["network"] == "edge_list" and network is None:
-        what += " with this edge-list file"
+    elif edge_list:
+        what = f"the edge-list file {Path(params['edge_list']).name} (up to {edge_list_edges(params):,.0f} edges)"
     else:
         what += f" and {_path('mean_degree')} = {params['mean_degree']:g}"
     at_once = f" for {runs_at_once} runs at once" if runs_at_once > 1 else ""
-    advice = f"at most about {fit:,} consumers would fit with these settings"
-    if not complete and network is None and params["network"] != "edge_list":
+    advice = f"at most about {fit:,} consumers would fit with these settings" if fit >= 2 else "no market fits"
+    if edge_list:
+        advice = "use a smaller network file"
+    elif not complete and network is None:
         degree = (available / runs_at_once / n - PER_CONSUMER) / PER_TIE
         if degree >= 1:
             advice += f", or a mean degree of about {_rounded(degree):,} at this size"

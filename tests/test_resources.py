@@ -84,3 +84,13 @@ def test_a_comparison_counts_its_runs_at_once(monkeypatch):
     monkeypatch.setenv("WOM_MEMORY_LIMIT", "1G")  # one run fits (about 700 MB), two at once do not
     with pytest.raises(MemoryEstimateError, match="for 2 runs at once.*run fewer at once"):
         run_comparison(scenario, jobs=2)
+
+
+def test_an_edge_list_is_sized_by_its_file(tmp_path, monkeypatch):
+    edges = tmp_path / "big.txt"
+    edges.write_bytes(b"1 2\n" * 2_000_000)  # 8 MB: up to 2,000,000 edges
+    monkeypatch.setenv("WOM_MEMORY_LIMIT", "100M")
+    with pytest.raises(MemoryEstimateError) as error:
+        WordOfMouthModel(seed=1, network="edge_list", edge_list=str(edges), n_consumers=2)
+    assert str(error.value).startswith("the edge-list file big.txt (up to 2,000,000 edges) needs about")
+    assert str(error.value).endswith("100.0 MB is available: use a smaller network file")

@@ -178,7 +178,7 @@ def test_replications_may_not_run_past_the_largest_seed():
 # ------------------------------------------------------------------ messages blame the right place
 def test_a_set_problem_is_blamed_on_the_set():
     assert only(GOOD, ["strategies.ads.levers.0.kind=foo"]).startswith(
-        "--set strategies.ads.levers.0.kind=foo: strategies.ads.levers.0.kind = 'foo': Input tag 'foo'"
+        "--set strategies.ads.levers.0.kind=foo: strategies.ads.levers.0.kind = 'foo': not a lever kind; allowed: advertising,"
     )
     assert only(GOOD, ["baseline=nope"]) == (
         "--set baseline=nope: baseline: 'nope' is not one of the strategies: none, ads"
@@ -197,7 +197,14 @@ def test_a_problem_the_file_and_a_set_share_names_both():
 
 def test_a_wrong_lever_kind_in_the_file_is_blamed_on_its_line():
     message = only(GOOD.replace("kind: advertising", "kind: advertizing"))
-    assert message.startswith("s.yaml:9: strategies.ads.levers.0.kind = 'advertizing': Input tag 'advertizing'")
+    assert message.startswith("s.yaml:9: strategies.ads.levers.0.kind = 'advertizing': not a lever kind; allowed: ")
+
+
+def test_line_breaks_in_values_and_keys_never_break_a_message():
+    message = only(GOOD.replace("kind: advertising", 'kind: "\\n\\u2028x"'))
+    assert "kind = '\\n\\u2028x': not a lever kind" in message
+    message = only(GOOD + '"odd\\nkey\\x85": 1\n')
+    assert message.startswith("s.yaml:11: odd\\nkey\\x85: unknown key")
 
 
 def test_long_values_are_cut_in_messages():

@@ -151,6 +151,14 @@ def _problems(error: ValidationError, data: dict, origin: str, lines: dict, over
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] in _TAG_ERRORS:
             loc = (*loc, "kind")  # the lever's kind is what is wrong
+            kinds = ", ".join(LEVER_KINDS)
+            message = (
+                f"not a lever kind; allowed: {kinds}"
+                if item["type"] == "union_tag_invalid"
+                else f"a lever needs its kind: {kinds}"
+            )
+        elif item["type"] == "model_type":  # "... or instance of NetworkSettings": the class is no help
+            message = "expected a section of fields (one 'name: value' per line), not a single value"
         elif not loc and (leading := _LEADING_PATH.match(message)):
             loc = tuple(int(p) if p.isdigit() else p for p in leading.group(1).split("."))
             message = leading.group(2)
