@@ -354,7 +354,7 @@ def check_problem(problem: str, origin: str) -> None:
     rest = match["rest"]
     assert match["line"] or rest.startswith(WITHOUT_LINE) or rest.startswith("not UTF-8"), f"no line: {problem}"
     # What is wrong: the YAML itself, or a field named by its path (with its value) and what it should be.
-    assert re.match(r"(not valid YAML|not UTF-8|nested|an alias|the file)", rest) or re.match(
+    assert re.match(r"(not valid YAML|not UTF-8|nested|an alias|the file|a scenario must be)", rest) or re.match(
         r"[^\s:=]+( = .+)?: \S.{8,}", rest
     ), f"names no field: {problem}"
 
