@@ -82,6 +82,8 @@ def load(args):
 def show_scenario_warnings() -> None:
     """Print scenario warnings as 'warning: FILE:LINE: ...' on stderr (each once)."""
     default = warnings.showwarning
+    if getattr(default, "scenario_warnings", False):
+        return
 
     def show(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, ScenarioWarning):
@@ -89,6 +91,7 @@ def show_scenario_warnings() -> None:
         else:
             default(message, category, filename, lineno, file, line)
 
+    show.scenario_warnings = True  # type: ignore[attr-defined]
     warnings.showwarning = show
 
 
