@@ -10,6 +10,10 @@ from pathlib import Path
 # `solara run` loads this file by path: make the package importable from a source checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import solara.server.starlette
+
+from simulation.ui.origin import install
 from simulation.ui.page import Page
 
+install(solara.server.starlette.app)  # websockets only from this server's own pages (ui/origin.py)
 page = Page()

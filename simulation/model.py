@@ -22,10 +22,11 @@ from .kpis import STEP_KPIS
 from .marketing.base import MarketingEffects
 from .marketing.strategy import Strategy
 from .network.graph import SocialNetwork
-from .parameters import PARAMETERS, TIME_UNITS, validate_parameters
+from .parameters import MAX_SEED, PARAMETERS, TIME_UNITS, validate_parameters
 from .population import create_population, create_ties
 from .product_page import ProductPage
 from .recorder import Tallies, measure_kpis
+from .resources import check_model_memory
 from .rules import conversation, reviews, trust
 from .rules.awareness import fade, follow_probability, make_aware, raise_interest
 from .rules.experience import draw_satisfaction, opinion_after_experience
@@ -77,8 +78,8 @@ class WordOfMouthModel(mesa.Model):
         self.params = validate_parameters(params, network_given=social_network is not None)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ValueError(f"parameter 'seed' = {seed!r} is not allowed: expected a whole number >= 0")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"parameter 'seed' = {seed!r} is not allowed: expected a whole number in [0, 2^63 - 1]")
         self.seed = int(seed)
         super().__init__(rng=self.seed)
         prm = self.params
@@ -88,6 +89,7 @@ class WordOfMouthModel(mesa.Model):
         self.record_messages = record_messages
         self.step_index = 0  # the step being (or about to be) simulated, counting from 0
 
+        check_model_memory(prm, self.strategy, social_network)  # refuse what cannot fit before allocating
         if social_network is None:
             social_network = build_market_network(self.seed, self.params)
         self.network = social_network

@@ -21,6 +21,9 @@ TIME_UNITS: dict[str, float] = {
     "year": 1.0,
 }
 
+# Seeds are stored as int64 (sweep results) and replication r runs with seed + r: both stay below this.
+MAX_SEED = 2**63 - 1
+
 NETWORK_KINDS = ("small_world", "scale_free", "random", "communities", "complete", "edge_list")
 
 

@@ -434,13 +434,17 @@ def test_edge_list_reports_self_loops_and_duplicates(tmp_path):
 @pytest.mark.parametrize(
     ("name", "text", "line", "fragments"),
     [
-        ("extra.txt", "1 2\n3 4\n5 6 7\n", 3, ["'5 6 7'", "3 fields", "expected 2"]),
-        ("short.txt", "# c\n1 2\n3\n", 3, ["'3'", "missing a node id"]),
-        ("noid.csv", "1,2\n,5\n", 2, ["',5'", "missing a node id"]),
-        ("word.txt", "1 2 0.5\n\n3 4 high\n", 3, ["'3 4 high'", "'high'", "not a number", "[0, 1]"]),
-        ("range.txt", "1 2 0.5\n3 4 1.5\n", 2, ["'3 4 1.5'", "'1.5'", "outside [0, 1]", "weight_column=None"]),
-        ("noweight.txt", "1 2 0.5\n3 4\n", 2, ["'3 4'", "weight is missing"]),
-        ("first.txt", "1 2 x\n3 4 0.2\n", 1, ["'1 2 x'", "'x'", "not a number"]),
+        ("extra.txt", "1 2\n3 4\n5 6 7\n", 3, ["3 fields", "expected 2", "(line 1)"]),
+        ("short.txt", "# c\n1 2\n3\n", 3, ["1 field;", "expected 2"]),
+        ("noid.csv", "1,2\n,5\n", 2, ["node id is empty"]),
+        ("word.txt", "1 2 0.5\n\n3 4 high\n", 3, ["'high'", "not a number", "[0, 1]"]),
+        ("range.txt", "1 2 0.5\n3 4 1.5\n", 2, ["'1.5'", "outside [0, 1]", "weight_column=None"]),
+        ("noweight.txt", "1 2 0.5\n3 4\n", 2, ["2 fields", "expected 3"]),
+        ("first.txt", "1 2 x\n3 4 0.2\n", 1, ["'x'", "not a number"]),
+        # Mixed column counts: a weight must never be read as a node id, and the right line is blamed.
+        ("ragged.txt", "1 2\n2 3 0.5\n3 4\n", 2, ["3 fields", "expected 2"]),
+        ("ragged4.txt", "1 2\n2 3 4 5\n", 2, ["4 fields", "expected 2"]),
+        ("ragged.csv", "# c\n1,2,0.5\n\n2,3\n3,4,0.1\n", 4, ["2 fields", "expected 3", "(line 2)"]),
     ],
 )
 def test_edge_list_malformed_lines(tmp_path, name, text, line, fragments):
@@ -451,6 +455,34 @@ def test_edge_list_malformed_lines(tmp_path, name, text, line, fragments):
     assert name in message and f"line {line}" in message
     for fragment in fragments:
         assert fragment in message
+    # Only the offending token is shown, never the whole line (the file may not be the user's to read).
+    for bad_line in text.splitlines():
+        assert len(bad_line.split()) < 2 or repr(bad_line) not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("1 18446744073709551616\n2 3\n", ["1", "18446744073709551616", "2", "3"]),
+        ("18446744073709551615 2\n2 3\n", ["18446744073709551615", "2", "3"]),
+        ("1 2\n2 18446744073709551615\n", ["1", "18446744073709551615", "2"]),
+        ("1 2\n2 99999999999999999999999\n", ["1", "2", "99999999999999999999999"]),
+    ],
+)
+def test_ids_beyond_int64_are_kept_as_text_not_wrapped(tmp_path, text, ids):
+    net = load_edge_list(write(tmp_path, "big.txt", text))
+    assert [str(i) for i in net.node_ids] == ids  # no id wraps around to a negative number
+    assert net.report["edges"] == len(text.splitlines())
+
+
+def test_edge_list_encoding(tmp_path):
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes(b"\xef\xbb\xbf1 2\n2 3\n")
+    assert list(load_edge_list(bom).node_ids) == [1, 2, 3]  # the byte-order mark is not part of the first id
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"1 2\n2 \xff3\n")
+    with pytest.raises(ValueError, match=r"latin\.txt: not UTF-8 text"):
+        load_edge_list(latin)
 
 
 def test_edge_list_empty_file(tmp_path):
@@ -462,7 +494,10 @@ def test_build_network_edge_list(tmp_path):
     path = write(tmp_path, "e.txt", "1 2\n2 3\n")
     assert build_network("edge_list", None, None, path=path).n == 3
     assert build_network("edge_list", 3, None, path=path, directed=True).directed
-    with pytest.raises(ValueError, match=r"'n' = 5.*3 consumers"):
+    # Told in the scenario's terms (the field to change and the value to give), not as a Python argument.
+    with pytest.raises(
+        ValueError, match=r"^market.n_consumers = 5 does not match the 3 consumers .* set market.n_consumers to 3$"
+    ):
         build_network("edge_list", 5, None, path=path)
     with pytest.raises(ValueError, match="missing required parameter 'path'"):
         build_network("edge_list", None, None)
@@ -516,7 +551,9 @@ def test_node_roles_errors(tmp_path, named_network, text, line, fragments):
 
 
 def test_node_roles_missing_column(tmp_path, named_network):
-    with pytest.raises(ValueError, match=r"cols\.csv: missing column 'role'.*\['node', 'kind'\]"):
+    with pytest.raises(
+        ValueError, match=r"cols\.csv, line 1: the header has no column 'role'; expected the columns node, role"
+    ):
         load_node_roles(write(tmp_path, "cols.csv", "node,kind\nalice,customer\n"), named_network)
 
 

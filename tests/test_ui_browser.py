@@ -171,3 +171,61 @@ def test_explore_horizon_upload_compare_and_sweep_in_browser(tmp_path):
             close_page_browser(page)
         assert not cdn_misses(url.log_text()), diagnosis()
         assert not errors, diagnosis()
+
+
+MARKUP = (
+    '<img src="x" onerror="window.__wom_injected = 1">'
+    "<script>window.__wom_injected = 2</script>"
+    '<b onmouseover="window.__wom_injected = 3">hover</b>'
+    "{{ 7*191 }}"
+)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_markup_in_a_scenario_is_shown_as_text_and_never_runs(tmp_path):
+    """A scenario received from someone else, with markup and a Vue template in every text it holds."""
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    data = yaml.safe_load((ROOT / "scenarios" / "default.yaml").read_text())
+    data.update(name=f"launch {MARKUP}", description=f"about {MARKUP}", horizon=5, baseline=None)
+    data["market"]["n_consumers"] = 500
+    data["strategies"] = [{"name": f"base {MARKUP}"}, {"name": f"ads {MARKUP}", "levers": [{"kind": "advertising"}]}]
+    scenario = tmp_path / "hostile.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False))
+    with (
+        solara_server(ROOT / "simulation" / "app.py", env={"WOM_SCENARIO": str(scenario)}, cwd=ROOT) as url,
+        sync_playwright() as pw,
+    ):
+        page = chromium_page(pw)
+        errors = collect_console_errors(page)
+
+        def nothing_ran():
+            assert page.evaluate("() => window.__wom_injected") is None
+            assert page.locator('img[src="x"]').count() == 0
+            assert page.locator("b[onmouseover]").count() == 0
+            assert "1337" not in page.inner_text("body")  # {{ 7*191 }} was not evaluated
+
+        try:
+            page.goto(url, timeout=60_000)
+            expect(page.locator(".step-counter")).to_have_text("step 0 of 5 (weeks)", timeout=60_000)
+            title = page.locator(".scenario-title")
+            expect(title).to_contain_text(f"launch {MARKUP}")  # the markup, shown as the text it is
+            expect(title).to_contain_text(f"about {MARKUP}")
+            page.locator("b[onmouseover], .scenario-title").first.hover()
+            nothing_ran()
+
+            page.get_by_role("tab", name="Compare").click()
+            replications = page.get_by_label("Replications per strategy")
+            replications.fill("2")
+            replications.press("Enter")
+            page.get_by_role("button", name="Run comparison").click()
+            expect(page.locator(".difference-table")).to_be_visible(timeout=120_000)
+            expect(page.locator(".difference-table").get_by_role("cell", name=f"ads {MARKUP}")).to_be_visible()
+            expect(page.get_by_text(f"Paired differences against the baseline (base {MARKUP})")).to_be_visible()
+            page.wait_for_timeout(1000)
+            nothing_ran()
+        finally:
+            close_page_browser(page)
+        assert not errors, errors  # an <img src=x> rendered as markup would have logged a failed load

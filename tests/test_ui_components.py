@@ -51,11 +51,27 @@ def write_scenario(folder: Path, n: int = 1000, horizon: int = 10, name: str = "
     return path
 
 
+def cell_texts(widget) -> list[str]:
+    """The texts of an Html widget and everything inside it, in document order."""
+    found = []
+    for child in widget.children:
+        found.extend([child] if isinstance(child, str) else cell_texts(child))
+    return found
+
+
 def texts(rc) -> list[str]:
     """Every text shown by Text/Markdown-like widgets of the render tree."""
     found = []
+
+    def walk(widget):  # text nodes, and those of Html elements nested in them (TextLine's pieces)
+        for child in widget.children:
+            if isinstance(child, str):
+                found.append(child)
+            elif isinstance(child, v.Html):
+                walk(child)
+
     for widget in rc.find(v.Html).widgets:
-        found.extend(str(c) for c in widget.children if isinstance(c, str))
+        walk(widget)
     for widget in rc.find(v.VuetifyTemplate).widgets:  # solara.Markdown: the rendered HTML
         found.append(str(widget.template))
     return found
@@ -311,8 +327,8 @@ def test_bad_upload_shows_errors_and_keeps_model(tmp_path):
     # Not YAML, and not text at all: clear messages too.
     assert not session.upload("x.yaml", b"market: [1, 2\n")
     assert session.errors.value[0].startswith("x.yaml (uploaded):") and "not valid YAML" in session.errors.value[0]
-    assert not session.upload("x.bin", b"\xff\xfe\x00binary")
-    assert session.errors.value == ["x.bin: not a text (UTF-8) file; a scenario is a YAML file"]
+    assert not session.upload("x.yaml", b"name: \xff\x00binary")
+    assert session.errors.value == ["x.yaml (uploaded):1: not UTF-8 text (byte 0xff); save the scenario as UTF-8"]
     # A good upload replaces the scenario and clears the problems.
     assert session.upload("good.yaml", write_scenario(tmp_path, n=600, name="good").read_bytes())
     assert session.scenario.value.name == "good" and session.errors.value == []
@@ -473,7 +489,7 @@ def test_compare_view_opens_with_the_verdict_and_reads_other_baselines(tmp_path)
     pd.testing.assert_frame_equal(result.summary, direct.summary)
     shown = "\n".join(texts(rc))
     assert f"Verdict (profit): {direct.verdict('profit').text}" in shown
-    assert shown.index("Verdict (profit)") < shown.index("What each strategy adds")
+    assert "What each strategy adds over do_nothing" in shown
     assert "profit (money units)" in shown and "ROI on total spend (%)" in shown  # readable columns with units
     assert "n/a: time to 50% (weeks): half of the market never bought within the horizon" in shown
     # The objective and the baseline are read from the same runs: nothing is rerun.

@@ -40,8 +40,16 @@ def write_scenario(folder: Path, n=500, horizon=8) -> Path:
 
 def texts(rc) -> list[str]:
     found = []
+
+    def walk(widget):  # text nodes, and those of Html elements nested in them (TextLine's pieces)
+        for child in widget.children:
+            if isinstance(child, str):
+                found.append(child)
+            elif isinstance(child, v.Html):
+                walk(child)
+
     for widget in rc.find(v.Html).widgets:
-        found.extend(str(c) for c in widget.children if isinstance(c, str))
+        walk(widget)
     for widget in rc.find(v.VuetifyTemplate).widgets:
         found.append(str(widget.template))
     for widget in rc.find(v.ExpansionPanelHeader).widgets:  # solara.Details titles

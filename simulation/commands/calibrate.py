@@ -22,8 +22,9 @@ from ..calibration.bass import bass_cumulative, fit_bass_nls, fit_bass_ols, load
 from ..parameters import PARAMETERS, TIME_UNITS
 from ..scenario import ScenarioError
 from ..scenario.loader import load_scenario, parse_scenario, scenario_to_yaml
+from ..scenario.paths import folder_name
 from ..validation.bass_reduction import BASS_SETTINGS
-from .common import ROOT, fail
+from .common import ROOT, add_out_arguments, claim_folder, fail
 
 SIMULATION_UNIT = "month"  # step length of the Bass scenario written from a fit
 
@@ -65,7 +66,7 @@ def add_arguments(parser) -> None:
         metavar="PATH=VALUE",
         help="override a field of SCENARIO before fitting (repeatable)",
     )
-    parser.add_argument("--out", default=None, help="output folder (default: results/calibrate-<name>/)")
+    add_out_arguments(parser, "results/calibrate-<name>/")
 
 
 def _series(args):
@@ -79,7 +80,9 @@ def _series(args):
 
 
 def _out(args, name: str) -> Path:
-    out = Path(args.out) if args.out else ROOT / "results" / f"calibrate-{name}"
+    if args.out:
+        return Path(args.out)  # claimed before the fit (main)
+    out = ROOT / "results" / f"calibrate-{folder_name(name)}"
     out.mkdir(parents=True, exist_ok=True)
     return out
 
@@ -267,4 +270,6 @@ def main(args) -> int:
         fail(
             f"{args.scenario}: name the parameters to fit with --fit SECTION.NAME (or omit the scenario for the Bass fit)"
         )
+    if args.out:
+        claim_folder(Path(args.out), args.overwrite)  # a folder that is not free is refused before the work
     return main_abm(args) if args.fit else main_bass(args)

@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import warnings
 from datetime import datetime
 from pathlib import Path
 
 from ..scenario import ScenarioError, load_scenario
+from ..scenario.checks import ScenarioWarning
+from ..scenario.paths import folder_name
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "default.yaml"
+# What the commands write into an output folder: --overwrite removes these (and nothing else) first.
+OUTPUTS = (
+    "timeseries.csv",
+    "scenario.yaml",
+    "summary.csv",
+    "runs.csv",
+    "decomposition.csv",
+    "timeseries.parquet",
+    "report.html",
+    "sweep.json",
+    "runs",
+    "timeseries",
+    "sensitivity.csv",
+    "response.csv",
+    "sweep_report.html",
+    "bass_fit.png",
+    "bass_scenario.yaml",
+    "abm_fit.png",
+    "fitted_scenario.yaml",
+    # compare
+    "incremental.csv",
+    "pairs.csv",
+    "comparison.xlsx",
+    "events.csv",
+    # optimise
+    "study.db",
+    "trials.csv",
+    "versus.csv",
+    "result.json",
+    "best_strategy.yaml",
+    "scenario_optimised.yaml",
+    "validation",
+    # robust
+    "markets.csv",
+    "prim_boxes.csv",
+    "robust_report.html",
+)
+# A folder holding one of these is a resumable command's earlier work (a sweep's or robust's store, an
+# optimisation's study): the same command resumes there.
+RESUMABLE = ("sweep.json", "study.db")
+
+
+# Files a command keeps in its output folder for itself (a sweep's lock), not results.
+BOOKKEEPING = (".sweep.lock",)
 
 
 def add_scenario_arguments(parser, *, optional: bool) -> None:
@@ -27,11 +75,21 @@ def add_scenario_arguments(parser, *, optional: bool) -> None:
         metavar="PATH=VALUE",
         help="override a scenario field, e.g. --set market.n_consumers=5000 (repeatable)",
     )
-    parser.add_argument("--out", default=None, help="output folder (default: results/<scenario>/<timestamp>/)")
+    add_out_arguments(parser, "results/<scenario>/<command>-<timestamp>/")
+
+
+def add_out_arguments(parser, default: str) -> None:
+    parser.add_argument("--out", default=None, help=f"output folder, new or empty (default: {default})")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a --out folder that is not empty, replacing the results this tool wrote there before",
+    )
 
 
 def load(args):
     """The scenario named on the command line with its --set overrides; exits with the problems listed."""
+    show_scenario_warnings()
     try:
         return load_scenario(args.scenario, args.overrides)
     except ScenarioError as error:
@@ -41,12 +99,59 @@ def load(args):
         )
 
 
-def output_dir(args, scenario, command: str) -> Path:
+def show_scenario_warnings() -> None:
+    """Print scenario warnings as 'warning: FILE:LINE: ...' on stderr (each once)."""
+    default = warnings.showwarning
+    if getattr(default, "scenario_warnings", False):
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ScenarioWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    show.scenario_warnings = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+
+
+def output_dir(args, scenario, command: str, *, resumable: bool = False) -> Path:
+    """The run's output folder: --out (new or empty, unless --overwrite), else a new dated folder.
+
+    With `resumable`, a --out folder holding an earlier run of the same command is used as it is
+    (a sweep resumes there; the sweep itself checks that it is the same sweep).
+    """
     if args.out:
-        out = Path(args.out)
-    else:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = ROOT / "results" / scenario.name / f"{command}-{stamp}"
+        return claim_folder(Path(args.out), getattr(args, "overwrite", False), resumable)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = ROOT / "results" / folder_name(scenario.name) / f"{command}-{stamp}"
+    out, count = base, 1
+    while True:
+        try:
+            out.mkdir(parents=True)
+            return out
+        except FileExistsError:  # two runs in the same second
+            count += 1
+            out = base.with_name(f"{base.name}-{count}")
+
+
+def claim_folder(out: Path, overwrite: bool, resumable: bool = False) -> Path:
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: exists and is not a folder")
+    entries = sorted(p.name for p in out.iterdir() if p.name not in BOOKKEEPING) if out.is_dir() else []
+    if entries and not (resumable and any((out / marker).is_file() for marker in RESUMABLE) and not overwrite):
+        if not overwrite:
+            shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+            fail(
+                f"--out {out}: the folder is not empty ({len(entries)} entries: {shown}); choose a new or empty "
+                "folder, or pass --overwrite to replace the results written there"
+            )
+        for name in OUTPUTS:
+            target = out / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists() or target.is_symlink():
+                target.unlink()
     out.mkdir(parents=True, exist_ok=True)
     return out
 

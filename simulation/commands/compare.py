@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..parameters import MAX_SEED
+from ..resources import check_scenario_memory
 from .common import add_scenario_arguments, fail, load, output_dir
 
 # The KPIs shown on the terminal (every KPI is in summary.csv and report.html).
@@ -99,6 +101,12 @@ def main(args) -> int:
             scenario = scenario.model_copy(update={"baseline": args.baseline})
         comparison = None
     replications = args.replications or scenario.replications
+    if scenario.seed + replications - 1 > MAX_SEED:
+        fail(f"--replications {replications}: seeds from {scenario.seed} would go beyond 2^63 - 1 ({MAX_SEED})")
+    try:
+        check_scenario_memory(scenario, runs_at_once=min(args.jobs, replications))
+    except ValueError as error:
+        fail(f"{args.scenario}: {error}")
     out = output_dir(args, scenario, "compare")
     if comparison is None:
         from tqdm import tqdm

@@ -70,7 +70,7 @@ def main(args) -> int:
     validate = scenario.replications if args.validate is None else args.validate
     if validate < 0:
         fail(f"--validate {validate}: expected a whole number >= 0")
-    out = output_dir(args, scenario, "optimise")
+    out = output_dir(args, scenario, "optimise", resumable=True)
     storage = args.storage or default_storage(out)
     with tqdm(total=settings.trials, unit="trial", desc=f"{scenario.name}: optimise") as bar:
 

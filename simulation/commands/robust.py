@@ -98,7 +98,7 @@ def main(args) -> int:
         validate(design, base, strategies)
     except (SweepError, ScenarioError) as error:
         fail("robust not valid; nothing was run:\n  " + "\n  ".join(error.problems))
-    out = output_dir(args, scenario, "robust")
+    out = output_dir(args, scenario, "robust", resumable=True)
     command = "run.py robust " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     identity = json.dumps([base.fingerprint, design.to_json(), strategies, args.replications], sort_keys=True)
     manifest = {

@@ -7,10 +7,14 @@ import time
 import pandas as pd
 
 from ..experiment.events import run_events_text
+from ..experiment.runs import build_model
 from ..marketing.listening import EVENT_COLUMNS
-from ..model import WordOfMouthModel
+from ..parameters import MAX_SEED
 from ..scenario.loader import scenario_to_yaml
+from ..scenario.paths import resolved_scenario
 from .common import add_scenario_arguments, fail, load, output_dir
+
+MAX_STEPS = 100_000  # the schema's largest horizon
 
 
 def add_arguments(parser) -> None:
@@ -40,33 +44,41 @@ def spend_lines(model) -> list[str]:
 
 
 def main(args) -> int:
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        fail(f"--seed {args.seed}: expected a whole number from 0 to 2^63 - 1 ({MAX_SEED})")
+    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
+        fail(f"--steps {args.steps}: expected a whole number from 1 to {MAX_STEPS:,}")
     scenario = load(args)
     strategy = args.strategy or scenario.baseline_name
-    try:
-        kwargs = scenario.model_kwargs(strategy)
-    except KeyError as error:
-        fail(str(error.args[0]))
-    if args.seed is not None:
-        kwargs["seed"] = args.seed
-    steps = scenario.horizon if args.steps is None else args.steps
-    if steps < 1:
-        fail(f"--steps {steps}: expected a whole number >= 1")
+    if strategy not in [s.name for s in scenario.strategies]:
+        fail(f"--strategy {strategy!r}: the scenario has: {', '.join(s.name for s in scenario.strategies)}")
+    # The scenario as run: --seed and --steps written into it, so scenario.yaml reproduces this run
+    # (and stays valid: its replications must not run past the largest seed).
+    seed = scenario.seed if args.seed is None else args.seed
+    scenario = scenario.model_copy(
+        update={
+            "seed": seed,
+            "horizon": scenario.horizon if args.steps is None else args.steps,
+            "replications": min(scenario.replications, MAX_SEED - seed + 1),
+        }
+    )
+    out = output_dir(args, scenario, "simulate")  # refused before anything runs if it is not free
     started = time.perf_counter()
     try:
-        model = WordOfMouthModel(**kwargs)
+        model = build_model(scenario, strategy)
     except (ValueError, OSError) as error:
         fail(f"{args.scenario}: {error}")
     built = time.perf_counter() - started
-    model.run(steps)
+    model.run(scenario.horizon)
     elapsed = time.perf_counter() - started
-    out = output_dir(args, scenario, "simulate")
     frame = model.timeseries()
     frame.to_csv(out / "timeseries.csv", index=False)
-    (out / "scenario.yaml").write_text(scenario_to_yaml(scenario), encoding="utf-8")
+    header = f"# Scenario as run by `run.py simulate`. Reproduce: python run.py simulate scenario.yaml --strategy {strategy}\n"
+    (out / "scenario.yaml").write_text(header + scenario_to_yaml(resolved_scenario(scenario)), encoding="utf-8")
     last = frame.iloc[-1]
     n = model.network.n
     print(
-        f"{scenario.name} / {strategy}: {n:,} consumers, {model.network.kind} network, {steps} {scenario.time_unit}s, seed {model.seed}"
+        f"{scenario.name} / {strategy}: {n:,} consumers, {model.network.kind} network, {scenario.horizon} {scenario.time_unit}s, seed {model.seed}"
     )
     print(f"  adopters       {int(last.adopters):>10,}  ({last.adopters / n:.1%} of the market)")
     print(f"  aware          {last.aware_share:>10.1%}")

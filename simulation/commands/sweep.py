@@ -19,7 +19,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .common import add_scenario_arguments, fail, load, output_dir
+from .common import add_scenario_arguments, claim_folder, fail, load, output_dir
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, without importing it here
 
@@ -77,22 +77,30 @@ def add_arguments(parser) -> None:
 
 def _prepare(args):
     """The checked sweep plan: everything verified before a single run starts."""
+    from ..resources import MemoryEstimateError
     from ..scenario import ScenarioError
+    from ..scenario.loader import read_scenario_file
     from ..sweep.design import SweepError
     from ..sweep.job import plan
+    from ..sweep.scheduler import SchedulerError, check_scheduler
 
     problems = []
     if args.jobs < 1 or (args.dask_workers is not None and args.dask_workers < 1):
         problems.append("--jobs and --dask-workers need a whole number >= 1")
     if args.scheduler and args.dask_workers:
         problems.append("give --scheduler or --dask-workers, not both")
+    if args.scheduler and not problems:
+        try:
+            check_scheduler(args.scheduler)  # an address that is not a Dask scheduler: a clear error, no hang
+        except SchedulerError as error:
+            problems.append(str(error))
     if problems:
         fail("sweep not valid:\n  " + "\n  ".join(problems))
     load(args)  # the base scenario (with --set) must be valid on its own: same messages as other commands
     path = Path(args.scenario)
     try:
         return plan(
-            path.read_text(encoding="utf-8"),
+            read_scenario_file(path),
             str(path),
             str(path.parent.resolve()),
             args.param,
@@ -103,7 +111,10 @@ def _prepare(args):
             strategy=args.strategy,
             replications=args.replications,
             command="run.py sweep " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
+            runs_at_once=1 if args.scheduler else args.dask_workers or args.jobs,
         )
+    except MemoryEstimateError as error:
+        fail(f"sweep not valid; nothing was run: {error}")
     except (SweepError, ScenarioError) as error:
         fail(
             f"sweep not valid ({len(error.problems)} problem{'s' * (len(error.problems) > 1)}); nothing was run:\n  "
@@ -120,18 +131,33 @@ def main(args) -> int:
 
 
 def _main(args) -> int:
-    from ..sweep.job import analyse, run_sweep
+    from ..sweep.store import FolderLock
 
     sweep = _prepare(args)
-    scenario, design, strategies = sweep.scenario, sweep.design, sweep.strategies
+    scenario = sweep.scenario
     if args.kpi:
         from ..kpis import RUN_KPIS
 
         unknown = [k for k in args.kpi if k not in RUN_KPIS]
         if unknown:
             fail(f"--kpi {', '.join(unknown)}: unknown KPI; known: {', '.join(RUN_KPIS)}")
-    total = sweep.total
-    out = output_dir(args, scenario, "sweep")
+    out = Path(args.out) if args.out else output_dir(args, scenario, "sweep")
+    try:
+        lock = FolderLock(out)  # before anything in the folder is touched: one sweep writes there at a time
+    except ValueError as error:
+        fail(str(error))
+    try:
+        return _run_locked(args, sweep, out)
+    finally:
+        lock.release()
+
+
+def _run_locked(args, sweep, out: Path) -> int:
+    from ..sweep.job import analyse, run_sweep
+
+    scenario, design, strategies, total = sweep.scenario, sweep.design, sweep.strategies, sweep.total
+    if args.out:
+        claim_folder(out, args.overwrite, resumable=True)
     try:
         store = sweep.store(out)
     except ValueError as error:

@@ -3,7 +3,10 @@
 Runs `solara run simulation/app.py` in production mode with Solara's telemetry off; the scenario file
 given here is the one the page opens. Stop it with Ctrl+C, or SIGTERM/SIGHUP (a service manager, a
 closed terminal): the Solara server is stopped with it, and on Linux it also ends if this process is
-killed outright.
+killed outright. The page has no login: anyone who can reach the address can run simulations and upload
+scenarios. Uploaded scenarios may only read network files from data/ or uploaded with them; websockets
+are accepted only from the server's own pages (behind a reverse proxy, list the public origin in
+WOM_ALLOWED_ORIGINS, e.g. https://sim.example.org). See the README's "Security" section.
 """
 
 from __future__ import annotations
@@ -69,6 +72,13 @@ def main(args) -> int:
         f"word-of-mouth simulator: http://{args.host}:{args.port}  (scenario {args.scenario}; Ctrl+C stops it)",
         flush=True,
     )
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"note: listening on {args.host}: anyone who can reach this address can use the page (there is no "
+            "login); see the README's Security section",
+            file=sys.stderr,
+            flush=True,
+        )
     return serve(command(args), env)
 
 

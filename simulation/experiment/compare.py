@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import math
-import multiprocessing
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,10 @@ import pandas as pd
 
 from ..kpis import RUN_KPIS, STEP_KPIS, format_interval
 from ..kpis import kpi as find_kpi
+from ..parameters import MAX_SEED
+from ..resources import check_scenario_memory
 from ..scenario.schema import Scenario
+from ..workers import process_pool
 from .decomposition import MEASURES, decompose
 from .events import collect_events, empty_events
 from .incremental import OBJECTIVES, RATIOS, Verdict, all_pairs, incremental, verdict
@@ -410,9 +412,8 @@ def _in_process(scenario, replications, progress, cancel, per_task):
 
 
 def _in_pool(scenario, replications, jobs, progress, cancel, per_task):
-    # spawn, not fork: the front end runs threads, and a forked child could inherit a held lock.
-    context = multiprocessing.get_context("spawn")
-    executor = cf.ProcessPoolExecutor(max_workers=min(jobs, replications), mp_context=context)
+    # spawned workers (the front end runs threads a fork could copy mid-lock) that end with this process.
+    executor = process_pool(min(jobs, replications))
     portable = _portable(scenario)
     pending = {executor.submit(run_replication, portable, r) for r in range(replications)}
     done = 0
@@ -447,6 +448,12 @@ def run_comparison(
         raise ValueError(f"replications = {replications} is not allowed: expected a whole number >= 1")
     if jobs < 1:
         raise ValueError(f"jobs = {jobs} is not allowed: expected a whole number >= 1")
+    if scenario.seed + replications - 1 > MAX_SEED:
+        raise ValueError(
+            f"replications = {replications} with seed {scenario.seed} goes beyond seed 2^63 - 1; "
+            f"at most {MAX_SEED - scenario.seed + 1} replications from this seed"
+        )
+    check_scenario_memory(scenario, runs_at_once=min(jobs, replications))  # before any run starts
     started = time.perf_counter()
     per_task = len(scenario.strategies)
     if progress:

@@ -21,6 +21,7 @@ from scipy import stats
 from ..kpis import RUN_KPIS, format_interval, format_value
 from ..kpis import kpi as find_kpi
 from ..scenario.loader import scenario_to_yaml
+from ..scenario.paths import resolved_scenario
 from .decomposition import MEASURES
 from .events import budget_summary, trigger_summary
 from .incremental import OBJECTIVES
@@ -38,13 +39,7 @@ def band(timeseries: pd.DataFrame, kpi: str, confidence: float = 0.95) -> pd.Dat
 def scenario_as_run(comparison) -> str:
     """The scenario exactly as run: replications as run, file paths made absolute (loads from anywhere)."""
     scenario = comparison.scenario
-    network = scenario.network.model_copy(
-        update={
-            "edge_list": scenario.resolve_path(scenario.network.edge_list),
-            "node_roles": scenario.resolve_path(scenario.network.node_roles),
-        }
-    )
-    resolved = scenario.model_copy(update={"replications": comparison.replications, "network": network})
+    resolved = resolved_scenario(scenario).model_copy(update={"replications": comparison.replications})
     header = (
         f"# Scenario as run by `run.py compare` ({comparison.replications} replications, seeds "
         f"{scenario.seed}..{scenario.seed + comparison.replications - 1}).\n"

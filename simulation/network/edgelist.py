@@ -12,6 +12,7 @@ import csv
 import io
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -94,7 +95,7 @@ def load_edge_list(
     if isinstance(weight_column, str) and weight_column != "auto":
         weight_index = _column_by_name(weight_column, edge_file, header)
     if header and rest.empty:
-        raise ValueError(f"{edge_file.path}: no edges after the header line {edge_file.first_fields}")
+        raise ValueError(f"{edge_file.path}: no edges after the header line (line {edge_file.first_lineno})")
     lead = None if header else edge_file.first_fields  # without a header the first line is an edge
 
     source, target, id_type = _node_ids(edge_file, rest, lead)
@@ -146,8 +147,7 @@ class _EdgeFile:
         fields = _split(text, delimiter)
         if len(fields) < 2:
             raise ValueError(
-                f"{path}, line {lineno}: {text!r} has {len(fields)} field; "
-                "expected at least 2 fields: source target [weight]"
+                f"{path}, line {lineno}: {len(fields)} field; expected at least 2 fields: source target [weight]"
             )
         return cls(path, delimiter, comment, lineno, fields)
 
@@ -156,32 +156,56 @@ class _EdgeFile:
         return len(self.first_fields)
 
     def read_rest(self, as_text: bool = False) -> pd.DataFrame:
-        """The data lines after the first one in one pandas pass (integer columns parsed as int64)."""
+        """The data lines after the first one in one pandas pass (integer columns parsed as int64).
+
+        Every line must have as many fields as the first: a line with more or fewer is refused with its
+        number (pandas would otherwise take extra fields of the first line for an index, shifting
+        weights into the id columns, and fill missing ones with blanks).
+        """
         try:
-            return pd.read_csv(
-                self.path,
-                sep=r"\s+" if self.delimiter is None else self.delimiter,
-                header=None,
-                names=range(self.n_fields),
-                skiprows=self.first_lineno,
-                comment=self.comment or None,
-                dtype=str if as_text else None,
-                na_filter=False,
-                skip_blank_lines=True,
-                skipinitialspace=True,
-                engine="c",
-            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)  # "loss of data": extra fields
+                rest = pd.read_csv(
+                    self.path,
+                    sep=r"\s+" if self.delimiter is None else self.delimiter,
+                    header=None,
+                    names=range(self.n_fields),
+                    index_col=False,
+                    skiprows=self.first_lineno,
+                    comment=self.comment or None,
+                    dtype=str if as_text else None,
+                    na_filter=False,
+                    skip_blank_lines=True,
+                    skipinitialspace=True,
+                    engine="c",
+                    encoding="utf-8-sig",
+                )
         except pd.errors.EmptyDataError:
             return pd.DataFrame({c: pd.Series(dtype=str) for c in range(self.n_fields)})
-        except pd.errors.ParserError as error:
-            # The C parser fails on a line with more fields than the first data line.
-            lineno, text = _find_line(self.path, self.comment, lambda t: len(_split(t, self.delimiter)) > self.n_fields)
-            if not lineno:
-                raise ValueError(f"{self.path}: cannot be read as an edge list: {error}") from None
-            raise ValueError(
-                f"{self.path}, line {lineno}: {text!r} has {len(_split(text, self.delimiter))} fields; "
-                f"expected {self.n_fields} fields like the first data line (line {self.first_lineno})"
-            ) from None
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
+            self._refuse_ragged_line(f"cannot be read as an edge list: {type(error).__name__}")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{self.path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        blank = np.zeros(len(rest), dtype=bool)
+        for column in rest.columns:
+            if rest[column].dtype.kind not in "iuf":
+                blank |= (rest[column].astype(str) == "").to_numpy()
+        if blank.any():
+            lineno, text, fields = self.line(int(np.flatnonzero(blank)[0]) + 1)
+            if len(fields) != self.n_fields:
+                self._refuse_ragged_line("")
+        return rest
+
+    def _refuse_ragged_line(self, otherwise: str):
+        """ValueError naming the first line whose number of fields differs from the first data line's."""
+        lineno, text = _find_line(self.path, self.comment, lambda t: len(_split(t, self.delimiter)) != self.n_fields)
+        if not lineno:
+            raise ValueError(f"{self.path}: {otherwise}") from None
+        count = len(_split(text, self.delimiter))
+        raise ValueError(
+            f"{self.path}, line {lineno}: {count} field{'s' * (count != 1)}; expected {self.n_fields} "
+            f"like the first data line (line {self.first_lineno}): every line must have the same columns"
+        ) from None
 
     def line(self, data_row: int) -> tuple[int, str, list[str]]:
         """Line number, text and fields of the ``data_row``-th data line (0 = the first), for errors."""
@@ -214,7 +238,7 @@ def _find_line(path: Path, comment: str, is_wanted) -> tuple[int, str]:
 
     The only per-line Python loop: used to find the first line and to point at an error's line.
     """
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
         for lineno, line in enumerate(handle, start=1):
             text = _strip_comment(line, comment).strip()
             if text and is_wanted(text):
@@ -270,8 +294,19 @@ def _column_by_name(name: str, edge_file: _EdgeFile, header: bool) -> int:
     return lowered.index(name.strip().lower(), 2)
 
 
+def _token(text) -> str:
+    """The offending token as an error message shows it: quoted, cut to 40 characters (never a whole line)."""
+    text = repr(str(text))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _is_integer_text(text: str) -> bool:
     return re.fullmatch(r"[+-]?\d+", text.strip()) is not None
+
+
+def _is_int64_text(text: str) -> bool:
+    """An integer id that int64 holds; larger ones (2^64, ...) are kept as text ids, not wrapped around."""
+    return _is_integer_text(text) and -(2**63) <= int(text) < 2**63
 
 
 def _is_number_text(text: str) -> bool:
@@ -299,8 +334,8 @@ def _looks_like_header(first: list[str], rest: pd.DataFrame, weight_index: int |
 
 def _node_ids(edge_file: _EdgeFile, rest: pd.DataFrame, lead: list[str] | None) -> tuple[np.ndarray, np.ndarray, str]:
     """Source and target id of every edge: int64 if all ids are integers, else strings."""
-    lead_is_int = lead is None or (_is_integer_text(lead[0]) and _is_integer_text(lead[1]))
-    rest_is_int = rest.empty or (rest[0].dtype.kind == "i" and rest[1].dtype.kind == "i")
+    lead_is_int = lead is None or (_is_int64_text(lead[0]) and _is_int64_text(lead[1]))
+    rest_is_int = rest.empty or (rest[0].dtype == np.int64 and rest[1].dtype == np.int64)
     if rest_is_int and lead_is_int:
         ids = [rest[c].to_numpy(dtype=np.int64) for c in (0, 1)]
         if lead is not None:
@@ -313,10 +348,8 @@ def _node_ids(edge_file: _EdgeFile, rest: pd.DataFrame, lead: list[str] | None) 
         ids = [np.concatenate([np.array([lead[c]], dtype=object), ids[c]]) for c in (0, 1)]
     missing = (ids[0] == "") | (ids[1] == "")
     if missing.any():
-        lineno, line, _ = edge_file.line(int(np.flatnonzero(missing)[0]) + (lead is None))
-        raise ValueError(
-            f"{edge_file.path}, line {lineno}: {line!r} is missing a node id; expected: source target [weight]"
-        )
+        lineno, _, _ = edge_file.line(int(np.flatnonzero(missing)[0]) + (lead is None))
+        raise ValueError(f"{edge_file.path}, line {lineno}: a node id is empty; expected: source target [weight]")
     return ids[0], ids[1], "str"
 
 
@@ -334,13 +367,12 @@ def _trust(edge_file: _EdgeFile, rest: pd.DataFrame, lead: list[str] | None, col
     outside = ~bad_number & ((trust < 0) | (trust > 1))
     for bad, problem in ((bad_number, "is not a number"), (outside, "is outside [0, 1]")):
         if bad.any():
-            lineno, line, fields = edge_file.line(int(np.flatnonzero(bad)[0]) + (lead is None))
+            lineno, _, fields = edge_file.line(int(np.flatnonzero(bad)[0]) + (lead is None))
             field = fields[column] if column < len(fields) else ""
-            what = f"weight {field!r} {problem}" if field else "the weight is missing"
+            what = f"weight {_token(field)} {problem}" if field else "the weight is missing"
             advice = "; to ignore that column pass weight_column=None" if hint else ""
             raise ValueError(
-                f"{edge_file.path}, line {lineno}: {line!r}: {what}; "
-                f"expected a trust weight in [0, 1] in column {column + 1}{advice}"
+                f"{edge_file.path}, line {lineno}: {what}; expected a trust weight in [0, 1] in column {column + 1}{advice}"
             )
     return trust
 
@@ -382,6 +414,7 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
             skipinitialspace=True,
             skip_blank_lines=True,
             engine="c",
+            encoding="utf-8-sig",
         )
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path}: empty node file; expected a header line: node,role[,follows_brand]") from None
@@ -389,28 +422,31 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
         n_columns = len(_split(_find_line(path, "#", lambda _text: True)[1], ","))
         lineno, text = _find_line(path, "#", lambda t: len(_split(t, ",")) > n_columns)
         raise ValueError(
-            f"{path}, line {lineno}: {text!r} has {len(_split(text, ','))} fields; expected "
-            f"{n_columns} like the header line"
+            f"{path}, line {lineno}: {len(_split(text, ','))} fields; expected {n_columns} like the header line"
         ) from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     table.columns = [str(column).strip().lower() for column in table.iloc[0]]
     table = table.iloc[1:]
     for column in ("node", "role"):
         if column not in table.columns:
             raise ValueError(
-                f"{path}: missing column {column!r}; found columns {list(table.columns)}, "
-                "expected: node, role[, follows_brand]"
+                f"{path}, line {_find_line(path, '#', lambda _text: True)[0]}: the header has no column "
+                f"{column!r}; expected the columns node, role[, follows_brand]"
             )
 
     def where(row: int) -> str:
-        lineno, text = _data_line(path, "#", row + 1)  # + 1: the header line
-        return f"{path}, line {lineno} ({text!r})"
+        lineno, _ = _data_line(path, "#", row + 1)  # + 1: the header line
+        return f"{path}, line {lineno}"
 
     index = _node_index(table["node"], network, where)
     role_text = table["role"].str.strip().str.lower()
     unknown = ~role_text.isin(ROLES).to_numpy()
     if unknown.any():
         row = int(np.flatnonzero(unknown)[0])
-        raise ValueError(f"{where(row)}: unknown role {table['role'].iloc[row]!r}; allowed roles: {', '.join(ROLES)}")
+        raise ValueError(
+            f"{where(row)}: unknown role {_token(table['role'].iloc[row])}; allowed roles: {', '.join(ROLES)}"
+        )
     follows = _follows_brand(table, role_text, where)
 
     role = np.full(network.n, ROLES[0], dtype=f"<U{max(map(len, ROLES))}")
@@ -438,13 +474,13 @@ def _node_index(nodes: pd.Series, network: SocialNetwork, where) -> np.ndarray:
     unknown = index < 0
     if unknown.any():
         row = int(np.flatnonzero(unknown)[0])
-        raise ValueError(f"{where(row)}: unknown node {nodes.iloc[row]!r}; expected {description}")
+        raise ValueError(f"{where(row)}: unknown node {_token(nodes.iloc[row])}; expected {description}")
     repeated = pd.Series(index).duplicated().to_numpy()
     if repeated.any():
         row = int(np.flatnonzero(repeated)[0])
         earlier = int(np.flatnonzero(index == index[row])[0])
         raise ValueError(
-            f"{where(row)}: node {nodes.iloc[row]!r} is listed again (first at {where(earlier)}); list each node once"
+            f"{where(row)}: node {_token(nodes.iloc[row])} is listed again (first at {where(earlier)}); list each node once"
         )
     return index
 
@@ -459,7 +495,7 @@ def _follows_brand(table: pd.DataFrame, role: pd.Series, where) -> np.ndarray:
     if not valid.all():
         row = int(np.flatnonzero(~valid)[0])
         raise ValueError(
-            f"{where(row)}: follows_brand {table['follows_brand'].iloc[row]!r} is not a "
+            f"{where(row)}: follows_brand {_token(table['follows_brand'].iloc[row])} is not a "
             "boolean; allowed: true/false, yes/no, 1/0 or blank"
         )
     return np.where(text == "", default, text.isin(_TRUE).to_numpy())

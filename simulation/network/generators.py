@@ -13,6 +13,7 @@ import inspect
 import math
 from collections.abc import Callable
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 
@@ -481,8 +482,8 @@ def build_network(kind: str, n: int | None, rng: np.random.Generator | None, **p
         network = load_edge_list(**params)
         if n is not None and n != network.n:
             raise ValueError(
-                f"edge_list: parameter 'n' = {n!r} does not match the {network.n} "
-                f"consumers found in {params['path']}; pass n=None to take the file's"
+                f"market.n_consumers = {n!r} does not match the {network.n:,} consumers (distinct node ids) of the "
+                f"edge-list file {Path(params['path']).name}; set market.n_consumers to {network.n}"
             )
         return network
     if kind == "complete":

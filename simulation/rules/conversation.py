@@ -65,27 +65,88 @@ def messages_per_step(
     return who, relative * (talk_rate * dt)
 
 
+# Largest message count one consumer sends in a step: 2^32 keeps every tally of seen messages
+# (at most 2^31 ties) inside int64. It binds only for rates beyond 4e9 messages per step.
+MAX_MESSAGES = 2**32
+# Up to this rate the cumulative sum is the cheapest inversion (a handful of vector passes) and
+# exp(-rate) is far from underflow; above it the Poisson quantile function is used.
+_SUMMING_RATE = 10.0
+
+
 def draw_message_counts(expected: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Messages sent: Poisson(expected) by inversion of one uniform per consumer; one where the rate is infinite.
 
     Inversion (rather than a Poisson generator) ties each consumer's count to its own uniform draw, so
-    strategies run with the same seed share these draws (common random numbers).
+    strategies run with the same seed share these draws (common random numbers). The count is the
+    smallest k with P(X <= k) >= u, exact for every finite rate (capped at MAX_MESSAGES), in a bounded
+    number of vector operations: summing the probabilities for small rates; for large ones a normal
+    guess checked and corrected against the distribution function (bisection where it stays off).
     """
+    expected = np.asarray(expected, dtype=np.float64)
+    uniforms = np.asarray(uniforms, dtype=np.float64)
     counts = np.zeros(expected.shape[0], dtype=np.int64)
-    always = np.isinf(expected)
-    counts[always] = 1
-    rate = np.where(always, 0.0, expected)
+    counts[np.isinf(expected)] = 1
+    large = np.flatnonzero(np.isfinite(expected) & (expected > _SUMMING_RATE))
+    if large.size:
+        counts[large] = _poisson_quantile(uniforms[large], expected[large])
+    small = np.flatnonzero(expected <= _SUMMING_RATE)
+    rate = expected[small]
     term = np.exp(-rate)
     cdf = term.copy()
-    pending = np.flatnonzero(~always & (uniforms > cdf))
-    k = 0
-    while pending.size:
-        k += 1
-        counts[pending] = k
+    pending = np.flatnonzero(uniforms[small] > cdf)
+    # P(X > 80) < 1e-30 for rate <= 10: the sum reaches any u < 1 long before; u = 1 stops at the bound.
+    for k in range(1, 81):
+        if not pending.size:
+            break
+        counts[small[pending]] = k
         term[pending] *= rate[pending] / k
         cdf[pending] += term[pending]
-        pending = pending[uniforms[pending] > cdf[pending]]
+        pending = pending[uniforms[small[pending]] > cdf[pending]]
     return counts
+
+
+def _poisson_quantile(uniforms: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """Smallest k with P(Poisson(rate) <= k) >= u, capped at MAX_MESSAGES (vectorised, bounded).
+
+    A Cornish-Fisher guess is corrected one step at a time against the distribution function
+    (``scipy.special.pdtr``); the few guesses still off after four corrections are settled by bisection.
+    """
+    from scipy import special
+
+    mu = np.minimum(rate, 2.0 * MAX_MESSAGES)  # any larger rate gives the cap
+    z = np.clip(special.ndtri(uniforms), -9.0, 9.0)  # u = 0 or 1: the guess is corrected below
+    k = np.maximum(np.floor(mu + np.sqrt(mu) * z + (z * z - 1.0) / 6.0 + 0.5), 0.0)
+
+    def off(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Of the consumers idx: whose k is too small, and whose k - 1 would do."""
+        small = special.pdtr(k[idx], mu[idx]) < uniforms[idx]
+        large = (k[idx] > 0) & (special.pdtr(k[idx] - 1.0, mu[idx]) >= uniforms[idx])
+        return small, large
+
+    pending = np.arange(k.size)
+    for _ in range(4):
+        small, large = off(pending)
+        pending = pending[small | large]
+        if not pending.size:
+            break
+        k[pending] += small[small | large].astype(np.float64) - large[small | large]
+    if pending.size:
+        small, large = off(pending)
+        pending = pending[small | large]
+    if pending.size:
+        u, m = uniforms[pending], mu[pending]
+        spread = 40.0 * np.sqrt(m) + 40.0
+        low, high = np.maximum(m - spread, -1.0), m + spread  # P(X <= low) < u <= P(X <= high)
+        active = high - low > 1
+        while active.any():  # at most log2(80 sqrt(rate) + 80) passes
+            middle = np.floor((low + high) / 2)
+            below = special.pdtr(middle, m) < u
+            low = np.where(active & below, middle, low)
+            high = np.where(active & ~below, middle, high)
+            active = high - low > 1
+        k[pending] = high
+    k[uniforms <= 0] = 0  # P(X <= 0) >= 0: the bisection's bracket assumes u > 0
+    return np.minimum(k, MAX_MESSAGES).astype(np.int64)
 
 
 def credibility(

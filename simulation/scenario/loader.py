@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 import typing
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,41 +20,19 @@ from pydantic import BaseModel, ValidationError
 
 from ..marketing.registry import LEVER_KINDS
 from ..marketing.strategy import Strategy
+from .checks import ScenarioWarning, data_problems, horizon_warnings
+from .errors import ScenarioError, shown
 from .schema import SECTION_MODELS, IncidentSettings, Scenario
+from .yaml_reader import MAX_BYTES, check_size, decode, read_scalar, read_yaml
 
+MAX_READ = MAX_BYTES + 1  # a file that grew after its size was checked is still refused
 
-class ScenarioError(ValueError):
-    """One or more problems in a scenario; ``problems`` lists them, one line each."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+__all__ = ["ScenarioError", "ScenarioWarning", "apply_overrides", "load_scenario", "parse_scenario"]
 
 
 # ---------------------------------------------------------------- YAML with line numbers
-def _line_index(node, path=(), index=None) -> dict:
-    """Map every path in a composed YAML node tree to its 1-based line number."""
-    index = {} if index is None else index
-    index[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            index[path + (key.value,)] = key.start_mark.line + 1
-            _line_index(value, path + (key.value,), index)
-            index[path + (key.value,)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_index(item, path + (i,), index)
-    return index
-
-
 def _read_yaml(text: str, origin: str) -> tuple[Any, dict]:
-    try:
-        data = yaml.safe_load(text)  # safe_load builds plain data: no tags, no code
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{origin}:{mark.line + 1}" if mark else origin
-        raise ScenarioError([f"{where}: not valid YAML: {getattr(error, 'problem', error)}"]) from None
+    data, lines = read_yaml(text, origin)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -61,7 +41,7 @@ def _read_yaml(text: str, origin: str) -> tuple[Any, dict]:
                 f"{origin}:1: a scenario must be a mapping of fields (name:, market:, strategies: ...), not {type(data).__name__}"
             ]
         )
-    return data, (_line_index(node) if node is not None else {})
+    return data, lines
 
 
 # ---------------------------------------------------------------- known keys, for suggestions
@@ -163,26 +143,60 @@ def _dotted(loc: tuple, data: dict) -> str:
     return ".".join(parts)
 
 
-def _problems(error: ValidationError, data: dict, origin: str, lines: dict, overridden: dict) -> list[str]:
+def _where(loc: tuple, path: str, origin: str, lines: dict, overridden: dict) -> str:
+    """Where a problem at `loc` comes from: the --set that gave the value, else the file's line.
+
+    An override of a whole section or list is blamed for problems inside it; a problem of an object
+    that an override changed part of is told at the file's line, naming the override too.
+    """
+    if path in overridden:
+        return overridden[path]
+    for given, override in overridden.items():
+        if path.startswith(given + "."):
+            return override
+    line = None
+    for cut in range(len(loc), -1, -1):
+        line = lines.get(loc[:cut])
+        if line is not None:
+            break
+    where = f"{origin}:{line}" if line else origin
+    inside = [override for given, override in overridden.items() if given.startswith(path + ".") or not path]
+    return f"{where} (with {', '.join(inside)})" if inside and path else where
+
+
+# Messages of the schema's cross-field checks start with the path they are about ("baseline: ...").
+_LEADING_PATH = re.compile(r"^([A-Za-z_][\w.]*): (.*)$", re.S)
+_TAG_ERRORS = {"union_tag_invalid", "union_tag_not_found"}
+
+
+def _problems(error: ValidationError, data: dict, origin: str, lines: dict, overridden: dict, skip=()) -> list[str]:
     problems = []
     for item in error.errors():
         loc = _clean_loc(tuple(item["loc"]), data)
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] in _TAG_ERRORS:
+            loc = (*loc, "kind")  # the lever's kind is what is wrong
+            kinds = ", ".join(LEVER_KINDS)
+            message = (
+                f"not a lever kind; allowed: {kinds}"
+                if item["type"] == "union_tag_invalid"
+                else f"a lever needs its kind: {kinds}"
+            )
+        elif item["type"] == "model_type":  # "... or instance of NetworkSettings": the class is no help
+            message = "expected a section of fields (one 'name: value' per line), not a single value"
+        elif not loc and (leading := _LEADING_PATH.match(message)):
+            loc = tuple(int(p) if p.isdigit() else p for p in leading.group(1).split("."))
+            message = leading.group(2)
+        if any(loc[: len(s)] == s for s in skip) or message.startswith("strategy names must be unique"):
+            continue  # already reported by the data checks
         path = _dotted(loc, data)
-        where = overridden.get(path)
-        if where is None:
-            line = None
-            for cut in range(len(loc), -1, -1):
-                line = lines.get(loc[:cut])
-                if line is not None:
-                    break
-            where = f"{origin}:{line}" if line else origin
+        where = _where(loc, path, origin, lines, overridden)
         if item["type"] == "extra_forbidden":
             problems.append(f"{where}: {path}: unknown key{_suggest(loc[-1], _model_at(data, loc[:-1]))}")
             continue
-        value = item.get("input")
-        shown = "" if item["type"] == "missing" or isinstance(value, dict) else f" = {value!r}"
-        message = item["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {path}{shown}: {message}")
+        value = _value_at(data, loc) if item["type"] in _TAG_ERRORS else item.get("input")
+        listed = item["type"] == "missing" or isinstance(value, (dict, list)) or (not loc and message)
+        problems.append(f"{where}: {path}{'' if listed else f' = {shown(value)}'}: {message}")
     return problems
 
 
@@ -191,11 +205,7 @@ def _parse_assignment(text: str) -> tuple[list[str], Any]:
     if "=" not in text:
         raise ScenarioError([f"--set {text!r}: expected dotted.path=value, e.g. market.n_consumers=5000"])
     path, raw = text.split("=", 1)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw
-    return [p for p in path.strip().split(".") if p], value
+    return [p for p in path.strip().split(".") if p], read_scalar(raw) if raw.strip() else None
 
 
 def _step_into(node, part: str, path_so_far: list[str], full: str):
@@ -250,33 +260,54 @@ def apply_overrides(data: dict, assignments) -> tuple[dict, dict]:
 
 
 def _line_of(problem: str) -> tuple:
-    head = problem.split(": ", 1)[0]
-    number = head.rsplit(":", 1)[-1]
-    return (0, int(number)) if number.isdigit() else (1, 0)
+    found = re.search(r":(\d+)(?=: | \(with )", problem)
+    return (0, int(found.group(1))) if found else (1, 0)
 
 
 # ---------------------------------------------------------------- entry points
 def parse_scenario(text: str, origin: str = "<scenario>", overrides=(), source_dir: str | None = None) -> Scenario:
-    """Validate scenario text; ScenarioError lists every problem (file, line, path, value, what is allowed)."""
+    """Validate scenario text; ScenarioError lists every problem (file, line, path, value, what is allowed).
+
+    Settings that are allowed but never act within the horizon are told as ScenarioWarning warnings.
+    """
     data, lines = _read_yaml(text, origin)
     data, origins = apply_overrides(data, overrides)
     data.pop("source_dir", None)
+    found = data_problems(data, lines.get)
+    problems = [
+        f"{_where(loc, path, origin, lines, origins)}: {path}{message}"
+        for loc, message in found
+        for path in [_dotted(loc, data)]
+    ]
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        problems = _problems(error, data, origin, lines, origins)
-        raise ScenarioError(sorted(problems, key=_line_of)) from None
+        problems += _problems(error, data, origin, lines, origins, skip=[loc for loc, _ in found])
+    if problems:
+        raise ScenarioError(sorted(problems, key=_line_of))
+    for loc, message in horizon_warnings(scenario):
+        warnings.warn(f"{_where(loc, _dotted(loc, data), origin, lines, origins)}: {message}", ScenarioWarning, 2)
     return scenario.model_copy(update={"source_dir": source_dir})
+
+
+def read_scenario_file(path) -> str:
+    """The text of a scenario file: a regular file within the size limit, UTF-8 (ScenarioError otherwise)."""
+    path = Path(path)
+    if not path.is_file():
+        if path.exists():
+            raise ScenarioError([f"{path}: not a regular file; a scenario is a YAML file"])
+        available = sorted(p.name for p in (path.parent if path.parent.is_dir() else Path("scenarios")).glob("*.yaml"))
+        hint = f"; scenarios there: {', '.join(available)}" if available else ""
+        raise ScenarioError([f"{path}: no such scenario file{hint}"])
+    check_size(path.stat().st_size, str(path))
+    with path.open("rb") as handle:
+        return decode(handle.read(MAX_READ), str(path))
 
 
 def load_scenario(path, overrides=()) -> Scenario:
     """Read and validate a scenario file (see ``parse_scenario``)."""
     path = Path(path)
-    if not path.is_file():
-        available = sorted(p.name for p in (path.parent if path.parent.is_dir() else Path("scenarios")).glob("*.yaml"))
-        hint = f"; scenarios there: {', '.join(available)}" if available else ""
-        raise ScenarioError([f"{path}: no such scenario file{hint}"])
-    return parse_scenario(path.read_text(encoding="utf-8"), str(path), overrides, str(path.parent.resolve()))
+    return parse_scenario(read_scenario_file(path), str(path), overrides, str(path.parent.resolve()))
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:

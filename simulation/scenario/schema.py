@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from ..marketing.registry import add_dependent
 from ..marketing.strategy import Strategy
-from ..parameters import GROUPS, PARAMETERS, Parameter
+from ..parameters import GROUPS, MAX_SEED, PARAMETERS, Parameter
 
 SECTIONS = tuple(g for g in GROUPS if g != "timing")
 
@@ -98,7 +98,7 @@ class Scenario(BaseModel):
     description: str = ""
     time_unit: Literal[tuple(PARAMETERS["time_unit"].choices)] = PARAMETERS["time_unit"].default  # type: ignore[valid-type]
     horizon: int = Field(52, ge=1, le=100_000, description="number of steps simulated")
-    seed: int = Field(1, ge=0, description="base seed; replication r uses seed + r")
+    seed: int = Field(1, ge=0, le=MAX_SEED, description="base seed; replication r uses seed + r")
     replications: int = Field(30, ge=1, le=100_000)
     discount_rate: float = Field(0.1, ge=0, le=1, description="yearly discount rate for NPV")
     currency: str | None = Field(
@@ -131,9 +131,14 @@ class Scenario(BaseModel):
     def _check(self):
         names = [s.name for s in self.strategies]
         if self.baseline is not None and self.baseline not in names:
-            raise ValueError(f"baseline {self.baseline!r} is not one of the strategies: {', '.join(names)}")
+            raise ValueError(f"baseline: {self.baseline!r} is not one of the strategies: {', '.join(names)}")
+        if self.seed + self.replications - 1 > MAX_SEED:
+            raise ValueError(
+                f"seed: {self.seed} + {self.replications} replications goes beyond 2^63 - 1; "
+                f"the largest seed for {self.replications} replications is {MAX_SEED - self.replications + 1}"
+            )
         if self.network.kind == "edge_list" and not self.network.edge_list:
-            raise ValueError("network.kind 'edge_list' needs network.edge_list (the file's path)")
+            raise ValueError("network.edge_list: missing; network.kind 'edge_list' needs the edge-list file's path")
         return self
 
     @property

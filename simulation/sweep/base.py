@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..scenario.loader import ScenarioError, apply_overrides, parse_scenario
 from ..scenario.schema import Scenario
+from ..scenario.yaml_reader import read_yaml
 
 
 def yaml_scalar(value) -> str:
@@ -52,7 +53,7 @@ class BaseScenario:
 
 @functools.lru_cache(maxsize=8)
 def _raw(base: BaseScenario) -> dict:
-    return yaml.safe_load(base.text) or {}
+    return read_yaml(base.text, base.origin)[0] or {}
 
 
 @functools.lru_cache(maxsize=64)
@@ -63,7 +64,7 @@ def _parse_cached(base: BaseScenario, extra: tuple):
         data, _ = apply_overrides(_raw(base), tuple(base.overrides) + extra)
         data.pop("source_dir", None)
         scenario = Scenario.model_validate(data)
-    except (ScenarioError, ValidationError, yaml.YAMLError, AttributeError, TypeError):
+    except (ScenarioError, ValidationError, AttributeError, TypeError):
         return parse_scenario(base.text, base.origin, tuple(base.overrides) + extra, base.source_dir)
     return scenario.model_copy(update={"source_dir": base.source_dir})
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import yaml
 from scipy.stats import qmc
 
+from ..parameters import validate_parameters
+from ..resources import check_model_memory
 from ..scenario.loader import ScenarioError, apply_overrides
+from ..scenario.yaml_reader import read_yaml
 from .base import BaseScenario, assignments, is_integer_field
 from .spec import ParamSpec
 
@@ -103,6 +106,14 @@ def _grid(specs: list[ParamSpec]) -> list[dict]:
     return [dict(zip((s.path for s in specs), combo)) for combo in itertools.product(*(s.values for s in specs))]
 
 
+def design_size(kind: str, specs: list[ParamSpec], samples: int | None) -> int:
+    """Number of points a design will have, known before it is built."""
+    if kind == "grid":
+        return math.prod(len(s.values or ()) for s in specs)
+    count = samples or 0
+    return count * (len(specs) + 2) if kind == "sobol" else count * (len(specs) + 1) if kind == "morris" else count
+
+
 def build_design(
     kind: str, specs: list[ParamSpec], base: BaseScenario, samples: int | None = None, seed: int = 0
 ) -> Design:
@@ -167,7 +178,7 @@ def build_design(
 
 def _path_problems(design: Design, base: BaseScenario) -> list[str]:
     """Paths that lead nowhere (no such strategy or lever, a value where a section should be)."""
-    raw = yaml.safe_load(base.text) or {}
+    raw = read_yaml(base.text, base.origin)[0] or {}
     problems = []
     for path in design.paths:
         try:
@@ -177,9 +188,10 @@ def _path_problems(design: Design, base: BaseScenario) -> list[str]:
     return problems
 
 
-def validate(design: Design, base: BaseScenario, strategies: list[str], shown: int = 30) -> None:
+def validate(design: Design, base: BaseScenario, strategies: list[str], shown: int = 30, runs_at_once: int = 1) -> None:
     """Check every design point as a scenario before anything runs; SweepError lists every problem.
 
+    A point's runs must also fit in memory, `runs_at_once` of them together (see simulation.resources).
     A problem shared by many points (same field, same value) is told once; beyond ``shown`` lines the
     rest are counted.
     """
@@ -201,11 +213,19 @@ def validate(design: Design, base: BaseScenario, strategies: list[str], shown: i
             continue
         for name in strategies:
             try:
-                scenario.strategy(name)
+                strategy = scenario.strategy(name)
             except KeyError as error:
                 message = f"--strategy: {error.args[0]}"
                 if message not in seen:
                     seen.add(message)
+                    problems.append(message)
+                continue
+            try:
+                check_model_memory(validate_parameters(scenario.model_parameters()), strategy, None, runs_at_once)
+            except ValueError as error:
+                message = f"design point {index}: {error}"
+                if str(error) not in seen:
+                    seen.add(str(error))
                     problems.append(message)
     if problems:
         if len(problems) > shown:

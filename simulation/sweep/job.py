@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..parameters import MAX_SEED
+from ..resources import check_sweep_memory
 from ..scenario.schema import Scenario
 from .base import BaseScenario
-from .design import MORRIS_LEVELS, Design, SweepError, build_design, validate
+from .design import MORRIS_LEVELS, Design, SweepError, build_design, design_size, validate
 from .spec import SpecError, parse_param
 from .store import SweepStore, arrow_type, read_runs, run_schema
 
@@ -82,8 +84,10 @@ def plan(
     strategy: str | None = None,
     replications: int = 1,
     command: str = "",
+    runs_at_once: int = 1,
 ) -> SweepPlan:
-    """Check a sweep before anything runs; SweepError (or ScenarioError) lists every problem."""
+    """Check a sweep before anything runs; SweepError (or ScenarioError) lists every problem, and
+    MemoryEstimateError tells a design or runs that cannot fit in memory (before the design is built)."""
     from ..scenario.loader import parse_scenario
 
     scenario = parse_scenario(text, origin, list(overrides), source_dir)  # the base must be valid on its own
@@ -96,6 +100,11 @@ def plan(
             problems.append(str(error))
     if replications < 1:
         problems.append(f"--replications {replications}: expected a whole number >= 1")
+    if scenario.seed + replications - 1 > MAX_SEED:
+        problems.append(
+            f"--replications {replications}: seeds {scenario.seed}..{scenario.seed + replications - 1} go beyond "
+            f"2^63 - 1; the largest seed for {replications} replications is {MAX_SEED - replications + 1}"
+        )
     if problems:
         raise SweepError(problems)
     if strategy is None:
@@ -104,8 +113,10 @@ def plan(
         names = [s.name for s in scenario.strategies]
     else:
         names = [name.strip() for name in strategy.split(",") if name.strip()]
+    points = design_size(design, specs, samples)
+    check_sweep_memory(points, len(specs), points * len(names) * replications)  # before the design is built
     built = build_design(design, specs, base, samples, design_seed)
-    validate(built, base, names)
+    validate(built, base, names, runs_at_once=runs_at_once)
     return SweepPlan(scenario, base, built, names, replications, command, tuple(overrides))
 
 

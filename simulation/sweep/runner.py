@@ -12,7 +12,6 @@ import concurrent.futures as cf
 import json
 import logging
 import math
-import multiprocessing
 import os
 import time
 import traceback
@@ -22,8 +21,10 @@ from ..experiment.runs import run_once
 from ..kpis import RUN_KPIS
 from ..model import build_market_network
 from ..parameters import validate_parameters
+from ..workers import process_pool
 from .base import BaseScenario
 from .design import Task
+from .scheduler import connect
 
 _NETWORKS: dict = {}  # (network settings, seed) -> SocialNetwork, the last few built in this process
 
@@ -114,7 +115,7 @@ def executor(jobs: int = 1, scheduler: str | None = None, dask_workers: int | No
         from distributed import Client, LocalCluster
 
         if scheduler:
-            client = Client(scheduler, timeout="30s")
+            client = connect(scheduler)  # a clear error, not a hang, when no scheduler answers
             cluster = None
         else:
             # One single-threaded worker process per core: the engine uses numpy, not threads.
@@ -137,8 +138,7 @@ def executor(jobs: int = 1, scheduler: str | None = None, dask_workers: int | No
             if cluster is not None:
                 cluster.close()
     elif jobs > 1:
-        # spawn: no inherited locks or threads (tqdm's, Dask's) from the parent.
-        pool = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        pool = process_pool(jobs)  # spawned, and ending when this process dies
         try:
             yield pool, jobs
         except BaseException:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import yaml
+from ..scenario.yaml_reader import read_scalar
 
 
 class SpecError(ValueError):
@@ -40,20 +40,14 @@ class ParamSpec:
 
 
 def _number(text: str, whole: str) -> float:
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        value = None
+    value = read_scalar(text)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise SpecError(f"--param {whole}: {text!r} is not a finite number (expected {FORMS})")
     return value
 
 
 def _scalar(text: str):
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+    return read_scalar(text)
 
 
 def range_values(low: float, high: float, step: float) -> tuple:

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from ..kpis import RUN_KPIS
 
 MANIFEST = "sweep.json"
+LOCK = ".sweep.lock"
 
 
 def run_schema(params: dict) -> pa.Schema:
@@ -51,6 +52,45 @@ def arrow_type(values) -> pa.DataType:
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return pa.float64()
     return pa.string()
+
+
+class FolderLock:
+    """An exclusive lock on a sweep folder for as long as this process writes to it.
+
+    Two sweeps writing into one folder would both run the missing runs and store them twice; the
+    second is refused instead. The operating system releases the lock when the process ends, even
+    on SIGKILL, so a stale lock file never blocks a later run. (Where locks are not available,
+    reading deduplicates by run id.)
+    """
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise ValueError(f"--out {self.out}: exists and is not a folder") from None
+        self._handle = open(self.out / LOCK, "a+", encoding="utf-8")  # held until released
+        try:
+            import fcntl
+        except ImportError:  # not on POSIX: no lock, duplicates are dropped on reading
+            return
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.seek(0)
+            holder = self._handle.read().strip() or "?"
+            self._handle.close()
+            raise ValueError(
+                f"--out {self.out}: another sweep (process {holder}) is writing to this folder; wait for it to "
+                "finish (then run this command again to resume) or choose another --out"
+            ) from None
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(str(os.getpid()))
+        self._handle.flush()
+
+    def release(self) -> None:
+        self._handle.close()  # closing the file releases the lock
 
 
 class SweepStore:
@@ -137,9 +177,15 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 
 def read_runs(out) -> pd.DataFrame:
-    """Every stored run of a sweep folder, ordered by point, strategy and replication."""
+    """Every stored run of a sweep folder, once each, ordered by point, strategy and replication.
+
+    A run stored twice (two sweeps that wrote into one folder where locking was not available) is
+    counted once: its id and design point determine its numbers, so either copy will do. (One id can
+    belong to several points: a Morris design may visit the same values twice.)
+    """
     runs_dir = Path(out) / "runs"
     if not any(runs_dir.glob("part-*.parquet")):
         return pd.DataFrame()
     frame = ds.dataset(runs_dir, format="parquet").to_table().to_pandas()
-    return frame.sort_values(["point", "strategy", "replication"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["point", "strategy", "replication"], kind="stable").drop_duplicates(["id", "point"])
+    return frame.reset_index(drop=True)

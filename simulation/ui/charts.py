@@ -159,24 +159,28 @@ def chart_specs(time_unit: str, horizon: int, currency: str | None) -> dict[str,
                 }
             ],
         ),
-        "ratings": _chart(
-            "Ratings on the product page, by stars",
-            [
-                {
-                    "data": {"name": "ratings"},
-                    "mark": {"type": "bar", "color": RATING},
-                    "encoding": {
-                        "x": {"field": "stars", "type": "ordinal", "title": "stars"},
-                        "y": {"field": "count", "type": "quantitative", "title": "ratings posted"},
-                        "tooltip": [{"field": "stars"}, {"field": "count", "title": "ratings"}],
-                    },
-                }
-            ],
-        ),
     }
 
 
 BASS_NAME = "Bass curve (same p, q, same start)"
+
+
+def ratings_spec() -> dict:
+    """The product page's ratings so far, by stars (rows from ``chart_data``)."""
+    return _chart(
+        "Ratings on the product page, by stars",
+        [
+            {
+                "data": {"name": "ratings"},
+                "mark": {"type": "bar", "color": RATING},
+                "encoding": {
+                    "x": {"field": "stars", "type": "ordinal", "title": "stars"},
+                    "y": {"field": "count", "type": "quantitative", "title": "ratings posted"},
+                    "tooltip": [{"field": "stars"}, {"field": "count", "title": "ratings"}],
+                },
+            }
+        ],
+    )
 
 
 def _clean(value) -> float | None:

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import solara
 
+from ..scenario.paths import folder_name
 from .background import start_thread
 
 DEFAULT_REPLICATIONS = 10
@@ -89,7 +90,7 @@ class CompareSession:
                 progress=lambda done, total: setattr(self.progress, "value", (done, total)),
                 cancel=cancel,
             )
-            out = Path(self._folder.name) / f"{scenario.name}-{int(time.time() * 1000)}"
+            out = Path(self._folder.name) / f"{folder_name(scenario.name)}-{int(time.time() * 1000)}"
             files = comparison.write(out, xlsx=_has_openpyxl())
         except cancelled:
             self.message.value = "cancelled; the previous result (if any) is kept"

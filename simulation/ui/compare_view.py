@@ -19,7 +19,7 @@ from .compare_session import DOWNLOADS, CompareSession
 from .listening_view import ComparisonEvents
 from .live_chart import LiveChart, LiveChartView, rows
 from .palette import STRATEGIES
-from .text import Note, TextTable
+from .text import Heading, Note, TextLine, TextTable
 
 SHOWN_KPIS = list(HEADLINE_KPIS)
 OBJECTIVES = {"profit": "profit", "npv": "NPV", "adopters": "customers"}
@@ -197,7 +197,7 @@ def CompareResult(compare: CompareSession, files: dict):
             bars = solara.use_memo(lambda: LiveChart(name="compare-bars"), [])
             bars.spec = bars_spec(comparison, kpi)
             LiveChartView(bars)
-    solara.Markdown(f"### What each strategy adds over {comparison.baseline} (paired replications, 95% intervals)")
+    Heading(f"What each strategy adds over {comparison.baseline} (paired replications, 95% intervals)")
     TextTable(
         comparison.incremental_table().T, index_title=f"against {comparison.baseline}", classes=("incremental-table",)
     )
@@ -208,12 +208,12 @@ def CompareResult(compare: CompareSession, files: dict):
         "extra spend and cost per extra customer = extra spend / extra customers, with Fieller's interval. The ROI in "
         "the KPI table below is a total for each strategy alone."
     )
-    solara.Markdown(f"### Head to head: {comparison.column(kpi)}, row minus column")
+    Heading(f"Head to head: {comparison.column(kpi)}, row minus column")
     TextTable(comparison.pairs_table(kpi), index_title="row - column", classes=("pairs-table",))
-    solara.Markdown("### KPIs: mean [95% confidence interval] (totals over the run for each strategy alone)")
+    Heading("KPIs: mean [95% confidence interval] (totals over the run for each strategy alone)")
     levels = comparison.kpi_table(SHOWN_KPIS)
     TextTable(levels.rename(columns=comparison.column), index_title="strategy", classes=("kpi-table",))
-    solara.Markdown(f"### Paired differences against {comparison.baseline}: mean [95% confidence interval]")
+    Heading(f"Paired differences against {comparison.baseline}: mean [95% confidence interval]")
     differences = comparison.kpi_table(SHOWN_KPIS, differences=True).drop(index=comparison.baseline, errors="ignore")
     TextTable(differences.rename(columns=comparison.column), index_title="strategy", classes=("differences-table",))
     for note in comparison.undefined_notes():
@@ -229,11 +229,14 @@ def CompareResult(compare: CompareSession, files: dict):
 
 @solara.component
 def CompareView(compare: CompareSession, scenario):
-    solara.Text(
-        f"Runs every strategy of {scenario.name} ({len(scenario.strategies)} strategies, "
-        f"{scenario.market.n_consumers:,} consumers, {scenario.horizon} {scenario.time_unit}s) with the parameters set "
-        f"in the sidebar; replication r uses seed {scenario.seed} + r for every strategy (common random numbers).",
-        style={"display": "block", "margin": "4px 0"},
+    TextLine(
+        [
+            "Runs every strategy of ",
+            (scenario.name, True),
+            f" ({len(scenario.strategies)} strategies, {scenario.market.n_consumers:,} consumers, "
+            f"{scenario.horizon} {scenario.time_unit}s) with the parameters set in the sidebar; "
+            f"replication r uses seed {scenario.seed} + r for every strategy.",
+        ]
     )
     CompareControls(compare, scenario)
     if compare.result.value is not None:

@@ -16,13 +16,21 @@ from ipyvuetify.extra import FileInput
 
 from ..parameters import NETWORK_KINDS
 from .background import start_thread
-from .charts import bass_reference, chart_data, chart_specs, kpi_values, opinion_rows, opinion_spec
+from .charts import (
+    bass_reference,
+    chart_data,
+    chart_specs,
+    kpi_values,
+    opinion_rows,
+    opinion_spec,
+    ratings_spec,
+)
 from .controls import Control, clean, current_value, decimals, lever_controls, parameter_controls
 from .listening_view import RunEvents
 from .live_chart import LiveChart, LiveChartView
 from .network_view import caption, network_rows, network_sample, network_spec
 from .session import ExploreSession, network_key, scenario_files
-from .text import Note
+from .text import Note, TextLine
 
 FRAMES_PER_SECOND = 10  # chart updates while playing (a browser draws the seven charts in about 50-100 ms)
 RESTART_NOTE = "Changing a value rebuilds the market and restarts the run from step 0."
@@ -148,10 +156,10 @@ def ScenarioPicker(session: ExploreSession):
         on_v_model=lambda path: path in files and session.load_file(path),
         class_="scenario-select",
     )
-    solara.FileDrop(
-        label="Drop a scenario file (YAML) here …",
-        on_file=lambda info: session.upload(info["name"], info["data"]),
-        lazy=False,
+    solara.FileDropMultiple(
+        label="… or drop a scenario file (YAML) here, with the network files it names",
+        on_file=session.upload_files,
+        lazy=True,
     )
     FilePicker("… or choose a scenario file", on_file=session.upload)
 
@@ -353,6 +361,7 @@ def _charts(session: ExploreSession, colour_by: str, size_by: str) -> dict[str, 
     sample = network_sample(model.network, network_key(model.params, model.seed), model.seed)
     charts: dict[str, Any] = {"network": LiveChart(name="network", spec=network_spec(sample, colour_by, size_by))}
     charts["opinion"] = LiveChart(name="opinion", spec=opinion_spec())
+    charts["ratings"] = LiveChart(name="ratings", spec=ratings_spec())
     for name, spec in chart_specs(scenario.time_unit, scenario.horizon, scenario.currency).items():
         charts[name] = LiveChart(name=name, spec=spec)
     charts["_sample"] = sample
@@ -446,11 +455,15 @@ def ExploreView(session: ExploreSession):
     session.build.use_value()
     scenario = session.scenario.value
     Problems(session)
-    solara.Text(
-        f"{scenario.name} ({Path(session.origin.value).name}): {scenario.description} — strategy "
-        f"{session.strategy.value}, seed {session.seed.value}",
-        classes=["explore-title"],
-        style={"font-weight": "600", "display": "block", "margin": "4px 0"},
+    # Scenario text is shown as text: a file received from someone else may contain markup.
+    TextLine(
+        [
+            (scenario.name, True),
+            f" ({Path(session.origin.value).name}): {scenario.description} — strategy ",
+            (session.strategy.value, True),
+            f", seed {session.seed.value}",
+        ],
+        classes=("scenario-title",),
     )
     KpiPanel(session)
     LiveCharts(session)

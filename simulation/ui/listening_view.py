@@ -6,15 +6,7 @@ import pandas as pd
 import solara
 
 from ..experiment.events import budget_summary, trigger_summary
-
-
-def _markdown_table(frame: pd.DataFrame, index: bool = False) -> str:
-    if index:
-        frame = frame.reset_index()
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.to_numpy()]
-    return "\n".join([header, rule, *rows])
+from .text import Heading, TextTable
 
 
 @solara.component
@@ -24,7 +16,7 @@ def RunEvents(events: list[dict]):
         return
     frame = pd.DataFrame(events)[["step", "lever", "kind", "event", "detail"]]
     with solara.Details(f"Listening: {len(frame)} events (triggers, budget moves)", expand=False):
-        solara.Markdown(_markdown_table(frame))
+        TextTable(frame.set_index("step"), index_title="step")
 
 
 @solara.component
@@ -34,9 +26,9 @@ def ComparisonEvents(events: pd.DataFrame, replications: int):
         return
     triggers = trigger_summary(events, replications)
     if not triggers.empty:
-        solara.Markdown("### Listening strategies: when triggers fired (the lever started) or stopped")
-        solara.Markdown(_markdown_table(triggers))
+        Heading("Listening strategies: when triggers fired (the lever started) or stopped")
+        TextTable(triggers.set_index("strategy"), index_title="strategy")
     budget = budget_summary(events)
     if not budget.empty:
-        solara.Markdown("### Budget reallocation: mean share of the remaining budget at each split (step)")
-        solara.Markdown(_markdown_table(budget, index=True))
+        Heading("Budget reallocation: mean share of the remaining budget at each split (step)")
+        TextTable(budget, index_title="strategy, lever")

@@ -18,6 +18,7 @@ import pandas as pd
 import solara
 
 from .background import start_thread
+from .text import Heading, TextLine, TextTable
 
 OBJECTIVES = ["profit", "npv", "adopters"]
 
@@ -139,9 +140,13 @@ def front_chart(trials: pd.DataFrame, pareto: pd.DataFrame, names: list[str]):
 @solara.component
 def OptimiseView(optimise: OptimiseSession, scenario):
     running = optimise.running.value
-    solara.Markdown(
-        f"Searches the best mix of levers for **{scenario.name}** under a budget (Optuna; every trial on the same "
-        "replications). The best mix is then compared with the scenario's strategies on fresh replications."
+    TextLine(
+        [
+            "Searches the best mix of levers for ",
+            (scenario.name, True),
+            " under a budget (Optuna; every trial on the same replications). The best mix is then compared with the "
+            "scenario's strategies on fresh replications.",
+        ]
     )
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputFloat("Budget", value=optimise.budget, continuous_update=False, disabled=running)
@@ -175,22 +180,21 @@ def OptimiseView(optimise: OptimiseSession, scenario):
     result = optimise.result.value
     if result is None:
         return
+    # The verdict and the mix name the scenario's strategies: shown as text, never as markup.
     if result.verdict:
-        solara.Markdown(f"**{result.verdict}**")
-    solara.Markdown(f"### Best mix (trial {result.best['trial']})\n\n{result.best['strategy']['description']}")
-    solara.Markdown(
-        "; ".join(f"{name}: {value:,.1f}" for name, value in result.best["values"].items())
-        + f" over the {result.settings.replications} search replications"
+        TextLine([(result.verdict, True)])
+    Heading(f"Best mix (trial {result.best['trial']})")
+    TextLine([result.best["strategy"]["description"]])
+    TextLine(
+        [
+            "; ".join(f"{name}: {value:,.1f}" for name, value in result.best["values"].items())
+            + f" over the {result.settings.replications} search replications"
+        ]
     )
     if not result.versus.empty:
         table = result.versus.round(1)
-        solara.Markdown("### Optimised mix minus each strategy (paired, 95% CI)")
-        solara.Markdown(
-            "\n".join(
-                ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-                + ["| " + " | ".join(str(v) for v in row) + " |" for row in table.to_numpy()]
-            )
-        )
+        Heading("Optimised mix minus each strategy (paired, 95% CI)")
+        TextTable(table.set_index(table.columns[0]), index_title=str(table.columns[0]))
     solara.FigureAltair(history_chart(result.trials, result.settings.names[0]))
     if not result.pareto.empty:
         solara.FigureAltair(front_chart(result.trials, result.pareto, result.settings.names))

@@ -6,14 +6,20 @@ are called (the live charts take their new rows there, without re-rendering the 
 built (load, edit, strategy, seed, Reset). Edits are applied as ``dotted.path=value`` overrides and
 validated exactly like ``run.py --set``, so errors read the same. A bad file or value leaves the running
 model and scenario as they were. The run stops at the scenario's horizon.
+
+Uploaded scenarios come from anyone who can reach the page: the files they name (edge lists, node
+roles) must be in the project's data folder or uploaded with them (kept in a temporary folder of
+the session); see ``simulation.scenario.paths.confine_files``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, cast
@@ -23,14 +29,19 @@ import solara
 
 from ..model import WordOfMouthModel
 from ..scenario import ScenarioError
-from ..scenario.loader import parse_scenario
+from ..scenario.checks import ScenarioWarning
+from ..scenario.loader import parse_scenario, read_scenario_file
+from ..scenario.paths import DATA_DIR, confine_files, folder_name
 from ..scenario.schema import Scenario
+from ..scenario.yaml_reader import decode
 from ..state import Role
 from .background import start_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = ROOT / "scenarios"
 SCENARIO_ENV = "WOM_SCENARIO"  # scenario file `run.py ui SCENARIO` hands to the app
+UPLOAD_LIMIT = 200 * 2**20  # bytes of a network file uploaded with a scenario
+SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 _NETWORK_KEYS = (
     "network",
@@ -96,51 +107,112 @@ class ExploreSession:
         self.player: threading.Thread | None = None  # the play thread
         self._generation = 0  # a new Play, load or reset ends older play loops
         self.lock = threading.RLock()
+        self.confined = False  # an uploaded scenario: the files it names must be the allowed ones
+        self._uploads: tempfile.TemporaryDirectory | None = None
+        self._waiting: tuple[str, str] | None = None  # an uploaded scenario waiting for the file it names
         self.load_file(path or default_scenario_file())
 
     # ------------------------------------------------------------ scenario
     def load_file(self, path: str) -> bool:
-        """Load a scenario file; False (with the problems shown) if it is missing or not valid."""
-        file = Path(path)
-        if not file.is_file():
-            self.errors.value = [f"{path}: no such scenario file"]
-            return False
-        return self.load_text(file.read_text(encoding="utf-8"), str(path), str(file.parent.resolve()))
-
-    def upload(self, name: str, data: bytes) -> bool:
-        """Load an uploaded scenario (relative paths inside it resolve against scenarios/)."""
+        """Load a scenario file of this machine (trusted: it may name any file); False if missing or not valid."""
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            self.errors.value = [f"{name}: not a text (UTF-8) file; a scenario is a YAML file"]
-            return False
-        return self.load_text(text, f"{name} (uploaded)", str(SCENARIO_DIR))
-
-    def load_text(self, text: str, origin: str, source_dir: str | None) -> bool:
-        try:
-            scenario = parse_scenario(text, origin, (), source_dir)
+            text = read_scenario_file(path)
         except ScenarioError as error:
             self.errors.value = list(error.problems)
             return False
-        previous = (self.text, self.origin.value, self.source_dir, self.file_scenario)
-        self.text, self.source_dir, self.file_scenario = text, source_dir, scenario
+        return self.load_text(text, str(path), str(Path(path).parent.resolve()))
+
+    @property
+    def upload_dir(self) -> Path:
+        """This session's folder of uploaded network files (removed with the session)."""
+        if self._uploads is None:
+            self._uploads = tempfile.TemporaryDirectory(prefix="wom-uploads-")
+        return Path(self._uploads.name)
+
+    def upload_files(self, files: list) -> bool:
+        """Files dropped together (solara FileInfo dicts): network files first, then scenarios that may name them."""
+        ok = True
+        for info in sorted(files, key=lambda f: f["name"].lower().endswith(SCENARIO_SUFFIXES)):
+            limit = UPLOAD_LIMIT if not info["name"].lower().endswith(SCENARIO_SUFFIXES) else 2**20 + 1
+            data = info.get("data")
+            if data is None:
+                data = info["file_obj"].read(limit + 1)
+            ok = self.upload(info["name"], data) and ok
+        return ok
+
+    def upload(self, name: str, data: bytes) -> bool:
+        """Load an uploaded scenario, or keep an uploaded network file for the scenarios uploaded with it.
+
+        An uploaded scenario may only name files of the project's data folder or uploaded ones (relative
+        names are looked up among the uploads, in data/ and from scenarios/, as for a bundled file).
+        """
+        if not name.lower().endswith(SCENARIO_SUFFIXES):
+            return self._keep_upload(name, data)
+        origin = f"{name} (uploaded)"
+        try:
+            text = decode(data, origin)
+        except ScenarioError as error:
+            self.errors.value = list(error.problems)
+            return False
+        return self.load_text(text, origin, str(SCENARIO_DIR), confined=True)
+
+    def _keep_upload(self, name: str, data: bytes) -> bool:
+        if len(data) > UPLOAD_LIMIT:
+            self.errors.value = [f"{name}: more than {UPLOAD_LIMIT // 2**20} MB; upload a smaller network file"]
+            return False
+        target = self.upload_dir / folder_name(name, "upload")
+        target.write_bytes(data)
+        self.notice.value = (
+            f"received {target.name}: a scenario dropped with it may name it as its edge list or node roles"
+        )
+        if self._waiting is not None:  # the scenario dropped before it named this file: try it again
+            text, origin = self._waiting
+            return self.load_text(text, origin, str(SCENARIO_DIR), confined=True)
+        return True
+
+    def parse(self, text: str, origin: str, overrides, source_dir: str | None, confined: bool) -> Scenario:
+        """The scenario of `text` with its overrides; an uploaded one with its files confined (ScenarioError)."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ScenarioWarning)
+            scenario = parse_scenario(text, origin, overrides, source_dir)
+        self.notice.value = "; ".join(f"warning: {w.message}" for w in caught if w.category is ScenarioWarning)
+        if confined:
+            places = [self.upload_dir, DATA_DIR]
+            scenario = confine_files(scenario, origin, places, [*places, SCENARIO_DIR])
+        return scenario
+
+    def load_text(self, text: str, origin: str, source_dir: str | None, confined: bool = False) -> bool:
+        try:
+            scenario = self.parse(text, origin, (), source_dir, confined)
+        except ScenarioError as error:
+            self.errors.value = list(error.problems)
+            self._waiting = (text, origin) if confined and "drop the file it names" in str(error) else None
+            return False
+        self._waiting = None
+        previous = (self.text, self.origin.value, self.source_dir, self.confined, self.file_scenario)
+        self.text, self.source_dir, self.confined, self.file_scenario = text, source_dir, confined, scenario
         self.origin.value = origin
         if not self._apply(scenario, {}, scenario.baseline_name, scenario.seed):
-            self.text, self.source_dir, self.file_scenario = previous[0], previous[2], previous[3]
+            self.text, self.source_dir, self.confined, self.file_scenario = (
+                previous[0],
+                previous[2],
+                previous[3],
+                previous[4],
+            )
             self.origin.value = previous[1]
             return False
-        self.notice.value = ""
         return True
 
     def set_override(self, path: str, value) -> bool:
         """Change one parameter; the model is rebuilt. False (problems shown, nothing changed) if not allowed."""
         overrides = {**self.overrides.value, path: value}
         try:
-            scenario = parse_scenario(
+            scenario = self.parse(
                 self.text,
                 self.origin.value,
                 [f"{p}={_as_yaml_value(v)}" for p, v in overrides.items()],
                 self.source_dir,
+                self.confined,
             )
         except ScenarioError as error:
             self.errors.value = list(error.problems)
@@ -154,7 +226,7 @@ class ExploreSession:
         return True
 
     def clear_overrides(self) -> bool:
-        scenario = parse_scenario(self.text, self.origin.value, (), self.source_dir)
+        scenario = self.parse(self.text, self.origin.value, (), self.source_dir, self.confined)
         if not self._apply(scenario, {}, self.strategy.value, self.seed.value):
             return False
         self.notice.value = "back to the file's values: the run restarted at step 0"

@@ -15,6 +15,8 @@ import pandas as pd
 import solara
 
 from ..kpis import RUN_KPIS
+from ..resources import MemoryEstimateError
+from ..scenario.paths import folder_name
 from .background import start_thread
 from .live_chart import LiveChart, LiveChartView, rows
 from .text import Note, TextTable
@@ -73,9 +75,13 @@ class SweepSession:
             self.errors.value = list(error.problems)
             self.message.value = "not run: fix the problems below"
             return
+        except MemoryEstimateError as error:
+            self.errors.value = [str(error)]
+            self.message.value = "not run: the sweep would not fit in memory"
+            return
         self.errors.value = []
         self.cancel_event = threading.Event()
-        out = Path(self._folder.name) / f"{sweep.scenario.name}-{int(time.time() * 1000)}"
+        out = Path(self._folder.name) / f"{folder_name(sweep.scenario.name)}-{int(time.time() * 1000)}"
         self.progress.value = (0, 0, sweep.total)
         self.message.value = (
             f"running {sweep.total} runs ({sweep.design.kind} design, {len(sweep.design.points)} points)"

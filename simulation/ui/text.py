@@ -1,7 +1,14 @@
-"""Small text components: notes and tables whose cells are text (scenario names and values are never markup)."""
+"""Text from scenario files on the page, always as text.
+
+Names, descriptions and strategy names come from files that may have been received from someone
+else. ``solara.Markdown`` would turn them into HTML and compile that as a Vue template, so markup in
+them would run and ``{{ }}`` would be evaluated. These components put every string into the page
+as a text node (ipyvuetify ``Html`` children), which the browser never interprets.
+"""
 
 from __future__ import annotations
 
+import ipyvuetify as v
 import pandas as pd
 import reacton.ipyvuetify as rv
 import solara
@@ -14,6 +21,21 @@ def Note(text: str, classes: tuple = ()):
         classes=list(classes),
         style={"font-size": "0.8em", "color": "#666", "display": "block", "max-width": "640px", "margin": "2px 0 8px"},
     )
+
+
+@solara.component
+def TextLine(parts: list, classes: tuple = ()):
+    """One paragraph of text pieces; a piece is a string or ``(string, True)`` for bold."""
+    children = []
+    for part in parts:
+        text, bold = (part, False) if isinstance(part, str) else part
+        children.append(v.Html.element(tag="b" if bold else "span", children=[str(text)]))
+    return v.Html.element(tag="p", children=children, class_=" ".join(classes))
+
+
+@solara.component
+def Heading(text: str, level: int = 3):
+    return v.Html.element(tag=f"h{level}", children=[str(text)], style_="margin: 12px 0 6px 0")
 
 
 @solara.component

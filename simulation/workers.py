@@ -1,0 +1,38 @@
+"""Local worker processes for comparisons and sweeps, which end when the process that started them dies.
+
+A ``ProcessPoolExecutor``'s workers outlive a parent killed with SIGKILL (nothing tells them) and
+would keep computing for nobody; here each worker watches its parent's process id and exits as soon
+as it changes. Workers are started with ``spawn``: no locks or threads are inherited from a parent
+that runs some (the front end, tqdm, Dask).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import threading
+import time
+
+POLL_SECONDS = 0.5
+
+
+def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
+    """A pool of `jobs` spawned worker processes that exit when this process dies."""
+    return cf.ProcessPoolExecutor(
+        jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=exit_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def exit_with_parent(parent: int) -> None:
+    """Worker initializer: a daemon thread ends this process once `parent` is no longer its parent."""
+    threading.Thread(target=_watch, args=(parent,), name="wom-exit-with-parent", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(POLL_SECONDS)
+    os._exit(1)  # nothing to clean up: results go to the parent, which is gone

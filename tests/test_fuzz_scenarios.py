@@ -1,0 +1,455 @@
+"""Property-based fuzzing of scenario files (hypothesis): no crash, no hang, no silent nonsense.
+
+Inputs are the bundled scenarios mutated: keys deleted or added, values replaced by wrong types,
+extreme and non-finite numbers, unknown kinds and markup, plausible values drawn from each field's
+range (so that many inputs are valid and run), YAML aliases (benign, self-referencing, exponential),
+edits of the text (repeated lines, stray characters, truncation), other encodings, files beyond the
+size limit, and --set overrides. Each input must either
+
+* be refused with one-line problems, each naming the file (and its line when the problem has one)
+  or the --set, without dumping the input; or be refused when the model is built, with a one-line
+  ValueError/OSError (a market too large for memory, a missing network file, ...); or
+* run a few steps with the market conserved (prospects + followers + customers = n at every step,
+  the role tallies equal to a recount), no NaN or negative count and finite money,
+
+within a few seconds. The short profile runs in the default test run; the long one (6,000 inputs)
+on demand: ``pytest tests/test_fuzz_scenarios.py -m fuzz_long``. Both write their figures (inputs
+tried, refused, run, slowest) to results/fuzz/PROFILE.json and print them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulation.experiment.runs import build_model
+from simulation.marketing.registry import LEVER_KINDS
+from simulation.parameters import PARAMETERS
+from simulation.scenario import ScenarioError, load_scenario
+from simulation.scenario.yaml_reader import MAX_BYTES
+from simulation.state import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _with_absolute_files(path: Path) -> str:
+    """A bundled scenario's text with the files it names made absolute (the fuzzed copy lives elsewhere)."""
+    text = path.read_text(encoding="utf-8")
+    for key in ("edge_list", "node_roles"):
+        text = re.sub(
+            rf"^(\s*{key}:\s*)(\S+)\s*$",
+            lambda m: m.group(1) + str((path.parent / m.group(2)).resolve()),
+            text,
+            flags=re.M,
+        )
+    return text
+
+
+BUNDLED = {path.name: _with_absolute_files(path) for path in sorted((ROOT / "scenarios").glob("*.yaml"))}
+PARSED = {name: yaml.safe_load(text) for name, text in BUNDLED.items()}
+STEPS = 3
+SECONDS_PER_INPUT = 15.0  # asserted; a few seconds is typical (the slowest is reported)
+HANG_SECONDS = 60.0  # an input still running after this is a hang
+MEMORY_LIMIT = "256M"  # keeps valid markets small enough to build in a second or two
+PROFILES = {"short": 400, "long": 6000}
+
+COUNTS = (
+    "adopters",
+    "new_adopters",
+    "prospects",
+    "followers",
+    "customers",
+    "following",
+    "followers_gained",
+    "talkers",
+    "positive_messages",
+    "negative_messages",
+    "answered_reviews",
+    "repeat_purchases",
+)
+MONEY = ("revenue", "gross_profit", "spend", "profit")
+
+# ------------------------------------------------------------------ inputs
+ODD_VALUES = [
+    0,
+    -1,
+    1,
+    2,
+    0.5,
+    -0.5,
+    1e308,
+    -1e308,
+    2**31,
+    2**63 - 1,
+    2**63,
+    2**64,
+    10**30,
+    1e-300,
+    5e-324,
+    math.inf,
+    -math.inf,
+    math.nan,
+    True,
+    False,
+    None,
+    "",
+    "x",
+    "1e6",
+    [],
+    {},
+    [1, 2],
+    {"a": 1},
+    "<img src=x onerror=alert(1)>",
+    "{{ 7*191 }}",
+    "/etc/passwd",
+    "../../../etc/passwd",
+    "é\u202e\x85",
+]
+VALUES = st.one_of(
+    st.sampled_from(ODD_VALUES),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+)
+CHOICES = sorted({c for p in PARAMETERS.values() if p.choices for c in p.choices} | set(LEVER_KINDS))
+CHOICES += ["hubs", "greedy", "influencers", "advocates", "random", "everyone", "prospects", "community"]
+BY_KEY = {p.scenario_key: p for p in PARAMETERS.values()}
+
+ALIAS_SNIPPETS = [
+    "x-base: &base {quality: 0.5}\n",  # an unknown key, with an anchor
+    "laughs: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"l{i}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for i, (p, c) in enumerate(zip("abcdef", "bcdefg"))),
+    "loop: &loop [1, *loop]\n",
+    "deep: " + "[" * 200 + "]" * 200 + "\n",
+]
+
+
+def paths_of(node, prefix=()):
+    """Every path of a parsed scenario (dict keys and list indices)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*prefix, key)
+            yield from paths_of(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield (*prefix, index)
+            yield from paths_of(value, (*prefix, index))
+
+
+def parent_and_key(data, path):
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    return node, path[-1]
+
+
+@st.composite
+def plausible(draw, path, current):
+    """A value of the right kind for the field, from its allowed range (most such inputs are valid)."""
+    parameter = BY_KEY.get(path[-1]) if isinstance(path[-1], str) else None
+    if parameter is not None and parameter.choices:
+        return draw(st.sampled_from(parameter.choices))
+    if isinstance(current, bool):
+        return draw(st.booleans())
+    if path[-1] == "kind":
+        return draw(st.sampled_from(CHOICES))
+    if isinstance(current, (int, float)):
+        scale = min(abs(current), 1e6) if math.isfinite(current) else 1.0
+        low = parameter.low if parameter is not None and parameter.low is not None else 0.0
+        high = parameter.high if parameter is not None and parameter.high is not None else max(4 * scale, 1)
+        high = min(high, max(4 * scale, 1)) if math.isinf(high) else high
+        if high > 1000 and low >= 0:  # wide ranges (n_consumers up to 1e8): log-uniform
+            value = 10 ** draw(st.floats(math.log10(max(low, 1)), math.log10(high)))
+        else:
+            value = draw(st.floats(low, high, allow_nan=False))
+        return int(round(value)) if isinstance(current, int) else value
+    if isinstance(current, str):
+        return draw(st.sampled_from([current, *CHOICES[:8]]))
+    return current
+
+
+@st.composite
+def structural(draw, data):
+    """Mutate parsed data: delete, replace (odd or plausible values), add unknown keys, duplicate items."""
+    for _ in range(draw(st.integers(1, 4))):
+        paths = list(paths_of(data))
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent, key = parent_and_key(data, path)
+        operation = draw(st.sampled_from(["delete", "odd", "plausible", "plausible", "plausible", "add", "copy"]))
+        if operation == "delete":
+            del parent[key]
+        elif operation == "odd":
+            parent[key] = draw(VALUES)
+        elif operation == "plausible":
+            parent[key] = draw(plausible(path, parent[key]))
+        elif operation == "add" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(["extra", "n_consumer", "kind", "levers", "start", "name"]))] = draw(VALUES)
+        elif operation == "copy" and isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[key]))  # a repeated strategy, lever or incident
+    return data
+
+
+def log_uniform(low: float, high: float):
+    return st.floats(math.log10(low), math.log10(high)).map(lambda x: 10**x)
+
+
+# The settings that decide how much work a step is: drawn over their whole range, infinity included.
+KNOBS = {
+    ("time_unit",): st.sampled_from(PARAMETERS["time_unit"].choices),
+    ("horizon",): st.integers(1, 10),
+    ("network", "kind"): st.sampled_from(PARAMETERS["network"].choices),
+    ("network", "mean_degree"): log_uniform(1, 500),
+    ("network", "contacts"): log_uniform(1, 10_000).map(int),
+    ("network", "n_communities"): log_uniform(1, 100_000).map(int),
+    ("market", "n_consumers"): log_uniform(2, 1e7).map(int),
+    ("market", "customer_share"): st.floats(0, 1),
+    ("market", "follower_share"): st.floats(0, 1),
+    ("market", "initial_awareness"): st.floats(0, 1),
+    ("word_of_mouth", "talk_rate"): st.one_of(log_uniform(1e-3, 1e6), st.just(math.inf)),
+    ("word_of_mouth", "reach"): st.floats(0, 1),
+    ("word_of_mouth", "neutral_talk"): st.floats(0, 1),
+    ("word_of_mouth", "negativity_bias"): st.floats(0, 20),
+    ("awareness", "awareness_decay"): log_uniform(1e-3, 1000),
+    ("purchase", "p"): log_uniform(1e-4, 100),
+    ("purchase", "q"): log_uniform(1e-4, 100),
+    ("product", "repeat_rate"): st.floats(0, 365),
+}
+LEVERS = st.one_of(
+    st.fixed_dictionaries(
+        {"kind": st.just("referral"), "talk_boost": log_uniform(1, 1e6), "reward": st.floats(0, 1e6)}
+    ),
+    st.fixed_dictionaries(
+        {"kind": st.just("seeding"), "k": log_uniform(1, 1e6).map(int), "targeting": st.sampled_from(CHOICES[-8:-3])}
+    ),
+    st.fixed_dictionaries(
+        {"kind": st.just("advertising"), "budget": log_uniform(1, 1e9), "cpm": log_uniform(1e-3, 100)}
+    ),
+    st.fixed_dictionaries({"kind": st.just("review_response"), "share": st.floats(0, 1)}),
+    st.fixed_dictionaries({"kind": st.just("content"), "engagement": st.floats(0, 1), "reshare": st.floats(0, 1)}),
+)
+
+
+@st.composite
+def knobs(draw, data):
+    """Set the settings that drive the work per step, and add levers that multiply talk."""
+    for path in draw(st.lists(st.sampled_from(sorted(KNOBS)), min_size=1, max_size=5, unique=True)):
+        node = data
+        for part in path[:-1]:
+            node = node.setdefault(part, {}) if isinstance(node.get(part), dict) or part not in node else node[part]
+        if isinstance(node, dict):
+            node[path[-1]] = draw(KNOBS[path])
+    strategies = data.get("strategies") or [{"name": "baseline"}]
+    strategy = draw(st.sampled_from(strategies))
+    if isinstance(strategy, dict) and draw(st.booleans()):
+        strategy.setdefault("levers", []).append(draw(LEVERS))
+    return data
+
+
+@st.composite
+def text_edit(draw, text: str) -> str:
+    """Edit the YAML text: repeat a line (a repeated key), delete or truncate, insert odd characters, aliases."""
+    lines = text.splitlines(keepends=True)
+    for _ in range(draw(st.integers(1, 3))):
+        edit = draw(st.sampled_from(["repeat", "delete", "truncate", "insert", "alias", "anchor"]))
+        index = draw(st.integers(0, max(len(lines) - 1, 0)))
+        if edit == "repeat" and lines:
+            lines.insert(index, lines[index])
+        elif edit == "delete" and lines:
+            del lines[index]
+        elif edit == "truncate":
+            joined = "".join(lines)
+            lines = [joined[: draw(st.integers(0, len(joined)))]]
+        elif edit == "insert":
+            junk = draw(
+                st.sampled_from(["\t", "\x00", "\x07", ": :", "- -", "&", "*", "!!python/object:os.system", "}", "%"])
+            )
+            lines.insert(index, junk + draw(st.text(max_size=10)) + "\n")
+        elif edit == "alias":
+            lines.append(draw(st.sampled_from(ALIAS_SNIPPETS)))
+        else:  # anchor a scalar and refer to it elsewhere: type confusion through aliases
+            scalars = [i for i, line in enumerate(lines) if re.match(r"^\s*[\w-]+: [^&*\[{#\n]+$", line)]
+            if len(scalars) >= 2:
+                first, second = draw(st.sampled_from(scalars)), draw(st.sampled_from(scalars))
+                lines[first] = re.sub(r": ", ": &fz ", lines[first], count=1)
+                if second != first:
+                    lines[second] = re.sub(r": .*$", ": *fz", lines[second].rstrip("\n")) + "\n"
+    return "".join(lines)
+
+
+@dataclass
+class Case:
+    base: str
+    kind: str
+    data: bytes
+    overrides: tuple
+
+
+@st.composite
+def cases(draw) -> Case:
+    base = draw(st.sampled_from(sorted(BUNDLED)))
+    kind = draw(st.sampled_from(["structure"] * 4 + ["knobs"] * 3 + ["text"] * 2 + ["encoding", "override", "huge"]))
+    text, overrides = BUNDLED[base], ()
+    if kind == "structure":
+        text = yaml.safe_dump(draw(structural(copy.deepcopy(PARSED[base]))), sort_keys=False, allow_unicode=True)
+    elif kind == "knobs":
+        text = yaml.safe_dump(draw(knobs(copy.deepcopy(PARSED[base]))), sort_keys=False, allow_unicode=True)
+    elif kind == "text":
+        text = draw(text_edit(text))
+    elif kind == "override":
+        paths = [".".join(map(str, p)) for p in paths_of(PARSED[base])]
+        overrides = tuple(
+            f"{draw(st.sampled_from(paths))}={draw(st.one_of(st.text(max_size=12), VALUES.map(lambda v: yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip())))}"
+            for _ in range(draw(st.integers(1, 3)))
+        )
+    elif kind == "huge":
+        text = text + draw(st.sampled_from(["# pad\n" * (MAX_BYTES // 6 + 1), "x-long: " + "y" * 500_000 + "\n"]))
+    data = text.encode("utf-8", errors="surrogatepass")
+    if kind == "encoding":
+        encoding = draw(st.sampled_from(["utf-16", "utf-8-sig", "latin-1", "bytes"]))
+        text = text.replace("name:", "name: café", 1)
+        if encoding == "bytes":
+            raw = bytearray(text.encode())
+            raw.insert(draw(st.integers(0, len(raw))), draw(st.integers(0x80, 0xFF)))
+            data = bytes(raw)
+        else:
+            data = text.encode(encoding)
+    return Case(base, kind, data, overrides)
+
+
+# ------------------------------------------------------------------ the property
+class Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Hang(f"still running after {HANG_SECONDS:.0f} s")
+
+
+PLACE = re.compile(r"^(?P<origin>.+?)(?::(?P<line>\d+))?(?: \(with --set .+\))?: (?P<rest>.+)$")
+WITHOUT_LINE = ("the file has", "the file is UTF-16", "not a regular file", "no such scenario file")
+
+
+def check_problem(problem: str, origin: str) -> None:
+    assert "\n" not in problem and "Traceback" not in problem, problem
+    assert len(problem) < 500, f"message dumps the input: {problem[:200]}..."
+    if problem.startswith("--set "):
+        return
+    match = PLACE.match(problem)
+    assert match and match["origin"] == origin, f"does not name the file: {problem}"
+    rest = match["rest"]
+    assert match["line"] or rest.startswith(WITHOUT_LINE) or rest.startswith("not UTF-8"), f"no line: {problem}"
+    # What is wrong: the YAML itself, or a field named by its path (with its value) and what it should be.
+    assert re.match(r"(not valid YAML|not UTF-8|nested|an alias|the file|a scenario must be)", rest) or re.match(
+        r"[^\s:=]+( = .+)?: \S.{8,}", rest
+    ), f"names no field: {problem}"
+
+
+def check_run(model, frame) -> None:
+    n = model.network.n
+    assert model.tallies.role_counts.sum() == n
+    assert np.array_equal(np.bincount(model.consumers.role, minlength=len(Role)), model.tallies.role_counts)
+    counts = frame[list(COUNTS)].to_numpy(dtype=float)
+    assert np.isfinite(counts).all() and (counts >= 0).all(), frame[list(COUNTS)]
+    assert ((frame["prospects"] + frame["followers"] + frame["customers"]) == n).all()
+    money = frame[list(MONEY)].to_numpy(dtype=float)
+    assert np.isfinite(money).all() and (frame["spend"] >= 0).all(), frame[list(MONEY)]
+    shares = frame[["aware_share", "brand_trust"]].to_numpy(dtype=float)
+    assert ((shares >= 0) & (shares <= 1)).all()
+
+
+def one_input(case: Case, folder: Path, tally: Counter) -> None:
+    path = folder / "fuzz.yaml"
+    path.write_bytes(case.data)
+    started = time.perf_counter()
+    signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
+    try:
+        try:
+            scenario = load_scenario(path, case.overrides)
+        except ScenarioError as error:
+            for problem in error.problems:
+                check_problem(problem, str(path))
+            tally["refused: scenario"] += 1
+            return
+        strategy = scenario.strategies[len(case.data) % len(scenario.strategies)].name
+        try:
+            model = build_model(scenario, strategy)
+        except (ValueError, OSError) as error:
+            message = str(error)
+            assert message and "\n" not in message and len(message) < 500, message
+            tally["refused: model"] += 1
+            return
+        model.run(min(STEPS, scenario.horizon))  # greedy seeding of k > n is refused when the model is built
+        check_run(model, model.timeseries())
+        tally["ran"] += 1
+        tally[f"ran: {scenario.network.kind}, {scenario.time_unit}"] += 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        elapsed = time.perf_counter() - started
+        tally["tried"] += 1
+        tally[f"kind: {case.kind}"] += 1
+        tally["slowest ms"] = max(tally["slowest ms"], int(elapsed * 1000))
+    assert elapsed < SECONDS_PER_INPUT, f"{elapsed:.1f} s for one input"
+
+
+def fuzz(profile: str, tmp_path: Path, monkeypatch) -> Counter:
+    monkeypatch.setenv("WOM_MEMORY_LIMIT", MEMORY_LIMIT)
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    tally: Counter = Counter()
+
+    @settings(
+        max_examples=PROFILES[profile],
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=cases())
+    def check(case):
+        one_input(case, tmp_path, tally)
+
+    started = time.perf_counter()
+    try:
+        check()
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        tally["seconds"] = int(time.perf_counter() - started)
+        out = ROOT / "results" / "fuzz"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{profile}.json").write_text(json.dumps(dict(sorted(tally.items())), indent=2))
+        print(f"\nfuzz profile {profile}: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+    return tally
+
+
+# Levers that start after a mutated horizon are warned about (tested elsewhere); here they are expected.
+@pytest.mark.filterwarnings("ignore::simulation.scenario.checks.ScenarioWarning")
+def test_fuzz_short_profile(tmp_path, monkeypatch):
+    tally = fuzz("short", tmp_path, monkeypatch)
+    assert tally["tried"] >= PROFILES["short"]
+    # The mix exercises both sides: refusals of every kind and valid markets that run.
+    assert tally["ran"] >= 0.2 * tally["tried"] and tally["refused: scenario"] >= 0.2 * tally["tried"]
+
+
+@pytest.mark.fuzz_long
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::simulation.scenario.checks.ScenarioWarning")
+def test_fuzz_long_profile(tmp_path, monkeypatch, request):
+    if "fuzz_long" not in (request.config.option.markexpr or ""):
+        pytest.skip("the long fuzz profile runs on demand: pytest tests/test_fuzz_scenarios.py -m fuzz_long")
+    tally = fuzz("long", tmp_path, monkeypatch)
+    assert tally["tried"] >= 5000
+    assert tally["ran"] >= 0.2 * tally["tried"] and tally["refused: scenario"] >= 0.2 * tally["tried"]
