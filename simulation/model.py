@@ -28,7 +28,7 @@ from .product_page import ProductPage
 from .recorder import Tallies, measure_kpis
 from .resources import check_model_memory
 from .rules import conversation, reviews, trust
-from .rules.awareness import fade, follow_probability, make_aware, raise_interest
+from .rules.awareness import fade, follow_probability, make_aware, raise_interest, raise_recall
 from .rules.experience import draw_satisfaction, opinion_after_experience
 from .rules.purchase import (
     TYPICAL_INTEREST,
@@ -297,12 +297,14 @@ class WordOfMouthModel(mesa.Model):
             speakers, listeners = self.ties.speaker[ties], self.ties.listener[ties]
             group = (~self.ties.same_community[ties]).astype(np.intp)
             tie_trust = trust.effective_trust(self.ties.trust[ties], c.group_trust[listeners, group])
-        credibility = conversation.credibility(
+        own_credibility = conversation.credibility(
             c,
             speakers,
             experience_credibility=prm["experience_credibility"],
             hearsay_credibility=prm["hearsay_credibility"],
-            factor=effects.credibility,
+        )
+        credibility = (
+            own_credibility if effects.credibility is None else own_credibility * effects.credibility[speakers]
         )
         return Messages(
             talkers=talkers,
@@ -312,6 +314,7 @@ class WordOfMouthModel(mesa.Model):
             valence=c.opinion[speakers],
             credibility=credibility,
             tie_trust=tie_trust,
+            attention=seen * tie_trust * own_credibility,
             ties=ties,
         )
 
@@ -319,13 +322,17 @@ class WordOfMouthModel(mesa.Model):
         """Listeners become aware, and update interest and opinion under the trust rules."""
         c, prm = self.consumers, self.params
         listeners, valence = messages.listeners, messages.valence
+        recall = messages.attention  # a mention is remembered in proportion to the trust in its speaker
+        peer = np.ones(listeners.shape[0], dtype=bool)
         if effects.extra_messages.size:  # first heard from an extra message: attributed to its source
             source = np.full(c.n, -1, dtype=np.int8)
             source[effects.extra_messages] = effects.extra_sources
             from_extra = source[messages.speakers]
+            peer = from_extra < 0
             for code in np.unique(effects.extra_sources):
-                make_aware(c, listeners[from_extra == code], Source(int(code)))
-        make_aware(c, listeners, Source.PEER)
+                mine = from_extra == code
+                raise_recall(c, listeners[mine], recall[mine], Source(int(code)))
+        raise_recall(c, listeners[peer], recall[peer], Source.PEER)
         # A message seen several times on a tie this step weighs that many times.
         weight = messages.seen * trust.message_weight(messages.tie_trust, messages.credibility, c.openness[listeners])
         gap = valence - c.opinion[listeners]

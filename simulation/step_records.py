@@ -19,6 +19,8 @@ class Messages:
     valence: np.ndarray  # the speaker's opinion, carried by the message
     credibility: np.ndarray  # the speaker's credibility; levers may lower it (``Lever.on_messages``)
     tie_trust: np.ndarray  # the listener's trust in the speaker
+    attention: np.ndarray  # how much of the product the listener remembers: seen x trust x the speaker's own
+    #                        credibility (levers that lower credibility change persuasion, not attention)
     ties: np.ndarray | None  # tie indices (None in mean field)
 
     @property

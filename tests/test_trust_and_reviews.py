@@ -188,3 +188,20 @@ def test_simulate_prints_the_product_page(tmp_path, capsys):
     assert f"{int(last.review_count):,} ratings" in line
     assert ("no ratings yet" in line) if last.review_count == 0 else (f"{last.average_rating:.2f} stars" in line)
     assert f"5*: {int(last.ratings_5):,}" in line and f"1*: {int(last.ratings_1):,}" in line
+
+
+def test_a_mention_is_remembered_in_proportion_to_the_trust_in_its_speaker():
+    """Awareness from one message = times seen x trust x credibility; from someone trusted at 0.2, two
+    mentions in a step are not enough to become aware (0.5), three are."""
+    from simulation.rules.awareness import raise_recall
+    from simulation.state import Source
+
+    model = WordOfMouthModel(seed=1, n_consumers=50, mean_degree=4, initial_awareness=0.0, follower_share=0.0)
+    c = model.consumers
+    c.awareness[:] = 0.0
+    raise_recall(c, np.array([3, 3]), np.array([0.2, 0.2]), Source.PEER)
+    assert c.awareness[3] == pytest.approx(0.4) and not c.aware[3] and c.first_source[3] == Source.UNAWARE
+    raise_recall(c, np.array([3]), 0.2, Source.PEER)
+    assert c.aware[3] and c.first_source[3] == Source.PEER
+    raise_recall(c, np.array([4]), 5.0, Source.PEER)
+    assert c.awareness[4] == 1.0

@@ -2,7 +2,9 @@
 
 Equations (docs/MODEL.md, "Awareness and interest"):
 
-    awareness_i <- 1 on any message or brand post, + recall on an ad (capped at 1);  awareness_i <- awareness_i exp(-delta_a dt)
+    awareness_i <- awareness_i + sum of the recall of the messages seen (capped at 1): 1 for a brand post or
+    a page read, `recall` for an ad, n x trust x credibility for a peer's message seen n times;
+    awareness_i <- awareness_i exp(-delta_a dt)
     interest_i  <- clip(interest_i + g * sum_m w_m v_m, 0, 1);  interest_i <- base + (interest_i - base) exp(-delta_i dt)
     P(an aware prospect starts following) = 1 - exp(-follow_rate * interest_i * dt)
 """
@@ -22,10 +24,17 @@ def make_aware(consumers: ConsumerState, who: np.ndarray, source: Source) -> Non
     consumers.first_source[first] = source
 
 
-def raise_recall(consumers: ConsumerState, who: np.ndarray, recall: float, source: Source) -> None:
-    """An ad seen adds `recall` to awareness (one ad may not be enough to remember the product); those who
-    become aware for the first time record `source`."""
-    consumers.awareness[who] = np.minimum(1.0, consumers.awareness[who] + recall)
+def raise_recall(consumers: ConsumerState, who: np.ndarray, recall, source: Source) -> None:
+    """Each message seen by `who` (repeats allowed) adds its `recall` to awareness, capped at 1: one ad, or one
+    mention from someone hardly trusted, may not be enough to remember the product. Those who become aware
+    for the first time record `source`."""
+    if np.ndim(recall) == 0:
+        added = np.full(who.shape[0], float(recall))
+    else:
+        added = np.asarray(recall, dtype=np.float64)
+    total = np.bincount(who, weights=added, minlength=consumers.n)[who]
+    # Repeated consumers get the same (summed) value assigned more than once: no np.add.at needed.
+    consumers.awareness[who] = np.minimum(1.0, consumers.awareness[who] + total)
     first = who[(consumers.first_source[who] == Source.UNAWARE) & (consumers.awareness[who] >= AWARE_THRESHOLD)]
     consumers.first_source[first] = source
 
