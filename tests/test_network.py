@@ -11,19 +11,19 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from simulation.network.build import build_network
+from simulation.network.csr import network_from_edges
 from simulation.network.edgelist import ROLES, load_edge_list, load_node_roles
 from simulation.network.generators import (
-    KINDS,
-    build_network,
     communities,
     complete,
-    network_from_edges,
     power_law_degree_pmf,
     random_graph,
     scale_free,
     small_world,
 )
 from simulation.network.graph import SocialNetwork
+from simulation.network.settings import KINDS
 
 GENERATORS = {
     "small_world": lambda n, rng: small_world(n, 10, 0.2, rng),
@@ -303,7 +303,7 @@ def test_build_network_dispatches(kind, generator, params):
             "communities",
             100,
             dict(mean_degree=6, n_communities=200, within_share=0.5),
-            ["n_communities", "200", "[1, 100]"],
+            ["n_communities", "200", "[2, 14]", "at least 7 members"],
         ),
         ("communities", 100, dict(mean_degree=6, n_communities=4, within_share=-0.1), ["within_share", "-0.1"]),
         (

@@ -177,6 +177,8 @@ def _run_locked(args, sweep, out: Path) -> int:
         f"{'y' if len(strategies) == 1 else 'ies'} x {args.replications} replications = {total} runs; "
         f"{stored} already stored, {total - stored} to run on {backend}; writing {out}"
     )
+    for path, note in design.rounded.items():
+        print(f"  {path}: {note}")
     from tqdm import tqdm
 
     with tqdm(total=total, initial=stored, unit="run", dynamic_ncols=True, smoothing=0.1) as bar:

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .generators import network_from_edges
+from .csr import network_from_edges
 from .graph import SocialNetwork
 
 ROLES = ("prospect", "follower", "customer")
