@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import qmc
 
 from ..network.settings import nearest_allowed
 from ..parameters import PARAMETERS, validate_parameters
@@ -165,6 +164,8 @@ def build_design(
     elif kind == "random":
         points = _scale(np.random.default_rng(seed).random((samples, d)), specs, integer)
     elif kind == "lhs":
+        from scipy.stats import qmc  # imported here: scipy.stats costs start-up
+
         points = _scale(qmc.LatinHypercube(d=d, rng=np.random.default_rng(seed)).random(samples), specs, integer)
     else:
         unit_problem = {"num_vars": d, "names": paths, "bounds": [[0.0, 1.0]] * d}

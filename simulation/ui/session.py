@@ -36,11 +36,11 @@ from ..scenario.paths import DATA_DIR, confine_files, folder_name
 from ..scenario.schema import Scenario
 from ..scenario.yaml_reader import decode
 from ..state import Role
+from . import SCENARIO_ENV
 from .background import start_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = ROOT / "scenarios"
-SCENARIO_ENV = "WOM_SCENARIO"  # scenario file `run.py ui SCENARIO` hands to the app
 UPLOAD_LIMIT = 200 * 2**20  # bytes of a network file uploaded with a scenario
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
