@@ -52,6 +52,10 @@ def build_network(kind: str, n: int | None, rng: np.random.Generator | None, **p
                 f"edge-list file {Path(params['path']).name}; set market.n_consumers to {network.n}"
             )
         return network
+    if n is None:
+        raise ValueError(
+            f"{kind}: parameter 'n' = None is not allowed: only an edge_list network takes its size from its file"
+        )
     if kind == "complete":
         _check_params(kind, complete, params, skip=("n",))
         return complete(n)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .csr import network_from_edges, sorted_unique
 from .graph import SocialNetwork
-from .settings import communities_problems, mean_degree_problem, needs_even_degree
+from .settings import communities_problems, mean_degree_problem
 
 # indices are int32 in SocialNetwork.
 _MAX_NODES = 2**31 - 1
@@ -68,7 +68,7 @@ def _uniform_pairs(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------------
 
 
-def small_world(n: int, mean_degree: int, rewiring: float, rng: np.random.Generator) -> SocialNetwork:
+def small_world(n: int, mean_degree: float, rewiring: float, rng: np.random.Generator) -> SocialNetwork:
     """Small-world network: Watts-Strogatz ring lattice with random rewiring (Watts & Strogatz 1998).
 
     Each consumer is tied to its ``mean_degree / 2`` nearest neighbours on each side of a ring; each
@@ -78,18 +78,16 @@ def small_world(n: int, mean_degree: int, rewiring: float, rng: np.random.Genera
     """
     n = _check_n(n, "small_world")
     _check_rng(rng)
-    mean_degree = _check_degree(mean_degree, n, "small_world")
+    degree = _check_even_degree(mean_degree, n, "small_world")
     rewiring = _check_unit(rewiring, "rewiring", "small_world")
-    half = mean_degree // 2
+    half = degree // 2
     near = np.repeat(np.arange(n, dtype=np.int64), half)
     far = near + np.tile(np.arange(1, half + 1, dtype=np.int64), n)
     far[far >= n] -= n  # close the ring
     rewired = rng.random(near.size) < rewiring
     n_rewired = int(np.count_nonzero(rewired))
     far[rewired] = rng.integers(0, n, size=n_rewired)
-    report = dict(
-        algorithm="Watts-Strogatz", mean_degree_target=mean_degree, rewiring=rewiring, rewired_edges=n_rewired
-    )
+    report = dict(algorithm="Watts-Strogatz", mean_degree_target=degree, rewiring=rewiring, rewired_edges=n_rewired)
     return network_from_edges(n, near, far, "small_world", report=report)
 
 
@@ -108,7 +106,7 @@ def scale_free(
     return _power_law_configuration(n, mean_degree, exponent, rng)
 
 
-def _barabasi_albert(n: int, mean_degree: int, rng: np.random.Generator) -> SocialNetwork:
+def _barabasi_albert(n: int, mean_degree: float, rng: np.random.Generator) -> SocialNetwork:
     """Preferential attachment (Barabasi & Albert 1999), vectorised with the edge-list trick of Batagelj & Brandes 2005.
 
     Edge slots 2e and 2e+1 hold the two ends of edge e. A new consumer t writes itself into the even
@@ -121,8 +119,7 @@ def _barabasi_albert(n: int, mean_degree: int, rng: np.random.Generator) -> Soci
     """
     n = _check_n(n, "scale_free")
     _check_rng(rng)
-    mean_degree = _check_degree(mean_degree, n, "scale_free")
-    m = mean_degree // 2
+    m = _check_even_degree(mean_degree, n, "scale_free") // 2
     seed_size = m + 1
     seed_u, seed_v = np.triu_indices(seed_size, k=1)
     n_seed_edges = seed_u.size
@@ -392,9 +389,18 @@ def _check_unit(value: object, name: str, kind: str) -> float:
 
 def _check_degree(value: object, n: int, kind: str, exponent: float | None = None) -> float:
     """A finite mean degree that the kind allows for n consumers (see ``settings.mean_degree_problem``)."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+    ):
         raise ValueError(f"{kind}: parameter 'mean_degree' = {value!r} must be a finite number")
-    problem = mean_degree_problem(kind, n, value, exponent)
+    problem = mean_degree_problem(kind, n, value, exponent)  # type: ignore[arg-type]  # repr of the value as given
     if problem is not None:
         raise ValueError(f"{kind}: {problem}")
-    return int(value) if needs_even_degree(kind, exponent) else float(value)
+    return float(value)
+
+
+def _check_even_degree(value: object, n: int, kind: str) -> int:
+    """The even whole mean degree of a ring lattice or of preferential attachment."""
+    return int(_check_degree(value, n, kind))

@@ -215,7 +215,7 @@ def _check_morris_steps(points: list[dict], specs: list[ParamSpec]) -> None:
     """Each step of a Morris trajectory must change its parameter after rounding, or there is no effect to measure."""
     paths = [s.path for s in specs]
     size = len(paths) + 1
-    stuck = set()
+    stuck: set[str] = set()
     for start in range(0, len(points), size):
         trajectory = points[start : start + size]
         for before, after in zip(trajectory, trajectory[1:]):
