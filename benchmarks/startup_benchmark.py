@@ -2,7 +2,8 @@
 
 Each command runs ``--runs`` times (after one untimed warm-up run that fills the file cache) as a new
 process with this interpreter; the table gives min / median / max wall time and the ratio of the
-median to the reference, ``python -c pass``, measured in the same run. ``run.py simulate --steps 1``
+median to the reference, ``python -c pass``, measured in the same run, and the median CPU time of the
+process (less sensitive than wall time to other jobs on a shared machine). ``run.py simulate --steps 1``
 is almost all start-up (imports, reading the scenario); the start-up part of a default ``simulate``
 (52 steps) is its wall time minus the build-and-run time the command itself prints.
 
@@ -12,7 +13,9 @@ is almost all start-up (imports, reading the scenario); the start-up part of a d
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,16 +26,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def timed(command: list[str], runs: int) -> tuple[list[float], str]:
-    """Wall times of ``runs`` runs of a command (after one warm-up), and the last run's output."""
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], runs: int) -> tuple[list[float], list[float], str]:
+    """Wall and CPU times of ``runs`` runs of a command (after one warm-up), and the last run's output."""
     subprocess.run(command, cwd=ROOT, capture_output=True, check=True)
-    times, output = [], ""
+    walls, cpus, output = [], [], ""
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_of_children()
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - started)
+        walls.append(time.perf_counter() - started)
+        cpus.append(cpu_of_children() - cpu)
         output = done.stdout
-    return times, output
+    return walls, cpus, output
 
 
 def main() -> int:
@@ -50,12 +59,18 @@ def main() -> int:
         }
         results = {name: timed(command, args.runs) for name, command in commands.items()}
     reference = statistics.median(results["python -c pass (reference)"][0])
-    print(f"{args.runs} runs each after a warm-up; Python {sys.version.split()[0]}; wall time in seconds\n")
-    print(f"{'command':32s} {'min':>7s} {'median':>7s} {'max':>7s} {'x python':>9s}")
-    for name, (times, _) in results.items():
+    print(
+        f"{args.runs} runs each after a warm-up; Python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.1f}"
+    )
+    print("wall time in seconds (min, median, max, median / python's); CPU time (user + system) of the process\n")
+    print(f"{'command':32s} {'min':>7s} {'median':>7s} {'max':>7s} {'x python':>9s} {'cpu med':>8s}")
+    for name, (times, cpus, _) in results.items():
         median = statistics.median(times)
-        print(f"{name:32s} {min(times):7.3f} {median:7.3f} {max(times):7.3f} {median / reference:9.1f}")
-    full_times, output = results["run.py simulate (52 steps)"]
+        print(
+            f"{name:32s} {min(times):7.3f} {median:7.3f} {max(times):7.3f} {median / reference:9.1f} "
+            f"{statistics.median(cpus):8.3f}"
+        )
+    full_times, _, output = results["run.py simulate (52 steps)"]
     reported = re.search(r"time\s+([\d.]+) s", output)
     if reported:
         work = float(reported.group(1))
