@@ -13,10 +13,23 @@ import sys
 
 import pytest
 
-from simulation.commands import common, sweep, ui
+from simulation.commands import common, optimise, sweep, ui
 
-# Packages only some commands need: the front end, Dask, sensitivity analysis, plots, statistics.
-HEAVY = ("solara", "ipyvuetify", "ipywidgets", "altair", "matplotlib", "dask", "distributed", "SALib", "scipy.stats")
+# Packages only some commands need: the front end, Dask, sensitivity analysis, plots, statistics, the optimiser.
+HEAVY = (
+    "solara",
+    "ipyvuetify",
+    "ipywidgets",
+    "altair",
+    "matplotlib",
+    "dask",
+    "distributed",
+    "SALib",
+    "scipy.stats",
+    "optuna",
+    "ema_workbench",
+    "ndlib",
+)
 
 
 def modules_after(root, code: str) -> set[str]:
@@ -60,3 +73,11 @@ def test_commands_name_the_extra_to_install(monkeypatch, capsys):
         sweep.main(args)
     message = capsys.readouterr().err
     assert "'dask'" in message and "distributed not installed" in message and "'.[dask]'" in message
+
+    monkeypatch.setattr(common.importlib.util, "find_spec", lambda name: None if name == "optuna" else real(name))
+    parser = argparse.ArgumentParser()
+    optimise.add_arguments(parser)
+    with pytest.raises(SystemExit):
+        optimise.main(parser.parse_args(["scenarios/default.yaml", "--budget", "1000", "--levers", "advertising"]))
+    message = capsys.readouterr().err
+    assert "'optimise'" in message and "optuna not installed" in message
