@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates .venv with Python >= 3.12, installs the project with every extra (ui: the front end; dask:
-# sweeps on Dask; optimise: Optuna and EMA Workbench; test: test and style tools) at the versions
+# sweeps on Dask; optimise: Optuna and EMA Workbench; xlsx: Excel export; test: test and style tools) at the versions
 # pinned in constraints.txt (the ones CI tested), and fills Solara's offline asset cache (the front
 # end's JavaScript). With --test it also installs Chromium for the end-to-end browser tests.
 # Idempotent: re-runs pip only when pyproject.toml or constraints.txt changed. scripts/lock.sh
