@@ -16,8 +16,11 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import importlib.util
 import sys
+from pathlib import Path
 
 COMMANDS = {
     "simulate": "simulation.commands.simulate",
@@ -31,6 +34,14 @@ COMMANDS = {
 }
 
 
+def _docstring(module_name: str) -> str:
+    """A command module's docstring, read from its source without importing it (imports cost start-up)."""
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or spec.origin is None:
+        return ""
+    return ast.get_docstring(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))) or ""
+
+
 def main(argv=None) -> int:
     try:
         return _main(argv)
@@ -40,24 +51,22 @@ def main(argv=None) -> int:
 
 
 def _main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(
         prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    modules = {}
+    # Only the command being run is imported (with what it needs); the others are listed by their docstring.
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
+    module = None
     for name, module_name in COMMANDS.items():
-        try:
+        doc = _docstring(module_name)
+        command_parser = sub.add_parser(name, help=doc.strip().splitlines()[0] if doc else "", description=doc)
+        if name == chosen:
             module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue  # command not built yet
-        modules[name] = module
-        module.add_arguments(
-            sub.add_parser(name, help=module.__doc__.strip().splitlines()[0], description=module.__doc__)
-        )
+            module.add_arguments(command_parser)
     args = parser.parse_args(argv)
-    return modules[args.command].main(args)
+    return module.main(args)
 
 
 if __name__ == "__main__":

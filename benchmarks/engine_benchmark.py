@@ -58,7 +58,7 @@ NETWORK_BASS = dict(
 def one_size(n: int, steps: int) -> dict:
     """Build and run the engine at size n (in this process); times and peak memory."""
     from simulation.model import WordOfMouthModel
-    from simulation.network.generators import build_network
+    from simulation.network.build import build_network
 
     started = time.perf_counter()
     network = build_network("small_world", n, np.random.default_rng(1), mean_degree=10, rewiring=0.1)
@@ -83,7 +83,7 @@ def versus_mesa(n: int, engine_steps: int, mesa_steps: int) -> None:
     from mesa_baseline import MesaBaselineModel
 
     from simulation.model import WordOfMouthModel
-    from simulation.network.generators import build_network
+    from simulation.network.build import build_network
 
     network = build_network("small_world", n, np.random.default_rng(1), mean_degree=10, rewiring=0.1)
     timings = {}

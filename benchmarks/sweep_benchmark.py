@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from simulation.experiment.runs import run_once  # noqa: E402
-from simulation.network.generators import build_network  # noqa: E402
+from simulation.network.build import build_network  # noqa: E402
 from simulation.parameters import TIME_UNITS  # noqa: E402
 from simulation.sweep.base import BaseScenario  # noqa: E402
 from simulation.sweep.design import build_design  # noqa: E402

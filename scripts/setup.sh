@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Creates .venv with Python >= 3.12, installs the project, its test tools and the optimise extra (Optuna,
-# EMA Workbench), and fills Solara's offline asset cache (the front end's JavaScript). With --test it also
-# installs Chromium for the end-to-end browser tests. Idempotent: re-runs pip only when pyproject.toml changed.
+# Creates .venv with Python >= 3.12, installs the project with every extra (ui: the front end; dask:
+# sweeps on Dask; optimise: Optuna and EMA Workbench; xlsx: Excel export; test: test and style tools) at the versions
+# pinned in constraints.txt (the ones CI tested), and fills Solara's offline asset cache (the front
+# end's JavaScript). With --test it also installs Chromium for the end-to-end browser tests.
+# Idempotent: re-runs pip only when pyproject.toml or constraints.txt changed. scripts/lock.sh
+# refreshes constraints.txt.
 set -euo pipefail
 with_browser=0
 for arg in "$@"; do
@@ -34,7 +37,7 @@ find_python() {
 if [ ! -x .venv/bin/python ]; then
     if ! py="$(find_python)"; then
         echo "setup: no Python 3.12 or newer found." >&2
-        echo "  Looked for python3.13, python3.12, python3 and python on PATH and in ${PYENV_ROOT:-$HOME/.pyenv}/versions/." >&2
+        echo "  Looked for python3.12, python3.13, python3 and python on PATH and in ${PYENV_ROOT:-$HOME/.pyenv}/versions/." >&2
         echo "  Mesa 3.5 needs Python >= 3.12: install one (e.g. 'pyenv install 3.12') and run this again." >&2
         exit 1
     fi
@@ -43,10 +46,15 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 stamp=.venv/.setup-stamp
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,optimise,xlsx]"
+    if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[ui,dask,optimise,xlsx,test]"; then
+        echo "setup: installing the pinned versions of constraints.txt failed (see pip's message above)." >&2
+        echo "  They were tested on $(sed -n 's/^# Python: //p' constraints.txt); this .venv has $(.venv/bin/python --version)." >&2
+        echo "  On another Python, scripts/lock.sh resolves and pins versions for it (then run the tests)." >&2
+        exit 1
+    fi
     echo "$want" > "$stamp"
 fi
 

@@ -1,10 +1,27 @@
 """Word-of-mouth marketing simulator: an agent-based model of a product's market on a social network."""
 
-from .marketing.strategy import Strategy
-from .model import WordOfMouthModel
-from .parameters import PARAMETERS
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __all__ = ["PARAMETERS", "Strategy", "WordOfMouthModel", "compare"]
+
+# Imported on first use, so that the command line and light modules (settings, the scenario schema)
+# do not pay for Mesa and pandas when they do not need the model.
+_HOMES = {"PARAMETERS": ".parameters", "Strategy": ".marketing.strategy", "WordOfMouthModel": ".model"}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def compare(scenario, **options):
@@ -19,3 +36,9 @@ def compare(scenario, **options):
     from .experiment.compare import compare as run
 
     return run(scenario, **options)
+
+
+if TYPE_CHECKING:
+    from .marketing.strategy import Strategy
+    from .model import WordOfMouthModel
+    from .parameters import PARAMETERS

@@ -21,6 +21,7 @@ from .agents import ROLE_CLASSES, Brand, Consumer
 from .kpis import STEP_KPIS
 from .marketing.base import MarketingEffects
 from .marketing.strategy import Strategy
+from .network.build import build_market_network
 from .network.graph import SocialNetwork
 from .parameters import MAX_SEED, PARAMETERS, TIME_UNITS, validate_parameters
 from .population import create_population, create_ties
@@ -603,31 +604,6 @@ class WordOfMouthModel(mesa.Model):
         """The KPIs of every step so far as a pandas DataFrame (one row per step)."""
         frame = self.datacollector.get_model_vars_dataframe()
         return frame.reset_index(drop=True)
-
-
-def build_market_network(seed: int, params: dict) -> SocialNetwork:
-    """The social network a model with these (validated) parameters and seed builds.
-
-    It has its own random stream, so comparisons and sweeps can build it once and pass it to every
-    model of the same seed (``social_network=``) without changing a number.
-    """
-    from .network.generators import build_network
-
-    rng = streams.fixed_stream(seed, "network")
-    kind = params["network"]
-    options = {
-        "small_world": {"mean_degree": params["mean_degree"], "rewiring": params["rewiring"]},
-        "scale_free": {"mean_degree": params["mean_degree"], "exponent": params["degree_exponent"]},
-        "random": {"mean_degree": params["mean_degree"]},
-        "communities": {
-            "mean_degree": params["mean_degree"],
-            "n_communities": params["n_communities"],
-            "within_share": params["within_share"],
-        },
-        "complete": {},
-        "edge_list": {"path": params["edge_list"], "directed": params["edge_list_directed"]},
-    }[kind]
-    return build_network(kind, params["n_consumers"], rng, **options)
 
 
 def _reporter(name: str):

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from .network import settings as network_settings
+
 TIME_UNITS: dict[str, float] = {
     "day": 1 / 365.25,
     "week": 7 / 365.25,
@@ -24,7 +26,8 @@ TIME_UNITS: dict[str, float] = {
 # Seeds are stored as int64 (sweep results) and replication r runs with seed + r: both stay below this.
 MAX_SEED = 2**63 - 1
 
-NETWORK_KINDS = ("small_world", "scale_free", "random", "communities", "complete", "edge_list")
+# The network's kinds and the constraints between its settings belong to simulation.network.settings.
+NETWORK_KINDS = network_settings.KINDS
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Parameter:
     kind: type = float
     optional: bool = False  # None allowed
     key: str = ""  # name in its scenario section when it differs from the parameter's name
+    text: str = "text"  # what a text parameter holds, for messages (e.g. "the path of a file")
 
     @property
     def scenario_key(self) -> str:
@@ -55,6 +59,8 @@ class Parameter:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.kind is bool:
             return "true or false"
+        if self.kind is str:
+            return self.text + (" or none" if self.optional else "")
         lo = "-inf" if self.low is None else f"{self.low:g}"
         hi = "inf" if self.high is None else f"{self.high:g}"
         text = f"a {'whole number' if self.kind is int else 'number'} in [{lo}, {hi}]"
@@ -149,7 +155,14 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         # --- network
         _p("network", "small_world", "kind of social network", "network", choices=NETWORK_KINDS, kind=str, key="kind"),
-        _p("mean_degree", 10.0, "mean number of ties per consumer", "network", low=1, high=10_000),
+        _p(
+            "mean_degree",
+            10.0,
+            "mean number of ties per consumer (small world, and scale free without degree_exponent: an even whole number)",
+            "network",
+            low=1,
+            high=10_000,
+        ),
         _p("rewiring", 0.1, "small world: share of lattice ties rewired at random", "network", low=0, high=1),
         _p(
             "degree_exponent",
@@ -163,14 +176,22 @@ PARAMETERS: dict[str, Parameter] = {
         _p(
             "n_communities",
             10,
-            "communities: number of equal-size communities",
+            "communities: number of equal-size communities (each needs at least 2 x mean_degree x within_share + 1 members)",
             "network",
             low=1,
             high=100_000,
             kind=int,
         ),
         _p("within_share", 0.8, "communities: share of ties inside the consumer's community", "network", low=0, high=1),
-        _p("edge_list", None, "edge_list: path of the edge-list file", "network", kind=str, optional=True),
+        _p(
+            "edge_list",
+            None,
+            "edge_list: path of the edge-list file (relative to the scenario file; .gz read through gzip)",
+            "network",
+            kind=str,
+            optional=True,
+            text="a file path",
+        ),
         _p(
             "edge_list_directed",
             False,
@@ -589,14 +610,9 @@ def validate_parameters(values: dict[str, Any], *, network_given: bool = False) 
         resolved[name] = PARAMETERS[name].check(value)
     if network_given:
         return resolved
-    if resolved["network"] == "edge_list" and not resolved["edge_list"]:
-        raise ValueError(
-            "parameter 'edge_list' = None is not allowed when network = 'edge_list': give the path of an edge-list file"
-        )
-    if resolved["network"] not in ("complete", "edge_list") and resolved["mean_degree"] >= resolved["n_consumers"]:
-        raise ValueError(
-            f"parameter 'mean_degree' = {resolved['mean_degree']:g} is not allowed: expected less than n_consumers = {resolved['n_consumers']}"
-        )
+    problems = network_settings.network_problems(resolved)
+    if problems:
+        raise ValueError("; ".join(map(str, problems)))
     return resolved
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -16,8 +14,6 @@ from simulation.calibration.bass import (
     fit_bass_ols,
     load_sales_series,
 )
-
-BASS_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "bass1969_sales.csv"
 
 # Published estimates (Bass 1969, as tabulated by Sultan, Farley & Lehmann 1990): (p, q).
 PUBLISHED = {
@@ -160,10 +156,10 @@ def test_noisy_recovery_and_standard_errors():
 
 
 @pytest.fixture(scope="module")
-def bass_fits():
+def bass_fits(bass_sales):
     fits = {}
     for product in PUBLISHED:
-        sales = load_sales_series(BASS_CSV, product=product)
+        sales = load_sales_series(bass_sales, product=product)
         fits[product] = (fit_bass_nls(sales), fit_bass_ols(sales))
     print()
     for product, (nls, ols) in fits.items():
@@ -236,21 +232,21 @@ def test_too_short_or_bad_series():
         fit_bass_nls([1.0, 2.0, 3.0, 4.0], t=[1, 2, 3])
 
 
-def test_load_long_table():
-    sales = load_sales_series(BASS_CSV, product="room_air_conditioners")
+def test_load_long_table(bass_sales):
+    sales = load_sales_series(bass_sales, product="room_air_conditioners")
     assert sales.name == "room_air_conditioners"
     assert sales.index.name == "year"
     assert list(sales.index[:2]) == [1949, 1950]
     assert sales.iloc[0] == 96 and len(sales) == 13
 
 
-def test_load_errors_name_file_column_and_choices(tmp_path):
+def test_load_errors_name_file_column_and_choices(tmp_path, bass_sales):
     with pytest.raises(ValueError, match=r"bass1969_sales\.csv.*no product 'tv'.*color_televisions"):
-        load_sales_series(BASS_CSV, product="tv")
+        load_sales_series(bass_sales, product="tv")
     with pytest.raises(ValueError, match=r"pass product=.*clothes_dryers"):
-        load_sales_series(BASS_CSV)
+        load_sales_series(bass_sales)
     with pytest.raises(ValueError, match=r"no column 'units'.*sales_thousands"):
-        load_sales_series(BASS_CSV, column="units", product="clothes_dryers")
+        load_sales_series(bass_sales, column="units", product="clothes_dryers")
     with pytest.raises(FileNotFoundError, match="missing.csv"):
         load_sales_series(tmp_path / "missing.csv")
 

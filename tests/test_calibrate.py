@@ -16,10 +16,7 @@ from simulation.commands import calibrate
 from simulation.experiment.runs import simulate
 from simulation.scenario.loader import load_scenario
 
-SALES = Path(__file__).resolve().parents[1] / "../shared/data/bass1969_sales.csv"
-needs_data = pytest.mark.skipif(not SALES.is_file(), reason="needs ../shared/data/bass1969_sales.csv")
-
-# Bass (1969) as tabulated in ../shared/data/README.md.
+# Bass (1969) as tabulated in data/README.md.
 PUBLISHED = {"room_air_conditioners": (0.010, 0.42), "clothes_dryers": (0.017, 0.36)}
 
 
@@ -38,10 +35,9 @@ def _printed_fits(text: str) -> dict:
     return fits
 
 
-@needs_data
 @pytest.mark.parametrize("product", sorted(PUBLISHED))
-def test_printed_fits_are_near_bass_published_values(product, tmp_path, capsys):
-    assert run_calibrate(["--data", str(SALES), "--product", product, "--out", str(tmp_path)]) == 0
+def test_printed_fits_are_near_bass_published_values(product, tmp_path, capsys, bass_sales):
+    assert run_calibrate(["--data", str(bass_sales), "--product", product, "--out", str(tmp_path)]) == 0
     fits = _printed_fits(capsys.readouterr().out)
     assert set(fits) == {"NLS", "OLS"}
     p_pub, q_pub = PUBLISHED[product]
@@ -52,13 +48,12 @@ def test_printed_fits_are_near_bass_published_values(product, tmp_path, capsys):
     assert (tmp_path / "bass_fit.png").stat().st_size > 1000
 
 
-@needs_data
-def test_written_scenario_reproduces_the_fitted_curve(tmp_path, capsys):
-    run_calibrate(["--data", str(SALES), "--product", "room_air_conditioners", "--out", str(tmp_path)])
+def test_written_scenario_reproduces_the_fitted_curve(tmp_path, capsys, bass_sales):
+    run_calibrate(["--data", str(bass_sales), "--product", "room_air_conditioners", "--out", str(tmp_path)])
     capsys.readouterr()
     scenario = load_scenario(tmp_path / "bass_scenario.yaml")
     assert scenario.network.kind == "complete" and scenario.time_unit == "month"
-    series = calibrate.load_sales_series(SALES, product="room_air_conditioners")
+    series = calibrate.load_sales_series(bass_sales, product="room_air_conditioners")
     nls = fit_bass_nls(series.to_numpy())
     frame = simulate(scenario, replication=0)
     n = scenario.market.n_consumers

@@ -21,7 +21,6 @@ from simulation.influence.cascade import (
 )
 from simulation.network.graph import SocialNetwork
 
-FACEBOOK_EDGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "ego-facebook.edges"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -260,8 +259,8 @@ def test_errors():
 
 
 @pytest.fixture(scope="module")
-def facebook() -> SocialNetwork:
-    edges = np.loadtxt(FACEBOOK_EDGES, dtype=np.int64)
+def facebook(facebook_edges) -> SocialNetwork:
+    edges = np.loadtxt(facebook_edges, dtype=np.int64)
     return undirected(4039, edges)
 
 

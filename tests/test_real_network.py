@@ -12,7 +12,6 @@ from simulation.scenario.loader import load_scenario
 from simulation.state import Role
 
 ROOT = Path(__file__).resolve().parents[1]
-FACEBOOK = (ROOT / "../shared/data/ego-facebook.edges").resolve()
 
 
 def _write_scenario(folder: Path, network_lines: str, extra: str = "") -> Path:
@@ -86,16 +85,12 @@ def test_bad_node_file_names_file_line_and_value(small_market):
         build_model(load_scenario(path))
 
 
-@pytest.mark.skipif(not FACEBOOK.is_file(), reason="needs ../shared/data/ego-facebook.edges")
-def test_facebook_scenario_runs_end_to_end(tmp_path):
-    candidates = sorted((ROOT / "scenarios").glob("facebook*.yaml"))
+def test_facebook_scenario_runs_end_to_end(tmp_path, facebook_edges):
     (tmp_path / "roles.csv").write_text("node,role\n0,customer\n107,customer\n348,follower\n", encoding="utf-8")
     overrides = [f"network.node_roles={tmp_path / 'roles.csv'}", "horizon=8"]
-    if candidates:
-        scenario = load_scenario(candidates[0], overrides)
-    else:
-        overrides += ["network.kind=edge_list", f"network.edge_list={FACEBOOK}", "market.n_consumers=4039"]
-        scenario = load_scenario(ROOT / "scenarios" / "default.yaml", overrides)
+    scenario = load_scenario(ROOT / "scenarios" / "facebook.yaml", overrides)
+    assert scenario.model_parameters()["edge_list"] is not None
+    assert Path(scenario.model_parameters()["edge_list"]).resolve() == facebook_edges
     result = run_once(scenario)
     frame = result.timeseries
     assert len(frame) == 8 and result.customer.size == 4039

@@ -7,8 +7,6 @@ confidence (Deffuant et al. 2000).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy import stats
@@ -16,8 +14,6 @@ from scipy import stats
 from simulation.calibration.bass import bass_cumulative
 from simulation.network.edgelist import load_edge_list
 from simulation.validation import bass_reduction, cascade_reduction, deffuant
-
-FACEBOOK = Path(__file__).resolve().parents[1] / "../shared/data/ego-facebook.edges"
 
 
 # ------------------------------------------------------------------ Bass
@@ -111,10 +107,8 @@ def test_bass_at_100k_consumers_meta_analysis_means():
 
 # ------------------------------------------------------------------ independent cascades
 @pytest.fixture(scope="module")
-def facebook():
-    if not FACEBOOK.is_file():
-        pytest.skip("needs ../shared/data/ego-facebook.edges")
-    return load_edge_list(FACEBOOK)
+def facebook(facebook_edges):
+    return load_edge_list(facebook_edges)
 
 
 def test_cascade_spread_matches_ndlib(facebook):

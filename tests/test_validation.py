@@ -11,14 +11,12 @@ from simulation.scenario.loader import load_scenario
 from simulation.validation import bad_news, hubs, seeding
 from simulation.validation.report import markdown_table, write_report
 from simulation.validation.result import Check
-from simulation.validation.suite import DEFAULT_SCENARIO, FIGURES, facebook_path, facebook_scenario
-
-pytestmark = pytest.mark.skipif(not facebook_path().is_file(), reason="needs ../shared/data/ego-facebook.edges")
+from simulation.validation.suite import DEFAULT_SCENARIO, FIGURES, facebook_scenario
 
 
 @pytest.fixture(scope="module")
-def facebook():
-    return load_edge_list(facebook_path())
+def facebook(facebook_edges):
+    return load_edge_list(facebook_edges)
 
 
 def test_greedy_is_never_worse_than_degree_or_random(facebook):

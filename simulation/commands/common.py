@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 import warnings
@@ -154,6 +155,16 @@ def claim_folder(out: Path, overwrite: bool, resumable: bool = False) -> Path:
                 target.unlink()
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def require_extra(extra: str, *modules: str) -> None:
+    """Exit saying which optional extra to install when its packages are missing (see pyproject.toml)."""
+    missing = [module for module in modules if importlib.util.find_spec(module) is None]
+    if missing:
+        fail(
+            f"this needs the optional '{extra}' dependencies ({', '.join(missing)} not installed): run "
+            f"scripts/setup.sh (it installs every extra), or .venv/bin/python -m pip install -e '.[{extra}]'"
+        )
 
 
 def fail(message: str, code: int = 2):

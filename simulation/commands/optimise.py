@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_scenario_arguments, fail, load, output_dir
+from .common import add_scenario_arguments, fail, load, output_dir, require_extra
 
 
 def add_arguments(parser) -> None:
@@ -44,6 +44,7 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
+    require_extra("optimise", "optuna", "sqlalchemy")
     from tqdm import tqdm
 
     from ..optimise.result import summarise

@@ -21,7 +21,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from .common import add_scenario_arguments, fail, load, output_dir
+from .common import add_scenario_arguments, fail, load, output_dir, require_extra
 
 
 def add_arguments(parser) -> None:
@@ -55,6 +55,7 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
+    require_extra("optimise", "ema_workbench")
     import numpy as np
     from tqdm import tqdm
 

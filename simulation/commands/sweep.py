@@ -19,7 +19,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .common import add_scenario_arguments, claim_folder, fail, load, output_dir
+from .common import add_scenario_arguments, claim_folder, fail, load, output_dir, require_extra
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, without importing it here
 
@@ -96,6 +96,8 @@ def _prepare(args):
             problems.append(str(error))
     if problems:
         fail("sweep not valid:\n  " + "\n  ".join(problems))
+    if args.scheduler or args.dask_workers:
+        require_extra("dask", "dask", "distributed")
     load(args)  # the base scenario (with --set) must be valid on its own: same messages as other commands
     path = Path(args.scenario)
     try:
@@ -177,6 +179,8 @@ def _run_locked(args, sweep, out: Path) -> int:
         f"{'y' if len(strategies) == 1 else 'ies'} x {args.replications} replications = {total} runs; "
         f"{stored} already stored, {total - stored} to run on {backend}; writing {out}"
     )
+    for path, note in design.rounded.items():
+        print(f"  {path}: {note}")
     from tqdm import tqdm
 
     with tqdm(total=total, initial=stored, unit="run", dynamic_ncols=True, smoothing=0.1) as bar:

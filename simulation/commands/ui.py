@@ -17,9 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..scenario import ScenarioError, load_scenario
-from ..ui.session import SCENARIO_ENV
-from .common import DEFAULT_SCENARIO, fail
+from ..ui import SCENARIO_ENV
+from .common import DEFAULT_SCENARIO, fail, require_extra
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -58,6 +57,9 @@ def command(args) -> list[str]:
 def main(args) -> int:
     if not 0 < args.port < 65536:
         fail(f"--port {args.port}: expected a port number between 1 and 65535")
+    require_extra("ui", "solara", "ipyvuetify", "ipyvue", "altair")
+    from ..scenario import ScenarioError, load_scenario
+
     try:
         load_scenario(args.scenario)  # refuse a bad file here, with the same messages as other commands
     except ScenarioError as error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..validation.report import write_report
 from ..validation.suite import FIGURES, ROOT, run_suite
-from .common import fail
+from .common import fail, require_extra
 
 
 def add_arguments(parser) -> None:
@@ -25,6 +25,8 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
+    if not args.only or "cascade" in args.only:
+        require_extra("test", "ndlib")  # the cascade check compares with NDlib's independent cascades
     default = ROOT / ("results/validation-quick/VALIDATION.md" if args.quick else "docs/VALIDATION.md")
     out = args.out or default
     mode = "quick" if args.quick else "full"

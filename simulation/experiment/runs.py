@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..kpis import ADOPTION_SOURCES, RUN_KPIS
 from ..marketing.listening import EVENT_COLUMNS
-from ..model import WordOfMouthModel, build_market_network
+from ..model import WordOfMouthModel
+from ..network.build import build_market_network
 from ..parameters import PARAMETERS, TIME_UNITS
 from ..state import Role
 

@@ -1,7 +1,8 @@
 """Real social networks from edge-list files (SNAP style), and the optional node-roles file.
 
 An edge-list file has one tie per line, ``source target [weight]``, separated by whitespace or
-commas, with an optional header line and ``#`` comment lines. Files are parsed with pandas (one
+commas, with an optional header line and ``#`` comment lines; a file ending in ``.gz`` is read
+through gzip. Files are parsed with pandas (one
 pass for integer ids, a second for string ids); Python reads lines one by one only up to the
 first data line, and to point at the line of an error.
 """
@@ -9,6 +10,7 @@ first data line, and to point at the line of an error.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import math
 import re
@@ -20,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .generators import network_from_edges
+from .csr import network_from_edges
 from .graph import SocialNetwork
 
 ROLES = ("prospect", "follower", "customer")
@@ -238,12 +240,19 @@ def _find_line(path: Path, comment: str, is_wanted) -> tuple[int, str]:
 
     The only per-line Python loop: used to find the first line and to point at an error's line.
     """
-    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+    with _open_text(path) as handle:
         for lineno, line in enumerate(handle, start=1):
             text = _strip_comment(line, comment).strip()
             if text and is_wanted(text):
                 return lineno, text
     return 0, ""
+
+
+def _open_text(path: Path):
+    """The file as text lines; a ``.gz`` file is decompressed on the fly (pandas infers the same from the suffix)."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace")
+    return path.open(encoding="utf-8-sig", errors="replace")
 
 
 def _data_line(path: Path, comment: str, row: int) -> tuple[int, str]:

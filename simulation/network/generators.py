@@ -9,136 +9,18 @@ merged and rows sorted; what it dropped is counted in ``SocialNetwork.report``.
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from numbers import Integral, Real
-from pathlib import Path
 
 import numpy as np
 
+from .csr import network_from_edges, sorted_unique
 from .graph import SocialNetwork
-
-KINDS = ("small_world", "scale_free", "random", "communities", "complete", "edge_list")
+from .settings import communities_problems, mean_degree_problem
 
 # indices are int32 in SocialNetwork.
 _MAX_NODES = 2**31 - 1
-
-
-# ----------------------------------------------------------------------------------------------------
-# Edge arrays -> CSR (shared by every generator and by the edge-list loader)
-# ----------------------------------------------------------------------------------------------------
-
-
-def network_from_edges(
-    n: int,
-    u: np.ndarray,
-    v: np.ndarray,
-    kind: str,
-    *,
-    directed: bool = False,
-    trust: np.ndarray | None = None,
-    community: np.ndarray | None = None,
-    node_ids: np.ndarray | None = None,
-    report: dict | None = None,
-) -> SocialNetwork:
-    """Turn edge endpoints into the CSR tie structure: symmetrise, drop self-loops, merge duplicate ties.
-
-    An undirected edge (u, v) becomes the two ties u <- v and v <- u. A directed edge is a tie from
-    speaker ``u`` to listener ``v`` (stored in row v). Duplicates are found by sorting the combined
-    int64 key ``listener * n + speaker``, which also leaves each row's speakers sorted. Duplicate
-    ties carrying ``trust`` get the mean of their trust values. ``report`` receives the counts of
-    self-loops dropped and duplicates merged (in edges for undirected networks, in ties for directed).
-    """
-    u = np.asarray(u, dtype=np.int64).ravel()
-    v = np.asarray(v, dtype=np.int64).ravel()
-    if u.shape != v.shape:
-        raise ValueError(f"edge endpoint arrays differ in length: {u.size} sources vs {v.size} targets")
-    if u.size and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
-        raise ValueError(f"edge endpoints must be node indices in [0, {n - 1}]")
-    if trust is not None:
-        trust = np.asarray(trust, dtype=np.float64).ravel()
-        if trust.shape != u.shape:
-            raise ValueError(f"trust has {trust.size} values for {u.size} edges")
-
-    loops = u == v
-    n_loops = int(np.count_nonzero(loops))
-    if n_loops:
-        keep = ~loops
-        u, v = u[keep], v[keep]
-        trust = trust[keep] if trust is not None else None
-
-    if directed:
-        listener, speaker = v, u
-    else:
-        listener, speaker = np.concatenate([u, v]), np.concatenate([v, u])
-        trust = np.concatenate([trust, trust]) if trust is not None else None
-    key = listener * n + speaker
-    del listener, speaker
-
-    if trust is None:
-        key = _sorted_unique(key)
-        tie_trust, n_conflicts = None, 0
-    else:
-        key, tie_trust, n_conflicts = _merge_trust(key, trust)
-    n_dup_ties = (2 * u.size if not directed else u.size) - key.size
-
-    rows = key // n
-    indices = (key - rows * n).astype(np.int32)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-
-    per_edge = 1 if directed else 2
-    out = dict(report or {})
-    out.update(
-        input_edges=int(u.size + n_loops),
-        self_loops_dropped=n_loops,
-        duplicates_merged=n_dup_ties // per_edge,
-        edges=int(key.size // per_edge),
-        ties=int(key.size),
-        mean_degree=float(key.size / n) if n else 0.0,
-    )
-    if trust is not None:
-        out["conflicting_trust_merged"] = n_conflicts
-    return SocialNetwork(
-        n=int(n),
-        indptr=indptr,
-        indices=indices,
-        kind=kind,
-        directed=directed,
-        initial_trust=tie_trust,
-        community=community,
-        node_ids=node_ids,
-        report=out,
-    )
-
-
-def _sorted_unique(keys: np.ndarray) -> np.ndarray:
-    """Sorted distinct values of an int64 array (the tie or edge keys of a network).
-
-    Sort-and-compare rather than ``np.unique``: numpy >= 2.3 deduplicates integers with a hash table
-    that is ~15x slower than sorting at 10^7 keys, and the CSR needs sorted keys anyway.
-    """
-    keys = np.sort(keys)
-    if keys.size < 2:
-        return keys
-    first = np.empty(keys.size, dtype=bool)
-    first[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    return keys[first]
-
-
-def _merge_trust(key: np.ndarray, trust: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Merge duplicate weighted ties: sorted distinct keys, mean trust per tie, ties whose copies disagreed."""
-    order = np.argsort(key, kind="stable")
-    key, trust = key[order], trust[order]
-    if key.size == 0:
-        return key, trust.astype(np.float32), 0
-    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    copies = np.diff(np.append(starts, key.size))
-    mean = np.add.reduceat(trust, starts) / copies
-    spread = np.maximum.reduceat(trust, starts) - np.minimum.reduceat(trust, starts)
-    return key[starts], mean.astype(np.float32), int(np.count_nonzero(spread > 0))
 
 
 def _edges_from_keys(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -160,12 +42,15 @@ def _sample_distinct_edges(
     the requested size (Erdos & Renyi 1959). Converges quickly for sparse groups (density <= 1/2).
     """
     target = np.asarray(target, dtype=np.int64)
-    keys = _sorted_unique(draw(target))
+    keys = sorted_unique(draw(target))
     while True:
         missing = target - np.bincount(group_of(keys), minlength=target.size)
         if not missing.any():
             return keys
-        extra = _sorted_unique(draw(missing))
+        extra = sorted_unique(draw(missing))
+        if keys.size == 0:  # every first draw was a self-pair (tiny networks)
+            keys = extra
+            continue
         pos = np.searchsorted(keys, extra)
         is_new = (pos == keys.size) | (keys[np.minimum(pos, keys.size - 1)] != extra)
         keys = np.insert(keys, pos[is_new], extra[is_new])
@@ -183,7 +68,7 @@ def _uniform_pairs(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------------
 
 
-def small_world(n: int, mean_degree: int, rewiring: float, rng: np.random.Generator) -> SocialNetwork:
+def small_world(n: int, mean_degree: float, rewiring: float, rng: np.random.Generator) -> SocialNetwork:
     """Small-world network: Watts-Strogatz ring lattice with random rewiring (Watts & Strogatz 1998).
 
     Each consumer is tied to its ``mean_degree / 2`` nearest neighbours on each side of a ring; each
@@ -193,18 +78,16 @@ def small_world(n: int, mean_degree: int, rewiring: float, rng: np.random.Genera
     """
     n = _check_n(n, "small_world")
     _check_rng(rng)
-    mean_degree = _check_even_degree(mean_degree, n, "small_world", upper=n - 1)
+    degree = _check_even_degree(mean_degree, n, "small_world")
     rewiring = _check_unit(rewiring, "rewiring", "small_world")
-    half = mean_degree // 2
+    half = degree // 2
     near = np.repeat(np.arange(n, dtype=np.int64), half)
     far = near + np.tile(np.arange(1, half + 1, dtype=np.int64), n)
     far[far >= n] -= n  # close the ring
     rewired = rng.random(near.size) < rewiring
     n_rewired = int(np.count_nonzero(rewired))
     far[rewired] = rng.integers(0, n, size=n_rewired)
-    report = dict(
-        algorithm="Watts-Strogatz", mean_degree_target=mean_degree, rewiring=rewiring, rewired_edges=n_rewired
-    )
+    report = dict(algorithm="Watts-Strogatz", mean_degree_target=degree, rewiring=rewiring, rewired_edges=n_rewired)
     return network_from_edges(n, near, far, "small_world", report=report)
 
 
@@ -223,7 +106,7 @@ def scale_free(
     return _power_law_configuration(n, mean_degree, exponent, rng)
 
 
-def _barabasi_albert(n: int, mean_degree: int, rng: np.random.Generator) -> SocialNetwork:
+def _barabasi_albert(n: int, mean_degree: float, rng: np.random.Generator) -> SocialNetwork:
     """Preferential attachment (Barabasi & Albert 1999), vectorised with the edge-list trick of Batagelj & Brandes 2005.
 
     Edge slots 2e and 2e+1 hold the two ends of edge e. A new consumer t writes itself into the even
@@ -236,8 +119,7 @@ def _barabasi_albert(n: int, mean_degree: int, rng: np.random.Generator) -> Soci
     """
     n = _check_n(n, "scale_free")
     _check_rng(rng)
-    mean_degree = _check_even_degree(mean_degree, n, "scale_free", upper=n - 2)
-    m = mean_degree // 2
+    m = _check_even_degree(mean_degree, n, "scale_free") // 2
     seed_size = m + 1
     seed_u, seed_v = np.triu_indices(seed_size, k=1)
     n_seed_edges = seed_u.size
@@ -288,7 +170,6 @@ def _power_law_configuration(n: int, mean_degree: float, exponent: float, rng: n
     """
     n = _check_n(n, "scale_free")
     _check_rng(rng)
-    mean_degree = _check_mean_degree(mean_degree, n, "scale_free", upper=n - 1)
     exponent = _check_real(
         exponent,
         "exponent",
@@ -297,6 +178,7 @@ def _power_law_configuration(n: int, mean_degree: float, exponent: float, rng: n
         low_open=True,
         allowed="(2, inf), so that the mean degree is finite",
     )
+    mean_degree = _check_degree(mean_degree, n, "scale_free", exponent)
     k, pmf = power_law_degree_pmf(n, mean_degree, exponent)
     cdf = np.cumsum(pmf)
     draws = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
@@ -357,7 +239,7 @@ def random_graph(n: int, mean_degree: float, rng: np.random.Generator) -> Social
     """
     n = _check_n(n, "random")
     _check_rng(rng)
-    mean_degree = _check_mean_degree(mean_degree, n, "random", upper=n - 1)
+    mean_degree = _check_degree(mean_degree, n, "random")
     all_pairs = n * (n - 1) // 2
     m = min(int(round(n * mean_degree / 2)), all_pairs)
     dense = m > all_pairs // 2
@@ -396,9 +278,11 @@ def communities(
     """
     n = _check_n(n, "communities")
     _check_rng(rng)
-    mean_degree = _check_mean_degree(mean_degree, n, "communities", upper=n - 1)
-    n_blocks = _check_int(n_communities, "n_communities", "communities", low=1, high=n)
+    mean_degree = _check_degree(mean_degree, n, "communities")
+    n_blocks = _check_int(n_communities, "n_communities", "communities", low=1, high=_MAX_NODES)
     within_share = _check_unit(within_share, "within_share", "communities")
+    for problem in communities_problems(n, mean_degree, n_blocks, within_share):
+        raise ValueError(f"communities: {problem}")
     size = np.full(n_blocks, n // n_blocks, dtype=np.int64)
     size[: n % n_blocks] += 1
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
@@ -406,7 +290,6 @@ def communities(
 
     within_degree = mean_degree * within_share
     between_degree = mean_degree - within_degree
-    _check_block_density(within_share, within_degree, between_degree, int(size.min()), n, n_blocks)
     within_pairs = size * (size - 1) // 2
     between_pairs = int((n * n - (size**2).sum()) // 2)
     p_within = within_degree / (size - 1).clip(min=1)
@@ -464,59 +347,6 @@ def complete(n: int) -> SocialNetwork:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Dispatcher
-# ----------------------------------------------------------------------------------------------------
-
-
-def build_network(kind: str, n: int | None, rng: np.random.Generator | None, **params) -> SocialNetwork:
-    """Build the social network named by ``kind`` with its parameters (the scenario-file entry point).
-
-    ``kind`` is one of :data:`KINDS`. For ``"edge_list"`` pass ``path`` (and optionally the keywords
-    of :func:`~simulation.network.edgelist.load_edge_list`); ``n`` may then be None, and if given it
-    must match the file. Raises ValueError naming the parameter, its value and what is allowed.
-    """
-    if kind == "edge_list":
-        from .edgelist import load_edge_list  # the loader imports this module
-
-        _check_params(kind, load_edge_list, params, skip=())
-        network = load_edge_list(**params)
-        if n is not None and n != network.n:
-            raise ValueError(
-                f"market.n_consumers = {n!r} does not match the {network.n:,} consumers (distinct node ids) of the "
-                f"edge-list file {Path(params['path']).name}; set market.n_consumers to {network.n}"
-            )
-        return network
-    if kind == "complete":
-        _check_params(kind, complete, params, skip=("n",))
-        return complete(n)
-    generators = {
-        "small_world": small_world,
-        "scale_free": scale_free,
-        "random": random_graph,
-        "communities": communities,
-    }
-    if kind not in generators:
-        raise ValueError(f"unknown network kind {kind!r}; allowed kinds: {', '.join(KINDS)}")
-    _check_params(kind, generators[kind], params, skip=("n", "rng"))
-    return generators[kind](n, rng=rng, **params)
-
-
-def _check_params(kind: str, func: Callable, params: dict, skip: tuple[str, ...]) -> None:
-    """Reject unknown or missing parameters for a network kind, listing the ones it takes."""
-    signature = inspect.signature(func).parameters
-    allowed = [name for name in signature if name not in skip]
-    required = [name for name in allowed if signature[name].default is inspect.Parameter.empty]
-    for name in params:
-        if name not in allowed:
-            raise ValueError(
-                f"{kind}: unknown parameter {name!r}; allowed parameters: {', '.join(allowed) or '(none)'}"
-            )
-    for name in required:
-        if name not in params:
-            raise ValueError(f"{kind}: missing required parameter {name!r}; parameters: {', '.join(allowed)}")
-
-
-# ----------------------------------------------------------------------------------------------------
 # Parameter checks (each error names the parameter, the value and the allowed values)
 # ----------------------------------------------------------------------------------------------------
 
@@ -557,45 +387,20 @@ def _check_unit(value: object, name: str, kind: str) -> float:
     return _check_real(value, name, kind, low=0.0, low_open=False, high=1.0, allowed="[0, 1]")
 
 
-def _check_mean_degree(value: object, n: int, kind: str, upper: int) -> float:
-    if upper <= 0:
-        raise ValueError(f"{kind}: parameter 'n' = {n!r} is too small to hold any tie")
-    return _check_real(
-        value, "mean_degree", kind, low=0.0, low_open=True, high=upper, allowed=f"(0, {upper}] for n = {n}"
-    )
+def _check_degree(value: object, n: int, kind: str, exponent: float | None = None) -> float:
+    """A finite mean degree that the kind allows for n consumers (see ``settings.mean_degree_problem``)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+    ):
+        raise ValueError(f"{kind}: parameter 'mean_degree' = {value!r} must be a finite number")
+    problem = mean_degree_problem(kind, n, value, exponent)  # type: ignore[arg-type]  # repr of the value as given
+    if problem is not None:
+        raise ValueError(f"{kind}: {problem}")
+    return float(value)
 
 
-def _check_even_degree(value: object, n: int, kind: str, upper: int) -> int:
-    upper_even = upper - upper % 2
-    is_number = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    if not is_number or value != int(value) or int(value) % 2 or not 2 <= value <= upper_even:
-        raise ValueError(
-            f"{kind}: parameter 'mean_degree' = {value!r} must be an even integer in "
-            f"[2, {upper_even}] for n = {n} (each consumer gets mean_degree / 2 ties "
-            f"{'per side of the ring' if kind == 'small_world' else 'when it joins'})"
-        )
-    return int(value)
-
-
-def _check_block_density(
-    within_share: float, within_degree: float, between_degree: float, min_size: int, n: int, n_blocks: int
-) -> None:
-    """Keep the block model sparse (tie probabilities <= 1/2) so distinct-pair sampling stays fast."""
-    if within_degree > (min_size - 1) / 2:
-        raise ValueError(
-            f"communities: mean_degree * within_share = {within_degree:g} ties inside a community "
-            f"exceeds half of the {min_size - 1} possible partners in a community of {min_size}; "
-            "lower mean_degree or within_share, or use fewer communities"
-        )
-    if n_blocks == 1 and between_degree > 0:
-        raise ValueError(
-            f"communities: parameter 'within_share' = {within_share!r} must be 1 when "
-            "n_communities = 1 (there is no other community to tie to)"
-        )
-    outside = n - min_size - 1  # the largest block has at most one more member
-    if n_blocks > 1 and between_degree > outside / 2:
-        raise ValueError(
-            f"communities: mean_degree * (1 - within_share) = {between_degree:g} ties outside the "
-            f"community exceeds half of the ~{outside} consumers in other communities; "
-            "lower mean_degree or raise within_share"
-        )
+def _check_even_degree(value: object, n: int, kind: str) -> int:
+    """The even whole mean degree of a ring lattice or of preferential attachment."""
+    return int(_check_degree(value, n, kind))

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..datasets import DATA_DIR
 from .errors import ScenarioError, shown
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 # Scenario fields that name files the model reads.
 FILE_FIELDS = (("network", "edge_list"), ("network", "node_roles"))
 

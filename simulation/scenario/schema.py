@@ -11,10 +11,12 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..marketing.registry import add_dependent
 from ..marketing.strategy import Strategy
+from ..network.settings import network_problems
 from ..parameters import GROUPS, MAX_SEED, PARAMETERS, Parameter
 
 SECTIONS = tuple(g for g in GROUPS if g != "timing")
@@ -90,6 +92,24 @@ PurchaseSettings = SECTION_MODELS["purchase"]
 ReviewsSettings = SECTION_MODELS["reviews"]
 
 
+def _check_network(scenario: Scenario) -> None:
+    """Refuse network settings that the network's generator would refuse (simulation.network.settings),
+    each reported at its own field, so a scenario or sweep point fails before anything runs."""
+    problems = network_problems(scenario.model_parameters())
+    if problems:
+        raise ValidationError.from_exception_data(
+            "Scenario",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("network_setting", "expected {allowed}", {"allowed": problem.allowed}),
+                    loc=(PARAMETERS[problem.parameter].group, PARAMETERS[problem.parameter].scenario_key),
+                    input=problem.value,
+                )
+                for problem in problems
+            ],
+        )
+
+
 class Scenario(BaseModel):
     """A scenario file, validated."""
 
@@ -137,8 +157,7 @@ class Scenario(BaseModel):
                 f"seed: {self.seed} + {self.replications} replications goes beyond 2^63 - 1; "
                 f"the largest seed for {self.replications} replications is {MAX_SEED - self.replications + 1}"
             )
-        if self.network.kind == "edge_list" and not self.network.edge_list:
-            raise ValueError("network.edge_list: missing; network.kind 'edge_list' needs the edge-list file's path")
+        _check_network(self)
         return self
 
     @property

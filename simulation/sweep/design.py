@@ -3,7 +3,9 @@
 Sampling designs draw in the unit cube and scale to the bounds: random and lhs with
 ``scipy.stats.qmc``/numpy, sobol (Saltelli's scheme, N (D + 2) points) and morris (N trajectories
 of D + 1 points) with SALib's samplers, which the analysis needs in their own order. Whole-number
-fields get rounded values; listed values in random/lhs are drawn as categories.
+fields get rounded values, and a sampled ``network.mean_degree`` the nearest value its network allows
+(an even whole number on small-world and Barabasi-Albert networks); listed values in random/lhs are
+drawn as categories.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import qmc
 
-from ..parameters import validate_parameters
+from ..network.settings import nearest_allowed
+from ..parameters import PARAMETERS, validate_parameters
 from ..resources import check_model_memory
 from ..scenario.loader import ScenarioError, apply_overrides
 from ..scenario.yaml_reader import read_yaml
@@ -57,6 +59,7 @@ class Design:
     samples: int | None = None
     seed: int = 0
     integer: dict = field(default_factory=dict)  # path -> whether whole numbers
+    rounded: dict = field(default_factory=dict)  # path -> what was rounded to allowed values, for the user
 
     @property
     def paths(self) -> list[str]:
@@ -161,6 +164,8 @@ def build_design(
     elif kind == "random":
         points = _scale(np.random.default_rng(seed).random((samples, d)), specs, integer)
     elif kind == "lhs":
+        from scipy.stats import qmc  # imported here: scipy.stats costs start-up
+
         points = _scale(qmc.LatinHypercube(d=d, rng=np.random.default_rng(seed)).random(samples), specs, integer)
     else:
         unit_problem = {"num_vars": d, "names": paths, "bounds": [[0.0, 1.0]] * d}
@@ -173,7 +178,58 @@ def build_design(
 
             unit = sampler.sample(unit_problem, samples, num_levels=MORRIS_LEVELS, seed=seed)
         points = _scale(unit, specs, integer)
-    return Design(kind, specs, points, samples, seed, integer)
+    rounded = _round_to_allowed(points, specs, scenario)
+    if kind == "morris":
+        _check_morris_steps(points, specs)
+    return Design(kind, specs, points, samples, seed, integer, rounded)
+
+
+def _round_to_allowed(points: list[dict], specs: list[ParamSpec], scenario) -> dict:
+    """Round sampled mean degrees to the values the point's network allows, in place.
+
+    Small-world and Barabasi-Albert networks need an even whole ``mean_degree``
+    (``network.settings.nearest_allowed``: the nearest even number, halfway values up); a design
+    sampling it from bounds would otherwise fail at every odd or fractional point. Listed values are
+    never changed (validation refuses the ones not allowed). Returns {path: note} for what was rounded.
+    """
+    path = PARAMETERS["mean_degree"].path
+    if not any(s.path == path and s.form != "list" for s in specs):
+        return {}
+    kind_path, exponent_path = PARAMETERS["network"].path, PARAMETERS["degree_exponent"].path
+    changed = 0
+    for point in points:
+        kind = point.get(kind_path, scenario.network.kind)
+        exponent = point.get(exponent_path, scenario.network.degree_exponent)
+        value = nearest_allowed(kind, point[path], exponent)
+        if value != point[path]:
+            point[path] = float(value)
+            changed += 1
+    if not changed:
+        return {}
+    return {
+        path: f"{changed} of {len(points)} sampled values rounded to the nearest even whole number (small-world and Barabasi-Albert networks need one)"
+    }
+
+
+def _check_morris_steps(points: list[dict], specs: list[ParamSpec]) -> None:
+    """Each step of a Morris trajectory must change its parameter after rounding, or there is no effect to measure."""
+    paths = [s.path for s in specs]
+    size = len(paths) + 1
+    stuck: set[str] = set()
+    for start in range(0, len(points), size):
+        trajectory = points[start : start + size]
+        for before, after in zip(trajectory, trajectory[1:]):
+            if not any(before[p] != after[p] for p in paths):
+                stuck.update(p for p in paths if isinstance(before[p], (int, float)))
+    if stuck:
+        raise SweepError(
+            [
+                f"--param {p}: its bounds are too narrow for morris once values are rounded to whole (or even) "
+                f"numbers: a step of the trajectory does not change the value; widen the bounds (at least "
+                f"{MORRIS_LEVELS - 1} allowed values apart) or use a grid"
+                for p in sorted(stuck)
+            ]
+        )
 
 
 def _path_problems(design: Design, base: BaseScenario) -> list[str]:

@@ -9,7 +9,6 @@ long the sweep. A run's numbers depend only on the scenario, the point and the s
 from __future__ import annotations
 
 import concurrent.futures as cf
-import json
 import logging
 import math
 import os
@@ -19,7 +18,8 @@ from contextlib import contextmanager
 
 from ..experiment.runs import run_once
 from ..kpis import RUN_KPIS
-from ..model import build_market_network
+from ..network.build import build_market_network
+from ..network.settings import network_key
 from ..parameters import validate_parameters
 from ..workers import process_pool
 from .base import BaseScenario
@@ -36,16 +36,12 @@ def network_for(scenario, seed: int):
     a 10,000-consumer run, more for edge-list files). The model only reads the network, so sharing
     changes no number (tested against fresh builds).
     """
-    key = (
-        json.dumps(
-            [scenario.network.model_dump(mode="json"), scenario.market.n_consumers, scenario.source_dir], sort_keys=True
-        ),
-        seed,
-    )
+    params = validate_parameters(scenario.model_parameters())
+    key = network_key(params, seed)
     if key not in _NETWORKS:
         if len(_NETWORKS) >= 2:
             _NETWORKS.pop(next(iter(_NETWORKS)))
-        _NETWORKS[key] = build_market_network(seed, validate_parameters(scenario.model_parameters()))
+        _NETWORKS[key] = build_market_network(seed, params)
     return _NETWORKS[key]
 
 

@@ -8,3 +8,5 @@ meaning), ``text`` (notes and tables as plain text), ``compare_session`` (compar
 and ``compare_view``, ``sweep_view`` (the sweep command's code, in the background); ``background`` runs
 threads inside a session.
 """
+
+SCENARIO_ENV = "WOM_SCENARIO"  # scenario file `run.py ui SCENARIO` hands to the app (here: no Solara import)

@@ -28,6 +28,7 @@ import numpy as np
 import solara
 
 from ..model import WordOfMouthModel
+from ..network.settings import network_key
 from ..scenario import ScenarioError
 from ..scenario.checks import ScenarioWarning
 from ..scenario.loader import parse_scenario, read_scenario_file
@@ -35,34 +36,17 @@ from ..scenario.paths import DATA_DIR, confine_files, folder_name
 from ..scenario.schema import Scenario
 from ..scenario.yaml_reader import decode
 from ..state import Role
+from . import SCENARIO_ENV
 from .background import start_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = ROOT / "scenarios"
-SCENARIO_ENV = "WOM_SCENARIO"  # scenario file `run.py ui SCENARIO` hands to the app
 UPLOAD_LIMIT = 200 * 2**20  # bytes of a network file uploaded with a scenario
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
-_NETWORK_KEYS = (
-    "network",
-    "n_consumers",
-    "mean_degree",
-    "rewiring",
-    "degree_exponent",
-    "n_communities",
-    "within_share",
-    "edge_list",
-    "edge_list_directed",
-    "contacts",
-)
 _NETWORK_CACHE: OrderedDict = OrderedDict()  # (network parameters, seed) -> SocialNetwork, shared by sessions
 _NETWORK_CACHE_SIZE = 4
 _cache_lock = threading.Lock()
-
-
-def network_key(params: dict, seed: int) -> tuple:
-    """What the consumers' network depends on: its parameters and the seed (the model's network stream)."""
-    return tuple(params[k] for k in _NETWORK_KEYS) + (seed,)
 
 
 def scenario_files() -> list[str]:
