@@ -181,7 +181,7 @@ class WordOfMouthModel(mesa.Model):
         customers = np.flatnonzero(c.role == Role.CUSTOMER)
         if customers.size:
             uniforms = self.fixed_stream("reviews").random(c.n)[customers]
-            self._post(customers, c.satisfaction[customers], uniforms, asked=0.0, uptake=0.0, average=None)
+            self._post(customers, c.satisfaction[customers], uniforms, asked=0.0, uptake=0.0, praise=None)
 
     def current_quality(self, effects: MarketingEffects) -> tuple[float, float]:
         """Mean and spread of satisfaction this step: product quality, levers and incidents."""
@@ -502,10 +502,10 @@ class WordOfMouthModel(mesa.Model):
         """Buyers post ratings on the product page (``rules.reviews``); those offered an incentive post more."""
         uniforms = self.stream("reviews").random(self.consumers.n, dtype=np.float32)[buyers]
         return self._post(
-            buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, self.page.average
+            buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, self.page.praise
         )
 
-    def _post(self, buyers, satisfaction, uniforms, asked: float, uptake: float, average: float | None) -> Reviews:
+    def _post(self, buyers, satisfaction, uniforms, asked: float, uptake: float, praise: float | None) -> Reviews:
         """Post the ratings of the buyers whose uniform falls under their posting probability.
 
         A buyer posts spontaneously when u < P; offered an incentive, one who would not have posts with
@@ -521,7 +521,7 @@ class WordOfMouthModel(mesa.Model):
         )
         posts = uniforms < spontaneous + (1.0 - spontaneous) * uptake
         incentivised = posts & (uniforms >= spontaneous)
-        expressed = reviews.expressed_satisfaction(satisfaction[posts], average, prm["herding"])
+        expressed = reviews.expressed_satisfaction(satisfaction[posts], praise, prm["herding"])
         stars = reviews.rating_stars(expressed, prm["rating_bias"])
         self.page.post(stars, incentivised[posts])
         return Reviews(posters=buyers[posts], stars=stars, incentivised=incentivised[posts])

@@ -357,7 +357,7 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "media_awareness_rate",
-            0.5,
+            0.8,
             "rate at which unaware consumers learn of the product from background media (press, retail, search)",
             "awareness",
             low=0,
@@ -373,7 +373,7 @@ PARAMETERS: dict[str, Parameter] = {
             high=1000,
             unit="1/year",
         ),
-        _p("interest_gain", 0.2, "interest added by one fully weighted positive message", "awareness", low=0, high=5),
+        _p("interest_gain", 0.3, "interest added by one fully weighted positive message", "awareness", low=0, high=5),
         _p(
             "follow_rate",
             0.25,
@@ -472,11 +472,11 @@ PARAMETERS: dict[str, Parameter] = {
             low=0,
             high=1,
         ),
-        _p("defect_satisfaction", -0.8, "satisfaction of a buyer whose unit failed", "product", low=-1, high=1),
+        _p("defect_satisfaction", -0.9, "satisfaction of a buyer whose unit failed", "product", low=-1, high=1),
         # --- public reviews and ratings (the product page)
         _p(
             "review_propensity",
-            0.2,
+            0.3,
             "probability that a buyer with the most extreme experience posts a rating (0 = no product page)",
             "reviews",
             low=0,
@@ -492,7 +492,7 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "herding",
-            0.5,
+            0.9,
             "pull of a rater's rating toward a displayed average above its own experience (Muchnik et al. 2013)",
             "reviews",
             low=0,
@@ -500,7 +500,7 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "herding_correction",
-            10.0,
+            2.5,
             "the crowd corrects negative reviews: satisfied buyers post (1 + this x the share of negative reviews) "
             "times as often",
             "reviews",
@@ -534,7 +534,7 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "review_volume_half",
-            200.0,
+            80.0,
             "reviews at which the page carries half of its full weight (volume builds credibility)",
             "reviews",
             low=0.01,
@@ -542,7 +542,7 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "review_volume_exponent",
-            2.0,
+            1.0,
             "how sharply the page's weight rises with its number of reviews (1: from the first review on; 2: a "
             "handful is not yet evidence)",
             "reviews",
@@ -560,7 +560,7 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "page_discovery_rate",
-            0.5,
+            3.0,
             "rate at which unaware consumers find the product through its page at full volume (search, "
             "recommendations)",
             "reviews",
@@ -570,7 +570,7 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "review_influence",
-            0.2,
+            0.15,
             "purchase hazard from a positive product page read, at full volume and trust (like q for peers)",
             "reviews",
             low=0,

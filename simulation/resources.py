@@ -73,7 +73,7 @@ def messages_per_step(params: dict, strategy) -> float:
     return params["talk_rate"] * TIME_UNITS[params["time_unit"]] * boost * 1.5
 
 
-_BOOSTS = ("talk_boost", "advocate_boost")
+_BOOSTS = ("talk_boost",)
 
 
 def edge_list_edges(params: dict) -> float:

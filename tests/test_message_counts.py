@@ -68,4 +68,4 @@ def test_models_with_many_messages_per_step_run(settings):
     frame = model.timeseries()
     assert (frame["positive_messages"] + frame["negative_messages"]).max() > 1000
     assert (frame[["positive_messages", "negative_messages", "adopters"]] >= 0).all().all()
-    assert model.role_counts.sum() == 2000
+    assert model.tallies.role_counts.sum() == 2000

@@ -10,6 +10,7 @@ from simulation.product_page import ProductPage
 from simulation.rules import reviews, trust
 from simulation.state import Role
 
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 SMALL = dict(n_consumers=3000, mean_degree=8, customer_share=0.05, initial_awareness=0.5)
 
 
@@ -91,13 +92,14 @@ def test_posting_rises_with_extremity_and_asking_removes_part_of_the_bias():
     asked = reviews.posting_probability(s, 0.2, 2.0, asked=0.5)
     assert (asked >= p).all() and asked[2] == pytest.approx(0.1)
     corrected = reviews.posting_probability(s, 0.2, 2.0, negative_share=0.5, correction=2.0)
-    assert corrected[4] == pytest.approx(2 * p[4]) and corrected[0] == p[0]  # only the satisfied come to correct
+    assert corrected[4] == pytest.approx(2 * p[4]) and corrected[0] == p[0]  # only those who praise it correct
+    assert corrected[3] == pytest.approx(2 * p[3]) and corrected[2] == p[2]
 
 
-def test_herding_pulls_moderate_raters_up_but_not_down_and_spares_extreme_ones():
+def test_herding_pulls_moderate_raters_up_to_the_praise_but_not_down_and_spares_extreme_ones():
     s = np.array([0.3, 0.3, -0.8])
-    up = reviews.expressed_satisfaction(s, displayed_average=5.0, herding=0.5)
-    down = reviews.expressed_satisfaction(s, displayed_average=1.0, herding=0.5)
+    up = reviews.expressed_satisfaction(s, praise=5.0, herding=0.5)
+    down = reviews.expressed_satisfaction(s, praise=1.0, herding=0.5)
     assert up[0] > 0.3 and (down == s).all()
     assert reviews.rating_stars(up)[2] == 1  # a failed unit stays a 1-star review
     assert reviews.rating_stars(np.array([-1.0, -0.5, 0.0, 0.5, 1.0])).tolist() == [1, 2, 3, 4, 5]
@@ -205,3 +207,46 @@ def test_a_mention_is_remembered_in_proportion_to_the_trust_in_its_speaker():
     assert c.aware[3] and c.first_source[3] == Source.PEER
     raise_recall(c, np.array([4]), 5.0, Source.PEER)
     assert c.awareness[4] == 1.0
+
+
+def test_raters_conform_to_the_praise_shown_so_a_complaint_does_not_pull_them_down():
+    page = ProductPage()
+    page.post(np.array([5, 4], dtype=np.int8), np.zeros(2, dtype=bool))
+    assert page.praise == 4.5 and page.average == 4.5
+    page.post(np.array([1], dtype=np.int8), np.zeros(1, dtype=bool))
+    assert page.praise == 4.5 and page.average == pytest.approx(10 / 3)  # the complaint moves the average only
+    assert ProductPage().praise is None
+
+
+# ---------------------------------------------------------------- the default scenario (issue: trust that matters)
+@pytest.mark.slow
+def test_halving_trust_in_the_default_scenario_costs_at_least_a_tenth_of_one_year_adopters():
+    """30 paired runs of scenarios/default.yaml: strong- and weak-tie trust halved."""
+    from simulation.scenario import load_scenario
+    from simulation.validation.stylised_facts import trust_matters
+
+    scenario = load_scenario(ROOT / "scenarios" / "default.yaml")
+    check = trust_matters(scenario, 30)
+    change = check.table.iloc[0]
+    assert change["change"] <= -0.10 and change["high"] < 0, check.simulated
+    assert check.agrees and check.settings["replications (paired)"] == 30
+
+
+def test_with_no_trust_in_anyone_peers_sell_nothing_in_the_default_scenario():
+    """Tie trust 0 (and none learned): peers' messages are neither remembered nor believed, so the market
+    is exactly the one where nobody talks: only external influence (media, the page, the brand) sells."""
+    from simulation.experiment.runs import build_model
+    from simulation.scenario import load_scenario
+
+    zero = ["word_of_mouth.strong_tie_trust=0", "word_of_mouth.weak_tie_trust=0", "word_of_mouth.trust_learning=0"]
+    scenario = load_scenario(ROOT / "scenarios" / "default.yaml", [*zero, "market.n_consumers=3000", "horizon=26"])
+    silent = load_scenario(
+        ROOT / "scenarios" / "default.yaml",
+        [*zero, "market.n_consumers=3000", "horizon=26", "word_of_mouth.talk_rate=0"],
+    )
+    a = build_model(scenario).run(26)
+    b = build_model(silent).run(26)
+    assert a.timeseries()["positive_messages"].sum() > 0 and b.timeseries()["positive_messages"].sum() == 0
+    np.testing.assert_array_equal(a.consumers.role, b.consumers.role)
+    np.testing.assert_array_equal(a.timeseries()["adopters"], b.timeseries()["adopters"])
+    assert a.kpis["adopters"] > 0  # external influence still sells

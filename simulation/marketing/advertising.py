@@ -28,10 +28,10 @@ class Advertising(Lever):
     )
     community: int | None = Field(None, ge=0, description="community targeted when target = community")
     claimed_quality: float = Field(0.8, ge=-1, le=1, description="quality the ads claim")
-    impact: float = Field(0.5, ge=0, description="external influence of one ad, relative to background media")
-    interest_gain: float = Field(0.02, ge=0, le=1, description="interest one ad adds at full brand trust")
+    impact: float = Field(0.2, ge=0, description="external influence of one ad, relative to background media")
+    interest_gain: float = Field(0.005, ge=0, le=1, description="interest one ad adds at full brand trust")
     recall: float = Field(
-        0.3, ge=0, le=1, description="awareness one ad adds (aware at 0.5: one ad may not be enough to remember)"
+        0.08, ge=0, le=1, description="awareness one ad adds (aware at 0.5: one ad may not be enough to remember)"
     )
     persuasiveness: float = Field(
         0.1, ge=0, le=1, description="weight of one ad on opinion, relative to a peer's message at equal trust"

@@ -26,13 +26,15 @@ class Seeding(Lever):
         description="cost of one real seed; none = the product's unit cost (a simulated seed stands for "
         "market.represents real ones)",
     )
-    advocate_boost: float = Field(2.0, ge=1, description="talk multiplier of seeded advocates (already customers)")
+    talk_boost: float = Field(
+        2.0, ge=1, description="lasting talk multiplier of the seeds: they are asked to spread the word"
+    )
     end: int | None = Field(None, ge=1, description="ignored: seeding acts once, at start")
 
     summary = (
         "k consumers get the product free (`targeting.choose_seeds`): random, hubs (degree), influencers "
-        "(talkativeness), advocates (satisfied customers, who get a lasting talk boost instead), greedy (CELF on "
-        "the independent-cascade spread with `reach` as tie probability)"
+        "(talkativeness), advocates (satisfied customers), greedy (CELF on the independent-cascade spread with `reach` "
+        "as tie probability); every seed is asked to spread the word and talks `talk_boost` times more from then on"
     )
     cost_rule = "k x unit cost (or `cost_per_seed`)"
     channel = Source.SEEDING  # customers who first heard through it are attributed to it
@@ -57,7 +59,7 @@ class Seeding(Lever):
         model.brand.pay(self.kind, chosen.size * unit_cost, effects, planned=self.k * unit_cost)
         c = model.consumers
         customer = c.role[chosen] == Role.CUSTOMER
-        c.talk_boost[chosen[customer]] *= self.advocate_boost  # seeded advocates stay boosted
+        c.talk_boost[chosen] *= self.talk_boost  # seeds (and seeded advocates) are asked to spread the word
         make_aware(c, chosen, Source.SEEDING)
         newcomers = chosen[~customer]
         c.first_source[newcomers] = Source.SEEDING  # their adoption is the campaign's

@@ -2,22 +2,22 @@
 
 Equations (docs/MODEL.md, "Reviews and ratings"):
 
-    P(a buyer posts) = propensity * (a + (1 - a) |s_i|^gamma) * (1 + k N [s_i > 0])
+    P(a buyer posts) = propensity * (a + (1 - a) |s_i|^gamma) * (1 + k N [s_i > 0.2])
                                                     (purchase and under-reporting bias; the crowd corrects)
-    s'_i = s_i + h (1 - |s_i|) (A - s_i)   if A > s_i, else s_i               (herding toward a higher average)
+    s'_i = s_i + h (1 - |s_i|) (A+ - s_i)  if A+ > s_i, else s_i             (herding toward the praise shown)
     stars_i = clip(ceil(2.5 (s'_i + 1) + bias), 1, 5)
     valence of a review v = (stars - 3) / 2;   weight w = lambda^[stars <= 2] x answered x incentive
     perceived valence V = sum w v / sum w;      volume weight c(n) = n^k / (n^k + n_half^k)
     a read: weight omega_i = review_trust x c(n) x openness_i; opinion and interest move toward V as for
     a message of that weight; the page signal R_i = review_trust x c(n) x max(V, 0) enters the hazard
 
-with s the buyer's satisfaction, A the displayed average mapped to the satisfaction scale
-(``stars_to_satisfaction``), a the share of the under-reporting bias removed by asking every buyer for a
+with s the buyer's satisfaction, A+ the average of the positive (4-5 star) ratings shown, mapped to the
+satisfaction scale (``stars_to_satisfaction``), a the share of the under-reporting bias removed by asking every buyer for a
 review, N the share of negative reviews on the page, lambda = ``review_negativity`` (a negative review
 weighs more: Chevalier & Mayzlin 2006). Herding is asymmetric as Muchnik, Aral & Taylor (2013)
-measured: raters with a moderate experience follow a higher average (h = ``herding``), while negative
-reviews are corrected: they bring satisfied buyers to post (k = ``herding_correction``) rather than
-pulling ratings down. Raters with an extreme experience are not swayed (the factor 1 - |s|).
+measured: raters with a moderate experience conform to the praise they see (h = ``herding``), while
+negative reviews do not make them harsher; they are corrected instead: they bring satisfied buyers to
+post (k = ``herding_correction``). Raters with an extreme experience are not swayed (the factor 1 - |s|).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 
 STARS = np.arange(1, 6)
 NEGATIVE_STARS = 2  # ratings of 1 or 2 stars are negative reviews
+PRAISE = 0.2  # satisfaction above which a rating is praise (4-5 stars)
 
 
 def stars_to_satisfaction(stars):
@@ -42,17 +43,18 @@ def posting_probability(
     correction: float = 0.0,
 ):
     """P(a buyer posts a rating): grows with how extreme the experience was (asking every buyer removes a
-    share `asked` of that under-reporting bias); satisfied buyers post more when the page shows negative
-    reviews (they correct the record)."""
+    share `asked` of that under-reporting bias); buyers satisfied enough to praise it (4-5 stars) post more
+    when the page shows negative reviews (they correct the record)."""
     base = propensity * (asked + (1.0 - asked) * np.abs(satisfaction) ** extremity)
-    return np.minimum(1.0, base * np.where(satisfaction > 0, 1.0 + correction * negative_share, 1.0))
+    return np.minimum(1.0, base * np.where(satisfaction > PRAISE, 1.0 + correction * negative_share, 1.0))
 
 
-def expressed_satisfaction(satisfaction, displayed_average: float | None, herding: float):
-    """A rater's satisfaction as it rates: pulled toward a higher displayed average (none: its own)."""
-    if displayed_average is None:
+def expressed_satisfaction(satisfaction, praise: float | None, herding: float):
+    """A rater's satisfaction as it rates: pulled toward the praise shown when it exceeds its own
+    experience (``praise``: the average of the 4-5 star ratings; none: its own experience)."""
+    if praise is None:
         return satisfaction
-    shown = float(stars_to_satisfaction(displayed_average))
+    shown = float(stars_to_satisfaction(praise))
     pull = herding * (1.0 - np.abs(satisfaction)) * (shown - satisfaction)
     return np.where(shown > satisfaction, satisfaction + pull, satisfaction)
 

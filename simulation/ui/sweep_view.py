@@ -22,7 +22,7 @@ from .live_chart import LiveChart, LiveChartView, rows
 from .text import Note, TextTable
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
-EXAMPLE = "purchase.q=0.5,1,1.5\nproduct.quality=0,0.4,0.8"
+EXAMPLE = "purchase.p=0.01,0.03,0.06\nproduct.quality=0,0.4,0.8"
 
 
 class SweepSession:

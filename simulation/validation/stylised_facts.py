@@ -351,26 +351,19 @@ def rating_distribution(scenario, replications: int) -> Check:
 
 
 def herding(scenario, replications: int) -> Check:
-    """Muchnik, Aral & Taylor (2013): a planted positive rating raises the final rating (later raters herd);
-    a planted negative one is corrected by the crowd (later raters rate higher)."""
+    """Muchnik, Aral & Taylor (2013): a planted positive rating is amplified by later raters (herding); a
+    planted negative one is counteracted by the crowd."""
     base = scenario.strategy(scenario.baseline_name)
 
     def plant(stars):
         def prepare(model):
             model.page.post(np.array([stars], dtype=np.int8), np.array([False]))
-            model.lever_cache["planted"] = stars
 
         return prepare
 
     def measure(model):
-        later = model.page.histogram.astype(float)
-        planted = model.lever_cache.get("planted")
-        if planted is not None:
-            later[planted - 1] -= 1
-        return {
-            "average": float(model.timeseries()["average_rating"].iloc[-1]),
-            "later": float((later * np.arange(1, 6)).sum() / later.sum()) if later.sum() else float("nan"),
-        }
+        frame = model.timeseries()
+        return {"average": float(frame["average_rating"].iloc[-1]), "count": float(frame["review_count"].iloc[-1])}
 
     frame = paired(
         scenario,
@@ -378,23 +371,29 @@ def herding(scenario, replications: int) -> Check:
         replications,
         measure,
     )
-    final = frame.pivot(index="replication", columns="arm")["average"]
-    later = frame.pivot(index="replication", columns="arm")["later"]
-    up = t_interval(final["up"] - final["control"])
-    down = t_interval(final["down"] - final["control"])
-    up_later = t_interval(later["up"] - later["control"])
-    down_later = t_interval(later["down"] - later["control"])
-    # Asymmetry: later raters follow a positive plant (herding, significant) but not a negative one (the crowd
-    # corrects it: later ratings are no lower than without it, which a symmetric herding model would fail).
-    agrees = up.low > 0 and up_later.low > 0 and down_later.mean >= 0
+    average = frame.pivot(index="replication", columns="arm")["average"]
+    count = frame.pivot(index="replication", columns="arm")["count"]
+
+    def mechanical(stars):
+        # One more rating of `stars` among the control's ratings, nobody else changing: its own weight.
+        return (average["control"] * count["control"] + stars) / (count["control"] + 1) - average["control"]
+
+    up = t_interval(average["up"] - average["control"])
+    down = t_interval(average["down"] - average["control"])
+    up_beyond = t_interval(average["up"] - average["control"] - mechanical(5))
+    down_beyond = t_interval(average["down"] - average["control"] - mechanical(1))
+    # Asymmetry: the crowd adds to a positive plant (herding, significant) and takes back part of a negative
+    # one (correction: the final average is above what the plant alone would leave). A symmetric herding
+    # model would amplify the negative plant too.
+    agrees = up.low > 0 and up_beyond.low > 0 and down_beyond.mean > 0
     return Check(
         key="herding",
         title="Asymmetric herding on ratings",
         published="Muchnik, Aral & Taylor (2013): one planted positive vote raised later positive votes (herding) and "
         "final ratings by 25%; after a planted negative vote the crowd corrected it with more positive votes.",
-        simulated=f"after a planted 5-star first review: final average {_fmt(up, 3)}, later ratings {_fmt(up_later, 3)} "
-        f"stars; after a planted 1-star: final average {_fmt(down, 3)}, later ratings {_fmt(down_later, 3)} stars "
-        "(paired differences from the same market without a plant)",
+        simulated=f"after a planted 5-star first review the final average moves {_fmt(up, 3)} stars, "
+        f"{_fmt(up_beyond, 3)} beyond the plant's own weight; after a planted 1-star {_fmt(down, 3)}, "
+        f"{_fmt(down_beyond, 3)} beyond its own weight (paired differences from the same market without a plant)",
         agrees=bool(agrees),
         table=pd.DataFrame(
             [
@@ -403,27 +402,28 @@ def herding(scenario, replications: int) -> Check:
                     "final_average": up.mean,
                     "low": up.low,
                     "high": up.high,
-                    "later_ratings": up_later.mean,
-                    "later_low": up_later.low,
-                    "later_high": up_later.high,
+                    "beyond_own_weight": up_beyond.mean,
+                    "beyond_low": up_beyond.low,
+                    "beyond_high": up_beyond.high,
                 },
                 {
                     "plant": "one 1-star review first",
                     "final_average": down.mean,
                     "low": down.low,
                     "high": down.high,
-                    "later_ratings": down_later.mean,
-                    "later_low": down_later.low,
-                    "later_high": down_later.high,
+                    "beyond_own_weight": down_beyond.mean,
+                    "beyond_low": down_beyond.low,
+                    "beyond_high": down_beyond.high,
                 },
             ]
         ),
         settings=_settings(scenario, replications),
         notes="Arms: the page starts empty (control), with one 5-star review, or with one 1-star review, before the "
-        "first step. Final average: the page's average at the horizon (the plant included); later ratings: the mean "
-        "of the ratings posted after the plant. Agreement: after a positive plant both rise (herding, intervals "
-        "above 0); after a negative plant the later ratings are no lower than without it (mean difference at least "
-        "0: the crowd corrects it instead of following it down).",
+        "first step. Final average: the page's average at the horizon (the plant included), as a paired difference "
+        "from the control. Beyond the plant's own weight: that difference minus what one more rating would do if "
+        "nobody else changed, (A n + stars) / (n + 1) - A with the control's average A and count n. Agreement: the "
+        "positive plant raises the final average and later raters add to it (herding; both intervals above 0); "
+        "after the negative plant the crowd takes part of it back (mean beyond its own weight above 0).",
     )
 
 
@@ -611,7 +611,7 @@ def figure(check: Check, path) -> None:
         ax.set_ylabel("share")
         ax.legend()
     else:
-        value = next(c for c in ("elasticity", "change", "final_average", "ratio") if c in table.columns)
+        value = next(c for c in ("elasticity", "change", "final_average", "ratio", "loss") if c in table.columns)
         labels = table.iloc[:, 0].astype(str).tolist()
         y = np.arange(len(table))
         mean = table[value].to_numpy(dtype=float)
