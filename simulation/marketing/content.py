@@ -7,6 +7,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from ..rules.awareness import raise_interest
+from ..rules.trust import bounded_confidence, message_weight, shift_opinions
 from ..state import Role, Source
 from .base import Lever, MarketingEffects
 from .brand_messages import hear_brand
@@ -27,10 +29,17 @@ class BrandContent(Lever):
         0.3, ge=0, le=1, description="weight of one post on opinion, relative to a peer's message at equal trust"
     )
     cost_per_post: float = Field(500.0, ge=0, description="cost of producing one post")
+    social_proof: float = Field(
+        10.0,
+        ge=0,
+        description="re-shares at which the followers who see the post take it as fully vouched for by customers",
+    )
 
     summary = (
         "engaged followers (prob. `engagement`) see the post (`hear_brand`); engaged customers who like the "
-        "product re-share it (prob. `reshare`) as one more message of their own, attributed to brand content"
+        "product re-share it (prob. `reshare`) as one more message of their own to their ties, attributed to "
+        "brand content, and the followers who see the post see who re-shared it: customers vouching for the "
+        "product (`customers_vouch`, weight min(1, re-shares / `social_proof`))"
     )
     cost_rule = "`cost_per_post` per post"
     channel = Source.CONTENT  # customers who first heard through it are attributed to it
@@ -54,4 +63,23 @@ class BrandContent(Lever):
             effects,
         )
         fans = engaged[(c.role[engaged] == Role.CUSTOMER) & (c.opinion[engaged] > 0)]
-        effects.add_messages(fans[rng.random(fans.size) < self.reshare], Source.CONTENT)
+        resharers = fans[rng.random(fans.size) < self.reshare]
+        effects.add_messages(resharers, Source.CONTENT)
+        customers_vouch(model, engaged[c.role[engaged] != Role.CUSTOMER], resharers, self.social_proof)
+
+
+def customers_vouch(model, readers: np.ndarray, resharers: np.ndarray, social_proof: float) -> None:
+    """Followers who see a post with customers' re-shares read them as customers' recommendations: interest
+    and opinion move toward the re-sharers' mean opinion with weight weak-tie trust x experience credibility
+    x openness x min(1, re-shares / social_proof) -- social media as the channel from those who have
+    experienced the product to those still waiting (the trust and interest rules of peer messages)."""
+    if resharers.size == 0 or readers.size == 0 or social_proof <= 0:
+        return
+    c, prm = model.consumers, model.params
+    valence = float(c.opinion[resharers].mean())
+    proof = min(1.0, resharers.size / social_proof)
+    weight = message_weight(prm["weak_tie_trust"] * proof, prm["experience_credibility"], c.openness[readers])
+    gap = valence - c.opinion[readers]
+    weight = bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
+    raise_interest(c, readers, weight * valence, prm["interest_gain"])
+    shift_opinions(c.opinion, readers, gap, weight, prm["persuasion"])

@@ -37,7 +37,6 @@ _SPANS = {"n_consumers": (100, 50_000), "mean_degree": (2, 50), "p": (0, 0.5), "
 _LEVER_SPANS = {
     "k": (1, 1000),
     "talk_boost": (1, 5),
-    
     "impact": (0, 5),
     "start": (0, 104),
     "end": (1, 104),

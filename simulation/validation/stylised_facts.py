@@ -92,14 +92,16 @@ def _sales(model: WordOfMouthModel, start: int = 0, end: int | None = None) -> f
 
 
 def _scaled_levers(strategy: Strategy, kind: str, factor: float) -> Strategy:
-    """The strategy with the intensity of every lever of `kind` scaled (reach, or budget when set)."""
+    """The strategy with the intensity of every lever of `kind` scaled (reach, or budget when set), and its
+    budget cap with it (a cap would otherwise keep the extra spend from happening)."""
     levers = []
     for lever in strategy.levers:
         if lever.kind == kind:
             field = "budget" if getattr(lever, "budget", None) is not None else "reach"
             lever = lever.model_copy(update={field: getattr(lever, field) * factor})
         levers.append(lever)
-    return strategy.model_copy(update={"levers": levers})
+    budget = None if strategy.budget is None else strategy.budget * factor
+    return strategy.model_copy(update={"levers": levers, "budget": budget})
 
 
 # ------------------------------------------------------------------ the facts
