@@ -89,7 +89,8 @@ def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64) -> T
         same_community=(
             np.ones(network.n_ties, dtype=bool)
             if network.community is None
-            else network.community[listener] == network.community[speaker]
+            # -1: a consumer in no community (a node file's unlisted or blank) is an outsider to all
+            else (network.community[listener] == network.community[speaker]) & (network.community[listener] >= 0)
         ),
         last_valence=np.full(network.n_ties, np.nan, dtype=np.float32),
         recommendation=np.zeros(network.n_ties),

@@ -78,6 +78,51 @@ def test_node_roles_on_a_generated_network_use_the_models_own_network(tmp_path):
     assert with_roles.consumers.role[0] == Role.CUSTOMER and with_roles.consumers.role[5] == Role.FOLLOWER
 
 
+def test_node_file_communities_set_in_group_and_out_group_ties(small_market):
+    # Ring a-b-c-d-e-f-a; {a, b, c} in "north", {d, e} in "south", f unlisted (no community).
+    (small_market / "roles.csv").write_text(
+        "node,role,community\na,prospect,north\nb,customer,north\nc,prospect,north\nd,follower,south\ne,prospect, south\n",
+        encoding="utf-8",
+    )
+    path = _write_scenario(small_market, "  kind: edge_list\n  edge_list: ties.edges\n  node_roles: roles.csv\n")
+    model = build_model(load_scenario(path))
+    ids = list(model.network.node_ids)
+    same = {
+        (ids[int(listener)], ids[int(speaker)]): bool(flag)
+        for listener, speaker, flag in zip(model.ties.listener, model.ties.speaker, model.ties.same_community)
+    }
+    inside = {("a", "b"), ("b", "a"), ("b", "c"), ("c", "b"), ("d", "e"), ("e", "d")}
+    assert {pair for pair, flag in same.items() if flag} == inside
+    assert len(same) == 12  # the other six ties (c-d, e-f, f-a both ways) cross communities
+
+
+def test_community_trust_uses_the_node_files_communities(small_market):
+    # Out-group trust 0 silences every tie that crosses a community. With no external influence and no
+    # product page, peers are the only way to sell: the customer's word sells when everyone shares one
+    # community and never when everyone is alone.
+    def peer_adopters(community_of) -> list[int]:
+        rows = "".join(f"{node},{'customer' if node == 'b' else 'prospect'},{community_of(node)}\n" for node in "abcdef")
+        (small_market / "roles.csv").write_text("node,role,community\n" + rows, encoding="utf-8")
+        path = _write_scenario(small_market, "  kind: edge_list\n  edge_list: ties.edges\n  node_roles: roles.csv\n")
+        overrides = [
+            "word_of_mouth.out_group_trust=0",
+            "word_of_mouth.in_group_trust=1",
+            "purchase.p=0",
+            "purchase.q=50",
+            "word_of_mouth.talk_rate=100",
+            "market.initial_awareness=1",
+            "reviews.page_visit_rate=0",
+            "reviews.review_propensity=0",
+            "horizon=52",
+        ]
+        scenario = load_scenario(path, overrides)
+        return [int(run_once(scenario, replication=r).timeseries["adopters"].iloc[-1]) for r in range(10)]
+
+    # adopters count the listed past customer
+    assert peer_adopters(lambda node: "") == [1] * 10  # blank: nobody shares a community
+    assert sum(peer_adopters(lambda node: "all")) > 20
+
+
 def test_bad_node_file_names_file_line_and_value(small_market):
     (small_market / "roles.csv").write_text("node,role\nb,customer\nzz,follower\n", encoding="utf-8")
     path = _write_scenario(small_market, "  kind: edge_list\n  edge_list: ties.edges\n  node_roles: roles.csv\n")

@@ -5,6 +5,7 @@ Shared by ``run.py compare``, ``run.py sweep``, calibration and the front end, s
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from ..kpis import ADOPTION_SOURCES, RUN_KPIS
 from ..marketing.listening import EVENT_COLUMNS
 from ..model import WordOfMouthModel
 from ..network.build import build_market_network
+from ..network.edgelist import load_node_roles
 from ..parameters import PARAMETERS, TIME_UNITS
 from ..state import Role
 
@@ -32,7 +34,10 @@ def build_model(
     if scenario.network.node_roles and "initial_roles" not in kwargs:
         if social_network is None:
             social_network = _scenario_network(kwargs)
-        kwargs["initial_roles"] = node_roles(scenario.resolve_path(scenario.network.node_roles), social_network)
+        roles = load_node_roles(scenario.resolve_path(scenario.network.node_roles), social_network)
+        kwargs["initial_roles"] = _role_codes(roles)
+        if roles.community is not None:  # the node file's communities replace the generator's
+            social_network = dataclasses.replace(social_network, community=roles.community)
     if social_network is not None:
         kwargs["social_network"] = social_network
     return WordOfMouthModel(**kwargs)
@@ -51,13 +56,10 @@ def _scenario_network(kwargs: dict):
     return build_market_network(kwargs["seed"], params)
 
 
-def node_roles(path: str, network) -> tuple[np.ndarray, np.ndarray]:
-    """(role codes, follows_brand) for the model's ``initial_roles`` from a node file (see load_node_roles)."""
-    from ..network.edgelist import load_node_roles
-
-    roles = load_node_roles(path, network)
+def _role_codes(roles) -> tuple[np.ndarray, np.ndarray]:
+    """(role codes, follows_brand) for the model's ``initial_roles`` from a node file's roles."""
     codes = {"prospect": Role.PROSPECT, "follower": Role.FOLLOWER, "customer": Role.CUSTOMER}
-    role = np.zeros(network.n, dtype=np.int8)
+    role = np.zeros(roles.role.size, dtype=np.int8)
     for name, code in codes.items():
         role[roles.role == name] = code
     return role, roles.follows_brand

@@ -395,20 +395,24 @@ class NodeRoles(NamedTuple):
     """Role of each consumer, aligned with the network's indices 0..n-1.
 
     ``role`` holds one of :data:`ROLES` per consumer; ``follows_brand`` whether the consumer
-    follows the brand's own channel.
+    follows the brand's own channel; ``community`` (when the file has a community column) an int32
+    label per consumer, -1 for consumers in no community (not listed, or listed with a blank label).
     """
 
     role: np.ndarray
     follows_brand: np.ndarray
+    community: np.ndarray | None = None
 
 
 def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
-    """Read the optional node file (CSV with columns ``node``, ``role`` and optional ``follows_brand``).
+    """Read the optional node file (CSV with columns ``node``, ``role`` and optional ``follows_brand``, ``community``).
 
     ``node`` is an original id of the edge-list file (``network.node_ids``), or a consumer index
     0..n-1 for a generated network. ``role`` is prospect, follower or customer. ``follows_brand``
     is true/false (also yes/no, 1/0); when absent or blank it defaults to ``role == "follower"``.
-    Consumers not listed are prospects who do not follow the brand. Unknown nodes or roles,
+    ``community`` is any label (a number or a name, e.g. a region or a forum); consumers with the
+    same label trust each other as in-group members (``in_group_trust``), everyone else as outsiders.
+    Consumers not listed are prospects who do not follow the brand and belong to no community. Unknown nodes or roles,
     repeated nodes and unreadable values raise ValueError with the file, line and value.
     """
     path = Path(path)
@@ -426,7 +430,7 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
             encoding="utf-8-sig",
         )
     except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: empty node file; expected a header line: node,role[,follows_brand]") from None
+        raise ValueError(f"{path}: empty node file; expected a header line: node,role[,follows_brand][,community]") from None
     except pd.errors.ParserError:
         n_columns = len(_split(_find_line(path, "#", lambda _text: True)[1], ","))
         lineno, text = _find_line(path, "#", lambda t: len(_split(t, ",")) > n_columns)
@@ -441,7 +445,7 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
         if column not in table.columns:
             raise ValueError(
                 f"{path}, line {_find_line(path, '#', lambda _text: True)[0]}: the header has no column "
-                f"{column!r}; expected the columns node, role[, follows_brand]"
+                f"{column!r}; expected the columns node, role[, follows_brand][, community]"
             )
 
     def where(row: int) -> str:
@@ -462,7 +466,7 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
     role[index] = role_text.to_numpy(dtype=str)
     follows_brand = np.zeros(network.n, dtype=bool)
     follows_brand[index] = follows
-    return NodeRoles(role=role, follows_brand=follows_brand)
+    return NodeRoles(role=role, follows_brand=follows_brand, community=_community(table, index, network.n))
 
 
 def _node_index(nodes: pd.Series, network: SocialNetwork, where) -> np.ndarray:
@@ -492,6 +496,17 @@ def _node_index(nodes: pd.Series, network: SocialNetwork, where) -> np.ndarray:
             f"{where(row)}: node {_token(nodes.iloc[row])} is listed again (first at {where(earlier)}); list each node once"
         )
     return index
+
+
+def _community(table: pd.DataFrame, index: np.ndarray, n: int) -> np.ndarray | None:
+    """int32 community label per consumer from the optional community column (-1: no community)."""
+    if "community" not in table.columns:
+        return None
+    text = table["community"].str.strip()
+    codes, _labels = pd.factorize(text.where(text != "", None), use_na_sentinel=True)
+    community = np.full(n, -1, dtype=np.int32)
+    community[index] = codes
+    return community
 
 
 def _follows_brand(table: pd.DataFrame, role: pd.Series, where) -> np.ndarray:
