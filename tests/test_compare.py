@@ -30,7 +30,7 @@ strategies:
   - name: none
   - name: also_none
   - name: ads
-    levers: [{kind: advertising, reach: 0.3, end: 6}]
+    levers: [{kind: advertising, reach: 0.5, end: 6, impact: 1.0}]
 """
 
 
