@@ -46,7 +46,7 @@ stamp=.venv/.setup-stamp
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,optimise,xlsx]"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,optimise,xlsx,fast]"
     echo "$want" > "$stamp"
 fi
 

@@ -67,6 +67,10 @@ class ConsumerState:
     def aware(self) -> np.ndarray:
         return self.awareness >= AWARE_THRESHOLD
 
+    def aware_among(self, who: np.ndarray) -> np.ndarray:
+        """Whether each of the consumers `who` is aware."""
+        return self.awareness[who] >= AWARE_THRESHOLD
+
 
 @dataclass(eq=False)
 class TieState:

@@ -64,3 +64,17 @@ def hashed_uniforms(salt: np.uint64, indices: np.ndarray) -> np.ndarray:
 def step_salt(seed: int, purpose: str, step: int) -> np.uint64:
     """The salt of a purpose's hashed uniforms at one step."""
     return np.uint64(step_stream(seed, purpose, step).integers(0, 2**63, dtype=np.uint64))
+
+
+def thinned(candidates: np.ndarray, bound: float, salt: np.uint64) -> tuple[np.ndarray, np.ndarray]:
+    """(who, uniforms): the consumers flagged in `candidates` whose hashed uniform (``hashed_uniforms``)
+    is below `bound`, and those uniforms. A rule whose per-step probability never exceeds `bound`
+    evaluates itself only for these (thinning), and every consumer keeps its own draw."""
+    from . import kernels
+
+    if kernels.enabled():
+        return kernels.compiled().thin(candidates, float(bound), salt)
+    who = np.flatnonzero(candidates)
+    uniforms = hashed_uniforms(salt, who)
+    below = uniforms < bound
+    return who[below], uniforms[below]

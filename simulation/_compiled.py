@@ -1,0 +1,411 @@
+"""The compiled kernels of ``simulation.kernels`` (imported only when numba is there and they are used).
+
+Each is the loop form of a rule of ``simulation.rules`` (named in its docstring), with the same operations in
+the same order, so both forms draw the same outcomes."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_jit = numba.njit(cache=True, nogil=True)
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+M1 = np.uint64(0xBF58476D1CE4E5B9)
+M2 = np.uint64(0x94D049BB133111EB)
+S30, S27, S31, S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+SCALE = 1.0 / 2.0**53
+
+
+@_jit
+def uniform(salt, index):
+    """streams.hashed_uniforms for one index."""
+    z = np.uint64(index) * GOLDEN + salt
+    z = (z ^ (z >> S30)) * M1
+    z = (z ^ (z >> S27)) * M2
+    z = z ^ (z >> S31)
+    return float(z >> S11) * SCALE
+
+
+@_jit
+def poisson_by_inversion(expected, u):
+    """rules.conversation.draw_message_counts for one consumer (expected finite, u > 1 - expected)."""
+    term = math.exp(-expected)
+    cdf = term
+    k = 0
+    limit = expected + 40.0 * math.sqrt(expected) + 40.0
+    while u > cdf and k < limit:
+        k += 1
+        term *= expected / k
+        cdf += term
+    return k
+
+
+@_jit
+def binomial_by_inversion(trials, p, none, u):
+    """rules.conversation.binomial_by_inversion for one tie (same operations, same order); ``none`` is
+    (1 - p) ** trials, from ``powers`` (computed by numpy, so both forms use the same value)."""
+    if not u < 1.0 - none:
+        return 0
+    if trials <= 1:
+        return 1
+    n = float(trials)
+    pmf = none
+    tail = 1.0 - pmf
+    odds = p / (1.0 - p)
+    k = 1
+    seen = 1
+    while True:
+        pmf *= (n - k + 1) / k * odds
+        tail -= pmf
+        k += 1
+        if tail > u and k <= n:
+            seen = k
+        else:
+            return seen
+
+
+@_jit
+def power(table, base, exponent):
+    """base ** exponent from a table of base ** 0, 1, ... (numpy's values), past it computed."""
+    if exponent < table.shape[0]:
+        return table[exponent]
+    return base ** float(exponent)
+
+
+@_jit
+def talk(
+    awareness, opinion, interest, talkativeness, talk_boost, role, purchase_step,
+    boost, has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt,
+):  # fmt: skip
+    """rules.conversation.talk: (talkers, messages) of this step, one pass over the market."""
+    n = awareness.shape[0]
+    who = np.empty(n, dtype=np.int64)
+    counts = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        customer = role[i] == 2
+        if talk_window > 0:
+            since = step - purchase_step[i]
+            if not (customer and since >= 1 and since <= talk_window):
+                continue
+        elif awareness[i] < 0.5:
+            continue
+        o = opinion[i]
+        strength = neutral_talk + (1.0 - neutral_talk) * abs(o)
+        if neutral_talk <= 0 and strength <= 0:
+            continue
+        relative = talkativeness[i] * strength * talk_boost[i]
+        if has_boost:
+            relative *= boost[i]
+        if o < 0:
+            relative *= 1.0 + negativity_bias
+        if not customer:
+            relative *= interest[i] / 0.5
+        if not relative > 0:
+            continue
+        if always:
+            k = 1
+        else:
+            expected = relative * rate_dt
+            u = uniform(salt, i)
+            if not u > 1.0 - expected:  # exp(-x) >= 1 - x: no message for sure
+                continue
+            k = poisson_by_inversion(expected, u)
+            if k == 0:
+                continue
+        who[m] = i
+        counts[m] = k
+        m += 1
+    return who[:m].copy(), counts[:m].copy()
+
+
+@_jit
+def deliver(talkers, messages, spoken_indptr, spoken_by, reach, misses, salt):
+    """rules.conversation.deliver_on_network: (ties, times seen), each tie's draw hashed from its index."""
+    total = 0
+    for k in range(talkers.shape[0]):
+        j = talkers[k]
+        total += spoken_indptr[j + 1] - spoken_indptr[j]
+    ties = np.empty(total, dtype=np.int64)
+    seen = np.empty(total, dtype=np.int64)
+    m = 0
+    for k in range(talkers.shape[0]):
+        j = talkers[k]
+        sent = messages[k]
+        none = power(misses, 1.0 - reach, sent)
+        for position in range(spoken_indptr[j], spoken_indptr[j + 1]):
+            tie = spoken_by[position]
+            if reach >= 1.0:
+                times = sent
+            else:
+                times = binomial_by_inversion(sent, reach, none, uniform(salt, tie))
+            if times > 0:
+                ties[m] = tie
+                seen[m] = times
+                m += 1
+    return ties[:m].copy(), seen[:m].copy()
+
+
+@_jit
+def hear(i, tie, times, valence, credibility, tie_trust, group_trust, same_community, openness_i, opinion_i,
+         confidence_bound, beyond_bound_weight):  # fmt: skip
+    """One message seen `times` on a tie (rules.trust): (weight, weight x gap, weight x valence, recommendation)."""
+    group = 0 if same_community[tie] else 1
+    trust = np.float64(tie_trust[tie]) * group_trust[i, group]
+    weight = times * (trust * credibility * openness_i)
+    gap = valence - opinion_i
+    if not abs(gap) <= confidence_bound:
+        weight = weight * beyond_bound_weight
+    return weight, weight * gap, weight * valence, trust * credibility * max(valence, 0.0)
+
+
+@_jit
+def remember(tie, value, valence, recommendation, heard_step, last_valence, step, memory, fading):
+    """The tie's standing recommendation replaced (WordOfMouthModel._remember): new minus the faded old one."""
+    before = recommendation[tie]
+    if memory < 1.0:
+        before = before * power(fading, memory, step - heard_step[tie])
+    recommendation[tie] = value
+    heard_step[tie] = step
+    last_valence[tie] = valence
+    return value - before
+
+
+@_jit
+def settle(i, weights, pull, push, added, awareness, first_source, interest, opinion, recommendations, gain,
+           persuasion):  # fmt: skip
+    """What a listener heard this step, applied (rules.awareness.make_aware, raise_interest,
+    rules.trust.shift_opinions) and its standing recommendations updated."""
+    awareness[i] = 1.0
+    if first_source[i] == 0:
+        first_source[i] = 4  # Source.PEER
+    interest[i] = min(1.0, max(0.0, interest[i] + gain * push))
+    opinion[i] = min(1.0, max(-1.0, opinion[i] + persuasion * pull / max(1.0, weights)))
+    recommendations[i] += added
+
+
+@_jit
+def hear_messages(
+    ties, listeners, seen, valence, credibility, sources,
+    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
+    awareness, first_source, interest, opinion, openness, recommendations,
+    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion, scratch, touched,
+):  # fmt: skip
+    """Persuade and remember for a list of messages (the per-message path). ``scratch`` is an (n, 4)
+    zero array of per-listener sums and ``touched`` an (n,) zero int8 array; both are left zeroed."""
+    order = np.empty(ties.shape[0], dtype=np.int64)
+    m = 0
+    for k in range(ties.shape[0]):
+        i = listeners[k]
+        tie = ties[k]
+        if touched[i] == 0:
+            touched[i] = 1
+            order[m] = i
+            m += 1
+        weight, pull, push, value = hear(
+            i, tie, seen[k], valence[k], credibility[k], tie_trust, group_trust, same_community,
+            openness[i], opinion[i], confidence_bound, beyond_bound_weight,
+        )  # fmt: skip
+        scratch[i, 0] += weight
+        scratch[i, 1] += pull
+        scratch[i, 2] += push
+        scratch[i, 3] += remember(
+            tie, value, valence[k], recommendation, heard_step, last_valence, step, memory, fading
+        )
+        if sources[k] > 0 and first_source[i] == 0:
+            first_source[i] = sources[k]
+    for position in range(m):
+        i = order[position]
+        settle(i, scratch[i, 0], scratch[i, 1], scratch[i, 2], scratch[i, 3], awareness, first_source, interest,
+               opinion, recommendations, gain, persuasion)  # fmt: skip
+        scratch[i, 0] = 0.0
+        scratch[i, 1] = 0.0
+        scratch[i, 2] = 0.0
+        scratch[i, 3] = 0.0
+        touched[i] = 0
+
+
+@_jit
+def mark_deliveries(talkers, messages, said, spoken_indptr, spoken_by, listener_of, reach, misses, salt, seen_on_tie,
+                    marked):  # fmt: skip
+    """rules.conversation.deliver_on_network, recorded in place: ``seen_on_tie[tie]`` = times seen and
+    ``marked[listener]`` = 1 for every tie that saw a message. Returns (positive, negative) messages seen."""
+    positive = 0
+    negative = 0
+    for k in range(talkers.shape[0]):
+        j = talkers[k]
+        sent = messages[k]
+        none = power(misses, 1.0 - reach, sent)
+        valence = said[j]
+        for position in range(spoken_indptr[j], spoken_indptr[j + 1]):
+            tie = spoken_by[position]
+            if reach >= 1.0:
+                times = sent
+            else:
+                times = binomial_by_inversion(sent, reach, none, uniform(salt, tie))
+            if times > 0:
+                seen_on_tie[tie] = times
+                marked[listener_of[tie]] = 1
+                if valence > 0:
+                    positive += times
+                elif valence < 0:
+                    negative += times
+    return positive, negative
+
+
+@_jit
+def hear_rows(
+    dense, indptr, indices, talking, said, credibility, reach, misses, salt, seen_on_tie, marked,
+    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
+    awareness, first_source, interest, opinion, openness, recommendations,
+    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion,
+):  # fmt: skip
+    """Persuade and remember, listener by listener in the network's order (so every array is read in
+    order): with `dense`, every row is visited and each talker's messages are delivered on the fly
+    (``talking[j]`` messages of talker j, 0: silent); otherwise only the rows ``marked`` by
+    ``mark_deliveries``, reading (and clearing) ``seen_on_tie``. ``said[j]`` and ``credibility[j]`` are the
+    valence and credibility of talker j's messages. Returns (positive, negative) messages seen (dense)."""
+    positive = 0
+    negative = 0
+    for i in range(indptr.shape[0] - 1):
+        if not dense:
+            if marked[i] == 0:
+                continue
+            marked[i] = 0
+        heard = False
+        weights = 0.0
+        pulls = 0.0
+        pushes = 0.0
+        added = 0.0
+        for tie in range(indptr[i], indptr[i + 1]):
+            j = indices[tie]
+            if dense:
+                sent = talking[j]
+                if sent == 0:
+                    continue
+                if reach >= 1.0:
+                    times = sent
+                else:
+                    times = binomial_by_inversion(sent, reach, power(misses, 1.0 - reach, sent), uniform(salt, tie))
+                    if times == 0:
+                        continue
+                if said[j] > 0:
+                    positive += times
+                elif said[j] < 0:
+                    negative += times
+            else:
+                times = seen_on_tie[tie]
+                if times == 0:
+                    continue
+                seen_on_tie[tie] = 0
+            valence = said[j]
+            weight, pull, push, value = hear(
+                i, tie, times, valence, credibility[j], tie_trust, group_trust, same_community,
+                openness[i], opinion[i], confidence_bound, beyond_bound_weight,
+            )  # fmt: skip
+            weights += weight
+            pulls += pull
+            pushes += push
+            added += remember(tie, value, valence, recommendation, heard_step, last_valence, step, memory, fading)
+            heard = True
+        if heard:
+            settle(i, weights, pulls, pushes, added, awareness, first_source, interest, opinion, recommendations,
+                   gain, persuasion)  # fmt: skip
+    return positive, negative
+
+
+@_jit
+def thin(candidate, bound, salt):
+    """Consumers with candidate[i] whose hashed uniform is below `bound`, and their uniforms."""
+    n = candidate.shape[0]
+    who = np.empty(n, dtype=np.int64)
+    u = np.empty(n)
+    m = 0
+    for i in range(n):
+        if candidate[i]:
+            draw = uniform(salt, i)
+            if draw < bound:
+                who[m] = i
+                u[m] = draw
+                m += 1
+    return who[:m].copy(), u[:m].copy()
+
+
+@_jit
+def _root(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]  # path halving
+        i = parent[i]
+    return i
+
+
+@_jit
+def live_edge_components(n, u, v, p, salt, samples):
+    """influence.cascade.LiveEdgeSamples (undirected): in sample r each edge lives when its hashed uniform
+    (index r x edges + edge) is below p; returns (component label per sample and consumer, sizes of every
+    sample's components, concatenated, and each sample's first component id)."""
+    m = u.shape[0]
+    labels = np.empty((samples, n), dtype=np.int32)
+    parent = np.empty(n, dtype=np.int64)
+    label_of = np.empty(n, dtype=np.int64)
+    sizes = np.empty(samples * n, dtype=np.int64)
+    offsets = np.empty(samples, dtype=np.int64)
+    total = 0
+    for r in range(samples):
+        for i in range(n):
+            parent[i] = i
+            label_of[i] = -1
+        base = r * m
+        for e in range(m):
+            if uniform(salt, base + e) < p:
+                a = _root(parent, u[e])
+                b = _root(parent, v[e])
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        offsets[r] = total
+        count = 0
+        for i in range(n):
+            root = _root(parent, i)
+            if label_of[root] < 0:
+                label_of[root] = count
+                sizes[total + count] = 0
+                count += 1
+            labels[r, i] = label_of[root]
+            sizes[total + label_of[root]] += 1
+        total += count
+    return labels, sizes[:total].copy(), offsets
+
+
+@_jit
+def cascade_spreads(indptr, listeners, seeds, p, runs, salt):
+    """influence.cascade.simulate_independent_cascade, `runs` times: breadth first from the seeds, each
+    tie tried once with its hashed uniform (index run x ties + tie); returns the final spreads."""
+    n = indptr.shape[0] - 1
+    m = listeners.shape[0]
+    active = np.zeros(n, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    spreads = np.empty(runs, dtype=np.int64)
+    for r in range(runs):
+        mark = r + 1
+        head = 0
+        tail = 0
+        for s in seeds:
+            if active[s] != mark:
+                active[s] = mark
+                queue[tail] = s
+                tail += 1
+        base = r * m
+        while head < tail:
+            j = queue[head]
+            head += 1
+            for tie in range(indptr[j], indptr[j + 1]):
+                i = listeners[tie]
+                if active[i] != mark and uniform(salt, base + tie) < p:
+                    active[i] = mark
+                    queue[tail] = i
+                    tail += 1
+        spreads[r] = tail
+    return spreads
