@@ -10,7 +10,10 @@ import math
 import numba
 import numpy as np
 
-_jit = numba.njit(cache=True, nogil=True)
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+# Helpers are inlined into the kernels that call them: a call passing arrays would count references to
+# each of them every time, which costs more than the helper's work.
+_inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -19,7 +22,7 @@ S30, S27, S31, S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 SCALE = 1.0 / 2.0**53
 
 
-@_jit
+@_inline
 def uniform(salt, index):
     """streams.hashed_uniforms for one index."""
     z = np.uint64(index) * GOLDEN + salt
@@ -29,7 +32,7 @@ def uniform(salt, index):
     return float(z >> S11) * SCALE
 
 
-@_jit
+@_inline
 def poisson_by_inversion(expected, u):
     """rules.conversation.draw_message_counts for one consumer (expected finite, u > 1 - expected)."""
     term = math.exp(-expected)
@@ -43,7 +46,7 @@ def poisson_by_inversion(expected, u):
     return k
 
 
-@_jit
+@_inline
 def binomial_by_inversion(trials, p, none, u):
     """rules.conversation.binomial_by_inversion for one tie (same operations, same order); ``none`` is
     (1 - p) ** trials, from ``powers`` (computed by numpy, so both forms use the same value)."""
@@ -67,12 +70,11 @@ def binomial_by_inversion(trials, p, none, u):
             return seen
 
 
-@_jit
-def power(table, base, exponent):
-    """base ** exponent from a table of base ** 0, 1, ... (numpy's values), past it computed."""
-    if exponent < table.shape[0]:
-        return table[exponent]
-    return base ** float(exponent)
+@_inline
+def power(table, exponent):
+    """base ** exponent from a table of base ** 0, 1, ... computed by numpy (so both forms use the same
+    values); the table covers every exponent asked for (the last entry stands for any beyond it)."""
+    return table[min(exponent, table.shape[0] - 1)]
 
 
 @_jit
@@ -135,7 +137,7 @@ def deliver(talkers, messages, spoken_indptr, spoken_by, reach, misses, salt):
     for k in range(talkers.shape[0]):
         j = talkers[k]
         sent = messages[k]
-        none = power(misses, 1.0 - reach, sent)
+        none = power(misses, sent)
         for position in range(spoken_indptr[j], spoken_indptr[j + 1]):
             tie = spoken_by[position]
             if reach >= 1.0:
@@ -149,7 +151,7 @@ def deliver(talkers, messages, spoken_indptr, spoken_by, reach, misses, salt):
     return ties[:m].copy(), seen[:m].copy()
 
 
-@_jit
+@_inline
 def hear(i, tie, times, valence, credibility, tie_trust, group_trust, same_community, openness_i, opinion_i,
          confidence_bound, beyond_bound_weight):  # fmt: skip
     """One message seen `times` on a tie (rules.trust): (weight, weight x gap, weight x valence, recommendation)."""
@@ -157,24 +159,22 @@ def hear(i, tie, times, valence, credibility, tie_trust, group_trust, same_commu
     trust = np.float64(tie_trust[tie]) * group_trust[i, group]
     weight = times * (trust * credibility * openness_i)
     gap = valence - opinion_i
-    if not abs(gap) <= confidence_bound:
-        weight = weight * beyond_bound_weight
+    weight = weight * (1.0 if abs(gap) <= confidence_bound else beyond_bound_weight)
     return weight, weight * gap, weight * valence, trust * credibility * max(valence, 0.0)
 
 
-@_jit
-def remember(tie, value, valence, recommendation, heard_step, last_valence, step, memory, fading):
-    """The tie's standing recommendation replaced (WordOfMouthModel._remember): new minus the faded old one."""
-    before = recommendation[tie]
-    if memory < 1.0:
-        before = before * power(fading, memory, step - heard_step[tie])
-    recommendation[tie] = value
+@_inline
+def remember(tie, value, valence, recommendation, heard_step, last_valence, step, fading):
+    """The tie's standing recommendation replaced (WordOfMouthModel._remember): new minus the faded old
+    one. Branch-free (``fading`` is all ones when nothing fades): a branch here costs more than the work."""
+    before = recommendation[tie] * power(fading, step - heard_step[tie])
     heard_step[tie] = step
+    recommendation[tie] = value
     last_valence[tie] = valence
     return value - before
 
 
-@_jit
+@_inline
 def settle(i, weights, pull, push, added, awareness, first_source, interest, opinion, recommendations, gain,
            persuasion):  # fmt: skip
     """What a listener heard this step, applied (rules.awareness.make_aware, raise_interest,
@@ -212,9 +212,7 @@ def hear_messages(
         scratch[i, 0] += weight
         scratch[i, 1] += pull
         scratch[i, 2] += push
-        scratch[i, 3] += remember(
-            tie, value, valence[k], recommendation, heard_step, last_valence, step, memory, fading
-        )
+        scratch[i, 3] += remember(tie, value, valence[k], recommendation, heard_step, last_valence, step, fading)
         if sources[k] > 0 and first_source[i] == 0:
             first_source[i] = sources[k]
     for position in range(m):
@@ -235,46 +233,49 @@ def mark_deliveries(talkers, messages, said, spoken_indptr, spoken_by, listener_
     ``marked[listener]`` = 1 for every tie that saw a message. Returns (positive, negative) messages seen."""
     positive = 0
     negative = 0
+    certain = reach >= 1.0
     for k in range(talkers.shape[0]):
         j = talkers[k]
         sent = messages[k]
-        none = power(misses, 1.0 - reach, sent)
-        valence = said[j]
+        none = power(misses, sent)
+        sign = (said[j] > 0) - (said[j] < 0)
         for position in range(spoken_indptr[j], spoken_indptr[j + 1]):
             tie = spoken_by[position]
-            if reach >= 1.0:
-                times = sent
-            else:
-                times = binomial_by_inversion(sent, reach, none, uniform(salt, tie))
+            times = sent if certain else binomial_by_inversion(sent, reach, none, uniform(salt, tie))
             if times > 0:
                 seen_on_tie[tie] = times
                 marked[listener_of[tie]] = 1
-                if valence > 0:
-                    positive += times
-                elif valence < 0:
-                    negative += times
+                positive += times * (sign > 0)
+                negative += times * (sign < 0)
     return positive, negative
 
 
+@_inline
+def hear_tie(i, tie, j, times, said, credibility, tie_trust, group_trust, same_community, recommendation, heard_step,
+             last_valence, openness_i, opinion_i, step, fading, confidence_bound, beyond_bound_weight):  # fmt: skip
+    """One tie's messages heard and remembered: (weight, weight x gap, weight x valence, recommendation added)."""
+    valence = said[j]
+    weight, pull, push, value = hear(
+        i, tie, times, valence, credibility[j], tie_trust, group_trust, same_community, openness_i, opinion_i,
+        confidence_bound, beyond_bound_weight,
+    )  # fmt: skip
+    return weight, pull, push, remember(tie, value, valence, recommendation, heard_step, last_valence, step, fading)
+
+
 @_jit
-def hear_rows(
-    dense, indptr, indices, talking, said, credibility, reach, misses, salt, seen_on_tie, marked,
+def hear_dense(
+    indptr, indices, talking, said, credibility, reach, misses, salt,
     tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
     awareness, first_source, interest, opinion, openness, recommendations,
     step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion,
 ):  # fmt: skip
-    """Persuade and remember, listener by listener in the network's order (so every array is read in
-    order): with `dense`, every row is visited and each talker's messages are delivered on the fly
-    (``talking[j]`` messages of talker j, 0: silent); otherwise only the rows ``marked`` by
-    ``mark_deliveries``, reading (and clearing) ``seen_on_tie``. ``said[j]`` and ``credibility[j]`` are the
-    valence and credibility of talker j's messages. Returns (positive, negative) messages seen (dense)."""
+    """Deliver, persuade and remember in one pass over every listener's row, in the network's order (so
+    every array is read in order): ``talking[j]`` messages of talker j (0: silent) are drawn on each of
+    its ties on the way (rules.conversation.deliver_on_network); ``said[j]`` and ``credibility[j]`` are
+    their valence and credibility. Returns (positive, negative) messages seen."""
     positive = 0
     negative = 0
     for i in range(indptr.shape[0] - 1):
-        if not dense:
-            if marked[i] == 0:
-                continue
-            marked[i] = 0
         heard = False
         weights = 0.0
         pulls = 0.0
@@ -282,39 +283,64 @@ def hear_rows(
         added = 0.0
         for tie in range(indptr[i], indptr[i + 1]):
             j = indices[tie]
-            if dense:
-                sent = talking[j]
-                if sent == 0:
-                    continue
-                if reach >= 1.0:
-                    times = sent
-                else:
-                    times = binomial_by_inversion(sent, reach, power(misses, 1.0 - reach, sent), uniform(salt, tie))
-                    if times == 0:
-                        continue
-                if said[j] > 0:
-                    positive += times
-                elif said[j] < 0:
-                    negative += times
-            else:
-                times = seen_on_tie[tie]
+            sent = talking[j]
+            if sent == 0:
+                continue
+            times = sent
+            if reach < 1.0:
+                times = binomial_by_inversion(sent, reach, power(misses, sent), uniform(salt, tie))
                 if times == 0:
                     continue
-                seen_on_tie[tie] = 0
-            valence = said[j]
-            weight, pull, push, value = hear(
-                i, tie, times, valence, credibility[j], tie_trust, group_trust, same_community,
-                openness[i], opinion[i], confidence_bound, beyond_bound_weight,
+            positive += times * (said[j] > 0)
+            negative += times * (said[j] < 0)
+            weight, pull, push, add = hear_tie(
+                i, tie, j, times, said, credibility, tie_trust, group_trust, same_community, recommendation,
+                heard_step, last_valence, openness[i], opinion[i], step, fading, confidence_bound, beyond_bound_weight,
             )  # fmt: skip
             weights += weight
             pulls += pull
             pushes += push
-            added += remember(tie, value, valence, recommendation, heard_step, last_valence, step, memory, fading)
+            added += add
             heard = True
         if heard:
             settle(i, weights, pulls, pushes, added, awareness, first_source, interest, opinion, recommendations,
                    gain, persuasion)  # fmt: skip
     return positive, negative
+
+
+@_jit
+def hear_marked(
+    indptr, indices, said, credibility, seen_on_tie, marked,
+    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
+    awareness, first_source, interest, opinion, openness, recommendations,
+    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion,
+):  # fmt: skip
+    """Persuade and remember the listeners ``marked`` by ``mark_deliveries``, in the network's order,
+    reading (and clearing) ``seen_on_tie`` and the marks."""
+    for i in range(indptr.shape[0] - 1):
+        if marked[i] == 0:
+            continue
+        marked[i] = 0
+        weights = 0.0
+        pulls = 0.0
+        pushes = 0.0
+        added = 0.0
+        for tie in range(indptr[i], indptr[i + 1]):
+            times = seen_on_tie[tie]
+            if times == 0:
+                continue
+            seen_on_tie[tie] = 0
+            weight, pull, push, add = hear_tie(
+                i, tie, indices[tie], times, said, credibility, tie_trust, group_trust, same_community,
+                recommendation, heard_step, last_valence, openness[i], opinion[i], step, fading, confidence_bound,
+                beyond_bound_weight,
+            )  # fmt: skip
+            weights += weight
+            pulls += pull
+            pushes += push
+            added += add
+        settle(i, weights, pulls, pushes, added, awareness, first_source, interest, opinion, recommendations, gain,
+               persuasion)  # fmt: skip
 
 
 @_jit
@@ -334,7 +360,7 @@ def thin(candidate, bound, salt):
     return who[:m].copy(), u[:m].copy()
 
 
-@_jit
+@_inline
 def _root(parent, i):
     while parent[i] != i:
         parent[i] = parent[parent[i]]  # path halving

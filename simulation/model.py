@@ -517,40 +517,10 @@ class WordOfMouthModel(mesa.Model):
             hearsay_credibility=prm["hearsay_credibility"],
             factor=effects.credibility,
         )
-        compiled, reach, misses, salt = (
-            kernels.compiled(),
-            float(prm["reach"]),
-            conversation.miss_table(prm["reach"]),
-            self.salt("deliver"),
-        )
-        if dense:
-            talking[talkers] = messages.counts
-        else:
-            positive, negative = compiled.mark_deliveries(
-                talkers,
-                messages.counts,
-                said,
-                t.spoken_indptr,
-                t.spoken_by,
-                t.listener,
-                reach,
-                misses,
-                salt,
-                seen_on_tie,
-                marked,
-            )
-        counted = compiled.hear_rows(
-            dense,
-            self.network.indptr,
-            self.network.indices,
-            talking,
-            said,
-            credibility,
-            reach,
-            misses,
-            salt,
-            seen_on_tie,
-            marked,
+        compiled, reach = kernels.compiled(), float(prm["reach"])
+        misses = conversation.miss_table(reach, messages.counts.max(initial=1))
+        salt = self.salt("deliver")
+        state = (
             t.trust,
             c.group_trust,
             t.same_community,
@@ -565,9 +535,19 @@ class WordOfMouthModel(mesa.Model):
             self._recommendations,
             *self._rule_settings(),
         )
+        net = self.network
         if dense:
+            talking[talkers] = messages.counts
+            positive, negative = compiled.hear_dense(
+                net.indptr, net.indices, talking, said, credibility, reach, misses, salt, *state
+            )
             talking[talkers] = 0
-            positive, negative = counted
+        else:
+            positive, negative = compiled.mark_deliveries(
+                talkers, messages.counts, said, t.spoken_indptr, t.spoken_by, t.listener, reach, misses, salt,
+                seen_on_tie, marked,
+            )  # fmt: skip
+            compiled.hear_marked(net.indptr, net.indices, said, credibility, seen_on_tie, marked, *state)
         messages.positive_count, messages.negative_count = int(positive), int(negative)
         messages.remembered = True
 

@@ -191,7 +191,7 @@ def deliver_on_network(talkers: np.ndarray, messages: np.ndarray, ties: TieState
             ties.spoken_indptr,
             ties.spoken_by,
             float(reach),
-            miss_table(reach),
+            miss_table(reach, messages.max(initial=1)),
             salt,
         )
     candidate, per_talker = ties_spoken_by(talkers, ties)
@@ -204,9 +204,9 @@ def deliver_on_network(talkers: np.ndarray, messages: np.ndarray, ties: TieState
     return candidate[keep], seen[keep]
 
 
-def miss_table(p: float, size: int = 64) -> np.ndarray:
-    """(1 - p) ** k for k = 0..size-1, as ``binomial_by_inversion`` computes it (the kernels look it up)."""
-    return (1.0 - p) ** np.arange(size, dtype=np.int64)
+def miss_table(p: float, most: int) -> np.ndarray:
+    """(1 - p) ** k for k = 0..most, as ``binomial_by_inversion`` computes it (the kernels look it up)."""
+    return (1.0 - p) ** np.arange(max(int(most), 1) + 1, dtype=np.int64)
 
 
 def binomial_by_inversion(trials: np.ndarray, p: float, uniforms: np.ndarray) -> np.ndarray:
