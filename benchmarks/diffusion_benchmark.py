@@ -82,10 +82,10 @@ def interleaved(n: int, reference: str, seeds=(1, 2, 3)) -> list[tuple[float, fl
         model = engine(net, seed)
         if reference == "mesa":
             other = MesaBaselineModel(n=n, p=P, q=Q, dt=TIME_UNITS[UNIT], network=net, rng=seed)
-            other_share = lambda: other.adopters / n  # noqa: E731
+            other_share = lambda other=other: other.adopters / n  # noqa: E731
         else:
             other = Sketch(net, seed)
-            other_share = lambda: other.share  # noqa: E731
+            other_share = lambda other=other: other.share  # noqa: E731
         while True:
             share = model.kpis.get("adopters", 0) / n
             if share >= STOP and other_share() >= STOP:
