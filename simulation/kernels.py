@@ -14,9 +14,16 @@ once per machine, and importing this module does not import numba.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from functools import cache
 
 _enabled: bool | None = None
+_batch = False
+
+# Loading the kernels costs about 1.5 s per process (numba's start-up and the compiled code read from its
+# cache); they save more than that from about this many consumers in one run, or in a process that runs
+# many models (``for_batches``).
+SMALLEST_MARKET = 50_000
 
 
 def available() -> bool:
@@ -37,11 +44,37 @@ def enabled() -> bool:
 
 
 def use_kernels(on: bool) -> bool:
-    """Switch the kernels on or off (for tests and benchmarks); returns the previous setting."""
-    global _enabled
-    previous = enabled()
+    """Switch the kernels on (for every model, whatever its size) or off, for tests and benchmarks; returns
+    the previous setting."""
+    global _enabled, _batch
+    previous = enabled() and _batch
     _enabled = bool(on) and available()
+    _batch = bool(on)
     return previous
+
+
+@contextmanager
+def using(on: bool):
+    """Within the block, the kernels are on for every model (or off); the settings are restored after."""
+    global _enabled, _batch
+    saved = (_enabled, _batch)
+    use_kernels(on)
+    try:
+        yield
+    finally:
+        _enabled, _batch = saved
+
+
+def for_batches() -> None:
+    """This process will run many models (a sweep or comparison worker): use the kernels whatever the size."""
+    global _batch
+    _batch = True
+
+
+def wanted(n_consumers: int) -> bool:
+    """Whether a model of this size uses the kernels: enabled, and a big market, a batch process, or
+    kernels already loaded in this process."""
+    return enabled() and (n_consumers >= SMALLEST_MARKET or _batch or compiled.cache_info().currsize > 0)
 
 
 @cache

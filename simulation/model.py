@@ -137,7 +137,7 @@ class WordOfMouthModel(mesa.Model):
         self.substeps = substeps_per_step(self.step_years)
         self.dt = self.step_years / self.substeps  # years of one sub-step: every rule integrates over it
         self.tick = 0  # the sub-step being simulated, counting from 0 (= step_index with one sub-step per step)
-        self.delivery = "auto"  # "auto", "messages" or "aggregated" (see _deliver)
+        self.delivery = "auto"  # "auto", "messages", "sparse" or "dense" (see _delivery_path)
         self.strategy = strategy if isinstance(strategy, Strategy) else Strategy.model_validate(strategy or {})
         self.incidents = [i if isinstance(i, Incident) else Incident(**i) for i in incidents]
         self.record_messages = record_messages
@@ -162,6 +162,7 @@ class WordOfMouthModel(mesa.Model):
         self._recommendations_before = np.zeros(self.network.n)
         self._voice_before: float | None = None  # mean field: total voice at the previous step's purchases
         self._ties_per_listener = np.maximum(np.diff(self.network.indptr), 1).astype(np.float64)
+        self.compiled = kernels.wanted(self.network.n)  # compiled kernels (same numbers as the numpy forms)
         self._scratch: tuple | None = None  # per-listener sums of the compiled per-message path
         self._talking: tuple | None = None  # per-consumer messages, valence and credibility of the aggregated path
         self._unit_fails = self.fixed_stream("defects").random(self.network.n) < prm["defect_rate"]
@@ -346,6 +347,7 @@ class WordOfMouthModel(mesa.Model):
             dt=self.dt,
             boost=effects.talk_boost,
             salt=self.salt("talk"),
+            compiled=self.compiled,
         )
         if effects.extra_messages.size:  # e.g. re-shared brand posts: one more message each
             extra = np.zeros(c.n, dtype=np.int64)
@@ -364,7 +366,9 @@ class WordOfMouthModel(mesa.Model):
             tie_trust = trust.effective_trust(prm["weak_tie_trust"], c.group_trust[listeners, 0])
             ties = None
         else:
-            ties, seen = conversation.deliver_on_network(talkers, counts, self.ties, prm["reach"], self.salt("deliver"))
+            ties, seen = conversation.deliver_on_network(
+                talkers, counts, self.ties, prm["reach"], self.salt("deliver"), self.compiled
+            )
             speakers, listeners = self.ties.speaker[ties], self.ties.listener[ties]
             group = (~self.ties.same_community[ties]).astype(np.intp)
             tie_trust = trust.effective_trust(self.ties.trust[ties], c.group_trust[listeners, group])
@@ -399,7 +403,7 @@ class WordOfMouthModel(mesa.Model):
           talkers speak on more than ``AGGREGATE_SHARE`` of all ties (the cost of a sparse product).
 
         ``self.delivery`` ("auto" by default) forces one of them where it is allowed."""
-        if self.ties is None or self.delivery == "messages" or not kernels.enabled():
+        if self.ties is None or self.delivery == "messages" or not self.compiled:
             return "messages"
         if (
             self.record_messages
@@ -430,7 +434,7 @@ class WordOfMouthModel(mesa.Model):
         if messages.delivery != "messages":  # deliver, persuade and remember without materialising messages
             self._hear_in_aggregate(messages, effects)
             return
-        if self.ties is not None and kernels.enabled():
+        if self.ties is not None and self.compiled:
             self._hear_messages(messages, effects)
             return
         listeners, valence = messages.listeners, messages.valence
@@ -622,7 +626,7 @@ class WordOfMouthModel(mesa.Model):
         discover = float(per_step_probability(media + finding, self.dt))
         # Thinning: interest <= 1, so no consumer above this bound discovers or reads.
         bound = max(discover, float(per_step_probability(visiting / TYPICAL_INTEREST, self.dt)))
-        who, u = streams.thinned(c.role != Role.CUSTOMER, bound, self.salt("page"))
+        who, u = streams.thinned(c.role != Role.CUSTOMER, bound, self.salt("page"), self.compiled)
         aware = c.aware_among(who)
         found = ~aware & (u < discover)
         via_page = found & (u < discover * finding / max(media + finding, 1e-300))
@@ -664,7 +668,7 @@ class WordOfMouthModel(mesa.Model):
             ),
             self.dt,
         )
-        who, u = streams.thinned(aware & (c.role != Role.CUSTOMER), float(bound), self.salt("purchase"))
+        who, u = streams.thinned(aware & (c.role != Role.CUSTOMER), float(bound), self.salt("purchase"), self.compiled)
         gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
         external = effects.background if effects.external is None else effects.external[who]
         social = prm["q"] * self.social_influence(who, midstep=True) + prm["review_influence"] * self.page_influence(
@@ -779,7 +783,10 @@ class WordOfMouthModel(mesa.Model):
             return
         # Thinning: interest <= 1 bounds the probability.
         who, u = streams.thinned(
-            aware & ~c.follows_brand, float(follow_probability(1.0, rate, self.dt)), self.salt("follow")
+            aware & ~c.follows_brand,
+            float(follow_probability(1.0, rate, self.dt)),
+            self.salt("follow"),
+            self.compiled,
         )
         new = who[u < follow_probability(c.interest[who], rate, self.dt)]
         c.follows_brand[new] = True
@@ -797,7 +804,9 @@ class WordOfMouthModel(mesa.Model):
             & (c.satisfaction > self.params["churn_satisfaction"])
             & (c.purchase_step < self.step_index)
         )
-        again, _ = streams.thinned(loyal, float(per_step_probability(rate, self.dt)), self.salt("repeat"))
+        again, _ = streams.thinned(
+            loyal, float(per_step_probability(rate, self.dt)), self.salt("repeat"), self.compiled
+        )
         c.purchases[again] += 1
         return int(again.size)
 

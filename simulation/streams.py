@@ -66,13 +66,16 @@ def step_salt(seed: int, purpose: str, step: int) -> np.uint64:
     return np.uint64(step_stream(seed, purpose, step).integers(0, 2**63, dtype=np.uint64))
 
 
-def thinned(candidates: np.ndarray, bound: float, salt: np.uint64) -> tuple[np.ndarray, np.ndarray]:
+def thinned(
+    candidates: np.ndarray, bound: float, salt: np.uint64, compiled: bool | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(who, uniforms): the consumers flagged in `candidates` whose hashed uniform (``hashed_uniforms``)
     is below `bound`, and those uniforms. A rule whose per-step probability never exceeds `bound`
-    evaluates itself only for these (thinning), and every consumer keeps its own draw."""
+    evaluates itself only for these (thinning), and every consumer keeps its own draw. ``compiled``: use
+    the compiled kernel (default: if ``kernels.enabled()``)."""
     from . import kernels
 
-    if kernels.enabled():
+    if kernels.enabled() if compiled is None else compiled:
         return kernels.compiled().thin(candidates, float(bound), salt)
     who = np.flatnonzero(candidates)
     uniforms = hashed_uniforms(salt, who)

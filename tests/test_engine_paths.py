@@ -44,10 +44,9 @@ MARKET = dict(n_consumers=4000, p=0.3, talk_rate=30.0, page_visit_rate=6.0, revi
 
 @pytest.fixture
 def kernels_switch():
-    """Restores the kernels' setting after a test that switches them."""
-    previous = kernels.enabled()
-    yield kernels.use_kernels
-    kernels.use_kernels(previous)
+    """``kernels.use_kernels`` for the test; the settings are restored after it."""
+    with kernels.using(kernels.enabled()):
+        yield kernels.use_kernels
 
 
 def _run(steps: int = 25, delivery: str = "auto", **params) -> WordOfMouthModel:
@@ -219,7 +218,12 @@ def test_every_time_unit_describes_the_same_market():
     day, week, month, quarter and year steps within sampling error (4 standard errors of the difference)
     plus 3% of the daily curve, the discretisation allowance docs/MODEL.md states."""
     replications = 10
-    quarter_ends = {"day": [91, 182, 274, 365], "week": [13, 26, 39, 52], "month": [3, 6, 9, 12], "quarter": [1, 2, 3, 4]}
+    quarter_ends = {
+        "day": [91, 182, 274, 365],
+        "week": [13, 26, 39, 52],
+        "month": [3, 6, 9, 12],
+        "quarter": [1, 2, 3, 4],
+    }
     curves = {}
     for unit in STEPS:
         rows = []

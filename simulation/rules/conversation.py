@@ -102,15 +102,16 @@ def talk(
     dt: float,
     boost: np.ndarray | None,
     salt: np.uint64,
+    compiled: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(talkers, messages sent): ``speakers``, their ``messages_per_step`` and ``draw_message_counts`` with
     each consumer's hashed uniform (``streams.hashed_uniforms(salt, i)``), keeping those who send one or more.
 
     Only consumers whose uniform exceeds 1 - lambda_i dt can send a message (exp(-x) >= 1 - x), so the
-    inversion runs for those few. With kernels (``simulation.kernels``) it is one pass over the market
-    without temporaries; the numpy form below draws the same counts.
+    inversion runs for those few. With kernels (``simulation.kernels``; ``compiled``, default: if enabled) it
+    is one pass over the market without temporaries; the numpy form below draws the same counts.
     """
-    if kernels.enabled():
+    if kernels.enabled() if compiled is None else compiled:
         has_boost = boost is not None
         return kernels.compiled().talk(
             consumers.awareness,
@@ -176,15 +177,22 @@ def ties_spoken_by(talkers: np.ndarray, ties: TieState) -> tuple[np.ndarray, np.
     return ties.spoken_by[offsets + np.arange(total)], counts
 
 
-def deliver_on_network(talkers: np.ndarray, messages: np.ndarray, ties: TieState, reach: float, salt: np.uint64):
+def deliver_on_network(
+    talkers: np.ndarray,
+    messages: np.ndarray,
+    ties: TieState,
+    reach: float,
+    salt: np.uint64,
+    compiled: bool | None = None,
+):
     """(ties, times seen): ties on which the talkers' messages were seen this step, and how many of them.
 
     `messages[k]` is the number of messages talker `talkers[k]` sent; each tie sees Binomial(messages, reach),
     drawn by inversion of the tie's own uniform (``streams.hashed_uniforms(salt, tie)``), so whether a tie
     sees a message does not depend on who else talks (common random numbers across strategies). Ties come
-    grouped by talker, in the order of `talkers`.
+    grouped by talker, in the order of `talkers`. ``compiled``: use the kernel (default: if enabled).
     """
-    if kernels.enabled():
+    if kernels.enabled() if compiled is None else compiled:
         return kernels.compiled().deliver(
             talkers,
             messages.astype(np.int64),
