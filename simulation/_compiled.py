@@ -435,3 +435,39 @@ def cascade_spreads(indptr, listeners, seeds, p, runs, salt):
                     tail += 1
         spreads[r] = tail
     return spreads
+
+
+@_jit
+def ties_by_speaker(indices, n):
+    """population.create_ties: the tie indices ordered by speaker (stable: as scipy's transpose orders
+    them), and where each speaker's ties start (a counting sort)."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for tie in range(indices.shape[0]):
+        indptr[indices[tie] + 1] += 1
+    for j in range(n):
+        indptr[j + 1] += indptr[j]
+    position = indptr[:-1].copy()
+    order = np.empty(indices.shape[0], dtype=np.int64)
+    for tie in range(indices.shape[0]):
+        j = indices[tie]
+        order[position[j]] = tie
+        position[j] += 1
+    return order, indptr
+
+
+@_jit
+def pair_uniforms(indptr, indices, salt):
+    """population.create_ties: each tie's uniform, a hash of its unordered pair (the same both ways)."""
+    n = indptr.shape[0] - 1
+    out = np.empty(indices.shape[0])
+    for i in range(n):
+        for tie in range(indptr[i], indptr[i + 1]):
+            j = indices[tie]
+            low = np.uint64(min(i, j))
+            high = np.uint64(max(i, j))
+            z = low * np.uint64(n) + high + salt
+            z = (z ^ (z >> S30)) * M1
+            z = (z ^ (z >> S27)) * M2
+            z = z ^ (z >> S31)
+            out[tie] = float(z >> S11) * SCALE
+    return out

@@ -26,13 +26,12 @@ _batch = False
 SMALLEST_MARKET = 50_000
 
 
+@cache
 def available() -> bool:
-    """numba can be imported."""
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """numba is installed (found without importing it: importing costs half a second)."""
+    from importlib.util import find_spec
+
+    return find_spec("numba") is not None
 
 
 def enabled() -> bool:
@@ -74,7 +73,7 @@ def for_batches() -> None:
 def wanted(n_consumers: int) -> bool:
     """Whether a model of this size uses the kernels: enabled, and a big market, a batch process, or
     kernels already loaded in this process."""
-    return enabled() and (n_consumers >= SMALLEST_MARKET or _batch or compiled.cache_info().currsize > 0)
+    return (n_consumers >= SMALLEST_MARKET or _batch or compiled.cache_info().currsize > 0) and enabled()
 
 
 @cache

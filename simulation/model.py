@@ -155,14 +155,14 @@ class WordOfMouthModel(mesa.Model):
             prm, self.network.n, self.fixed_stream("population"), initial_roles
         )
         salt = streams.mix64(np.array([self.seed, streams.STREAM_IDS["ties"]]))[0]
-        self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt)
+        self.compiled = kernels.wanted(self.network.n)  # compiled kernels (same numbers as the numpy forms)
+        self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt, self.compiled)
         # Social influence S_i = recommendations heard / ties: the numerator is kept up to date
         # incrementally, and its value at the previous step's purchases kept for the mid-step estimate.
         self._recommendations = np.zeros(self.network.n)
         self._recommendations_before = np.zeros(self.network.n)
         self._voice_before: float | None = None  # mean field: total voice at the previous step's purchases
         self._ties_per_listener = np.maximum(np.diff(self.network.indptr), 1).astype(np.float64)
-        self.compiled = kernels.wanted(self.network.n)  # compiled kernels (same numbers as the numpy forms)
         self._scratch: tuple | None = None  # per-listener sums of the compiled per-message path
         self._talking: tuple | None = None  # per-consumer messages, valence and credibility of the aggregated path
         self._unit_fails = self.fixed_stream("defects").random(self.network.n) < prm["defect_rate"]

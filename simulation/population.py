@@ -63,24 +63,33 @@ def create_population(
     return state, taste
 
 
-def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64) -> TieState:
+def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64, compiled: bool = False) -> TieState:
     """Every tie's state; strength is a property of the pair, the same in both directions (a hash of the
-    unordered pair salted with the run's seed), so strong ties start at ``strong_tie_trust``."""
+    unordered pair salted with the run's seed), so strong ties start at ``strong_tie_trust``. ``compiled``:
+    use the kernels (``simulation.kernels``; the same ties)."""
     listener = np.repeat(np.arange(network.n, dtype=np.int32), np.diff(network.indptr))
     speaker = network.indices
-    low = np.minimum(listener, speaker).astype(np.uint64)
-    high = np.maximum(listener, speaker).astype(np.uint64)
-    key = low * np.uint64(network.n) + high + pair_salt
-    uniform = (mix64(key) >> np.uint64(11)).astype(np.float64) / float(2**53)
+    if compiled:
+        from . import kernels
+
+        kernel = kernels.compiled()
+        uniform = kernel.pair_uniforms(network.indptr, network.indices, np.uint64(pair_salt))
+        spoken_by, spoken_indptr = kernel.ties_by_speaker(network.indices, network.n)
+    else:
+        low = np.minimum(listener, speaker).astype(np.uint64)
+        high = np.maximum(listener, speaker).astype(np.uint64)
+        key = low * np.uint64(network.n) + high + pair_salt
+        uniform = (mix64(key) >> np.uint64(11)).astype(np.float64) / float(2**53)
+        # Ties ordered by speaker: the transpose of the CSR, carrying each tie's index as data.
+        by_speaker = sp.csr_matrix(
+            (np.arange(network.n_ties, dtype=np.int64), network.indices, network.indptr), shape=(network.n, network.n)
+        ).T.tocsr()
+        spoken_by, spoken_indptr = by_speaker.data, by_speaker.indptr.astype(np.int64)
     strong = uniform < params["strong_tie_share"]
     if network.initial_trust is not None:
         trust = network.initial_trust.astype(np.float32)
     else:
         trust = np.where(strong, params["strong_tie_trust"], params["weak_tie_trust"]).astype(np.float32)
-    # Ties ordered by speaker: the transpose of the CSR, carrying each tie's index as data.
-    by_speaker = sp.csr_matrix(
-        (np.arange(network.n_ties, dtype=np.int64), network.indices, network.indptr), shape=(network.n, network.n)
-    ).T.tocsr()
     return TieState(
         listener=listener,
         speaker=speaker,
@@ -94,8 +103,8 @@ def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64) -> T
         last_valence=np.full(network.n_ties, np.nan, dtype=np.float32),
         recommendation=np.zeros(network.n_ties),
         heard_step=np.full(network.n_ties, -1, dtype=np.int32),
-        spoken_by=by_speaker.data,
-        spoken_indptr=by_speaker.indptr.astype(np.int64),
+        spoken_by=spoken_by,
+        spoken_indptr=spoken_indptr,
     )
 
 

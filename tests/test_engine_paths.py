@@ -264,3 +264,17 @@ def test_compiled_live_edge_samples_give_the_same_greedy_seeds(kernels_switch):
         picks[compiled] = greedy_seeds(network, 10, 0.1, live_edges=live)
     assert picks[True].seeds == picks[False].seeds
     np.testing.assert_allclose(picks[True].spread, picks[False].spread)
+
+
+@needs_numba
+@pytest.mark.parametrize("kind", ["scale_free", "communities"])
+def test_compiled_ties_are_the_numpy_ties(kind):
+    network = build_network(kind, 5000, np.random.default_rng(8), mean_degree=8)
+    params = {"strong_tie_share": 0.2, "strong_tie_trust": 0.8, "weak_tie_trust": 0.4}
+    plain, compiled = (
+        create_ties(params, network, np.uint64(77), False),
+        create_ties(params, network, np.uint64(77), True),
+    )
+    for name in ("listener", "speaker", "strong", "trust", "same_community", "spoken_by", "spoken_indptr"):
+        np.testing.assert_array_equal(getattr(plain, name), getattr(compiled, name), err_msg=name)
+    assert 0.15 < plain.strong.mean() < 0.25
