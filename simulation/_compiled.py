@@ -168,10 +168,11 @@ def remember(tie, value, valence, recommendation, heard_step, last_valence, step
     """The tie's standing recommendation replaced (WordOfMouthModel._remember): new minus the faded old
     one. Branch-free (``fading`` is all ones when nothing fades): a branch here costs more than the work."""
     before = recommendation[tie] * power(fading, step - heard_step[tie])
+    stored = np.float32(value)  # ties keep float32: the sums move by what is stored
     heard_step[tie] = step
-    recommendation[tie] = value
+    recommendation[tie] = stored
     last_valence[tie] = valence
-    return value - before
+    return np.float64(stored) - before
 
 
 @_inline

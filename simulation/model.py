@@ -568,8 +568,11 @@ class WordOfMouthModel(mesa.Model):
             before = t.recommendation[ties]  # 0 where nothing was heard yet
             if memory < 1.0:
                 before = before * memory ** (self.tick - t.heard_step[ties])
-            self._recommendations += np.bincount(messages.listeners, weights=recommendation - before, minlength=c.n)
-            t.recommendation[ties] = recommendation
+            stored = recommendation.astype(np.float32)  # ties keep float32: the sums move by what is stored
+            self._recommendations += np.bincount(
+                messages.listeners, weights=stored.astype(np.float64) - before, minlength=c.n
+            )
+            t.recommendation[ties] = stored
             t.heard_step[ties] = self.tick
             t.last_valence[ties] = messages.valence
         if self.ties is not None:

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from .network.graph import SocialNetwork
 from .rules.experience import draw_satisfaction, opinion_after_experience
-from .state import ConsumerState, Role, Source, TieState
+from .state import ConsumerState, Role, Source, TieState, tie_memory
 from .streams import mix64
 
 
@@ -90,21 +90,23 @@ def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64, comp
         trust = network.initial_trust.astype(np.float32)
     else:
         trust = np.where(strong, params["strong_tie_trust"], params["weak_tie_trust"]).astype(np.float32)
+    memory = tie_memory(trust)
     return TieState(
         listener=listener,
         speaker=speaker,
         strong=strong,
-        trust=trust,
+        trust=memory["trust"],
         same_community=(
             np.ones(network.n_ties, dtype=bool)
             if network.community is None
             else network.community[listener] == network.community[speaker]
         ),
-        last_valence=np.full(network.n_ties, np.nan, dtype=np.float32),
-        recommendation=np.zeros(network.n_ties),
-        heard_step=np.full(network.n_ties, -1, dtype=np.int32),
+        last_valence=memory["last_valence"],
+        recommendation=memory["recommendation"],
+        heard_step=memory["heard_step"],
         spoken_by=spoken_by,
         spoken_indptr=spoken_indptr,
+        memory=memory,
     )
 
 

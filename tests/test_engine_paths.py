@@ -267,9 +267,11 @@ def test_compiled_live_edge_samples_give_the_same_greedy_seeds(kernels_switch):
 
 
 @needs_numba
-@pytest.mark.parametrize("kind", ["scale_free", "communities"])
-def test_compiled_ties_are_the_numpy_ties(kind):
-    network = build_network(kind, 5000, np.random.default_rng(8), mean_degree=8)
+@pytest.mark.parametrize(
+    "kind, options", [("scale_free", {}), ("communities", {"n_communities": 10, "within_share": 0.8})]
+)
+def test_compiled_ties_are_the_numpy_ties(kind, options):
+    network = build_network(kind, 5000, np.random.default_rng(8), mean_degree=8, **options)
     params = {"strong_tie_share": 0.2, "strong_tie_trust": 0.8, "weak_tie_trust": 0.4}
     plain, compiled = (
         create_ties(params, network, np.uint64(77), False),
