@@ -228,10 +228,11 @@ def hear_messages(
 
 
 @_jit
-def mark_deliveries(talkers, messages, said, spoken_indptr, spoken_by, listener_of, reach, misses, salt, seen_on_tie,
+def mark_deliveries(talkers, messages, said, spoken_indptr, spoken_by, spoken_to, reach, misses, salt, seen_on_tie,
                     marked):  # fmt: skip
     """rules.conversation.deliver_on_network, recorded in place: ``seen_on_tie[tie]`` = times seen and
-    ``marked[listener]`` = 1 for every tie that saw a message. Returns (positive, negative) messages seen."""
+    ``marked[listener]`` = 1 for every tie that saw a message (``spoken_to``: the listener of each tie of
+    ``spoken_by``, read in order). Returns (positive, negative) messages seen."""
     positive = 0
     negative = 0
     certain = reach >= 1.0
@@ -245,7 +246,7 @@ def mark_deliveries(talkers, messages, said, spoken_indptr, spoken_by, listener_
             times = sent if certain else binomial_by_inversion(sent, reach, none, uniform(salt, tie))
             if times > 0:
                 seen_on_tie[tie] = times
-                marked[listener_of[tie]] = 1
+                marked[spoken_to[position]] = 1
                 positive += times * (sign > 0)
                 negative += times * (sign < 0)
     return positive, negative

@@ -548,7 +548,7 @@ class WordOfMouthModel(mesa.Model):
             talking[talkers] = 0
         else:
             positive, negative = compiled.mark_deliveries(
-                talkers, messages.counts, said, t.spoken_indptr, t.spoken_by, t.listener, reach, misses, salt,
+                talkers, messages.counts, said, t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt,
                 seen_on_tie, marked,
             )  # fmt: skip
             compiled.hear_marked(net.indptr, net.indices, said, credibility, seen_on_tie, marked, *state)
@@ -643,8 +643,8 @@ class WordOfMouthModel(mesa.Model):
         weight = prm["review_trust"] * volume * c.openness[readers]
         gap = valence - c.opinion[readers]
         weight = trust.bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
-        raise_interest(c, readers, weight * valence, prm["interest_gain"])
-        trust.shift_opinions(c.opinion, readers, gap, weight, prm["persuasion"])
+        raise_interest(c, readers, weight * valence, prm["interest_gain"], unique=True)
+        trust.shift_opinions(c.opinion, readers, gap, weight, prm["persuasion"], unique=True)
         c.page_signal[readers] = prm["review_trust"] * volume * max(valence, 0.0)
         c.page_read_step[readers] = self.tick
         return int(readers.size)

@@ -85,6 +85,13 @@ def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64, comp
             (np.arange(network.n_ties, dtype=np.int64), network.indices, network.indptr), shape=(network.n, network.n)
         ).T.tocsr()
         spoken_by, spoken_indptr = by_speaker.data, by_speaker.indptr.astype(np.int64)
+    # Tie indices fit in int32 below 2^31 ties: half the memory for the order every delivery reads.
+    index_type = np.int32 if network.n_ties < np.iinfo(np.int32).max else np.int64
+    spoken_by = spoken_by.astype(index_type, copy=False)
+    if not network.directed and np.array_equal(spoken_indptr, network.indptr):
+        spoken_to = network.indices  # symmetric: j's ties in speaker order reach j's own row, in order
+    else:
+        spoken_to = listener[spoken_by]
     strong = uniform < params["strong_tie_share"]
     if network.initial_trust is not None:
         trust = network.initial_trust.astype(np.float32)
@@ -106,6 +113,7 @@ def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64, comp
         heard_step=memory["heard_step"],
         spoken_by=spoken_by,
         spoken_indptr=spoken_indptr,
+        spoken_to=spoken_to,
         memory=memory,
     )
 

@@ -92,8 +92,11 @@ class TieState:
     last_valence: np.ndarray  # float32: valence of the last message heard on the tie, NaN if none
     recommendation: np.ndarray  # float32: trust x credibility x positive valence of that message, when heard
     heard_step: np.ndarray  # int32: sub-step that message was heard (-1: never)
-    spoken_by: np.ndarray  # int64: tie indices ordered by speaker (for delivering a talker's message)
+    spoken_by: (
+        np.ndarray
+    )  # int32 (int64 past 2^31 ties): tie indices ordered by speaker (delivering a talker's messages)
     spoken_indptr: np.ndarray  # int64: spoken_by[spoken_indptr[j]:spoken_indptr[j+1]] are j's ties
+    spoken_to: np.ndarray | None = None  # int32: the listener of each tie of spoken_by, in the same order
     memory: np.ndarray | None = None  # the packed TIE_MEMORY records the four fields above view
 
 

@@ -150,7 +150,7 @@ def test_marked_deliveries_are_the_one_by_one_deliveries(kernels_switch):
         said,
         ties.spoken_indptr,
         ties.spoken_by,
-        ties.listener,
+        ties.spoken_to,
         0.3,
         conversation.miss_table(0.3, counts.max()),
         salt,
@@ -277,6 +277,23 @@ def test_compiled_ties_are_the_numpy_ties(kind, options):
         create_ties(params, network, np.uint64(77), False),
         create_ties(params, network, np.uint64(77), True),
     )
-    for name in ("listener", "speaker", "strong", "trust", "same_community", "spoken_by", "spoken_indptr"):
+    for name in ("listener", "speaker", "strong", "trust", "same_community", "spoken_by", "spoken_indptr", "spoken_to"):
         np.testing.assert_array_equal(getattr(plain, name), getattr(compiled, name), err_msg=name)
     assert 0.15 < plain.strong.mean() < 0.25
+    np.testing.assert_array_equal(plain.spoken_to, plain.listener[plain.spoken_by])
+
+
+def test_spoken_to_is_each_spoken_ties_listener_on_a_directed_network():
+    from simulation.network.generators import network_from_edges
+
+    rng = np.random.default_rng(9)
+    network = network_from_edges(
+        500, rng.integers(0, 500, 3000), rng.integers(0, 500, 3000), "edge_list", directed=True
+    )
+    params = {"strong_tie_share": 0.2, "strong_tie_trust": 0.8, "weak_tie_trust": 0.4}
+    for compiled in (False, True) if kernels.available() else (False,):
+        ties = create_ties(params, network, np.uint64(5), compiled)
+        np.testing.assert_array_equal(ties.spoken_to, ties.listener[ties.spoken_by])
+        np.testing.assert_array_equal(
+            ties.speaker[ties.spoken_by], np.repeat(np.arange(500), np.diff(ties.spoken_indptr))
+        )
