@@ -228,28 +228,31 @@ def hear_messages(
 
 
 @_jit
-def mark_deliveries(talkers, messages, said, spoken_indptr, spoken_by, spoken_to, reach, misses, salt, seen_on_tie,
-                    marked):  # fmt: skip
-    """rules.conversation.deliver_on_network, recorded in place: ``seen_on_tie[tie]`` = times seen and
-    ``marked[listener]`` = 1 for every tie that saw a message (``spoken_to``: the listener of each tie of
-    ``spoken_by``, read in order). Returns (positive, negative) messages seen."""
-    positive = 0
-    negative = 0
-    certain = reach >= 1.0
-    for k in range(talkers.shape[0]):
-        j = talkers[k]
-        sent = messages[k]
-        none = power(misses, sent)
-        sign = (said[j] > 0) - (said[j] < 0)
-        for position in range(spoken_indptr[j], spoken_indptr[j + 1]):
-            tie = spoken_by[position]
-            times = sent if certain else binomial_by_inversion(sent, reach, none, uniform(salt, tie))
-            if times > 0:
-                seen_on_tie[tie] = times
-                marked[spoken_to[position]] = 1
-                positive += times * (sign > 0)
-                negative += times * (sign < 0)
-    return positive, negative
+def sort_by_tie(ties, times, n_ties):
+    """(ties, times) sorted by tie index -- the network's order, listener by listener -- with a least
+    significant digit radix sort of 11-bit digits: linear in the deliveries, whatever their order."""
+    m = ties.shape[0]
+    bits = 1
+    while (1 << bits) < n_ties:
+        bits += 1
+    source_ties, source_times = ties.copy(), times.copy()
+    target_ties, target_times = np.empty_like(ties), np.empty_like(times)
+    shift = 0
+    while shift < bits:
+        counts = np.zeros(2049, dtype=np.int64)
+        for k in range(m):
+            counts[((source_ties[k] >> shift) & 2047) + 1] += 1
+        for d in range(2048):
+            counts[d + 1] += counts[d]
+        for k in range(m):
+            digit = (source_ties[k] >> shift) & 2047
+            target_ties[counts[digit]] = source_ties[k]
+            target_times[counts[digit]] = source_times[k]
+            counts[digit] += 1
+        source_ties, target_ties = target_ties, source_ties
+        source_times, target_times = target_times, source_times
+        shift += 11
+    return source_ties, source_times
 
 
 @_inline
@@ -311,38 +314,42 @@ def hear_dense(
 
 
 @_jit
-def hear_marked(
-    indptr, indices, said, credibility, seen_on_tie, marked,
+def hear_sorted(
+    ties, times, listener_of, indices, said, credibility,
     tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
     awareness, first_source, interest, opinion, openness, recommendations,
     step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion,
 ):  # fmt: skip
-    """Persuade and remember the listeners ``marked`` by ``mark_deliveries``, in the network's order,
-    reading (and clearing) ``seen_on_tie`` and the marks."""
-    for i in range(indptr.shape[0] - 1):
-        if marked[i] == 0:
-            continue
-        marked[i] = 0
+    """Persuade and remember the deliveries (``ties``, ``times`` seen), sorted by tie so that each
+    listener's come together and every array is read in order. Returns (positive, negative) messages."""
+    positive = 0
+    negative = 0
+    k = 0
+    m = ties.shape[0]
+    while k < m:
+        i = listener_of[ties[k]]
         weights = 0.0
         pulls = 0.0
         pushes = 0.0
         added = 0.0
-        for tie in range(indptr[i], indptr[i + 1]):
-            times = seen_on_tie[tie]
-            if times == 0:
-                continue
-            seen_on_tie[tie] = 0
+        while k < m and listener_of[ties[k]] == i:
+            tie = ties[k]
+            j = indices[tie]
+            seen = times[k]
+            positive += seen * (said[j] > 0)
+            negative += seen * (said[j] < 0)
             weight, pull, push, add = hear_tie(
-                i, tie, indices[tie], times, said, credibility, tie_trust, group_trust, same_community,
-                recommendation, heard_step, last_valence, openness[i], opinion[i], step, fading, confidence_bound,
-                beyond_bound_weight,
+                i, tie, j, seen, said, credibility, tie_trust, group_trust, same_community, recommendation,
+                heard_step, last_valence, openness[i], opinion[i], step, fading, confidence_bound, beyond_bound_weight,
             )  # fmt: skip
             weights += weight
             pulls += pull
             pushes += push
             added += add
+            k += 1
         settle(i, weights, pulls, pushes, added, awareness, first_source, interest, opinion, recommendations, gain,
                persuasion)  # fmt: skip
+    return positive, negative
 
 
 @_jit

@@ -397,8 +397,8 @@ class WordOfMouthModel(mesa.Model):
         * "messages": one record per (speaker, listener) pair seen (``Messages``), when something needs
           them -- levers that read messages, recorded messages, adoption on recommendation, re-shared posts
           to attribute --, in mean field, or without the kernels;
-        * "sparse": the talkers' ties are drawn and marked, then the marked listeners are persuaded in
-          the network's order (``kernels.mark_deliveries``, ``kernels.hear_rows``);
+        * "sparse": the talkers' ties are drawn, sorted into the network's order and the listeners
+          persuaded in that order (``kernels.deliver``, ``sort_by_tie``, ``hear_sorted``);
         * "dense": every listener's row is visited once and messages are drawn on the way, when the
           talkers speak on more than ``AGGREGATE_SHARE`` of all ties (the cost of a sparse product).
 
@@ -410,7 +410,6 @@ class WordOfMouthModel(mesa.Model):
             or self.params["adopt_on_recommendation"]
             or effects.extra_messages.size
             or any(type(lever).on_messages is not Lever.on_messages for _, lever in self.brand.acting)
-            or (counts.size and counts.max() > np.iinfo(np.int16).max)
         ):
             return "messages"
         if self.delivery in ("sparse", "dense"):
@@ -500,19 +499,18 @@ class WordOfMouthModel(mesa.Model):
         messages.remembered = True
 
     def _hear_in_aggregate(self, messages: Messages, effects: MarketingEffects) -> None:
-        """Deliver, persuade and remember without materialising the messages, listener by listener
-        (``kernels.mark_deliveries`` and ``kernels.hear_rows``; see ``_delivery_path``)."""
+        """Deliver, persuade and remember without materialising message records, in the network's order
+        (``kernels.hear_dense``, or ``kernels.deliver`` + ``sort_by_tie`` + ``hear_sorted``; see
+        ``_delivery_path``)."""
         c, prm, t = self.consumers, self.params, self.ties
         if self._talking is None:
             self._talking = (
                 np.zeros(c.n, dtype=np.int64),  # messages each talker sent (dense path)
                 np.zeros(c.n),  # valence of each talker's messages
                 np.zeros(c.n),  # credibility of each talker
-                np.zeros(self.network.n_ties, dtype=np.int16),  # times each tie saw a message (sparse path)
-                np.zeros(c.n, dtype=np.int8),  # listeners marked (sparse path)
             )
-        talking, said, credibility, seen_on_tie, marked = self._talking
-        talkers, dense = messages.talkers, messages.delivery == "dense"
+        talking, said, credibility = self._talking
+        talkers = messages.talkers
         said[talkers] = c.opinion[talkers]
         credibility[talkers] = conversation.credibility(
             c,
@@ -540,18 +538,16 @@ class WordOfMouthModel(mesa.Model):
             *self._rule_settings(),
         )
         net = self.network
-        if dense:
+        if messages.delivery == "dense":
             talking[talkers] = messages.counts
             positive, negative = compiled.hear_dense(
                 net.indptr, net.indices, talking, said, credibility, reach, misses, salt, *state
             )
             talking[talkers] = 0
         else:
-            positive, negative = compiled.mark_deliveries(
-                talkers, messages.counts, said, t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt,
-                seen_on_tie, marked,
-            )  # fmt: skip
-            compiled.hear_marked(net.indptr, net.indices, said, credibility, seen_on_tie, marked, *state)
+            ties, seen = compiled.deliver(talkers, messages.counts, t.spoken_indptr, t.spoken_by, reach, misses, salt)
+            ties, seen = compiled.sort_by_tie(ties, seen, net.n_ties)
+            positive, negative = compiled.hear_sorted(ties, seen, t.listener, net.indices, said, credibility, *state)
         messages.positive_count, messages.negative_count = int(positive), int(negative)
         messages.remembered = True
 

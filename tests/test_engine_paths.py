@@ -131,38 +131,26 @@ def test_a_ties_delivery_does_not_depend_on_who_else_talks(kernels_switch, compi
 
 
 @needs_numba
-def test_marked_deliveries_are_the_one_by_one_deliveries(kernels_switch):
-    kernels_switch(True)
+def test_compiled_deliveries_sorted_by_tie_are_the_numpy_deliveries(kernels_switch):
     network, ties = _ties()
     rng = np.random.default_rng(4)
     talkers = np.sort(rng.choice(network.n, 500, replace=False))
     counts = rng.integers(1, 5, talkers.size)
     salt = np.uint64(7)
     kernels_switch(False)
-    expected = dict(zip(*conversation.deliver_on_network(talkers, counts, ties, 0.3, salt), strict=True))
+    expected_ties, expected_seen = conversation.deliver_on_network(talkers, counts, ties, 0.3, salt)
     kernels_switch(True)
-    seen_on_tie = np.zeros(network.n_ties, dtype=np.int16)
-    marked = np.zeros(network.n, dtype=np.int8)
-    said = rng.uniform(-1, 1, network.n)
-    positive, negative = kernels.compiled().mark_deliveries(
-        talkers,
-        counts,
-        said,
-        ties.spoken_indptr,
-        ties.spoken_by,
-        ties.spoken_to,
-        0.3,
-        conversation.miss_table(0.3, counts.max()),
-        salt,
-        seen_on_tie,
-        marked,
+    compiled = kernels.compiled()
+    got_ties, got_seen = compiled.deliver(
+        talkers, counts, ties.spoken_indptr, ties.spoken_by, 0.3, conversation.miss_table(0.3, counts.max()), salt
     )
-    got = {int(t): int(seen_on_tie[t]) for t in np.flatnonzero(seen_on_tie)}
-    assert got == expected
-    assert set(np.flatnonzero(marked)) == set(ties.listener[list(expected)].tolist())
-    by_valence = np.array([said[ties.speaker[t]] for t in expected])
-    seen = np.array(list(expected.values()))
-    assert (positive, negative) == (seen[by_valence > 0].sum(), seen[by_valence < 0].sum())
+    np.testing.assert_array_equal(got_ties, expected_ties)
+    np.testing.assert_array_equal(got_seen, expected_seen)
+    order = np.argsort(expected_ties, kind="stable")
+    for size in (network.n_ties, 2**40):  # one and several radix passes
+        sorted_ties, sorted_seen = compiled.sort_by_tie(got_ties, got_seen, size)
+        np.testing.assert_array_equal(sorted_ties, expected_ties[order])
+        np.testing.assert_array_equal(sorted_seen, expected_seen[order])
 
 
 @pytest.mark.parametrize("compiled", [False, True])
