@@ -20,6 +20,9 @@ M1 = np.uint64(0xBF58476D1CE4E5B9)
 M2 = np.uint64(0x94D049BB133111EB)
 S30, S27, S31, S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 SCALE = 1.0 / 2.0**53
+# Below this tie probability, live edges are found by geometric skips rather than a draw per edge
+# (influence.cascade.live_edges uses the same rule).
+SKIP_BELOW = 0.1
 
 
 @_inline
@@ -393,13 +396,27 @@ def live_edge_components(n, u, v, p, salt, samples):
         for i in range(n):
             parent[i] = i
             label_of[i] = -1
-        base = r * m
-        for e in range(m):
-            if uniform(salt, base + e) < p:
+        if p < SKIP_BELOW:  # live edges found by geometric skips: a draw per live edge
+            e = -1
+            k = 0
+            log_miss = math.log1p(-p)
+            while p > 0.0:
+                e += 1 + int(math.log(1.0 - uniform(salt, (r << 32) + k)) / log_miss)
+                k += 1
+                if e >= m:
+                    break
                 a = _root(parent, u[e])
                 b = _root(parent, v[e])
                 if a != b:
                     parent[max(a, b)] = min(a, b)
+        else:  # a draw per edge
+            base = r * m
+            for e in range(m):
+                if uniform(salt, base + e) < p:
+                    a = _root(parent, u[e])
+                    b = _root(parent, v[e])
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
         offsets[r] = total
         count = 0
         for i in range(n):
@@ -417,12 +434,14 @@ def live_edge_components(n, u, v, p, salt, samples):
 @_jit
 def cascade_spreads(indptr, listeners, seeds, p, runs, salt):
     """influence.cascade.simulate_independent_cascade, `runs` times: breadth first from the seeds, each
-    tie tried once with its hashed uniform (index run x ties + tie); returns the final spreads."""
+    newly active consumer trying each of its ties once with probability p. Its successful ties are found
+    by geometric skips (the gap to the next success is floor(log u / log(1 - p)) for a hashed uniform u),
+    so a try costs a draw per success rather than per tie. Returns the final spreads."""
     n = indptr.shape[0] - 1
-    m = listeners.shape[0]
     active = np.zeros(n, dtype=np.int64)
     queue = np.empty(n, dtype=np.int64)
     spreads = np.empty(runs, dtype=np.int64)
+    log_miss = math.log1p(-p) if p < 1.0 else -math.inf
     for r in range(runs):
         mark = r + 1
         head = 0
@@ -432,13 +451,21 @@ def cascade_spreads(indptr, listeners, seeds, p, runs, salt):
                 active[s] = mark
                 queue[tail] = s
                 tail += 1
-        base = r * m
         while head < tail:
             j = queue[head]
             head += 1
-            for tie in range(indptr[j], indptr[j + 1]):
-                i = listeners[tie]
-                if active[i] != mark and uniform(salt, base + tie) < p:
+            start, degree = indptr[j], indptr[j + 1] - indptr[j]
+            base = ((r * n + j) << 20) + 1  # distinct draws for every (run, speaker, success)
+            position = -1
+            k = 0
+            while p > 0.0:
+                u = uniform(salt, base + k)
+                k += 1
+                position += 1 + (0 if log_miss == -math.inf else int(math.log(1.0 - u) / log_miss))
+                if position >= degree:
+                    break
+                i = listeners[start + position]
+                if active[i] != mark:
                     active[i] = mark
                     queue[tail] = i
                     tail += 1

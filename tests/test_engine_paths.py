@@ -231,25 +231,46 @@ def test_every_time_unit_describes_the_same_market():
 
 # ------------------------------------------------------------------ cascades
 @needs_numba
-def test_compiled_cascades_have_the_reference_spread_distribution(kernels_switch):
+@pytest.mark.parametrize("probability", [0.08, 0.2])
+def test_compiled_cascades_have_the_reference_spread_distribution(kernels_switch, probability):
     network = build_network("small_world", 3000, np.random.default_rng(5), mean_degree=8, rewiring=0.2)
     seeds = [0, 500, 1500]
     kernels_switch(True)
-    compiled = cascade_spread_samples(network, seeds, 0.2, 400, np.random.default_rng(1))
+    compiled = cascade_spread_samples(network, seeds, probability, 400, np.random.default_rng(1))
     rng = np.random.default_rng(2)
-    reference = np.array([simulate_independent_cascade(network, seeds, 0.2, rng) for _ in range(400)])
+    reference = np.array([simulate_independent_cascade(network, seeds, probability, rng) for _ in range(400)])
     assert stats.ks_2samp(compiled, reference).pvalue > 1e-3
-    assert compiled.mean() > 3 * len(seeds)  # cascades that spread
+    assert compiled.mean() > 1.5 * len(seeds)  # cascades that spread
+
+
+def test_live_edges_are_independent_with_the_probability():
+    """Each edge lives with the probability, independently: counts per sample are Binomial(m, p) and
+    neighbouring edges are uncorrelated (geometric skips below 0.1, a draw per edge above)."""
+    from simulation.influence.cascade import live_edges
+
+    m = 20_000
+    for probability in (0.01, 0.05, 0.3):
+        samples = np.array([live_edges(m, probability, np.uint64(11), r) for r in range(40)])
+        counts = samples.sum(axis=1)
+        assert stats.kstest(counts, stats.binom(m, probability).cdf).pvalue > 1e-3 or np.allclose(
+            counts.mean(), m * probability, rtol=0.05
+        )
+        z = (counts.sum() - 40 * m * probability) / np.sqrt(40 * m * probability * (1 - probability))
+        assert abs(z) < 4, (probability, z)
+        both = (samples[:, 1:] & samples[:, :-1]).sum()
+        expected = 40 * (m - 1) * probability**2
+        assert abs(both - expected) < 5 * np.sqrt(expected) + 1, (probability, both, expected)
 
 
 @needs_numba
-def test_compiled_live_edge_samples_give_the_same_greedy_seeds(kernels_switch):
+@pytest.mark.parametrize("probability", [0.03, 0.2])  # live edges by geometric skips, and one draw per edge
+def test_compiled_live_edge_samples_give_the_same_greedy_seeds(kernels_switch, probability):
     network = build_network("scale_free", 2000, np.random.default_rng(6), mean_degree=6)
     picks = {}
     for compiled in (False, True):
         kernels_switch(compiled)
-        live = LiveEdgeSamples(network, 0.1, 50, np.random.default_rng(3))
-        picks[compiled] = greedy_seeds(network, 10, 0.1, live_edges=live)
+        live = LiveEdgeSamples(network, probability, 50, np.random.default_rng(3))
+        picks[compiled] = greedy_seeds(network, 10, probability, live_edges=live)
     assert picks[True].seeds == picks[False].seeds
     np.testing.assert_allclose(picks[True].spread, picks[False].spread)
 

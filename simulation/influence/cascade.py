@@ -48,6 +48,29 @@ def _salt(rng: np.random.Generator) -> np.uint64:
     return np.uint64(rng.integers(0, 2**63, dtype=np.uint64))
 
 
+SKIP_BELOW = 0.1  # as kernels.live_edge_components
+
+
+def live_edges(m: int, probability: float, salt: np.uint64, sample: int) -> np.ndarray:
+    """Which of m edges live in live-edge sample `sample`: each independently with the probability, from
+    hashed uniforms -- below ``SKIP_BELOW`` by geometric skips (the gap to the next live edge is
+    floor(log(1 - u) / log(1 - p))), otherwise one uniform per edge (index sample x m + edge)."""
+    live = np.zeros(m, dtype=bool)
+    if probability <= 0 or m == 0:
+        return live
+    if probability >= SKIP_BELOW:
+        return hashed_uniforms(salt, sample * m + np.arange(m)) < probability
+    log_miss, position, drawn = np.log1p(-probability), -1, 0
+    while position < m:
+        batch = max(64, int(1.2 * (m - position) * probability) + 64)
+        u = hashed_uniforms(salt, (sample << 32) + drawn + np.arange(batch))
+        steps = 1 + (np.log(1.0 - u) / log_miss).astype(np.int64)
+        positions = position + np.cumsum(steps)
+        live[positions[positions < m]] = True
+        position, drawn = int(positions[-1]), drawn + batch
+    return live
+
+
 def _as_rng(rng) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
@@ -218,7 +241,7 @@ class LiveEdgeSamples:
             sizes, offsets = [], np.empty(self.samples, dtype=np.int64)
             total = 0
             for r in range(self.samples):
-                live = hashed_uniforms(salt, r * u.size + np.arange(u.size)) < self.probability
+                live = live_edges(u.size, self.probability, salt, r)
                 graph = sp.csr_matrix(
                     (np.ones(int(live.sum()), dtype=np.int8), (u[live], v[live])), shape=(self.n, self.n)
                 )
