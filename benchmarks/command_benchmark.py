@@ -40,23 +40,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", action="append", choices=sorted(COMMANDS))
+    parser.add_argument("--root", action="append", help="checkouts to time (default: this one); run alternately")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the commands' environment")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores")
+    roots = [Path(r).resolve() for r in (args.root or [ROOT])]
+    env = dict(os.environ, **dict(item.split("=", 1) for item in args.env))
     with tempfile.TemporaryDirectory() as out:
         for name in args.only or COMMANDS:
-            command = [sys.executable] + [part.format(out=out) for part in COMMANDS[name]]
-            times, loads = [], []
+            times: dict = {root: [] for root in roots}
+            loads = []
             for _ in range(args.repeats):
-                loads.append(os.getloadavg()[0])
-                started = time.perf_counter()
-                subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-                times.append(time.perf_counter() - started)
-            times.sort()
-            print(
-                f"{' '.join(COMMANDS[name][:3]):<45} {times[0]:7.2f} / {times[len(times) // 2]:7.2f} / {times[-1]:7.2f} s"
-                f"   (load {min(loads):.1f}-{max(loads):.1f})"
-            )
-
+                for root in roots:  # alternately, so every checkout sees the same load
+                    command = [sys.executable] + [part.format(out=out) for part in COMMANDS[name]]
+                    loads.append(os.getloadavg()[0])
+                    started = time.perf_counter()
+                    subprocess.run(command, cwd=root, check=True, capture_output=True, env=env)
+                    times[root].append(time.perf_counter() - started)
+            for root in roots:
+                t = sorted(times[root])
+                where = f" [{root}]" if len(roots) > 1 else ""
+                print(
+                    f"{name:<14} {t[0]:7.2f} / {t[len(t) // 2]:7.2f} / {t[-1]:7.2f} s   "
+                    f"(load {min(loads):.1f}-{max(loads):.1f}){where}"
+                )
 
 if __name__ == "__main__":
     main()
