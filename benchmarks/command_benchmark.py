@@ -65,5 +65,6 @@ def main() -> None:
                     f"(load {min(loads):.1f}-{max(loads):.1f}){where}"
                 )
 
+
 if __name__ == "__main__":
     main()

@@ -474,28 +474,28 @@ def cascade_spreads(indptr, listeners, seeds, p, runs, salt):
 
 
 @_jit
-def ties_by_speaker(indices, n):
-    """population.create_ties: the tie indices ordered by speaker (stable: as scipy's transpose orders
-    them), and where each speaker's ties start (a counting sort)."""
+def ties_by_speaker(indices, n, order):
+    """population.create_ties: the tie indices ordered by speaker into ``order`` (stable: as scipy's
+    transpose orders them), and where each speaker's ties start (a counting sort)."""
     indptr = np.zeros(n + 1, dtype=np.int64)
     for tie in range(indices.shape[0]):
         indptr[indices[tie] + 1] += 1
     for j in range(n):
         indptr[j + 1] += indptr[j]
     position = indptr[:-1].copy()
-    order = np.empty(indices.shape[0], dtype=np.int64)
     for tie in range(indices.shape[0]):
         j = indices[tie]
         order[position[j]] = tie
         position[j] += 1
-    return order, indptr
+    return indptr
 
 
 @_jit
-def pair_uniforms(indptr, indices, salt):
-    """population.create_ties: each tie's uniform, a hash of its unordered pair (the same both ways)."""
+def strong_ties(indptr, indices, salt, share):
+    """population.create_ties: whether each tie is strong, a hash of its unordered pair below `share`
+    (the same both ways)."""
     n = indptr.shape[0] - 1
-    out = np.empty(indices.shape[0])
+    strong = np.empty(indices.shape[0], dtype=np.bool_)
     for i in range(n):
         for tie in range(indptr[i], indptr[i + 1]):
             j = indices[tie]
@@ -505,5 +505,15 @@ def pair_uniforms(indptr, indices, salt):
             z = (z ^ (z >> S30)) * M1
             z = (z ^ (z >> S27)) * M2
             z = z ^ (z >> S31)
-            out[tie] = float(z >> S11) * SCALE
-    return out
+            strong[tie] = float(z >> S11) * SCALE < share
+    return strong
+
+
+@_jit
+def fill_tie_memory(trust, last_valence, recommendation, heard_step, strong, strong_trust, weak_trust):
+    """state.tie_memory for trust by strength, record by record (the four views share one array)."""
+    for tie in range(strong.shape[0]):
+        trust[tie] = strong_trust if strong[tie] else weak_trust
+        last_valence[tie] = np.nan
+        recommendation[tie] = 0.0
+        heard_step[tie] = -1
