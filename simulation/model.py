@@ -414,6 +414,7 @@ class WordOfMouthModel(mesa.Model):
             return "messages"
         if self.delivery in ("sparse", "dense"):
             return self.delivery
+        assert self.ties is not None
         spoken = self.ties.spoken_indptr
         many = float((spoken[talkers + 1] - spoken[talkers]).sum()) > AGGREGATE_SHARE * self.network.n_ties
         return "dense" if many else "sparse"
@@ -437,6 +438,7 @@ class WordOfMouthModel(mesa.Model):
             self._hear_messages(messages, effects)
             return
         listeners, valence = messages.listeners, messages.valence
+        assert listeners is not None and valence is not None and messages.seen is not None
         if effects.extra_messages.size:  # first heard from an extra message: attributed to its source
             source = np.full(c.n, -1, dtype=np.int8)
             source[effects.extra_messages] = effects.extra_sources
@@ -467,6 +469,7 @@ class WordOfMouthModel(mesa.Model):
     def _hear_messages(self, messages: Messages, effects: MarketingEffects) -> None:
         """The trust rules of ``_persuade`` and ``_remember`` for delivered messages, in one compiled pass."""
         c, t = self.consumers, self.ties
+        assert t is not None
         if self._scratch is None:
             self._scratch = (np.zeros((c.n, 4)), np.zeros(c.n, dtype=np.int8))
         sources = np.zeros(messages.size, dtype=np.int8)
@@ -503,6 +506,7 @@ class WordOfMouthModel(mesa.Model):
         (``kernels.hear_dense``, or ``kernels.deliver`` + ``sort_by_tie`` + ``hear_sorted``; see
         ``_delivery_path``)."""
         c, prm, t = self.consumers, self.params, self.ties
+        assert t is not None
         if self._talking is None:
             self._talking = (
                 np.zeros(c.n, dtype=np.int64),  # messages each talker sent (dense path)
@@ -559,8 +563,10 @@ class WordOfMouthModel(mesa.Model):
         c, prm = self.consumers, self.params
         memory = decay_factor(prm["awareness_decay"], self.dt)
         if messages.ties is not None and not messages.remembered:
-            recommendation = messages.tie_trust * messages.credibility * np.maximum(messages.valence, 0.0)
             t, ties = self.ties, messages.ties
+            assert t is not None and messages.tie_trust is not None and messages.credibility is not None
+            assert messages.valence is not None and messages.listeners is not None
+            recommendation = messages.tie_trust * messages.credibility * np.maximum(messages.valence, 0.0)
             before = t.recommendation[ties]  # 0 where nothing was heard yet
             if memory < 1.0:
                 before = before * memory ** (self.tick - t.heard_step[ties])
@@ -681,6 +687,7 @@ class WordOfMouthModel(mesa.Model):
             buying = np.zeros(c.n, dtype=bool)
             buying[buyers] = True
             if prm["adopt_on_recommendation"]:  # independent cascade: a customer's recommendation is adoption
+                assert messages.speakers is not None and messages.valence is not None and messages.listeners is not None
                 from_customer = (c.role[messages.speakers] == Role.CUSTOMER) & (messages.valence > 0)
                 buying[messages.listeners[from_customer]] = True
             buying[effects.free_units] = True
@@ -783,7 +790,7 @@ class WordOfMouthModel(mesa.Model):
         # Thinning: interest <= 1 bounds the probability.
         who, u = streams.thinned(
             aware & ~c.follows_brand,
-            float(follow_probability(1.0, rate, self.dt)),
+            float(per_step_probability(rate, self.dt)),  # follow_probability at interest 1
             self.salt("follow"),
             self.compiled,
         )

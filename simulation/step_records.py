@@ -38,13 +38,17 @@ class Messages:
     def positive(self) -> int:
         if self.positive_count is not None:
             return self.positive_count
-        return int(self.seen[self.valence > 0].sum()) if self.seen is not None else 0
+        if self.seen is None or self.valence is None:
+            return 0
+        return int(self.seen[self.valence > 0].sum())
 
     @property
     def negative(self) -> int:
         if self.negative_count is not None:
             return self.negative_count
-        return int(self.seen[self.valence < 0].sum()) if self.seen is not None else 0
+        if self.seen is None or self.valence is None:
+            return 0
+        return int(self.seen[self.valence < 0].sum())
 
 
 @dataclass
