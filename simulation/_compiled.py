@@ -434,14 +434,17 @@ def live_edge_components(n, u, v, p, salt, samples):
 @_jit
 def cascade_spreads(indptr, listeners, seeds, p, runs, salt):
     """influence.cascade.simulate_independent_cascade, `runs` times: breadth first from the seeds, each
-    newly active consumer trying each of its ties once with probability p. Its successful ties are found
-    by geometric skips (the gap to the next success is floor(log u / log(1 - p)) for a hashed uniform u),
-    so a try costs a draw per success rather than per tie. Returns the final spreads."""
+    newly active consumer trying each of its ties once with probability p. Below ``SKIP_BELOW`` its
+    successful ties are found by geometric skips (the gap to the next success is floor(log(1 - u) /
+    log(1 - p)) for a hashed uniform u: a draw per success); otherwise each tie gets its own hashed
+    uniform (index run x ties + tie). Returns the final spreads."""
     n = indptr.shape[0] - 1
+    m = listeners.shape[0]
     active = np.zeros(n, dtype=np.int64)
     queue = np.empty(n, dtype=np.int64)
     spreads = np.empty(runs, dtype=np.int64)
-    log_miss = math.log1p(-p) if p < 1.0 else -math.inf
+    skips = 0.0 < p < SKIP_BELOW
+    log_miss = math.log1p(-p) if skips else 0.0
     for r in range(runs):
         mark = r + 1
         head = 0
@@ -451,24 +454,35 @@ def cascade_spreads(indptr, listeners, seeds, p, runs, salt):
                 active[s] = mark
                 queue[tail] = s
                 tail += 1
-        while head < tail:
-            j = queue[head]
-            head += 1
-            start, degree = indptr[j], indptr[j + 1] - indptr[j]
-            base = ((r * n + j) << 20) + 1  # distinct draws for every (run, speaker, success)
-            position = -1
-            k = 0
-            while p > 0.0:
-                u = uniform(salt, base + k)
-                k += 1
-                position += 1 + (0 if log_miss == -math.inf else int(math.log(1.0 - u) / log_miss))
-                if position >= degree:
-                    break
-                i = listeners[start + position]
-                if active[i] != mark:
-                    active[i] = mark
-                    queue[tail] = i
-                    tail += 1
+        if skips:
+            while head < tail:
+                j = queue[head]
+                head += 1
+                start, degree = indptr[j], indptr[j + 1] - indptr[j]
+                base = ((r * n + j) << 20) + 1  # distinct draws for every (run, speaker, success)
+                position = -1
+                k = 0
+                while True:
+                    position += 1 + int(math.log(1.0 - uniform(salt, base + k)) / log_miss)
+                    k += 1
+                    if position >= degree:
+                        break
+                    i = listeners[start + position]
+                    if active[i] != mark:
+                        active[i] = mark
+                        queue[tail] = i
+                        tail += 1
+        else:
+            base = r * m
+            while head < tail:
+                j = queue[head]
+                head += 1
+                for tie in range(indptr[j], indptr[j + 1]):
+                    i = listeners[tie]
+                    if active[i] != mark and uniform(salt, base + tie) < p:
+                        active[i] = mark
+                        queue[tail] = i
+                        tail += 1
         spreads[r] = tail
     return spreads
 
