@@ -37,7 +37,7 @@ from simulation.sweep.runner import execute, executor  # noqa: E402
 from simulation.sweep.spec import parse_param  # noqa: E402
 from simulation.sweep.store import SweepStore, arrow_type, run_schema  # noqa: E402
 
-GOAL = 20.0  # runs per second at 10,000 consumers x 52 steps on two cores
+GOAL = 40.0  # runs per second at 10,000 consumers x 52 steps on two cores (issue 11)
 SCENARIO = ROOT / "scenarios" / "default.yaml"
 
 

@@ -49,7 +49,7 @@ stamp=.venv/.setup-stamp
 want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[ui,dask,optimise,xlsx,test]"; then
+    if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[ui,dask,optimise,xlsx,test,fast]"; then
         echo "setup: installing the pinned versions of constraints.txt failed (see pip's message above)." >&2
         echo "  They were tested on $(sed -n 's/^# Python: //p' constraints.txt); this .venv has $(.venv/bin/python --version)." >&2
         echo "  On another Python, scripts/lock.sh resolves and pins versions for it (then run the tests)." >&2

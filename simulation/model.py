@@ -11,15 +11,16 @@ prospects start following, and the step's KPIs are recorded. Every rule is a vec
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from . import streams
+from . import kernels, streams
 from .agents import ROLE_CLASSES, Brand, Consumer
 from .kpis import STEP_KPIS
-from .marketing.base import MarketingEffects
+from .marketing.base import Lever, MarketingEffects
 from .marketing.strategy import Strategy
 from .network.build import build_market_network
 from .network.graph import SocialNetwork
@@ -41,6 +42,56 @@ from .rules.purchase import (
 from .rules.rates import decay_factor, per_step_probability
 from .state import Role, Source
 from .step_records import Messages, Purchases, Reviews
+
+# Longest sub-step (years) the rules are integrated over: a step of a quarter or a year is simulated as
+# several sub-steps of at most this length, so every time unit describes the same market (docs/MODEL.md,
+# "Scales").
+LONGEST_SUBSTEP = 1 / 12
+# Deliver in aggregate when the talkers speak on more than this share of all ties (see _deliver).
+AGGREGATE_SHARE = 0.25
+
+
+def substeps_per_step(step_years: float) -> int:
+    """Sub-steps of at most ``LONGEST_SUBSTEP`` in a step of `step_years` (1 for a day, week or month)."""
+    return max(1, math.ceil(step_years / LONGEST_SUBSTEP - 1e-9))
+
+
+@dataclass
+class _Substep:
+    messages: Messages
+    purchases: Purchases
+    reviews: Reviews
+    readers: int
+    repeat: int
+    aware: np.ndarray
+
+
+def _combine(records: list[_Substep]) -> tuple:
+    """One step's records from its sub-steps' (flows summed, states at the end)."""
+    if len(records) == 1:
+        r = records[0]
+        return r.messages, r.purchases, r.reviews, r.readers, r.repeat, r.aware
+    concat = np.concatenate
+    messages = Messages(
+        talkers=np.unique(concat([r.messages.talkers for r in records])),
+        counts=np.empty(0, dtype=np.int64),
+        positive_count=sum(r.messages.positive for r in records),
+        negative_count=sum(r.messages.negative for r in records),
+    )
+    purchases = Purchases(
+        buyers=concat([r.purchases.buyers for r in records]),
+        free=concat([r.purchases.free for r in records]),
+        external_part=concat([r.purchases.external_part for r in records]),
+        social_part=concat([r.purchases.social_part for r in records]),
+    )
+    reviews = Reviews(
+        posters=concat([r.reviews.posters for r in records]),
+        stars=concat([r.reviews.stars for r in records]),
+        incentivised=concat([r.reviews.incentivised for r in records]),
+    )
+    readers = sum(r.readers for r in records)
+    repeat = sum(r.repeat for r in records)
+    return messages, purchases, reviews, readers, repeat, records[-1].aware
 
 
 @dataclass(frozen=True)
@@ -84,7 +135,11 @@ class WordOfMouthModel(mesa.Model):
         self.seed = int(seed)
         super().__init__(rng=self.seed)
         prm = self.params
-        self.dt = TIME_UNITS[prm["time_unit"]]
+        self.step_years = TIME_UNITS[prm["time_unit"]]
+        self.substeps = substeps_per_step(self.step_years)
+        self.dt = self.step_years / self.substeps  # years of one sub-step: every rule integrates over it
+        self.tick = 0  # the sub-step being simulated, counting from 0 (= step_index with one sub-step per step)
+        self.delivery = "auto"  # "auto", "messages", "sparse" or "dense" (see _delivery_path)
         self.strategy = strategy if isinstance(strategy, Strategy) else Strategy.model_validate(strategy or {})
         self.incidents = [i if isinstance(i, Incident) else Incident(**i) for i in incidents]
         self.record_messages = record_messages
@@ -103,13 +158,16 @@ class WordOfMouthModel(mesa.Model):
             prm, self.network.n, self.fixed_stream("population"), initial_roles
         )
         salt = streams.mix64(np.array([self.seed, streams.STREAM_IDS["ties"]]))[0]
-        self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt)
+        self.compiled = kernels.wanted(self.network.n)  # compiled kernels (same numbers as the numpy forms)
+        self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt, self.compiled)
         # Social influence S_i = recommendations heard / ties: the numerator is kept up to date
         # incrementally, and its value at the previous step's purchases kept for the mid-step estimate.
         self._recommendations = np.zeros(self.network.n)
         self._recommendations_before = np.zeros(self.network.n)
         self._voice_before: float | None = None  # mean field: total voice at the previous step's purchases
         self._ties_per_listener = np.maximum(np.diff(self.network.indptr), 1).astype(np.float64)
+        self._scratch: tuple | None = None  # per-listener sums of the compiled per-message path
+        self._talking: tuple | None = None  # per-consumer messages, valence and credibility of the aggregated path
         self._unit_fails = self.fixed_stream("defects").random(self.network.n) < prm["defect_rate"]
         self.page = ProductPage()
         self._post_initial_reviews()
@@ -206,10 +264,40 @@ class WordOfMouthModel(mesa.Model):
 
     # ------------------------------------------------------------------ dynamics
     def step(self) -> None:
-        """One step of the market (see the module docstring for the order)."""
+        """One step of the market (see the module docstring for the order), integrated in ``substeps``."""
         self.step_index = self.steps - 1
         prm = self.params
         effects = self.brand.step()
+        records = []
+        for substep in range(self.substeps):
+            self.tick = self.step_index * self.substeps + substep
+            if substep:
+                effects.next_substep()
+            records.append(self._advance(effects))
+        messages, purchases, reviews, readers, repeat, aware = _combine(records)
+        self.step_revenue = (purchases.paid_units + repeat) * prm["price"] * (1.0 - effects.discount) * self.represents
+        self.kpis = measure_kpis(
+            self.step_index,
+            self.consumers,
+            self.tallies,
+            aware,
+            purchases,
+            messages,
+            effects,
+            repeat,
+            page=self.page,
+            reviews=reviews,
+            readers=readers,
+            revenue=self.step_revenue,
+            margin=prm["margin"],
+            brand_trust=self.brand.trust,
+            mean_tie_trust=self.mean_tie_trust,
+        )
+        self.datacollector.collect(self)
+
+    def _advance(self, effects: MarketingEffects) -> _Substep:
+        """Every rule once, over one sub-step of length ``dt``."""
+        prm = self.params
         messages = self._deliver(effects)
         self.brand.on_messages(messages, effects)
         self._persuade(messages, effects)
@@ -230,70 +318,59 @@ class WordOfMouthModel(mesa.Model):
         self.brand.on_reviews(reviews, effects)
         self._follow(aware)
         repeat = self._repeat_purchases()
-        np.copyto(self._recommendations_before, self._recommendations)
-        self._voice_before = float(self.consumers.voice.sum())
-        self.step_revenue = (purchases.paid_units + repeat) * prm["price"] * (1.0 - effects.discount) * self.represents
-        self.kpis = measure_kpis(
-            self.step_index,
-            self.consumers,
-            self.tallies,
-            aware,
-            purchases,
-            messages,
-            effects,
-            repeat,
-            page=self.page,
-            reviews=reviews,
-            readers=readers,
-            revenue=self.step_revenue,
-            margin=prm["margin"],
-            brand_trust=self.brand.trust,
-            mean_tie_trust=self.mean_tie_trust,
-        )
+        if self.ties is None:
+            self._voice_before = float(self.consumers.voice.sum())
         if self.record_messages:
             self.last_messages = {
                 "speaker": messages.speakers,
                 "listener": messages.listeners,
                 "valence": messages.valence,
             }
-        self.datacollector.collect(self)
+        return _Substep(messages, purchases, reviews, readers, repeat, aware)
+
+    def salt(self, purpose: str) -> np.uint64:
+        """The salt of this sub-step's hashed uniforms for one purpose (``streams.hashed_uniforms``)."""
+        return streams.step_salt(self.seed, purpose, self.tick)
 
     def _deliver(self, effects: MarketingEffects) -> Messages:
-        """Who talks, how many messages each sends, and on which ties (or to whom) they are seen."""
+        """Who talks, how many messages each sends, and on which ties (or to whom) they are seen.
+
+        On a network the messages are delivered one by one (per tie of each talker) when few talk, and in
+        aggregate (one pass over every listener's ties, ``kernels.hear_aggregated``) when many do and no
+        lever needs the individual messages; either way each tie's draw is its own hashed uniform, so both
+        give the same deliveries (``tests/test_engine_paths.py``)."""
         c, prm = self.consumers, self.params
-        who = conversation.speakers(
-            c, talk_window=prm["talk_window"], step=self.step_index, neutral_talk=prm["neutral_talk"]
-        )
-        who, expected = conversation.messages_per_step(
+        talkers, counts = conversation.talk(
             c,
-            who,
+            talk_window=prm["talk_window"],
+            step=self.step_index,
             talk_rate=prm["talk_rate"],
             neutral_talk=prm["neutral_talk"],
             negativity_bias=prm["negativity_bias"],
             dt=self.dt,
             boost=effects.talk_boost,
+            salt=self.salt("talk"),
+            compiled=self.compiled,
         )
-        counts = conversation.draw_message_counts(expected, self.stream("talk").random(c.n, dtype=np.float32)[who])
         if effects.extra_messages.size:  # e.g. re-shared brand posts: one more message each
             extra = np.zeros(c.n, dtype=np.int64)
-            extra[who] = counts
+            extra[talkers] = counts
             np.add.at(extra, effects.extra_messages, 1)
-            who = np.flatnonzero(extra)
-            counts = extra[who]
-        talking = counts > 0
-        talkers, counts = who[talking], counts[talking]
+            talkers = np.flatnonzero(extra)
+            counts = extra[talkers]
+        path = self._delivery_path(talkers, counts, effects)
+        if path != "messages":
+            return Messages(talkers=talkers, counts=counts, delivery=path)
         if self.ties is None:
-            rng = self.stream("deliver")
             speakers, listeners = conversation.deliver_in_mean_field(
-                talkers, counts, c.n, prm["contacts"], prm["reach"], rng
+                talkers, counts, c.n, prm["contacts"], prm["reach"], self.stream("deliver")
             )
             seen = np.ones(speakers.shape[0])
             tie_trust = trust.effective_trust(prm["weak_tie_trust"], c.group_trust[listeners, 0])
             ties = None
         else:
-            salt = streams.step_salt(self.seed, "deliver", self.step_index)
             ties, seen = conversation.deliver_on_network(
-                talkers, counts, self.ties, prm["reach"], lambda tie: streams.hashed_uniforms(salt, tie)
+                talkers, counts, self.ties, prm["reach"], self.salt("deliver"), self.compiled
             )
             speakers, listeners = self.ties.speaker[ties], self.ties.listener[ties]
             group = (~self.ties.same_community[ties]).astype(np.intp)
@@ -304,26 +381,75 @@ class WordOfMouthModel(mesa.Model):
             experience_credibility=prm["experience_credibility"],
             hearsay_credibility=prm["hearsay_credibility"],
         )
+        # A copy even without lever factors: levers lower ``credibility`` in place (on_messages), not attention.
         credibility = (
-            own_credibility if effects.credibility is None else own_credibility * effects.credibility[speakers]
+            own_credibility.copy() if effects.credibility is None else own_credibility * effects.credibility[speakers]
         )
         return Messages(
             talkers=talkers,
+            counts=counts,
             speakers=speakers,
             listeners=listeners,
             seen=seen,
             valence=c.opinion[speakers],
             credibility=credibility,
             tie_trust=tie_trust,
-            attention=seen * tie_trust * own_credibility,
+            own_credibility=own_credibility,
             ties=ties,
         )
+
+    def _delivery_path(self, talkers: np.ndarray, counts: np.ndarray, effects: MarketingEffects) -> str:
+        """How this sub-step's messages are delivered (all three give the same deliveries):
+
+        * "messages": one record per (speaker, listener) pair seen (``Messages``), when something needs
+          them -- levers that read messages, recorded messages, adoption on recommendation, re-shared posts
+          to attribute --, in mean field, or without the kernels;
+        * "sparse": the talkers' ties are drawn, sorted into the network's order and the listeners
+          persuaded in that order (``kernels.deliver``, ``sort_by_tie``, ``hear_sorted``);
+        * "dense": every listener's row is visited once and messages are drawn on the way, when the
+          talkers speak on more than ``AGGREGATE_SHARE`` of all ties (the cost of a sparse product).
+
+        ``self.delivery`` ("auto" by default) forces one of them where it is allowed."""
+        if self.ties is None or self.delivery == "messages" or not self.compiled:
+            return "messages"
+        if (
+            self.record_messages
+            or self.params["adopt_on_recommendation"]
+            or effects.extra_messages.size
+            or any(type(lever).on_messages is not Lever.on_messages for _, lever in self.brand.acting)
+        ):
+            return "messages"
+        if self.delivery in ("sparse", "dense"):
+            return self.delivery
+        assert self.ties is not None
+        spoken = self.ties.spoken_indptr
+        many = float((spoken[talkers + 1] - spoken[talkers]).sum()) > AGGREGATE_SHARE * self.network.n_ties
+        return "dense" if many else "sparse"
+
+    def _age_recommendations(self) -> None:
+        """The standing recommendations fade over the sub-step; the values before are kept for the mid-step
+        estimate of social influence (two buffers swapped: no copy)."""
+        memory = decay_factor(self.params["awareness_decay"], self.dt)
+        np.multiply(self._recommendations, memory, out=self._recommendations_before)
+        self._recommendations, self._recommendations_before = self._recommendations_before, self._recommendations
 
     def _persuade(self, messages: Messages, effects: MarketingEffects) -> None:
         """Listeners become aware, and update interest and opinion under the trust rules."""
         c, prm = self.consumers, self.params
+        if self.ties is not None:
+            self._age_recommendations()
+        if messages.delivery != "messages":  # deliver, persuade and remember without materialising messages
+            self._hear_in_aggregate(messages, effects)
+            return
+        if self.ties is not None and self.compiled and not effects.extra_messages.size:
+            # (extra messages are attributed to their own source when they make a consumer aware: numpy path)
+            self._hear_messages(messages)
+            return
         listeners, valence = messages.listeners, messages.valence
-        recall = messages.attention  # a mention is remembered in proportion to the trust in its speaker
+        assert listeners is not None and valence is not None and messages.seen is not None
+        assert messages.own_credibility is not None and messages.tie_trust is not None
+        # A mention is remembered in proportion to the trust in its speaker (rules.awareness.raise_recall).
+        recall = messages.seen * messages.tie_trust * messages.own_credibility
         peer = np.ones(listeners.shape[0], dtype=bool)
         if effects.extra_messages.size:  # first heard from an extra message: attributed to its source
             source = np.full(c.n, -1, dtype=np.int8)
@@ -341,24 +467,132 @@ class WordOfMouthModel(mesa.Model):
         raise_interest(c, listeners, weight * valence, prm["interest_gain"])
         trust.shift_opinions(c.opinion, listeners, gap, weight, prm["persuasion"])
 
+    def _rule_settings(self) -> tuple:
+        prm = self.params
+        memory = decay_factor(prm["awareness_decay"], self.dt)
+        return (
+            self.tick,
+            memory,
+            memory ** np.arange(self.tick + 2, dtype=np.int32),  # as _remember computes it, by age
+            float(prm["confidence_bound"]),
+            float(prm["beyond_bound_weight"]),
+            float(prm["interest_gain"]),
+            float(prm["persuasion"]),
+        )
+
+    def _hear_messages(self, messages: Messages) -> None:
+        """The trust rules of ``_persuade`` and ``_remember`` for delivered peer messages, in one compiled pass."""
+        c, t = self.consumers, self.ties
+        assert t is not None
+        if self._scratch is None:
+            self._scratch = (np.zeros((c.n, 5)), np.zeros(c.n, dtype=np.int8))
+        kernels.compiled().hear_messages(
+            messages.ties,
+            messages.listeners,
+            messages.seen,
+            messages.valence,
+            messages.credibility,
+            messages.own_credibility,
+            t.trust,
+            c.group_trust,
+            t.same_community,
+            t.recommendation,
+            t.heard_step,
+            t.last_valence,
+            c.awareness,
+            c.first_source,
+            c.interest,
+            c.opinion,
+            c.openness,
+            self._recommendations,
+            *self._rule_settings(),
+            *self._scratch,
+        )
+        messages.remembered = True
+
+    def _hear_in_aggregate(self, messages: Messages, effects: MarketingEffects) -> None:
+        """Deliver, persuade and remember without materialising message records, in the network's order
+        (``kernels.hear_dense``, or ``kernels.deliver`` + ``sort_by_tie`` + ``hear_sorted``; see
+        ``_delivery_path``)."""
+        c, prm, t = self.consumers, self.params, self.ties
+        assert t is not None
+        if self._talking is None:
+            self._talking = (
+                np.zeros(c.n, dtype=np.int64),  # messages each talker sent (dense path)
+                np.zeros(c.n),  # valence of each talker's messages
+                np.zeros(c.n),  # credibility of each talker (with this step's lever factors: persuasion)
+                np.zeros(c.n),  # its own credibility (without them: attention)
+            )
+        talking, said, credibility, own_credibility = self._talking
+        talkers = messages.talkers
+        said[talkers] = c.opinion[talkers]
+        own_credibility[talkers] = conversation.credibility(
+            c,
+            talkers,
+            experience_credibility=prm["experience_credibility"],
+            hearsay_credibility=prm["hearsay_credibility"],
+        )
+        credibility[talkers] = own_credibility[talkers]
+        if effects.credibility is not None:
+            credibility[talkers] *= effects.credibility[talkers]
+        compiled, reach = kernels.compiled(), float(prm["reach"])
+        misses = conversation.miss_table(reach, messages.counts.max(initial=1))
+        salt = self.salt("deliver")
+        state = (
+            t.trust,
+            c.group_trust,
+            t.same_community,
+            t.recommendation,
+            t.heard_step,
+            t.last_valence,
+            c.awareness,
+            c.first_source,
+            c.interest,
+            c.opinion,
+            c.openness,
+            self._recommendations,
+            *self._rule_settings(),
+        )
+        net = self.network
+        if messages.delivery == "dense":
+            talking[talkers] = messages.counts
+            positive, negative = compiled.hear_dense(
+                net.indptr, net.indices, talking, said, credibility, own_credibility, reach, misses, salt, *state
+            )
+            talking[talkers] = 0
+        else:
+            ties, seen = compiled.deliver(talkers, messages.counts, t.spoken_indptr, t.spoken_by, reach, misses, salt)
+            ties, seen = compiled.sort_by_tie(ties, seen, net.n_ties)
+            positive, negative = compiled.hear_sorted(
+                ties, seen, t.listener, net.indices, said, credibility, own_credibility, *state
+            )
+        messages.positive_count, messages.negative_count = int(positive), int(negative)
+        messages.remembered = True
+
     def _remember(self, messages: Messages, effects: MarketingEffects) -> None:
         """What each listener last heard on each tie: the standing recommendation behind social influence.
 
         Its memory fades like awareness, so recommendations heard often weigh more than one long ago.
         """
         c, prm = self.consumers, self.params
-        memory = np.exp(-prm["awareness_decay"] * self.dt)
-        recommendation = messages.tie_trust * messages.credibility * np.maximum(messages.valence, 0.0)
-        if messages.ties is not None:
+        memory = decay_factor(prm["awareness_decay"], self.dt)
+        if messages.ties is not None and not messages.remembered:
             t, ties = self.ties, messages.ties
+            assert t is not None and messages.tie_trust is not None and messages.credibility is not None
+            assert messages.valence is not None and messages.listeners is not None
+            recommendation = messages.tie_trust * messages.credibility * np.maximum(messages.valence, 0.0)
             before = t.recommendation[ties]  # 0 where nothing was heard yet
             if memory < 1.0:
-                self._recommendations *= memory
-                before = before * memory ** (self.step_index - t.heard_step[ties])
-            self._recommendations += np.bincount(messages.listeners, weights=recommendation - before, minlength=c.n)
-            t.recommendation[ties] = recommendation
-            t.heard_step[ties] = self.step_index
+                before = before * memory ** (self.tick - t.heard_step[ties])
+            stored = recommendation.astype(np.float32)  # ties keep float32: the sums move by what is stored
+            self._recommendations += np.bincount(
+                messages.listeners, weights=stored.astype(np.float64) - before, minlength=c.n
+            )
+            t.recommendation[ties] = stored
+            t.heard_step[ties] = self.tick
             t.last_valence[ties] = messages.valence
+        if self.ties is not None:
+            return
         if memory < 1.0:
             c.voice *= memory
         talkers = messages.talkers
@@ -408,13 +642,11 @@ class WordOfMouthModel(mesa.Model):
         visiting = prm["page_visit_rate"] if n_reviews else 0.0
         if media <= 0 and finding <= 0 and visiting <= 0:
             return 0
-        uniforms = self.stream("page").random(c.n, dtype=np.float32)
         discover = float(per_step_probability(media + finding, self.dt))
         # Thinning: interest <= 1, so no consumer above this bound discovers or reads.
         bound = max(discover, float(per_step_probability(visiting / TYPICAL_INTEREST, self.dt)))
-        who = np.flatnonzero(uniforms < bound)
-        who = who[c.role[who] != Role.CUSTOMER]
-        u, aware = uniforms[who], c.aware[who]
+        who, u = streams.thinned(c.role != Role.CUSTOMER, bound, self.salt("page"), self.compiled)
+        aware = c.aware_among(who)
         found = ~aware & (u < discover)
         via_page = found & (u < discover * finding / max(media + finding, 1e-300))
         make_aware(c, who[found & ~via_page], Source.MEDIA)
@@ -427,27 +659,26 @@ class WordOfMouthModel(mesa.Model):
         weight = prm["review_trust"] * volume * c.openness[readers]
         gap = valence - c.opinion[readers]
         weight = trust.bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
-        raise_interest(c, readers, weight * valence, prm["interest_gain"])
-        trust.shift_opinions(c.opinion, readers, gap, weight, prm["persuasion"])
+        raise_interest(c, readers, weight * valence, prm["interest_gain"], unique=True)
+        trust.shift_opinions(c.opinion, readers, gap, weight, prm["persuasion"], unique=True)
         c.page_signal[readers] = prm["review_trust"] * volume * max(valence, 0.0)
-        c.page_read_step[readers] = self.step_index
+        c.page_read_step[readers] = self.tick
         return int(readers.size)
 
     def page_influence(self, who: np.ndarray) -> np.ndarray:
         """R_i: the page signal of i's last read, fading like the memory of recommendations."""
         c = self.consumers
-        since = self.step_index - c.page_read_step[who]
+        since = self.tick - c.page_read_step[who]
         memory = decay_factor(self.params["awareness_decay"], self.dt)
         return np.where(c.page_read_step[who] >= 0, c.page_signal[who] * memory ** np.maximum(since, 0), 0.0)
 
     def _purchase(self, effects: MarketingEffects, messages: Messages, aware: np.ndarray) -> Purchases:
         """Aware non-customers buy with the purchase hazard; free units and adoption on recommendation join."""
         c, prm = self.consumers, self.params
-        uniforms = self.stream("purchase").random(c.n, dtype=np.float32)  # one per consumer: common random numbers
         price_factor = (1.0 + prm["price_elasticity"] * effects.discount) * effects.hazard_factor
         # Thinning: S <= 1 (its mid-step estimate <= 1.5), R <= 1, E <= its maximum and the gate <= 2 (1 + kappa),
         # so no consumer whose uniform exceeds the resulting bound can buy; evaluating the hazard for the
-        # rest gives the same buyers.
+        # rest gives the same buyers. Each consumer's uniform is its own hash (common random numbers).
         most_external = effects.background if effects.external is None else float(effects.external.max())
         most_social = 1.5 * prm["q"] + prm["review_influence"]
         bound = purchase_probability(
@@ -456,25 +687,28 @@ class WordOfMouthModel(mesa.Model):
             ),
             self.dt,
         )
-        who = np.flatnonzero(uniforms < bound)
-        who = who[aware[who] & (c.role[who] != Role.CUSTOMER)]
+        who, u = streams.thinned(aware & (c.role != Role.CUSTOMER), float(bound), self.salt("purchase"), self.compiled)
         gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
         external = effects.background if effects.external is None else effects.external[who]
         social = prm["q"] * self.social_influence(who, midstep=True) + prm["review_influence"] * self.page_influence(
             who
         )
         hazard = purchase_hazard(gate, prm["p"], external, 1.0, social, price_factor)
-        bought = uniforms[who] < purchase_probability(hazard, self.dt)
+        bought = u < purchase_probability(hazard, self.dt)
         external = np.broadcast_to(external, social.shape)
-        buying = np.zeros(c.n, dtype=bool)
-        buying[who[bought]] = True
-        if prm["adopt_on_recommendation"]:  # independent cascade: a customer's recommendation is adoption
-            from_customer = (c.role[messages.speakers] == Role.CUSTOMER) & (messages.valence > 0)
-            buying[messages.listeners[from_customer]] = True
-        buying[effects.free_units] = True
-        buying &= c.role != Role.CUSTOMER
+        buyers = who[bought]
+        if prm["adopt_on_recommendation"] or effects.free_units.size:
+            buying = np.zeros(c.n, dtype=bool)
+            buying[buyers] = True
+            if prm["adopt_on_recommendation"]:  # independent cascade: a customer's recommendation is adoption
+                assert messages.speakers is not None and messages.valence is not None and messages.listeners is not None
+                from_customer = (c.role[messages.speakers] == Role.CUSTOMER) & (messages.valence > 0)
+                buying[messages.listeners[from_customer]] = True
+            buying[effects.free_units] = True
+            buying &= c.role != Role.CUSTOMER
+            buyers = np.flatnonzero(buying)
         return Purchases(
-            buyers=np.flatnonzero(buying),
+            buyers=buyers,
             free=effects.free_units,
             external_part=prm["p"] * external[bought],
             social_part=social[bought],
@@ -500,7 +734,7 @@ class WordOfMouthModel(mesa.Model):
 
     def _review(self, buyers: np.ndarray, satisfaction: np.ndarray, effects: MarketingEffects) -> Reviews:
         """Buyers post ratings on the product page (``rules.reviews``); those offered an incentive post more."""
-        uniforms = self.stream("reviews").random(self.consumers.n, dtype=np.float32)[buyers]
+        uniforms = streams.hashed_uniforms(self.salt("reviews"), buyers)
         return self._post(
             buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, self.page.praise
         )
@@ -564,13 +798,17 @@ class WordOfMouthModel(mesa.Model):
     def _follow(self, aware: np.ndarray) -> None:
         """Aware consumers start following the brand; prospects who do become followers."""
         c = self.consumers
-        if self.params["follow_rate"] <= 0:
-            return
-        uniforms = self.stream("follow").random(c.n, dtype=np.float32)
-        who = np.flatnonzero(aware & ~c.follows_brand)
         rate = self.params["follow_rate"]
-        who = who[uniforms[who] < follow_probability(1.0, rate, self.dt)]  # thinning: interest <= 1
-        new = who[uniforms[who] < follow_probability(c.interest[who], rate, self.dt)]
+        if rate <= 0:
+            return
+        # Thinning: interest <= 1 bounds the probability.
+        who, u = streams.thinned(
+            aware & ~c.follows_brand,
+            float(per_step_probability(rate, self.dt)),  # follow_probability at interest 1
+            self.salt("follow"),
+            self.compiled,
+        )
+        new = who[u < follow_probability(c.interest[who], rate, self.dt)]
         c.follows_brand[new] = True
         self.tallies.ever_followed += new.size
         self._change_roles(new[c.role[new] == Role.PROSPECT], Role.FOLLOWER)
@@ -586,8 +824,9 @@ class WordOfMouthModel(mesa.Model):
             & (c.satisfaction > self.params["churn_satisfaction"])
             & (c.purchase_step < self.step_index)
         )
-        prob = np.where(loyal, per_step_probability(rate, self.dt), 0.0)
-        again = np.flatnonzero(self.stream("repeat").random(c.n) < prob)
+        again, _ = streams.thinned(
+            loyal, float(per_step_probability(rate, self.dt)), self.salt("repeat"), self.compiled
+        )
         c.purchases[again] += 1
         return int(again.size)
 

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from .network.graph import SocialNetwork
 from .rules.experience import draw_satisfaction, opinion_after_experience
-from .state import ConsumerState, Role, Source, TieState
+from .state import TIE_MEMORY, ConsumerState, Role, Source, TieState, tie_memory
 from .streams import mix64
 
 
@@ -63,40 +63,70 @@ def create_population(
     return state, taste
 
 
-def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64) -> TieState:
+def create_ties(params: dict, network: SocialNetwork, pair_salt: np.uint64, compiled: bool = False) -> TieState:
     """Every tie's state; strength is a property of the pair, the same in both directions (a hash of the
-    unordered pair salted with the run's seed), so strong ties start at ``strong_tie_trust``."""
+    unordered pair salted with the run's seed), so strong ties start at ``strong_tie_trust``. ``compiled``:
+    use the kernels (``simulation.kernels``; the same ties)."""
     listener = np.repeat(np.arange(network.n, dtype=np.int32), np.diff(network.indptr))
     speaker = network.indices
-    low = np.minimum(listener, speaker).astype(np.uint64)
-    high = np.maximum(listener, speaker).astype(np.uint64)
-    key = low * np.uint64(network.n) + high + pair_salt
-    uniform = (mix64(key) >> np.uint64(11)).astype(np.float64) / float(2**53)
-    strong = uniform < params["strong_tie_share"]
-    if network.initial_trust is not None:
-        trust = network.initial_trust.astype(np.float32)
+    # Tie indices fit in int32 below 2^31 ties: half the memory for the order every delivery reads.
+    index_type = np.int32 if network.n_ties < np.iinfo(np.int32).max else np.int64
+    memory = np.empty(network.n_ties, dtype=TIE_MEMORY)
+    if compiled:
+        from . import kernels
+
+        kernel = kernels.compiled()
+        strong = kernel.strong_ties(network.indptr, network.indices, np.uint64(pair_salt), params["strong_tie_share"])
+        spoken_by = np.empty(network.n_ties, dtype=index_type)
+        spoken_indptr = kernel.ties_by_speaker(network.indices, network.n, spoken_by)
     else:
-        trust = np.where(strong, params["strong_tie_trust"], params["weak_tie_trust"]).astype(np.float32)
-    # Ties ordered by speaker: the transpose of the CSR, carrying each tie's index as data.
-    by_speaker = sp.csr_matrix(
-        (np.arange(network.n_ties, dtype=np.int64), network.indices, network.indptr), shape=(network.n, network.n)
-    ).T.tocsr()
+        low = np.minimum(listener, speaker).astype(np.uint64)
+        high = np.maximum(listener, speaker).astype(np.uint64)
+        key = low * np.uint64(network.n) + high + pair_salt
+        strong = (mix64(key) >> np.uint64(11)).astype(np.float64) / float(2**53) < params["strong_tie_share"]
+        # Ties ordered by speaker: the transpose of the CSR, carrying each tie's index as data.
+        by_speaker = sp.csr_matrix(
+            (np.arange(network.n_ties, dtype=np.int64), network.indices, network.indptr), shape=(network.n, network.n)
+        ).T.tocsr()
+        spoken_by, spoken_indptr = by_speaker.data.astype(index_type), by_speaker.indptr.astype(np.int64)
+    if compiled and network.initial_trust is None:
+        kernel.fill_tie_memory(
+            memory["trust"],
+            memory["last_valence"],
+            memory["recommendation"],
+            memory["heard_step"],
+            strong,
+            np.float32(params["strong_tie_trust"]),
+            np.float32(params["weak_tie_trust"]),
+        )
+    elif network.initial_trust is not None:
+        memory[:] = tie_memory(network.initial_trust.astype(np.float32))
+    else:
+        memory[:] = tie_memory(
+            np.where(strong, params["strong_tie_trust"], params["weak_tie_trust"]).astype(np.float32)
+        )
+    if not network.directed and np.array_equal(spoken_indptr, network.indptr):
+        spoken_to = network.indices  # symmetric: j's ties in speaker order reach j's own row, in order
+    else:
+        spoken_to = listener[spoken_by]
     return TieState(
         listener=listener,
         speaker=speaker,
         strong=strong,
-        trust=trust,
+        trust=memory["trust"],
         same_community=(
             np.ones(network.n_ties, dtype=bool)
             if network.community is None
             # -1: a consumer in no community (a node file's unlisted or blank) is an outsider to all
             else (network.community[listener] == network.community[speaker]) & (network.community[listener] >= 0)
         ),
-        last_valence=np.full(network.n_ties, np.nan, dtype=np.float32),
-        recommendation=np.zeros(network.n_ties),
-        heard_step=np.full(network.n_ties, -1, dtype=np.int32),
-        spoken_by=by_speaker.data,
-        spoken_indptr=by_speaker.indptr.astype(np.int64),
+        last_valence=memory["last_valence"],
+        recommendation=memory["recommendation"],
+        heard_step=memory["heard_step"],
+        spoken_by=spoken_by,
+        spoken_indptr=spoken_indptr,
+        spoken_to=spoken_to,
+        memory=memory,
     )
 
 

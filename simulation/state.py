@@ -67,10 +67,22 @@ class ConsumerState:
     def aware(self) -> np.ndarray:
         return self.awareness >= AWARE_THRESHOLD
 
+    def aware_among(self, who: np.ndarray) -> np.ndarray:
+        """Whether each of the consumers `who` is aware."""
+        return self.awareness[who] >= AWARE_THRESHOLD
+
+
+# What a tie remembers, packed into one 16-byte record per tie: the rules that touch a tie read and write
+# all four together, so one tie costs one cache line instead of four (``TieState.memory``).
+TIE_MEMORY = np.dtype([("trust", "<f4"), ("last_valence", "<f4"), ("recommendation", "<f4"), ("heard_step", "<i4")])
+
 
 @dataclass(eq=False)
 class TieState:
-    """Per-tie arrays in the network's CSR order (tie e is listener ``listener[e]`` <- speaker ``indices[e]``)."""
+    """Per-tie arrays in the network's CSR order (tie e is listener ``listener[e]`` <- speaker ``indices[e]``).
+
+    ``trust``, ``last_valence``, ``recommendation`` and ``heard_step`` are views of the fields of one packed
+    array, ``memory`` (``TIE_MEMORY``)."""
 
     listener: np.ndarray  # int32
     speaker: np.ndarray  # int32 (the network's CSR indices)
@@ -78,7 +90,21 @@ class TieState:
     trust: np.ndarray  # float32 in [0, 1]: trust of the listener in the speaker as a person
     same_community: np.ndarray  # bool: listener and speaker belong to the same community
     last_valence: np.ndarray  # float32: valence of the last message heard on the tie, NaN if none
-    recommendation: np.ndarray  # float64: trust x credibility x positive valence of that message, when heard
-    heard_step: np.ndarray  # int32: step that message was heard (-1: never)
-    spoken_by: np.ndarray  # int64: tie indices ordered by speaker (for delivering a talker's message)
+    recommendation: np.ndarray  # float32: trust x credibility x positive valence of that message, when heard
+    heard_step: np.ndarray  # int32: sub-step that message was heard (-1: never)
+    spoken_by: (
+        np.ndarray
+    )  # int32 (int64 past 2^31 ties): tie indices ordered by speaker (delivering a talker's messages)
     spoken_indptr: np.ndarray  # int64: spoken_by[spoken_indptr[j]:spoken_indptr[j+1]] are j's ties
+    spoken_to: np.ndarray | None = None  # int32: the listener of each tie of spoken_by, in the same order
+    memory: np.ndarray | None = None  # the packed TIE_MEMORY records the four fields above view
+
+
+def tie_memory(trust: np.ndarray) -> np.ndarray:
+    """Packed tie records: the given trust, nothing heard yet."""
+    memory = np.empty(trust.shape[0], dtype=TIE_MEMORY)
+    memory["trust"] = trust
+    memory["last_valence"] = np.nan
+    memory["recommendation"] = 0.0
+    memory["heard_step"] = -1
+    return memory

@@ -10,29 +10,46 @@ import numpy as np
 @dataclass
 class Messages:
     """This step's word of mouth as seen: one entry per (speaker, listener) pair that saw at least one
-    of the speaker's messages (``seen`` times)."""
+    of the speaker's messages (``seen`` times).
+
+    Delivered in aggregate (``WordOfMouthModel._deliver``), the record holds only the talkers and the
+    counts of positive and negative messages seen: the individual messages are never materialised
+    (the speakers and the rest are None). Levers that read messages always get them one by one."""
 
     talkers: np.ndarray  # consumers who talked this step
-    speakers: np.ndarray
-    listeners: np.ndarray
-    seen: np.ndarray  # times the listener saw the speaker's messages (float64)
-    valence: np.ndarray  # the speaker's opinion, carried by the message
-    credibility: np.ndarray  # the speaker's credibility; levers may lower it (``Lever.on_messages``)
-    tie_trust: np.ndarray  # the listener's trust in the speaker
-    attention: np.ndarray  # how much of the product the listener remembers: seen x trust x the speaker's own
-    #                        credibility (levers that lower credibility change persuasion, not attention)
-    ties: np.ndarray | None  # tie indices (None in mean field)
+    counts: np.ndarray  # messages each of them sent
+    speakers: np.ndarray | None = None
+    listeners: np.ndarray | None = None
+    seen: np.ndarray | None = None  # times the listener saw the speaker's messages
+    valence: np.ndarray | None = None  # the speaker's opinion, carried by the message
+    credibility: np.ndarray | None = None  # the speaker's credibility; levers may lower it (``Lever.on_messages``)
+    tie_trust: np.ndarray | None = None  # the listener's trust in the speaker
+    own_credibility: np.ndarray | None = None  # the speaker's credibility before levers: what the listener's
+    #                                            attention (recall) uses, so levers change persuasion only
+    ties: np.ndarray | None = None  # tie indices (None in mean field)
+    positive_count: int | None = None  # set when delivered in aggregate
+    negative_count: int | None = None
+    remembered: bool = False  # the per-tie memory was already updated (compiled paths)
+    delivery: str = "messages"  # how they were delivered: "messages", "sparse" or "dense" (model._delivery_path)
 
     @property
     def size(self) -> int:
-        return self.speakers.shape[0]
+        return 0 if self.speakers is None else self.speakers.shape[0]
 
     @property
     def positive(self) -> int:
+        if self.positive_count is not None:
+            return self.positive_count
+        if self.seen is None or self.valence is None:
+            return 0
         return int(self.seen[self.valence > 0].sum())
 
     @property
     def negative(self) -> int:
+        if self.negative_count is not None:
+            return self.negative_count
+        if self.seen is None or self.valence is None:
+            return 0
         return int(self.seen[self.valence < 0].sum())
 
 

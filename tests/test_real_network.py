@@ -101,7 +101,9 @@ def test_community_trust_uses_the_node_files_communities(small_market):
     # product page, peers are the only way to sell: the customer's word sells when everyone shares one
     # community and never when everyone is alone.
     def peer_adopters(community_of) -> list[int]:
-        rows = "".join(f"{node},{'customer' if node == 'b' else 'prospect'},{community_of(node)}\n" for node in "abcdef")
+        rows = "".join(
+            f"{node},{'customer' if node == 'b' else 'prospect'},{community_of(node)}\n" for node in "abcdef"
+        )
         (small_market / "roles.csv").write_text("node,role,community\n" + rows, encoding="utf-8")
         path = _write_scenario(small_market, "  kind: edge_list\n  edge_list: ties.edges\n  node_roles: roles.csv\n")
         overrides = [

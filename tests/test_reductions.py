@@ -69,7 +69,9 @@ def test_one_step_from_a_prepared_market_buys_with_the_midstep_probability():
 def test_bass_curve_on_a_complete_network(p, q, unit):
     """Mean simulated adoption within sampling error of the engine's recurrence, which is within the claimed
     accuracy of Bass's closed form, at every step."""
-    case = bass_reduction.compare_curve(p, q, n=20_000, unit=unit, years=10, replications=6, seed=101)
+    # 12 replications: the per-step check estimates its standard errors from them, and with 6 an early step's
+    # can come out too small by chance.
+    case = bass_reduction.compare_curve(p, q, n=20_000, unit=unit, years=10, replications=12, seed=101)
     assert case["agrees"], case["max_error_vs_discrete"]
     assert case["discretisation"] <= bass_reduction.ACCURACY[unit]
     assert case["max_error"] <= bass_reduction.ACCURACY[unit] + case["max_allowed_vs_discrete"]

@@ -137,8 +137,9 @@ def test_resume_after_sigkill_runs_each_task_exactly_once(tmp_path):
 
 def test_margin_does_not_change_adoption_in_the_engine(scenario_file):
     # Precondition of the Sobol check below: margin only scales profit.
-    low = run_once(load_scenario(scenario_file, ["product.margin=0.1"]), None, 0)
-    high = run_once(load_scenario(scenario_file, ["product.margin=0.9"]), None, 0)
+    # p raised so that this small market sells something in every draw (profit is 0 without sales).
+    low = run_once(load_scenario(scenario_file, ["product.margin=0.1", "purchase.p=0.5"]), None, 0)
+    high = run_once(load_scenario(scenario_file, ["product.margin=0.9", "purchase.p=0.5"]), None, 0)
     pd.testing.assert_frame_equal(
         low.timeseries.drop(columns=["gross_profit", "profit"]),
         high.timeseries.drop(columns=["gross_profit", "profit"]),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import kernels
 from ..kpis import RUN_KPIS, STEP_KPIS, format_interval
 from ..kpis import kpi as find_kpi
 from ..parameters import MAX_SEED
@@ -54,6 +55,7 @@ def run_replication(scenario: Scenario | dict, replication: int) -> dict:
     ``scenario`` may be given as its ``_portable`` form (the schema's section classes are built at import
     time and cannot be pickled for worker processes).
     """
+    kernels.for_batches()  # a comparison runs many models: the compiled kernels pay for their loading
     if isinstance(scenario, dict):
         scenario = Scenario.model_validate(scenario["data"]).model_copy(update={"source_dir": scenario["source_dir"]})
     baseline = scenario.baseline_name

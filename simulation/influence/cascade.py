@@ -28,7 +28,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
+from simulation import kernels
 from simulation.network.graph import SocialNetwork
+from simulation.streams import hashed_uniforms
 
 __all__ = [
     "simulate_independent_cascade",
@@ -39,6 +41,34 @@ __all__ = [
     "top_degree_seeds",
     "random_seeds",
 ]
+
+
+def _salt(rng: np.random.Generator) -> np.uint64:
+    """A salt for hashed coins (``streams.hashed_uniforms``) drawn from the caller's generator."""
+    return np.uint64(rng.integers(0, 2**63, dtype=np.uint64))
+
+
+SKIP_BELOW = 0.1  # as kernels.live_edge_components
+
+
+def live_edges(m: int, probability: float, salt: np.uint64, sample: int) -> np.ndarray:
+    """Which of m edges live in live-edge sample `sample`: each independently with the probability, from
+    hashed uniforms -- below ``SKIP_BELOW`` by geometric skips (the gap to the next live edge is
+    floor(log(1 - u) / log(1 - p))), otherwise one uniform per edge (index sample x m + edge)."""
+    live = np.zeros(m, dtype=bool)
+    if probability <= 0 or m == 0:
+        return live
+    if probability >= SKIP_BELOW:
+        return hashed_uniforms(salt, sample * m + np.arange(m)) < probability
+    log_miss, position, drawn = np.log1p(-probability), -1, 0
+    while position < m:
+        batch = max(64, int(1.2 * (m - position) * probability) + 64)
+        u = hashed_uniforms(salt, (sample << 32) + drawn + np.arange(batch))
+        steps = 1 + (np.log(1.0 - u) / log_miss).astype(np.int64)
+        positions = position + np.cumsum(steps)
+        live[positions[positions < m]] = True
+        position, drawn = int(positions[-1]), drawn + batch
+    return live
 
 
 def _as_rng(rng) -> np.random.Generator:
@@ -131,8 +161,23 @@ def simulate_independent_cascade(
 
 
 def cascade_spread_samples(network: SocialNetwork, seeds, probability: float, runs: int, rng=None) -> np.ndarray:
-    """Final spreads of ``runs`` independent cascades from the same seeds (int64 array)."""
+    """Final spreads of ``runs`` independent cascades from the same seeds (int64 array).
+
+    With the compiled kernels (``simulation.kernels``) the cascades run in ``kernels.cascade_spreads``,
+    each tie's coin a hashed uniform; without them, ``simulate_independent_cascade`` one by one. Both
+    draw from the same distribution (``tests/test_engine_paths.py`` compares them with a KS test)."""
     rng = _as_rng(rng)
+    if kernels.enabled():
+        _check_network(network)
+        indptr, listeners = _influence_lists(network)
+        return kernels.compiled().cascade_spreads(
+            indptr.astype(np.int64),
+            listeners,
+            _check_seeds(network, seeds),
+            _check_probability(probability),
+            int(runs),
+            _salt(rng),
+        )
     return np.array(
         [simulate_independent_cascade(network, seeds, probability, rng) for _ in range(int(runs))],
         dtype=np.int64,
@@ -183,23 +228,35 @@ class LiveEdgeSamples:
         # (symmetrised first, in case a network flagged undirected stores only one direction).
         adjacency = sp.triu(adjacency.maximum(adjacency.T), k=1).tocoo()
         u, v = adjacency.row.astype(np.int32), adjacency.col.astype(np.int32)
-        labels = np.empty((self.samples, self.n), dtype=np.int32)
-        sizes, offsets = [], np.empty(self.samples, dtype=np.int64)
-        total = 0
-        for r in range(self.samples):
-            live = rng.random(u.size) < self.probability
-            graph = sp.csr_matrix((np.ones(int(live.sum()), dtype=np.int8), (u[live], v[live])), shape=(self.n, self.n))
-            count, component = connected_components(graph, directed=False)
-            labels[r] = component
-            sizes.append(np.bincount(component, minlength=count))
-            offsets[r] = total
-            total += count
+        # Edge e lives in sample r when its hashed uniform (index r x edges + e) is below the probability:
+        # the compiled union-find and the scipy path below draw the same samples.
+        salt = _salt(rng)
+        if kernels.enabled():
+            labels, component_size, offsets = kernels.compiled().live_edge_components(
+                self.n, u, v, self.probability, salt, self.samples
+            )
+            total = component_size.size
+        else:
+            labels = np.empty((self.samples, self.n), dtype=np.int32)
+            sizes, offsets = [], np.empty(self.samples, dtype=np.int64)
+            total = 0
+            for r in range(self.samples):
+                live = live_edges(u.size, self.probability, salt, r)
+                graph = sp.csr_matrix(
+                    (np.ones(int(live.sum()), dtype=np.int8), (u[live], v[live])), shape=(self.n, self.n)
+                )
+                count, component = connected_components(graph, directed=False)
+                labels[r] = component
+                sizes.append(np.bincount(component, minlength=count))
+                offsets[r] = total
+                total += count
+            component_size = np.concatenate(sizes)
         # Component ids made global across samples: one flat array serves every lookup.
         self._offsets = offsets
         # int32 ids halve the memory of the R x n table whenever the total number of components allows.
         id_type = np.int32 if total < np.iinfo(np.int32).max else np.int64
         self._component = labels.astype(id_type) + offsets.astype(id_type)[:, None]
-        self._component_size = np.concatenate(sizes).astype(np.int64)
+        self._component_size = component_size.astype(np.int64)
 
     def _init_directed(self, rng: np.random.Generator) -> None:
         influence = self.network.to_scipy().T.tocsr()  # row j: listeners of speaker j

@@ -136,6 +136,15 @@ class MarketingEffects:
     planned: dict[str, float] = field(default_factory=dict)  # what the levers meant to spend, by kind
     counters: dict[str, float] = field(default_factory=dict)  # lever counters (step KPIs)
 
+    def next_substep(self) -> None:
+        """A step integrated in several sub-steps: the levers acted at its start, so their one-off effects
+        (brand messages seen, units given, extra messages) belong to the first sub-step; their settings
+        (talk boost, credibility, hazard factor, price, quality, review asks) hold through the step."""
+        self.external = None
+        self.free_units = np.empty(0, dtype=np.int64)
+        self.extra_messages = np.empty(0, dtype=np.int64)
+        self.extra_sources = np.empty(0, dtype=np.int8)
+
     def external_influence(self) -> np.ndarray:
         """E_i for every consumer (allocated on the first brand message of the step)."""
         if self.external is None:

@@ -430,7 +430,9 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
             encoding="utf-8-sig",
         )
     except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: empty node file; expected a header line: node,role[,follows_brand][,community]") from None
+        raise ValueError(
+            f"{path}: empty node file; expected a header line: node,role[,follows_brand][,community]"
+        ) from None
     except pd.errors.ParserError:
         n_columns = len(_split(_find_line(path, "#", lambda _text: True)[1], ","))
         lineno, text = _find_line(path, "#", lambda t: len(_split(t, ",")) > n_columns)

@@ -39,9 +39,12 @@ def raise_recall(consumers: ConsumerState, who: np.ndarray, recall, source: Sour
     consumers.first_source[first] = source
 
 
-def raise_interest(consumers: ConsumerState, listeners: np.ndarray, push: np.ndarray, gain: float) -> None:
-    """Add gain x (weighted valence) of what each listener heard to its interest, kept in [0, 1]."""
-    total = np.bincount(listeners, weights=push, minlength=consumers.n)[listeners]
+def raise_interest(
+    consumers: ConsumerState, listeners: np.ndarray, push: np.ndarray, gain: float, unique: bool = False
+) -> None:
+    """Add gain x (weighted valence) of what each listener heard to its interest, kept in [0, 1].
+    ``unique``: each listener appears once (no sums to take, no market-sized temporary)."""
+    total = push if unique else np.bincount(listeners, weights=push, minlength=consumers.n)[listeners]
     # Repeated listeners get the same (summed) value assigned more than once: no np.add.at needed.
     consumers.interest[listeners] = np.clip(consumers.interest[listeners] + gain * total, 0.0, 1.0)
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..state import ConsumerState, Role, TieState
+from ..streams import hashed_uniforms
 from .purchase import TYPICAL_INTEREST
 
 
@@ -149,6 +151,83 @@ def _poisson_quantile(uniforms: np.ndarray, rate: np.ndarray) -> np.ndarray:
     return np.minimum(k, MAX_MESSAGES).astype(np.int64)
 
 
+def talk(
+    consumers: ConsumerState,
+    *,
+    talk_window: int,
+    step: int,
+    talk_rate: float,
+    neutral_talk: float,
+    negativity_bias: float,
+    dt: float,
+    boost: np.ndarray | None,
+    salt: np.uint64,
+    compiled: bool | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(talkers, messages sent): ``speakers``, their ``messages_per_step`` and ``draw_message_counts`` with
+    each consumer's hashed uniform (``streams.hashed_uniforms(salt, i)``), keeping those who send one or more.
+
+    Only consumers whose uniform exceeds 1 - lambda_i dt can send a message (exp(-x) >= 1 - x), so the
+    inversion runs for those few. With kernels (``simulation.kernels``; ``compiled``, default: if enabled) it
+    is one pass over the market without temporaries; the numpy form below draws the same counts.
+    """
+    use_kernel = kernels.enabled() if compiled is None else compiled
+    if use_kernel and np.isfinite(talk_rate):
+        # The kernel sums the Poisson probabilities, exact while exp(-rate) is far from underflow; a market
+        # where someone may expect more than _SUMMING_RATE messages a step takes the numpy quantile path.
+        most = (
+            talk_rate
+            * dt
+            * float(consumers.talkativeness.max(initial=0.0))
+            * float(consumers.talk_boost.max(initial=0.0))
+        )
+        most *= (1.0 + max(negativity_bias, 0.0)) * max(
+            1.0, float(consumers.interest.max(initial=0.0)) / TYPICAL_INTEREST
+        )
+        if boost is not None:
+            most *= float(boost.max(initial=0.0))
+        use_kernel = most <= _SUMMING_RATE
+    if use_kernel:
+        has_boost = boost is not None
+        return kernels.compiled().talk(
+            consumers.awareness,
+            consumers.opinion,
+            consumers.interest,
+            consumers.talkativeness,
+            consumers.talk_boost,
+            consumers.role,
+            consumers.purchase_step,
+            boost if has_boost else np.ones(1),
+            has_boost,
+            int(talk_window),
+            int(step),
+            float(neutral_talk),
+            float(negativity_bias),
+            float(talk_rate * dt) if np.isfinite(talk_rate) else 0.0,
+            bool(np.isinf(talk_rate)),
+            salt,
+        )
+    who = speakers(consumers, talk_window=talk_window, step=step, neutral_talk=neutral_talk)
+    who, expected = messages_per_step(
+        consumers,
+        who,
+        talk_rate=talk_rate,
+        neutral_talk=neutral_talk,
+        negativity_bias=negativity_bias,
+        dt=dt,
+        boost=boost,
+    )
+    if np.isinf(talk_rate):
+        keep = expected > 0
+        return who[keep], np.ones(int(keep.sum()), dtype=np.int64)
+    uniforms = hashed_uniforms(salt, who)
+    maybe = uniforms > 1.0 - expected
+    who = who[maybe]
+    counts = draw_message_counts(expected[maybe], uniforms[maybe])
+    keep = counts > 0
+    return who[keep], counts[keep]
+
+
 def credibility(
     consumers: ConsumerState,
     who: np.ndarray,
@@ -174,21 +253,44 @@ def ties_spoken_by(talkers: np.ndarray, ties: TieState) -> tuple[np.ndarray, np.
     return ties.spoken_by[offsets + np.arange(total)], counts
 
 
-def deliver_on_network(talkers: np.ndarray, messages: np.ndarray, ties: TieState, reach: float, uniforms_of):
+def deliver_on_network(
+    talkers: np.ndarray,
+    messages: np.ndarray,
+    ties: TieState,
+    reach: float,
+    salt: np.uint64,
+    compiled: bool | None = None,
+):
     """(ties, times seen): ties on which the talkers' messages were seen this step, and how many of them.
 
     `messages[k]` is the number of messages talker `talkers[k]` sent; each tie sees Binomial(messages, reach),
-    drawn by inversion of the tie's own uniform (``uniforms_of(tie indices)``), so whether a tie sees a
-    message does not depend on who else talks (common random numbers across strategies).
+    drawn by inversion of the tie's own uniform (``streams.hashed_uniforms(salt, tie)``), so whether a tie
+    sees a message does not depend on who else talks (common random numbers across strategies). Ties come
+    grouped by talker, in the order of `talkers`. ``compiled``: use the kernel (default: if enabled).
     """
+    if kernels.enabled() if compiled is None else compiled:
+        return kernels.compiled().deliver(
+            talkers,
+            messages.astype(np.int64),
+            ties.spoken_indptr,
+            ties.spoken_by,
+            float(reach),
+            miss_table(reach, messages.max(initial=1)),
+            salt,
+        )
     candidate, per_talker = ties_spoken_by(talkers, ties)
     sent = np.repeat(messages, per_talker)
     if reach >= 1.0:
         seen = sent
     else:
-        seen = binomial_by_inversion(sent, reach, uniforms_of(candidate))
+        seen = binomial_by_inversion(sent, reach, hashed_uniforms(salt, candidate))
     keep = seen > 0
     return candidate[keep], seen[keep]
+
+
+def miss_table(p: float, most: int) -> np.ndarray:
+    """(1 - p) ** k for k = 0..most, as ``binomial_by_inversion`` computes it (the kernels look it up)."""
+    return (1.0 - p) ** np.arange(max(int(most), 1) + 1, dtype=np.int64)
 
 
 def binomial_by_inversion(trials: np.ndarray, p: float, uniforms: np.ndarray) -> np.ndarray:

@@ -35,7 +35,12 @@ def bounded_confidence(weight, gap, confidence_bound: float, beyond_bound_weight
 
 
 def shift_opinions(
-    opinion: np.ndarray, listeners: np.ndarray, gap: np.ndarray, weight: np.ndarray, persuasion: float
+    opinion: np.ndarray,
+    listeners: np.ndarray,
+    gap: np.ndarray,
+    weight: np.ndarray,
+    persuasion: float,
+    unique: bool = False,
 ) -> None:
     """Move each listener's opinion toward what it heard this step (in place).
 
@@ -43,8 +48,11 @@ def shift_opinions(
     messages never push an opinion past the furthest of them (with one message it is Deffuant's rule).
     """
     n = opinion.shape[0]
-    pull = np.bincount(listeners, weights=weight * gap, minlength=n)[listeners]
-    total = np.bincount(listeners, weights=weight, minlength=n)[listeners]
+    if unique:  # each listener heard one message: no sums to take (and no market-sized temporaries)
+        pull, total = weight * gap, weight
+    else:
+        pull = np.bincount(listeners, weights=weight * gap, minlength=n)[listeners]
+        total = np.bincount(listeners, weights=weight, minlength=n)[listeners]
     # Gaps were measured before any update, so assigning per message (repeats give one value) is exact.
     opinion[listeners] = np.clip(opinion[listeners] + persuasion * pull / np.maximum(1.0, total), -1.0, 1.0)
 

@@ -16,6 +16,7 @@ import time
 import traceback
 from contextlib import contextmanager
 
+from .. import kernels
 from ..experiment.runs import run_once
 from ..kpis import RUN_KPIS
 from ..network.build import build_market_network
@@ -50,6 +51,7 @@ def run_point(base: BaseScenario, task: Task, timeseries: bool = False) -> dict:
 
     Never raises: a failing run comes back with status 'error' and the error, so the sweep goes on.
     """
+    kernels.for_batches()  # a worker runs many models: the compiled kernels pay for their loading
     started, cpu = time.perf_counter(), time.process_time()
     row = {
         "id": task.id,

@@ -1,0 +1,542 @@
+"""The compiled kernels of ``simulation.kernels`` (imported only when numba is there and they are used).
+
+Each is the loop form of a rule of ``simulation.rules`` (named in its docstring), with the same operations in
+the same order, so both forms draw the same outcomes."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+# Helpers are inlined into the kernels that call them: a call passing arrays would count references to
+# each of them every time, which costs more than the helper's work.
+_inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+M1 = np.uint64(0xBF58476D1CE4E5B9)
+M2 = np.uint64(0x94D049BB133111EB)
+S30, S27, S31, S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+SCALE = 1.0 / 2.0**53
+# Below this tie probability, live edges are found by geometric skips rather than a draw per edge
+# (influence.cascade.live_edges uses the same rule).
+SKIP_BELOW = 0.1
+
+
+@_inline
+def uniform(salt, index):
+    """streams.hashed_uniforms for one index."""
+    z = np.uint64(index) * GOLDEN + salt
+    z = (z ^ (z >> S30)) * M1
+    z = (z ^ (z >> S27)) * M2
+    z = z ^ (z >> S31)
+    return float(z >> S11) * SCALE
+
+
+@_inline
+def poisson_by_inversion(expected, u):
+    """rules.conversation.draw_message_counts for one consumer (expected finite, u > 1 - expected)."""
+    term = math.exp(-expected)
+    cdf = term
+    k = 0
+    limit = expected + 40.0 * math.sqrt(expected) + 40.0
+    while u > cdf and k < limit:
+        k += 1
+        term *= expected / k
+        cdf += term
+    return k
+
+
+@_inline
+def binomial_by_inversion(trials, p, none, u):
+    """rules.conversation.binomial_by_inversion for one tie (same operations, same order); ``none`` is
+    (1 - p) ** trials, from ``powers`` (computed by numpy, so both forms use the same value)."""
+    if not u < 1.0 - none:
+        return 0
+    if trials <= 1:
+        return 1
+    n = float(trials)
+    pmf = none
+    tail = 1.0 - pmf
+    odds = p / (1.0 - p)
+    k = 1
+    seen = 1
+    while True:
+        pmf *= (n - k + 1) / k * odds
+        tail -= pmf
+        k += 1
+        if tail > u and k <= n:
+            seen = k
+        else:
+            return seen
+
+
+@_inline
+def power(table, exponent):
+    """base ** exponent from a table of base ** 0, 1, ... computed by numpy (so both forms use the same
+    values); the table covers every exponent asked for (the last entry stands for any beyond it)."""
+    return table[min(exponent, table.shape[0] - 1)]
+
+
+@_jit
+def talk(
+    awareness, opinion, interest, talkativeness, talk_boost, role, purchase_step,
+    boost, has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt,
+):  # fmt: skip
+    """rules.conversation.talk: (talkers, messages) of this step, one pass over the market."""
+    n = awareness.shape[0]
+    who = np.empty(n, dtype=np.int64)
+    counts = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        customer = role[i] == 2
+        if talk_window > 0:
+            since = step - purchase_step[i]
+            if not (customer and since >= 1 and since <= talk_window):
+                continue
+        elif awareness[i] < 0.5:
+            continue
+        o = opinion[i]
+        strength = neutral_talk + (1.0 - neutral_talk) * abs(o)
+        if neutral_talk <= 0 and strength <= 0:
+            continue
+        relative = talkativeness[i] * strength * talk_boost[i]
+        if has_boost:
+            relative *= boost[i]
+        if o < 0:
+            relative *= 1.0 + negativity_bias
+        if not customer:
+            relative *= interest[i] / 0.5
+        if not relative > 0:
+            continue
+        if always:
+            k = 1
+        else:
+            expected = relative * rate_dt
+            u = uniform(salt, i)
+            if not u > 1.0 - expected:  # exp(-x) >= 1 - x: no message for sure
+                continue
+            k = poisson_by_inversion(expected, u)
+            if k == 0:
+                continue
+        who[m] = i
+        counts[m] = k
+        m += 1
+    return who[:m].copy(), counts[:m].copy()
+
+
+@_jit
+def deliver(talkers, messages, spoken_indptr, spoken_by, reach, misses, salt):
+    """rules.conversation.deliver_on_network: (ties, times seen), each tie's draw hashed from its index."""
+    total = 0
+    for k in range(talkers.shape[0]):
+        j = talkers[k]
+        total += spoken_indptr[j + 1] - spoken_indptr[j]
+    ties = np.empty(total, dtype=np.int64)
+    seen = np.empty(total, dtype=np.int64)
+    m = 0
+    for k in range(talkers.shape[0]):
+        j = talkers[k]
+        sent = messages[k]
+        none = power(misses, sent)
+        for position in range(spoken_indptr[j], spoken_indptr[j + 1]):
+            tie = spoken_by[position]
+            if reach >= 1.0:
+                times = sent
+            else:
+                times = binomial_by_inversion(sent, reach, none, uniform(salt, tie))
+            if times > 0:
+                ties[m] = tie
+                seen[m] = times
+                m += 1
+    return ties[:m].copy(), seen[:m].copy()
+
+
+@_inline
+def hear(i, tie, times, valence, credibility, own_credibility, tie_trust, group_trust, same_community, openness_i,
+         opinion_i, confidence_bound, beyond_bound_weight):  # fmt: skip
+    """One message seen `times` on a tie (rules.trust): (weight, weight x gap, weight x valence, recommendation,
+    recall). Recall (attention) uses the speaker's own credibility: levers change persuasion, not attention."""
+    group = 0 if same_community[tie] else 1
+    trust = np.float64(tie_trust[tie]) * group_trust[i, group]
+    weight = times * (trust * credibility * openness_i)
+    gap = valence - opinion_i
+    weight = weight * (1.0 if abs(gap) <= confidence_bound else beyond_bound_weight)
+    recall = times * trust * own_credibility
+    return weight, weight * gap, weight * valence, trust * credibility * max(valence, 0.0), recall
+
+
+@_inline
+def remember(tie, value, valence, recommendation, heard_step, last_valence, step, fading):
+    """The tie's standing recommendation replaced (WordOfMouthModel._remember): new minus the faded old
+    one. Branch-free (``fading`` is all ones when nothing fades): a branch here costs more than the work."""
+    before = recommendation[tie] * power(fading, step - heard_step[tie])
+    stored = np.float32(value)  # ties keep float32: the sums move by what is stored
+    heard_step[tie] = step
+    recommendation[tie] = stored
+    last_valence[tie] = valence
+    return np.float64(stored) - before
+
+
+@_inline
+def settle(i, weights, pull, push, added, recall, awareness, first_source, interest, opinion, recommendations, gain,
+           persuasion):  # fmt: skip
+    """What a listener heard this step, applied (rules.awareness.raise_recall, raise_interest,
+    rules.trust.shift_opinions) and its standing recommendations updated."""
+    awareness[i] = min(1.0, awareness[i] + recall)
+    if first_source[i] == 0 and awareness[i] >= 0.5:  # state.AWARE_THRESHOLD
+        first_source[i] = 4  # Source.PEER
+    interest[i] = min(1.0, max(0.0, interest[i] + gain * push))
+    opinion[i] = min(1.0, max(-1.0, opinion[i] + persuasion * pull / max(1.0, weights)))
+    recommendations[i] += added
+
+
+@_jit
+def hear_messages(
+    ties, listeners, seen, valence, credibility, own_credibility,
+    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
+    awareness, first_source, interest, opinion, openness, recommendations,
+    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion, scratch, touched,
+):  # fmt: skip
+    """Persuade and remember for a list of peer messages (the per-message path). ``scratch`` is an (n, 5)
+    zero array of per-listener sums and ``touched`` an (n,) zero int8 array; both are left zeroed."""
+    order = np.empty(ties.shape[0], dtype=np.int64)
+    m = 0
+    for k in range(ties.shape[0]):
+        i = listeners[k]
+        tie = ties[k]
+        if touched[i] == 0:
+            touched[i] = 1
+            order[m] = i
+            m += 1
+        weight, pull, push, value, recall = hear(
+            i, tie, seen[k], valence[k], credibility[k], own_credibility[k], tie_trust, group_trust, same_community,
+            openness[i], opinion[i], confidence_bound, beyond_bound_weight,
+        )  # fmt: skip
+        scratch[i, 0] += weight
+        scratch[i, 1] += pull
+        scratch[i, 2] += push
+        scratch[i, 3] += remember(tie, value, valence[k], recommendation, heard_step, last_valence, step, fading)
+        scratch[i, 4] += recall
+    for position in range(m):
+        i = order[position]
+        settle(i, scratch[i, 0], scratch[i, 1], scratch[i, 2], scratch[i, 3], scratch[i, 4], awareness, first_source,
+               interest, opinion, recommendations, gain, persuasion)  # fmt: skip
+        scratch[i, 0] = 0.0
+        scratch[i, 1] = 0.0
+        scratch[i, 2] = 0.0
+        scratch[i, 3] = 0.0
+        scratch[i, 4] = 0.0
+        touched[i] = 0
+
+
+@_jit
+def sort_by_tie(ties, times, n_ties):
+    """(ties, times) sorted by tie index -- the network's order, listener by listener -- with a least
+    significant digit radix sort of 11-bit digits: linear in the deliveries, whatever their order."""
+    m = ties.shape[0]
+    bits = 1
+    while (1 << bits) < n_ties:
+        bits += 1
+    source_ties, source_times = ties.copy(), times.copy()
+    target_ties, target_times = np.empty_like(ties), np.empty_like(times)
+    shift = 0
+    while shift < bits:
+        counts = np.zeros(2049, dtype=np.int64)
+        for k in range(m):
+            counts[((source_ties[k] >> shift) & 2047) + 1] += 1
+        for d in range(2048):
+            counts[d + 1] += counts[d]
+        for k in range(m):
+            digit = (source_ties[k] >> shift) & 2047
+            target_ties[counts[digit]] = source_ties[k]
+            target_times[counts[digit]] = source_times[k]
+            counts[digit] += 1
+        source_ties, target_ties = target_ties, source_ties
+        source_times, target_times = target_times, source_times
+        shift += 11
+    return source_ties, source_times
+
+
+@_inline
+def hear_tie(i, tie, j, times, said, credibility, own_credibility, tie_trust, group_trust, same_community,
+             recommendation, heard_step, last_valence, openness_i, opinion_i, step, fading, confidence_bound,
+             beyond_bound_weight):  # fmt: skip
+    """One tie's messages heard and remembered: (weight, weight x gap, weight x valence, recommendation added,
+    recall)."""
+    valence = said[j]
+    weight, pull, push, value, recall = hear(
+        i, tie, times, valence, credibility[j], own_credibility[j], tie_trust, group_trust, same_community,
+        openness_i, opinion_i, confidence_bound, beyond_bound_weight,
+    )  # fmt: skip
+    added = remember(tie, value, valence, recommendation, heard_step, last_valence, step, fading)
+    return weight, pull, push, added, recall
+
+
+@_jit
+def hear_dense(
+    indptr, indices, talking, said, credibility, own_credibility, reach, misses, salt,
+    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
+    awareness, first_source, interest, opinion, openness, recommendations,
+    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion,
+):  # fmt: skip
+    """Deliver, persuade and remember in one pass over every listener's row, in the network's order (so
+    every array is read in order): ``talking[j]`` messages of talker j (0: silent) are drawn on each of
+    its ties on the way (rules.conversation.deliver_on_network); ``said[j]`` and ``credibility[j]`` are
+    their valence and credibility. Returns (positive, negative) messages seen."""
+    positive = 0
+    negative = 0
+    for i in range(indptr.shape[0] - 1):
+        heard = False
+        weights = 0.0
+        pulls = 0.0
+        pushes = 0.0
+        added = 0.0
+        recalled = 0.0
+        for tie in range(indptr[i], indptr[i + 1]):
+            j = indices[tie]
+            sent = talking[j]
+            if sent == 0:
+                continue
+            times = sent
+            if reach < 1.0:
+                times = binomial_by_inversion(sent, reach, power(misses, sent), uniform(salt, tie))
+                if times == 0:
+                    continue
+            positive += times * (said[j] > 0)
+            negative += times * (said[j] < 0)
+            weight, pull, push, add, recall = hear_tie(
+                i, tie, j, times, said, credibility, own_credibility, tie_trust, group_trust, same_community, recommendation,
+                heard_step, last_valence, openness[i], opinion[i], step, fading, confidence_bound, beyond_bound_weight,
+            )  # fmt: skip
+            weights += weight
+            pulls += pull
+            pushes += push
+            added += add
+            recalled += recall
+            heard = True
+        if heard:
+            settle(i, weights, pulls, pushes, added, recalled, awareness, first_source, interest, opinion,
+                   recommendations, gain, persuasion)  # fmt: skip
+    return positive, negative
+
+
+@_jit
+def hear_sorted(
+    ties, times, listener_of, indices, said, credibility, own_credibility,
+    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
+    awareness, first_source, interest, opinion, openness, recommendations,
+    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion,
+):  # fmt: skip
+    """Persuade and remember the deliveries (``ties``, ``times`` seen), sorted by tie so that each
+    listener's come together and every array is read in order. Returns (positive, negative) messages."""
+    positive = 0
+    negative = 0
+    k = 0
+    m = ties.shape[0]
+    while k < m:
+        i = listener_of[ties[k]]
+        weights = 0.0
+        pulls = 0.0
+        pushes = 0.0
+        added = 0.0
+        recalled = 0.0
+        while k < m and listener_of[ties[k]] == i:
+            tie = ties[k]
+            j = indices[tie]
+            seen = times[k]
+            positive += seen * (said[j] > 0)
+            negative += seen * (said[j] < 0)
+            weight, pull, push, add, recall = hear_tie(
+                i, tie, j, seen, said, credibility, own_credibility, tie_trust, group_trust, same_community, recommendation,
+                heard_step, last_valence, openness[i], opinion[i], step, fading, confidence_bound, beyond_bound_weight,
+            )  # fmt: skip
+            weights += weight
+            pulls += pull
+            pushes += push
+            added += add
+            recalled += recall
+            k += 1
+        settle(i, weights, pulls, pushes, added, recalled, awareness, first_source, interest, opinion, recommendations,
+               gain, persuasion)  # fmt: skip
+    return positive, negative
+
+
+@_jit
+def thin(candidate, bound, salt):
+    """Consumers with candidate[i] whose hashed uniform is below `bound`, and their uniforms."""
+    n = candidate.shape[0]
+    who = np.empty(n, dtype=np.int64)
+    u = np.empty(n)
+    m = 0
+    for i in range(n):
+        if candidate[i]:
+            draw = uniform(salt, i)
+            if draw < bound:
+                who[m] = i
+                u[m] = draw
+                m += 1
+    return who[:m].copy(), u[:m].copy()
+
+
+@_inline
+def _root(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]  # path halving
+        i = parent[i]
+    return i
+
+
+@_jit
+def live_edge_components(n, u, v, p, salt, samples):
+    """influence.cascade.LiveEdgeSamples (undirected): in sample r each edge lives when its hashed uniform
+    (index r x edges + edge) is below p; returns (component label per sample and consumer, sizes of every
+    sample's components, concatenated, and each sample's first component id)."""
+    m = u.shape[0]
+    labels = np.empty((samples, n), dtype=np.int32)
+    parent = np.empty(n, dtype=np.int64)
+    label_of = np.empty(n, dtype=np.int64)
+    sizes = np.empty(samples * n, dtype=np.int64)
+    offsets = np.empty(samples, dtype=np.int64)
+    total = 0
+    for r in range(samples):
+        for i in range(n):
+            parent[i] = i
+            label_of[i] = -1
+        if p < SKIP_BELOW:  # live edges found by geometric skips: a draw per live edge
+            e = -1
+            k = 0
+            log_miss = math.log1p(-p)
+            while p > 0.0:
+                e += 1 + int(math.log(1.0 - uniform(salt, (r << 32) + k)) / log_miss)
+                k += 1
+                if e >= m:
+                    break
+                a = _root(parent, u[e])
+                b = _root(parent, v[e])
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        else:  # a draw per edge
+            base = r * m
+            for e in range(m):
+                if uniform(salt, base + e) < p:
+                    a = _root(parent, u[e])
+                    b = _root(parent, v[e])
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+        offsets[r] = total
+        count = 0
+        for i in range(n):
+            root = _root(parent, i)
+            if label_of[root] < 0:
+                label_of[root] = count
+                sizes[total + count] = 0
+                count += 1
+            labels[r, i] = label_of[root]
+            sizes[total + label_of[root]] += 1
+        total += count
+    return labels, sizes[:total].copy(), offsets
+
+
+@_jit
+def cascade_spreads(indptr, listeners, seeds, p, runs, salt):
+    """influence.cascade.simulate_independent_cascade, `runs` times: breadth first from the seeds, each
+    newly active consumer trying each of its ties once with probability p. Below ``SKIP_BELOW`` its
+    successful ties are found by geometric skips (the gap to the next success is floor(log(1 - u) /
+    log(1 - p)) for a hashed uniform u: a draw per success); otherwise each tie gets its own hashed
+    uniform (index run x ties + tie). Returns the final spreads."""
+    n = indptr.shape[0] - 1
+    m = listeners.shape[0]
+    active = np.zeros(n, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    spreads = np.empty(runs, dtype=np.int64)
+    skips = 0.0 < p < SKIP_BELOW
+    log_miss = math.log1p(-p) if skips else 0.0
+    for r in range(runs):
+        mark = r + 1
+        head = 0
+        tail = 0
+        for s in seeds:
+            if active[s] != mark:
+                active[s] = mark
+                queue[tail] = s
+                tail += 1
+        if skips:
+            while head < tail:
+                j = queue[head]
+                head += 1
+                start, degree = indptr[j], indptr[j + 1] - indptr[j]
+                base = ((r * n + j) << 20) + 1  # distinct draws for every (run, speaker, success)
+                position = -1
+                k = 0
+                while True:
+                    position += 1 + int(math.log(1.0 - uniform(salt, base + k)) / log_miss)
+                    k += 1
+                    if position >= degree:
+                        break
+                    i = listeners[start + position]
+                    if active[i] != mark:
+                        active[i] = mark
+                        queue[tail] = i
+                        tail += 1
+        else:
+            base = r * m
+            while head < tail:
+                j = queue[head]
+                head += 1
+                for tie in range(indptr[j], indptr[j + 1]):
+                    i = listeners[tie]
+                    if active[i] != mark and uniform(salt, base + tie) < p:
+                        active[i] = mark
+                        queue[tail] = i
+                        tail += 1
+        spreads[r] = tail
+    return spreads
+
+
+@_jit
+def ties_by_speaker(indices, n, order):
+    """population.create_ties: the tie indices ordered by speaker into ``order`` (stable: as scipy's
+    transpose orders them), and where each speaker's ties start (a counting sort)."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for tie in range(indices.shape[0]):
+        indptr[indices[tie] + 1] += 1
+    for j in range(n):
+        indptr[j + 1] += indptr[j]
+    position = indptr[:-1].copy()
+    for tie in range(indices.shape[0]):
+        j = indices[tie]
+        order[position[j]] = tie
+        position[j] += 1
+    return indptr
+
+
+@_jit
+def strong_ties(indptr, indices, salt, share):
+    """population.create_ties: whether each tie is strong, a hash of its unordered pair below `share`
+    (the same both ways)."""
+    n = indptr.shape[0] - 1
+    strong = np.empty(indices.shape[0], dtype=np.bool_)
+    for i in range(n):
+        for tie in range(indptr[i], indptr[i + 1]):
+            j = indices[tie]
+            low = np.uint64(min(i, j))
+            high = np.uint64(max(i, j))
+            z = low * np.uint64(n) + high + salt
+            z = (z ^ (z >> S30)) * M1
+            z = (z ^ (z >> S27)) * M2
+            z = z ^ (z >> S31)
+            strong[tie] = float(z >> S11) * SCALE < share
+    return strong
+
+
+@_jit
+def fill_tie_memory(trust, last_valence, recommendation, heard_step, strong, strong_trust, weak_trust):
+    """state.tie_memory for trust by strength, record by record (the four views share one array)."""
+    for tie in range(strong.shape[0]):
+        trust[tie] = strong_trust if strong[tie] else weak_trust
+        last_valence[tie] = np.nan
+        recommendation[tie] = 0.0
+        heard_step[tie] = -1
