@@ -45,6 +45,8 @@ MEASURE = r"""
 import gc, json, sys
 from pathlib import Path
 from simulation import WordOfMouthModel
+from simulation.marketing.strategy import Strategy
+from simulation.parameters import validate_parameters
 from simulation.resources import model_memory
 
 def status(field):
@@ -56,9 +58,12 @@ WordOfMouthModel(n_consumers=200, network=settings.get("network", "small_world")
 gc.collect()
 Path("/proc/self/clear_refs").write_text("5")  # the peak starts again from here
 before = status("VmRSS:")
+# The estimate as the model's own check makes it, before anything is built (kernels not loaded yet).
+market = {k: v for k, v in settings.items() if k != "strategy"}
+estimate = model_memory(validate_parameters(market), Strategy.model_validate(settings.get("strategy") or {}))
 model = WordOfMouthModel(seed=1, **settings)
 model.run(3)
-print(json.dumps({"measured": status("VmHWM:") - before, "estimate": model_memory(model.params, model.strategy)}))
+print(json.dumps({"measured": status("VmHWM:") - before, "estimate": estimate}))
 """
 
 

@@ -8,6 +8,8 @@ steps, everyone talking; see ``benchmarks/memory_estimate.py``), rounded up:
 
     bytes = 200 n + 160 ties                          (ties: 2 per undirected edge)
     bytes += n contacts messages (40 + 150 reach)     (complete network: a message reaches `contacts`)
+    bytes += 120 MB                                   (once per process: the compiled kernels, when the
+                                                       model will load them; ``simulation.kernels``)
 
 where ``messages`` = talk_rate dt x (largest talk boost of the strategy) x 1.5 is the messages a
 consumer sends per step (1 with an infinite talk rate). The memory available is the operating
@@ -28,6 +30,7 @@ PER_CONSUMER = 200
 PER_TIE = 160
 PER_MESSAGE_SENT = 40  # each of a message's `contacts` recipients, before the feed thins them
 PER_MESSAGE_SEEN = 150  # each recipient who sees it
+KERNEL_CODE = 120 * 2**20  # numba and the compiled kernels, loaded once per process (measured: 110 MB)
 MEMORY_ENV = "WOM_MEMORY_LIMIT"
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
@@ -106,7 +109,15 @@ def model_memory(params: dict, strategy, network=None) -> float:
     if (network is None and params["network"] == "complete") or (network is not None and network.is_complete):
         per_message = PER_MESSAGE_SENT + PER_MESSAGE_SEEN * params["reach"]
         per_consumer += per_message * params["contacts"] * messages_per_step(params, strategy)
-    return n * per_consumer
+    return n * per_consumer + process_memory(n)
+
+
+def process_memory(n: int) -> float:
+    """Bytes a process adds once, whatever the market: the compiled kernels if a model of n consumers will
+    load them (``kernels.wanted``) and they are not loaded yet."""
+    from . import kernels
+
+    return KERNEL_CODE if kernels.wanted(n) and kernels.compiled.cache_info().currsize == 0 else 0.0
 
 
 def check_model_memory(params: dict, strategy, network=None, runs_at_once: int = 1) -> None:
@@ -118,8 +129,11 @@ def check_model_memory(params: dict, strategy, network=None, runs_at_once: int =
     if needed <= available:
         return
     n, _ = market_size(params, network)
-    per_consumer = needed / runs_at_once / n
+    fixed = process_memory(n)
+    per_consumer = (needed / runs_at_once - fixed) / n
     fit = _rounded(available / runs_at_once / per_consumer)
+    if process_memory(fit):  # a market that size would load the kernels too
+        fit = _rounded(max(0.0, available / runs_at_once - fixed) / per_consumer)
     what = f"{_path('n_consumers')} = {n:,}"
     complete = network.is_complete if network is not None else params["network"] == "complete"
     edge_list = network is None and params["network"] == "edge_list"
@@ -137,7 +151,7 @@ def check_model_memory(params: dict, strategy, network=None, runs_at_once: int =
     if edge_list:
         advice = "use a smaller network file"
     elif not complete and network is None:
-        degree = (available / runs_at_once / n - PER_CONSUMER) / PER_TIE
+        degree = ((available / runs_at_once - fixed) / n - PER_CONSUMER) / PER_TIE
         if degree >= 1:
             advice += f", or a mean degree of about {_rounded(degree):,} at this size"
     if complete:

@@ -336,7 +336,7 @@ def test_product_launch_levers_spend_comparable_budgets():
     spend = comparison.spend_table().set_index("strategy")["spend"]
     for name in ("advertising", "seed_hubs", "content"):
         assert abs(spend[name] - 15_000) < 0.05 * 15_000, (name, spend[name])
-    assert spend["referral"] < 0.2 * 15_000  # pay per result: stated as not budget-matched in the file
+    assert spend["referral"] < 0.5 * 15_000  # pay per result: stated as not budget-matched in the file
     assert "pay-per-result" in scenario.description
 
 

@@ -126,7 +126,7 @@ strategies:
     assert problems[0].startswith(
         "listen.yaml:8: strategies.listen.levers.0.when.metric = 'average_ratin': unknown metric"
     )
-    assert "negative_share" in problems[0]  # the allowed metrics are listed
+    assert "did you mean 'average_rating'?" in problems[0] and "negative_share" in problems[0]
     assert problems[1].startswith(
         "listen.yaml:15: strategies.listen2.levers.0.when.any.0: metric 'mean_opinion' needs exactly one"
     )

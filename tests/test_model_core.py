@@ -300,7 +300,10 @@ def test_model_document_lists_every_parameter_and_rule_function():
 
 
 def test_levers_that_do_not_fit_the_market_fail_before_the_run():
-    ads = {"name": "regional", "levers": [{"kind": "advertising", "target": "community", "community": 3}]}
+    ads = {
+        "name": "regional",
+        "levers": [{"kind": "advertising", "target": "community", "community": 3, "reach": 0.5, "recall": 0.5}],
+    }
     with pytest.raises(ValueError, match="needs a network with communities"):
         WordOfMouthModel(seed=1, strategy=ads, **SMALL)
     with pytest.raises(ValueError, match="community = 3 does not exist; allowed: 0 to 2"):

@@ -89,7 +89,7 @@ def test_explore_horizon_upload_compare_and_sweep_in_browser(tmp_path):
             page.goto(url, timeout=60_000)
             expect(page.locator(".step-counter")).to_have_text("step 0 of 16 (weeks)", timeout=60_000)
             expect(page.get_by_text("showing 500 of 2,000 consumers")).to_be_visible(timeout=30_000)
-            page.wait_for_function(f"() => ({DRAWN})().length == 7 && ({DRAWN})().every(v => v >= 0)", timeout=30_000)
+            page.wait_for_function(f"() => ({DRAWN})().length == 9 && ({DRAWN})().every(v => v >= 0)", timeout=30_000)
             expect(page.get_by_text("Press Step or Play to run the market")).to_be_visible()
 
             # Play at 8 steps a second; Pause stops it.

@@ -186,7 +186,7 @@ def test_choose_strategy_and_scenario_by_title(tmp_path, monkeypatch):
     rc.find(v.Select, label="Strategy").widget.v_model = "seed_hubs"
     assert session.strategy.value == "seed_hubs"
     assert session.model.strategy.name == "seed_hubs"
-    assert "seeding: k: 100" in label_texts(rc)  # the levers of the chosen strategy get controls
+    assert "seeding: k: 50" in label_texts(rc)  # the levers of the chosen strategy get controls
     # The picker shows each file's name and description, not its path.
     picker = rc.find(v.Select, label="Scenario").widget
     titles = {item["value"]: item["text"] for item in picker.items}
@@ -492,7 +492,7 @@ def test_compare_view_opens_with_the_verdict_and_reads_other_baselines(tmp_path)
     shown = "\n".join(texts(rc))
     assert f"Verdict (profit): {direct.verdict('profit').text}" in shown
     assert "What each strategy adds over do_nothing" in shown
-    assert "profit (money units)" in shown and "ROI on total spend (%)" in shown  # readable columns with units
+    assert "profit (USD)" in shown and "ROI on total spend (%)" in shown  # readable columns with units
     assert "n/a: time to 50% (weeks): half of the market never bought within the horizon" in shown
     # The objective and the baseline are read from the same runs: nothing is rerun.
     rc.find(v.BtnToggle, class_="objective-toggle").widget.v_model = 1  # profit, npv, adopters

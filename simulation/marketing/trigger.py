@@ -49,7 +49,14 @@ class Condition(BaseModel):
         from ..kpis import STEP_KPIS  # the KPI registry imports the levers: read it at validation time
 
         if metric is not None and metric not in STEP_KPIS:
-            raise ValueError(f"unknown metric {metric!r}; allowed: the step KPIs {', '.join(STEP_KPIS)}")
+            import difflib
+
+            close = difflib.get_close_matches(str(metric), list(STEP_KPIS), n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+            raise ValueError(
+                f"unknown metric {metric!r}; {hint}allowed: a step KPI, e.g. adopters, negative_share, "
+                f"average_rating, mean_opinion ({len(STEP_KPIS)} in all: docs/MODEL.md, 'Accounting and KPIs')"
+            )
         return metric
 
     @field_validator("below", "above")
