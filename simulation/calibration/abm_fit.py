@@ -18,12 +18,16 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import minimize
 
 from ..model import WordOfMouthModel
 from ..parameters import PARAMETERS, TIME_UNITS, Parameter
+
+if TYPE_CHECKING:
+    from ..scenario.schema import Scenario
 
 _BY_PATH = {p.path: p for p in PARAMETERS.values()}
 FITTABLE = tuple(path for path, p in _BY_PATH.items() if p.kind is float and p.choices is None)
@@ -57,7 +61,7 @@ class AbmFit:
     evaluations: int
     replications: int
     seeds: list
-    scenario: object
+    scenario: Scenario
     message: str
 
     def summary(self) -> str:

@@ -360,6 +360,8 @@ def fit_bass_nls(sales, t=None) -> BassFit:
         )
         if best is None or result.cost < best.cost:
             best = result
+    if best is None:  # _nls_starting_points always gives its grid of starts
+        raise RuntimeError("Bass NLS fit: no starting point to optimise from")
     p, q, m = best.x
 
     dof = sales.size - 3

@@ -255,7 +255,7 @@ def _pairs_section(comparison, objective: str) -> str:
 
 
 def _decomposition_table(comparison) -> pd.DataFrame:
-    table = {}
+    table: dict[str, dict[str, str]] = {}  # strategy -> measure -> formatted interval
     for r in comparison.decomposition.itertuples():
         table.setdefault(r.strategy, {})[MEASURES[r.measure]] = format_interval(
             r.measure, r.mean, r.ci_low, r.ci_high, signed=True

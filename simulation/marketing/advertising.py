@@ -59,6 +59,8 @@ class Advertising(Lever):
                 f"{where}: target 'community' needs a network with communities (network = 'communities'), "
                 f"not {model.network.kind!r}"
             )
+        if self.community is None:  # _community_given refuses this unless validation was bypassed
+            raise ValueError(f"{where}: target 'community' needs the field 'community' (the community's number)")
         if self.community >= int(communities.max()) + 1:
             raise ValueError(
                 f"{where}: target 'community': community = {self.community} does not exist; "
@@ -85,7 +87,12 @@ class Advertising(Lever):
         if audience.size == 0:
             return
         cost_per_view = self.cpm / 1000.0 * model.represents  # one simulated consumer = `represents` impressions
-        planned_views = self.budget / cost_per_view if self.budget is not None else self.reach * audience.size
+        if self.budget is not None:
+            planned_views = self.budget / cost_per_view
+        elif self.reach is not None:
+            planned_views = self.reach * audience.size
+        else:
+            raise ValueError("advertising lever: give 'reach' (share of the audience) or 'budget'; both are empty")
         views = planned_views * model.brand.affordable_share(planned_views * cost_per_view)
         share = min(1.0, views / audience.size)
         seen = audience[rng.random(audience.size) < share]

@@ -87,7 +87,8 @@ def _rebuild() -> None:
     for model in _DEPENDENTS:
         for name, info in model.model_fields.items():
             if getattr(info, "json_schema_extra", None) == {"levers": True}:
-                model.model_fields[name].annotation = list[any_lever()]  # type: ignore[misc]
+                # A type built at run time from the registry: neither a static type nor a TypeForm mypy can check.
+                model.model_fields[name].annotation = list[any_lever()]  # type: ignore[misc,assignment]
         model.model_rebuild(force=True)
     for listener in _LISTENERS:
         listener()

@@ -359,7 +359,7 @@ def _check_rng(rng: object) -> None:
 
 
 def _check_int(value: object, name: str, kind: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, Integral) or not low <= int(value) <= high:
         raise ValueError(f"{kind}: parameter {name!r} = {value!r} must be an integer in [{low}, {high}]")
     return int(value)
 
@@ -371,16 +371,11 @@ def _check_n(n: object, kind: str) -> int:
 def _check_real(
     value: object, name: str, kind: str, low: float, low_open: bool, allowed: str, high: float = math.inf
 ) -> float:
-    ok = (
-        isinstance(value, Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and (value > low if low_open else value >= low)
-        and value <= high
-    )
+    number = float(value) if isinstance(value, Real) and not isinstance(value, bool) else math.nan
+    ok = math.isfinite(number) and (number > low if low_open else number >= low) and number <= high
     if not ok:
         raise ValueError(f"{kind}: parameter {name!r} = {value!r} is outside the allowed range {allowed}")
-    return float(value)
+    return number
 
 
 def _check_unit(value: object, name: str, kind: str) -> float:

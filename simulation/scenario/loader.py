@@ -100,7 +100,8 @@ def _suggest(key: str, model: type[BaseModel] | None) -> str:
 
 def _clean_loc(loc: tuple, data: dict) -> tuple:
     """Drop the discriminator tags pydantic inserts into locations inside lever unions."""
-    out, node = [], data
+    out: list = []
+    node: object = data  # walks down the raw data: a section, a list or a value
     for part in loc:
         if (
             isinstance(node, dict)
@@ -236,7 +237,8 @@ def apply_overrides(data: dict, assignments) -> tuple[dict, dict]:
         parts, value = _parse_assignment(text)
         if not parts:
             raise ScenarioError([f"--set {text!r}: the path is empty"])
-        node, walked = data, []
+        node = data
+        walked: list[str] = []
         if parts[0] == "strategies" and "strategies" not in data:
             data["strategies"] = [{"name": "baseline"}]
         for part in parts[:-1]:

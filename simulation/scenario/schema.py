@@ -24,7 +24,7 @@ SECTIONS = tuple(g for g in GROUPS if g != "timing")
 
 def _field(param: Parameter):
     if param.choices is not None:
-        annotation: Any = Literal[param.choices]  # type: ignore[valid-type]
+        annotation: Any = Literal[param.choices]
     elif param.kind is bool:
         annotation = bool
     elif param.kind is str:
@@ -33,7 +33,7 @@ def _field(param: Parameter):
         annotation = int
     else:
         annotation = float
-    constraints = {}
+    constraints: dict[str, Any] = {}  # keyword arguments of Field
     if param.kind in (int, float) and param.choices is None:
         if param.low is not None and not math.isinf(param.low):
             constraints["ge"] = param.low
@@ -75,7 +75,7 @@ class IncidentSettings(BaseModel):
         return self
 
 
-ProductSettings = create_model(
+SECTION_MODELS["product"] = create_model(
     "ProductSettings",
     __base__=SECTION_MODELS["product"],
     incidents=(
@@ -83,13 +83,16 @@ ProductSettings = create_model(
         Field(default_factory=list, description="periods of shifted experience quality"),
     ),
 )
-SECTION_MODELS["product"] = ProductSettings
-MarketSettings = SECTION_MODELS["market"]
-NetworkSettings = SECTION_MODELS["network"]
-WordOfMouthSettings = SECTION_MODELS["word_of_mouth"]
-AwarenessSettings = SECTION_MODELS["awareness"]
-PurchaseSettings = SECTION_MODELS["purchase"]
-ReviewsSettings = SECTION_MODELS["reviews"]
+# The section classes are built at import time from the parameter table, so the type checker cannot know
+# their fields: typed Any (assigning create_model's result to a name directly would make the pydantic mypy
+# plugin declare a class without fields).
+ProductSettings: Any = SECTION_MODELS["product"]
+MarketSettings: Any = SECTION_MODELS["market"]
+NetworkSettings: Any = SECTION_MODELS["network"]
+WordOfMouthSettings: Any = SECTION_MODELS["word_of_mouth"]
+AwarenessSettings: Any = SECTION_MODELS["awareness"]
+PurchaseSettings: Any = SECTION_MODELS["purchase"]
+ReviewsSettings: Any = SECTION_MODELS["reviews"]
 
 
 def _check_network(scenario: Scenario) -> None:
@@ -128,13 +131,13 @@ class Scenario(BaseModel):
     )
     baseline: str | None = Field(None, description="name of the baseline strategy (default: the first)")
     strategies: list[Strategy] = Field(default_factory=lambda: [Strategy(name="baseline")], min_length=1)
-    market: MarketSettings = Field(default_factory=MarketSettings)  # type: ignore[valid-type]
-    network: NetworkSettings = Field(default_factory=NetworkSettings)  # type: ignore[valid-type]
-    word_of_mouth: WordOfMouthSettings = Field(default_factory=WordOfMouthSettings)  # type: ignore[valid-type]
-    awareness: AwarenessSettings = Field(default_factory=AwarenessSettings)  # type: ignore[valid-type]
-    purchase: PurchaseSettings = Field(default_factory=PurchaseSettings)  # type: ignore[valid-type]
-    reviews: ReviewsSettings = Field(default_factory=ReviewsSettings)  # type: ignore[valid-type]
-    product: ProductSettings = Field(default_factory=ProductSettings)  # type: ignore[valid-type]
+    market: MarketSettings = Field(default_factory=MarketSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    word_of_mouth: WordOfMouthSettings = Field(default_factory=WordOfMouthSettings)
+    awareness: AwarenessSettings = Field(default_factory=AwarenessSettings)
+    purchase: PurchaseSettings = Field(default_factory=PurchaseSettings)
+    reviews: ReviewsSettings = Field(default_factory=ReviewsSettings)
+    product: ProductSettings = Field(default_factory=ProductSettings)
     # Where the file was read from: relative paths inside it are resolved against this folder.
     source_dir: str | None = Field(None, exclude=True)
 

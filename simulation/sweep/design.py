@@ -97,16 +97,18 @@ def _scale(unit: np.ndarray, specs: list[ParamSpec], integer: dict) -> list[dict
         point = {}
         for u, spec in zip(row, specs):
             if spec.form == "list":
-                point[spec.path] = spec.values[min(int(u * len(spec.values)), len(spec.values) - 1)]
+                values = spec.listed
+                point[spec.path] = values[min(int(u * len(values)), len(values) - 1)]
                 continue
-            value = spec.low + float(u) * (spec.high - spec.low)
+            low, high = spec.bounds
+            value = low + float(u) * (high - low)
             point[spec.path] = int(round(value)) if integer[spec.path] else value
         points.append(point)
     return points
 
 
 def _grid(specs: list[ParamSpec]) -> list[dict]:
-    return [dict(zip((s.path for s in specs), combo)) for combo in itertools.product(*(s.values for s in specs))]
+    return [dict(zip((s.path for s in specs), combo)) for combo in itertools.product(*(s.listed for s in specs))]
 
 
 def design_size(kind: str, specs: list[ParamSpec], samples: int | None) -> int:
@@ -162,6 +164,8 @@ def build_design(
     if kind == "grid":
         points = _grid(specs)
     elif kind == "random":
+        if samples is None:  # refused above; this tells the type checker
+            raise SweepError([f"--design {kind} needs --samples N (N >= 1)"])
         points = _scale(np.random.default_rng(seed).random((samples, d)), specs, integer)
     elif kind == "lhs":
         from scipy.stats import qmc  # imported here: scipy.stats costs start-up

@@ -34,9 +34,16 @@ class ParamSpec:
 
     @property
     def bounds(self) -> tuple[float, float]:
-        if self.low is None:
+        if self.low is None or self.high is None:  # parse_param sets both or neither
             raise SpecError(f"--param {self.path}={self.text}: a list has no bounds; give lo..hi or lo:hi:step")
         return self.low, self.high
+
+    @property
+    def listed(self) -> tuple:
+        """The values of a list or range (bounds have none)."""
+        if self.values is None:
+            raise SpecError(f"--param {self.path}={self.text}: bounds have no listed values; give a,b,c or lo:hi:step")
+        return self.values
 
 
 def _number(text: str, whole: str) -> float:

@@ -89,6 +89,8 @@ def parameter_controls(network_kinds: tuple | None = None) -> list[Control]:
             choices = tuple(c for c in prm.choices if network_kinds is None or c in network_kinds)
             controls.append(Control(prm.path, label, prm.meaning, "choice", choices=choices))
             continue
+        if prm.low is None or prm.high is None:
+            raise ValueError(f"parameter {name!r} has no lower or upper bound: its slider needs both")
         low, high = _SPANS.get(name, (prm.low, prm.high))
         low, high = max(low, prm.low), min(high, prm.high)
         kind = "int" if prm.kind is int else "float"

@@ -18,6 +18,8 @@ whose limit dt -> 0 is Bass's closed form F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -28,7 +30,7 @@ from ..parameters import TIME_UNITS
 from .result import Check
 
 # Parameters that switch off everything but Bass's two hazards (see the module docstring).
-BASS_SETTINGS = dict(
+BASS_SETTINGS: dict[str, Any] = dict(  # keyword parameters of WordOfMouthModel
     network="complete",
     contacts=1,
     reach=1.0,

@@ -12,6 +12,8 @@ threshold set to p. The two final-spread distributions are compared with two-sam
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -21,7 +23,7 @@ from ..network.graph import SocialNetwork
 from ..state import Role
 from .result import Check
 
-IC_SETTINGS = dict(
+IC_SETTINGS: dict[str, Any] = dict(  # keyword parameters of WordOfMouthModel
     talk_window=1,
     talk_rate=float("inf"),
     adopt_on_recommendation=True,

@@ -11,13 +11,15 @@ consumer, and every message has full weight (trust, credibility and openness 1);
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from ..model import WordOfMouthModel
 from .result import Check
 
-DEFFUANT_SETTINGS = dict(
+DEFFUANT_SETTINGS: dict[str, Any] = dict(  # keyword parameters of WordOfMouthModel
     network="complete",
     contacts=1,
     reach=1.0,
@@ -77,26 +79,27 @@ def deffuant_check(epsilons, n: int, replications: int, seed: int, max_steps: in
     """Clusters after settling, for each epsilon, over `replications` markets (seeds seed, seed + 1, ...)."""
     rows, final = [], {}
     for epsilon in epsilons:
-        counts, steps = [], []
+        counts: list[int] = []
+        steps: list[int] = []
         for r in range(replications):
             opinions, used = settle(epsilon, n, seed + r, max_steps)
             counts.append(count_clusters(opinions))
             steps.append(used)
         final[epsilon] = opinions
-        counts = np.array(counts, dtype=float)
-        se = counts.std(ddof=1) / np.sqrt(replications) if replications > 1 else 0.0
+        clusters = np.array(counts, dtype=float)
+        se = clusters.std(ddof=1) / np.sqrt(replications) if replications > 1 else 0.0
         expected = expected_clusters(epsilon)
         rows.append(
             {
                 "epsilon": epsilon,
                 "confidence_bound": 2 * epsilon,
                 "expected_floor_1_over_2eps": expected,
-                "mean_clusters": counts.mean(),
+                "mean_clusters": clusters.mean(),
                 "se": se,
-                "min": counts.min(),
-                "max": counts.max(),
+                "min": clusters.min(),
+                "max": clusters.max(),
                 "max_steps_used": max(steps),
-                "agrees": bool(abs(counts.mean() - expected) <= TOLERANCE + 2 * se),
+                "agrees": bool(abs(clusters.mean() - expected) <= TOLERANCE + 2 * se),
             }
         )
     table = pd.DataFrame(rows)

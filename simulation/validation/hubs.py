@@ -37,7 +37,8 @@ def adoption_steps(scenario, strategy: str | None, replication: int) -> tuple[np
 
 def hubs_check(scenario, replications: int, strategy: str | None = None, network_name: str | None = None) -> Check:
     """Mean adoption step of hubs vs other adopters, per replication."""
-    rows, gaps = [], []
+    rows: list[dict] = []
+    gaps: list[float] = []  # hub minus other restricted mean time, per replication
     for r in range(replications):
         degree, step = adoption_steps(scenario, strategy, r)
         cutoff = np.quantile(degree, 1.0 - HUB_SHARE)
@@ -59,8 +60,8 @@ def hubs_check(scenario, replications: int, strategy: str | None = None, network
                 "difference": hub_time - other_time,
             }
         )
-    gaps = np.array(gaps)
-    mean, se = float(gaps.mean()), float(gaps.std(ddof=1) / np.sqrt(replications))
+    differences = np.array(gaps)
+    mean, se = float(differences.mean()), float(differences.std(ddof=1) / np.sqrt(replications))
     table = pd.DataFrame(rows)
     name = network_name or scenario.network.kind
     return Check(
@@ -83,7 +84,7 @@ def hubs_check(scenario, replications: int, strategy: str | None = None, network
         },
         notes=f"Per replication: restricted mean time to adoption (steps; non-adopters count as the horizon) of hubs minus "
         f"that of the other consumers. Agreement: mean difference < -{Z:g} standard errors over replications.",
-        data={"gaps": gaps, "table": table},
+        data={"gaps": differences, "table": table},
     )
 
 

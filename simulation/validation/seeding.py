@@ -37,13 +37,14 @@ def seeding_check(
     # Random seed sets nested in k, like the others: the first k of one random order.
     shuffled = np.random.default_rng([seed, 2]).permutation(network.n)[:max_k].tolist()
     judge = LiveEdgeSamples(network, probability, eval_samples, rng=np.random.default_rng([seed, 3]))
-    rows, curves = [], {"greedy": [], "degree": [], "random": []}
+    rows: list[dict[str, float]] = []
+    curves: dict[str, list[float]] = {"greedy": [], "degree": [], "random": []}
     for k in range(1, max_k + 1):
         spreads = {
             name: judge.spread_samples(seeds[:k])
             for name, seeds in (("greedy", greedy), ("degree", degree), ("random", shuffled))
         }
-        row = {"k": k}
+        row: dict[str, float] = {"k": k}
         for name, values in spreads.items():
             row[f"{name}"] = float(values.mean())
             curves[name].append(float(values.mean()))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -28,8 +29,15 @@ from ..rules.reviews import rating_stars
 from ..state import Role
 from .result import Check
 
+
+class AdvertisingFigures(TypedDict):
+    short: float
+    long: float
+    range: tuple[float, float]  # both elasticities must fall inside it
+
+
 # Published figures (see docs/VALIDATION.md for the references) and the ranges the model must meet.
-ADVERTISING = {"short": 0.12, "long": 0.24, "range": (0.03, 0.35)}
+ADVERTISING: AdvertisingFigures = {"short": 0.12, "long": 0.24, "range": (0.03, 0.35)}
 REVIEWS = {"volume": 0.236, "valence": 0.417, "factor": 3.0}
 WORD_OF_MOUTH = {"referrals": 0.53, "advertising": 0.05, "at_least": 3.0}
 SEEDING = {"range": (2.0, 8.0)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TypedDict
 
 from ..datasets import FACEBOOK_EDGES, FACEBOOK_USERS, data_file
 from ..network.edgelist import load_edge_list
@@ -22,7 +23,49 @@ SEED = 20240501
 # Fixed seed sets for the cascade comparison: five spread-out consumers, and the best-connected one.
 CASCADE_SEEDS = ((0.01, (0, 500, 1000, 2000, 3000)), (0.02, (107,)))
 
-SIZES = {
+# (p, q, time unit, consumers, replications)
+BassCase = tuple[float, float, str, int, int]
+
+
+class DeffuantSize(TypedDict):
+    epsilons: tuple[float, ...]
+    n: int
+    replications: int
+    max_steps: int
+
+
+class SeedingSize(TypedDict):
+    probability: float
+    max_k: int
+    choice_samples: int
+    eval_samples: int
+
+
+class BadNewsSize(TypedDict):
+    overrides: list[str]
+    shares: tuple[float, ...]
+    replications: int
+
+
+class HubsSize(TypedDict):
+    overrides: list[str]
+    replications: int
+
+
+class Size(TypedDict):
+    """One profile of the suite: the sizes, replications and settings of every experiment."""
+
+    bass: list[BassCase]
+    bass_years: float
+    cascade_runs: int
+    deffuant: DeffuantSize
+    seeding: SeedingSize
+    bad_news: BadNewsSize
+    hubs: HubsSize
+    facts: int  # replications of each stylised fact
+
+
+SIZES: dict[str, Size] = {
     "full": {
         # (p, q, time unit, consumers, replications)
         "bass": [
