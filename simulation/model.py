@@ -129,7 +129,9 @@ class WordOfMouthModel(mesa.Model):
     ):
         self.params = validate_parameters(params, network_given=social_network is not None)
         if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
+            entropy = np.random.SeedSequence().entropy
+            assert isinstance(entropy, int)  # a fresh SeedSequence draws one integer
+            seed = entropy % (2**63)
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
             raise ValueError(f"parameter 'seed' = {seed!r} is not allowed: expected a whole number in [0, 2^63 - 1]")
         self.seed = int(seed)
@@ -614,17 +616,17 @@ class WordOfMouthModel(mesa.Model):
         (``rules.purchase.midstep_influence``), so the hazard is integrated over the step to second order.
         """
         c = self.consumers
-        who = slice(None) if who is None else who
+        rows: slice | np.ndarray = slice(None) if who is None else who
         if self.ties is None:
-            trust_in_anyone = self.params["weak_tie_trust"] * c.group_trust[who, 0]
-            voice = (c.voice.sum() - c.voice[who]) / max(1, c.n - 1)
+            trust_in_anyone = self.params["weak_tie_trust"] * c.group_trust[rows, 0]
+            voice = (c.voice.sum() - c.voice[rows]) / max(1, c.n - 1)
             if midstep and self._voice_before is not None:
-                voice = midstep_influence(voice, (self._voice_before - c.voice[who]) / max(1, c.n - 1))
+                voice = midstep_influence(voice, (self._voice_before - c.voice[rows]) / max(1, c.n - 1))
             return trust_in_anyone * voice
-        now = self._recommendations[who] / self._ties_per_listener[who]
+        now = self._recommendations[rows] / self._ties_per_listener[rows]
         if not midstep:
             return now
-        return midstep_influence(now, self._recommendations_before[who] / self._ties_per_listener[who])
+        return midstep_influence(now, self._recommendations_before[rows] / self._ties_per_listener[rows])
 
     def _discover_and_read(self) -> int:
         """Unaware consumers learn of the product from media (rate ``media_awareness_rate``) or from its page
@@ -851,7 +853,7 @@ def _reporter(name: str):
 
 # Expose the parameters as plain keyword arguments with defaults (for help(), IDEs and Mesa's UI).
 _signature = inspect.signature(WordOfMouthModel.__init__)
-WordOfMouthModel.__init__.__signature__ = _signature.replace(
+WordOfMouthModel.__init__.__signature__ = _signature.replace(  # type: ignore[attr-defined]  # read by inspect
     parameters=[p for p in _signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
     + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=prm.default) for name, prm in PARAMETERS.items()]
 )

@@ -87,7 +87,7 @@ class SerialExecutor(cf.Executor):
     """Runs each task when submitted, in this process (no pickling; handy for debugging)."""
 
     def submit(self, fn, /, *args, **kwargs):
-        future = cf.Future()
+        future: cf.Future = cf.Future()
         try:
             future.set_result(fn(*args, **kwargs))
         except BaseException as error:
