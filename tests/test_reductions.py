@@ -99,6 +99,19 @@ def test_the_bass_check_detects_a_wrong_curve():
     assert np.any(np.abs(mean - wrong) > allowed)
 
 
+def test_the_step_check_detects_an_engine_off_the_rule():
+    """Power of the path check: an engine whose q is 10% above the rule's drifts far beyond its allowance, while
+    the engine at the rule's q stays within it (same runs' size, 8 replications)."""
+    from scipy import stats
+
+    z = float(stats.t.ppf(1 - bass_reduction.ALPHA / 2, 7))
+    for engine_q, off in ((0.38, False), (0.38 * 1.1, True)):
+        curves = bass_reduction.simulate_curves(0.03, engine_q, 20_000, "month", 10, 8, seed=5)
+        residuals = bass_reduction.path_residuals(curves, 0.03, 0.38, "month")
+        drift, se = residuals.mean(axis=0), residuals.std(axis=0, ddof=1) / np.sqrt(8)
+        assert bool(np.any(np.abs(drift) > z * se + 1 / 20_000)) == off
+
+
 @pytest.mark.slow
 def test_bass_at_100k_consumers_meta_analysis_means():
     """N = 100,000 at p = 0.03, q = 0.38 (Sultan, Farley & Lehmann 1990), monthly steps, 10 years."""

@@ -85,7 +85,9 @@ def arc(high, low) -> np.ndarray:
 def arc_elasticity(frame: pd.DataFrame, sales: str, driver: str) -> Interval:
     """Arc elasticity of `sales` to `driver` between arms 'high' and 'low', per replication."""
     wide = frame.pivot(index="replication", columns="arm")
-    per_run = arc(wide[(sales, "high")], wide[(sales, "low")]) / arc(wide[(driver, "high")], wide[(driver, "low")])
+    # A replication whose driver did not move has no elasticity (nan): t_interval leaves it out, its n the rest.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_run = arc(wide[(sales, "high")], wide[(sales, "low")]) / arc(wide[(driver, "high")], wide[(driver, "low")])
     return t_interval(per_run)
 
 
