@@ -605,6 +605,15 @@ def trust_matters(scenario, replications: int) -> Check:
     )
 
 
+AXIS_TITLES = {
+    "elasticity": "elasticity of sales (arc, per replication)",
+    "change": "relative change of adopters at the horizon",
+    "final_average": "final average rating minus the same market's without a plant (stars)",
+    "ratio": "customers won by hub seeds / by random seeds",
+    "loss": "first-year NPV lost (scenario currency)",
+}
+
+
 def figure(check: Check, path) -> None:
     """One figure per fact: the simulator's estimates with 95% intervals beside the published figures."""
     import matplotlib
@@ -634,7 +643,7 @@ def figure(check: Check, path) -> None:
             ax.plot(table["published"], y, "k|", markersize=14, label="published")
         ax.axvline(0, color="grey", lw=0.5)
         ax.set_yticks(y, labels)
-        ax.set_xlabel(value.replace("_", " "))
+        ax.set_xlabel(AXIS_TITLES[value])
         ax.legend(fontsize=8)
     ax.set_title(check.title, fontsize=10)
     fig.tight_layout()
