@@ -171,7 +171,8 @@ _RUN = [
     _run("npv", "net present value of profit", "money", headline=True, sweep=True, short="NPV"),
     _run(
         "cost_per_acquisition",
-        "total spend per customer won (a total, not against the baseline: see incremental_cpa)",
+        "total spend per real customer won (simulated customers x represents; a total, not against the baseline: "
+        "see incremental_cpa)",
         "money",
         short="total spend per customer won",
     ),
@@ -218,7 +219,7 @@ _PAIR = [
     ),
     _pair(
         "incremental_cpa",
-        "cost per incremental acquisition: extra spend / extra customers against the baseline",
+        "cost per incremental acquisition: extra spend / extra real customers (x represents) against the baseline",
         "money",
         short="cost per extra customer",
     ),

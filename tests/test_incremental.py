@@ -3,6 +3,7 @@ against actual spend, currency and units, the Excel export and the Python ``comp
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -12,6 +13,7 @@ from scipy import stats
 
 from simulation.experiment.compare import Comparison, run_comparison
 from simulation.experiment.incremental import incremental, verdict
+from simulation.experiment.report import render_report
 from simulation.experiment.stats import ratio_interval
 from simulation.scenario import ScenarioError, parse_scenario
 
@@ -95,6 +97,22 @@ def test_incremental_roi_and_cpa_are_exact_when_nobody_would_buy():
     table = comparison.incremental_table()
     assert table.loc["seed", "incremental ROI (%)"] == "-100% [-100%, -100%]"
     assert table.loc["seed", "cost per extra customer (EUR)"] == "20 [20, 20]"
+
+
+def test_cost_per_customer_is_per_real_customer_when_a_consumer_stands_for_several():
+    """market.represents = 10: each of the 50 simulated seeds stands for 10 real consumers, who each cost 20, so
+    the spend is 10,000 for 500 real customers: 20 per extra customer (total and incremental), not 200; counts stay
+    simulated and every output says so."""
+    text = KNOWN.format(p=0).replace("follower_share: 0,", "follower_share: 0, represents: 10,")
+    comparison = run_comparison(parse_scenario(text, "known.yaml"), replications=3)
+    rows = comparison.incremental.set_index("measure")
+    assert rows.loc["incremental_adopters", "mean"] == 50
+    assert rows.loc["incremental_spend", "mean"] == 10_000
+    assert rows.loc["incremental_cpa", ["mean", "low", "high"]].tolist() == pytest.approx([20, 20, 20])
+    seeded = comparison.runs[comparison.runs["strategy"] == "seed"]
+    assert seeded["cost_per_acquisition"].tolist() == pytest.approx([20, 20, 20])
+    assert "each standing for 10 real ones" in comparison.scale_note
+    assert comparison.scale_note in html.unescape(render_report(comparison))
 
 
 def test_incremental_roi_and_cpa_match_the_known_answer_with_chance_purchases():

@@ -133,6 +133,8 @@ def main(args) -> int:
         f"\n{scenario.name}: {len(scenario.strategies)} strategies x {replications} replications, "
         f"seeds {scenario.seed}..{scenario.seed + replications - 1}, {comparison.horizon_text}"
     )
+    if comparison.scale_note:
+        print(comparison.scale_note)
     print(f"\nverdict ({args.objective}): {comparison.verdict(args.objective).text}")
     warnings = comparison.spend_warnings()
     if warnings:

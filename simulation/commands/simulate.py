@@ -80,6 +80,8 @@ def main(args) -> int:
     print(
         f"{scenario.name} / {strategy}: {n:,} consumers, {model.network.kind} network, {scenario.horizon} {scenario.time_unit}s, seed {model.seed}"
     )
+    if model.represents != 1:
+        print(f"  (each simulated consumer stands for {model.represents:,g}: counts are simulated, money is real)")
     print(f"  adopters       {int(last.adopters):>10,}  ({last.adopters / n:.1%} of the market)")
     print(f"  aware          {last.aware_share:>10.1%}")
     print(f"  mean opinion   {last.mean_opinion:>+10.3f}  (negative: {last.negative_share:.1%} of the aware)")

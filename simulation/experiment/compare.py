@@ -111,7 +111,9 @@ class Comparison:
         self.baseline = self.baseline or self.scenario.baseline_name
         self.decomposition_baseline = self.decomposition_baseline or self.scenario.baseline_name
         if self.incremental is None:
-            self.incremental = incremental(self.runs, self.strategies, self.baseline)
+            self.incremental = incremental(
+                self.runs, self.strategies, self.baseline, represents=self.scenario.market.represents
+            )
 
     @property
     def strategies(self) -> list[str]:
@@ -126,6 +128,18 @@ class Comparison:
         """The period run KPIs are counted over, e.g. '52 weeks'."""
         unit = self.scenario.time_unit
         return f"{self.scenario.horizon} {unit}{'s' * (self.scenario.horizon != 1)}"
+
+    @property
+    def scale_note(self) -> str:
+        """What a count means when each simulated consumer stands for several real ones ('' when one)."""
+        represents = self.scenario.market.represents
+        if represents == 1:
+            return ""
+        return (
+            f"Counts of consumers are simulated consumers, each standing for {represents:,g} real ones "
+            f"(market.represents): multiply them by {represents:,g} for the market. Money is the market's, so a "
+            "cost per customer is per real customer."
+        )
 
     def column(self, name: str, level: str = "run") -> str:
         """A KPI's readable column name with its unit (the scenario's currency and time unit)."""

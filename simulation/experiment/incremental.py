@@ -6,7 +6,8 @@ the strategy's effect in that market. From the d_r:
 
 * incremental adopters, revenue, spend, profit and NPV: mean of d_r with its t-interval;
 * incremental ROI = mean(d profit) / mean(d spend) (extra profit per unit of extra spend) and the
-  cost per incremental acquisition = mean(d spend) / mean(d customers won), both ratios of mean
+  cost per incremental acquisition = mean(d spend) / (mean(d customers won) x represents), per real customer
+  when each simulated consumer stands for `represents` real ones, both ratios of mean
   differences with Fieller's interval (``stats.ratio_interval``). A ratio is left undefined, with the
   reason, when its denominator is not positive (no extra spend, no extra customer); its interval is
   unbounded when the denominator is not distinguishable from zero.
@@ -65,10 +66,12 @@ def difference(runs: pd.DataFrame, strategy: str, reference: str, kpi: str, conf
     return paired_difference(*paired(runs, strategy, reference, kpi), confidence)
 
 
-def _ratio(runs, strategy, reference, measure, confidence) -> tuple[Interval, str]:
+def _ratio(runs, strategy, reference, measure, confidence, represents: float = 1.0) -> tuple[Interval, str]:
     top, bottom = RATIOS[measure]
     num = np.subtract(*paired(runs, strategy, reference, top))
     den = np.subtract(*paired(runs, strategy, reference, bottom))
+    if bottom == "new_adopters":  # simulated customers -> real ones: the spend they are divided into is real
+        den = den * represents
     keep = ~(np.isnan(num) | np.isnan(den))
     n = int(keep.sum())
     what = "extra spend" if bottom == "spend" else "extra customers"
@@ -83,8 +86,12 @@ def _ratio(runs, strategy, reference, measure, confidence) -> tuple[Interval, st
     return value, ""
 
 
-def incremental(runs: pd.DataFrame, strategies: list[str], baseline: str, confidence: float = 0.95) -> pd.DataFrame:
-    """Every incremental measure of every strategy but the baseline: mean, interval, runs used, note."""
+def incremental(
+    runs: pd.DataFrame, strategies: list[str], baseline: str, confidence: float = 0.95, represents: float = 1.0
+) -> pd.DataFrame:
+    """Every incremental measure of every strategy but the baseline: mean, interval, runs used, note.
+    ``represents`` (market.represents) turns the simulated customers of the cost per extra customer into
+    real ones, as the spend is."""
     rows = []
     for name in strategies:
         if name == baseline:
@@ -93,7 +100,7 @@ def incremental(runs: pd.DataFrame, strategies: list[str], baseline: str, confid
             value = difference(runs, name, baseline, kpi, confidence)
             rows.append({"strategy": name, "measure": measure, **value._asdict(), "note": ""})
         for measure in RATIOS:
-            value, note = _ratio(runs, name, baseline, measure, confidence)
+            value, note = _ratio(runs, name, baseline, measure, confidence, represents)
             rows.append({"strategy": name, "measure": measure, **value._asdict(), "note": note})
     frame = pd.DataFrame(rows, columns=["strategy", "measure", "mean", "low", "high", "n", "note"])
     return frame.astype({"n": int})

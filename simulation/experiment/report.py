@@ -298,7 +298,8 @@ def render_report(comparison, objective: str = "profit") -> str:
         f"(common random numbers: replication r uses the same network and consumers for every strategy); "
         f"horizon {comparison.horizon_text}; discount rate {scenario.discount_rate:g} per year; "
         f"money in {html.escape(find_kpi('spend').unit_text(comparison.currency))}; "
-        f"baseline <b>{html.escape(baseline)}</b>; run time {comparison.elapsed:.1f} s.</p>",
+        f"baseline <b>{html.escape(baseline)}</b>; run time {comparison.elapsed:.1f} s. "
+        f"{html.escape(comparison.scale_note)}</p>",
         "<p>Reproduce: <code>python run.py compare scenario.yaml</code> with the <code>scenario.yaml</code> written "
         "beside this report (the scenario as run).</p>",
         f"<ul>{strategies}</ul>",

@@ -86,9 +86,11 @@ def run_kpis(
     discount_rate: float,
     initial_adopters: int = 0,
     initial_following: int = 0,
+    represents: float = 1.0,
 ) -> dict:
     """Run-level KPIs from a run's per-step KPIs (``kpis.RUN_KPIS``: those that aggregate one step KPI
-    are taken as declared there; the others are computed here)."""
+    are taken as declared there; the others are computed here). Counts are of simulated consumers and
+    money is real (it scales with ``represents``), so a cost per customer divides by real customers."""
     last = timeseries.iloc[-1]
     kpis: dict[str, float] = {}
     for name, kpi in RUN_KPIS.items():
@@ -111,7 +113,7 @@ def run_kpis(
             "followers_gained": float(last["following"]) - initial_following,
             "profit": gross - spend,
             "npv": float((timeseries["profit"].to_numpy() / (1.0 + discount_rate) ** years).sum()),
-            "cost_per_acquisition": spend / new_adopters if new_adopters > 0 else math.nan,
+            "cost_per_acquisition": spend / (new_adopters * represents) if new_adopters > 0 else math.nan,
             "roi": (gross - spend) / spend if spend > 0 else math.nan,
             **{f"share_{s}": count / total_won if total_won > 0 else math.nan for s, count in won.items()},
         }
@@ -145,7 +147,13 @@ def run_once(scenario, strategy: str | None = None, replication: int = 0, social
     model.run(scenario.horizon)
     frame = model.timeseries()
     kpis = run_kpis(
-        frame, model.network.n, scenario.time_unit, scenario.discount_rate, initial_adopters, initial_following
+        frame,
+        model.network.n,
+        scenario.time_unit,
+        scenario.discount_rate,
+        initial_adopters,
+        initial_following,
+        model.represents,
     )
     return RunResult(
         strategy=name,

@@ -183,6 +183,8 @@ def CompareResult(compare: CompareSession, files: dict):
     verdict = comparison.verdict(objective)
     with solara.Success(icon=True, classes=["compare-verdict"]):
         solara.Text(f"Verdict ({OBJECTIVES[objective]}): {verdict.text}", style={"white-space": "normal"})
+    if comparison.scale_note:
+        solara.Text(comparison.scale_note, classes=["compare-scale"], style={"white-space": "normal"})
     warnings = comparison.spend_warnings()
     if warnings:
         with solara.Warning(icon=True, classes=["compare-spend"]):
