@@ -243,10 +243,13 @@ class WordOfMouthModel(mesa.Model):
             uniforms = self.fixed_stream("reviews").random(c.n)[customers]
             self._post(customers, c.satisfaction[customers], uniforms, asked=0.0, uptake=0.0, praise=None)
 
+    def incident_shift(self) -> float:
+        """Sum of the quality shifts of the incidents under way at this step (0 outside incidents)."""
+        return sum(i.quality_shift for i in self.incidents if i.start <= self.step_index < i.end)
+
     def current_quality(self, effects: MarketingEffects) -> tuple[float, float]:
         """Mean and spread of satisfaction this step: product quality, levers and incidents."""
-        shift = sum(i.quality_shift for i in self.incidents if i.start <= self.step_index < i.end)
-        quality = self.params["quality"] + effects.quality_shift + shift
+        quality = self.params["quality"] + effects.quality_shift + self.incident_shift()
         return quality, self.params["quality_spread"] * effects.spread_factor
 
     def _change_roles(self, who: np.ndarray, role: Role) -> None:

@@ -7,6 +7,7 @@ from .content import BrandContent
 from .incentivised_reviews import IncentivisedReviews
 from .price_promotion import PricePromotion
 from .quality import QualityImprovement
+from .recall import Recall
 from .referral import Referral
 from .registry import LEVER_CLASSES, LEVER_KINDS, register
 from .review_response import ReviewResponse
@@ -24,6 +25,7 @@ __all__ = [
     "MarketingEffects",
     "PricePromotion",
     "QualityImprovement",
+    "Recall",
     "Referral",
     "ReviewResponse",
     "Seeding",

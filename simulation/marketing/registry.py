@@ -19,6 +19,7 @@ from .content import BrandContent
 from .incentivised_reviews import IncentivisedReviews
 from .price_promotion import PricePromotion
 from .quality import QualityImprovement
+from .recall import Recall
 from .referral import Referral
 from .review_response import ReviewResponse
 from .seeding import Seeding
@@ -32,6 +33,7 @@ LEVER_CLASSES: list[type[Lever]] = [
     AskForReviews,
     IncentivisedReviews,
     QualityImprovement,
+    Recall,
     PricePromotion,
 ]
 

@@ -1,0 +1,29 @@
+"""Recall: the faulty product is withdrawn and replaced while it runs, so buyers get the normal product."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Lever, MarketingEffects
+
+
+class Recall(Lever):
+    """Withdraw what an incident made faulty: buyers get the product's normal quality while it runs.
+
+    Unlike a quality improvement it never makes the product better than normal: outside an incident it
+    changes nothing (and costs only its running cost), so a recall left running after the faulty batch
+    is gone is not an upgrade in disguise."""
+
+    kind: Literal["recall"] = "recall"
+    cost: float = Field(20_000.0, ge=0, description="one-off cost at start (withdrawal, replacement, logistics)")
+    cost_per_step: float = Field(0.0, ge=0, description="running cost per step from start on")
+
+    continuous = True
+    summary = "cancels the quality shift of every incident active at the step (mean satisfaction back to normal)"
+    cost_rule = "`cost` once at start + `cost_per_step`"
+
+    def act(self, model, effects: MarketingEffects, rng) -> None:
+        effects.quality_shift -= model.incident_shift()
+        model.brand.pay(self.kind, self.cost_per_step + (self.cost if model.step_index == self.start else 0.0), effects)
