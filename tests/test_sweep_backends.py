@@ -240,7 +240,16 @@ def _start_medium_sweep(tmp_path, jobs: int):
         "--out",
         str(out),
     ]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # SIGINT at its default in the child: an earlier test (a server, a cluster) may leave it ignored in this
+    # process, and a Python started with SIGINT ignored never raises KeyboardInterrupt.
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list((out / "runs").glob("part-*.parquet")) and process.poll() is None:
         time.sleep(0.05)
