@@ -83,13 +83,18 @@ def power(table, exponent):
 @_jit
 def talk(
     awareness, opinion, interest, talkativeness, talk_boost, role, purchase_step,
-    boost, has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt,
+    boost, has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt, summing_rate,
 ):  # fmt: skip
-    """rules.conversation.talk: (talkers, messages) of this step, one pass over the market."""
+    """rules.conversation.talk: (talkers, messages, expected, uniforms) of this step, one pass over the market.
+    A talker expecting more than ``summing_rate`` messages gets the count -1, its expected count and uniform
+    listed in order, for the caller's Poisson quantile (rules.conversation.draw_message_counts)."""
     n = awareness.shape[0]
     who = np.empty(n, dtype=np.int64)
     counts = np.empty(n, dtype=np.int64)
+    large_expected = np.empty(n)
+    large_u = np.empty(n)
     m = 0
+    large = 0
     for i in range(n):
         customer = role[i] == 2
         if talk_window > 0:
@@ -118,13 +123,19 @@ def talk(
             u = uniform(salt, i)
             if not u > 1.0 - expected:  # exp(-x) >= 1 - x: no message for sure
                 continue
-            k = poisson_by_inversion(expected, u)
-            if k == 0:
-                continue
+            if expected > summing_rate:
+                large_expected[large] = expected
+                large_u[large] = u
+                large += 1
+                k = -1
+            else:
+                k = poisson_by_inversion(expected, u)
+                if k == 0:
+                    continue
         who[m] = i
         counts[m] = k
         m += 1
-    return who[:m].copy(), counts[:m].copy()
+    return who[:m].copy(), counts[:m].copy(), large_expected[:large].copy(), large_u[:large].copy()
 
 
 @_jit

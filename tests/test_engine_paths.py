@@ -153,6 +153,22 @@ def test_compiled_deliveries_sorted_by_tie_are_the_numpy_deliveries(kernels_swit
         np.testing.assert_array_equal(sorted_seen, expected_seen[order])
 
 
+@needs_numba
+def test_compiled_talk_draws_the_numpy_counts_below_and_above_the_summing_rate():
+    """The kernel sums Poisson terms for rates up to _SUMMING_RATE and hands larger ones to the quantile
+    function: either way each talker's count is the numpy form's, exactly."""
+    model = WordOfMouthModel(seed=3, n_consumers=3000, strategy=None, initial_awareness=1.0)
+    settings = dict(talk_rate=500.0, neutral_talk=0.3, negativity_bias=0.5, dt=1 / 52)
+    for boost in (None, np.linspace(0.5, 2.0, model.consumers.n)):
+        draw = dict(settings, talk_window=0, step=0, boost=boost, salt=np.uint64(5))
+        reference = conversation.talk(model.consumers, **draw, compiled=False)
+        compiled = conversation.talk(model.consumers, **draw, compiled=True)
+        np.testing.assert_array_equal(compiled[0], reference[0])
+        np.testing.assert_array_equal(compiled[1], reference[1])
+        rates = conversation.messages_per_step(model.consumers, reference[0], **settings, boost=boost)[1]
+        assert (rates > conversation._SUMMING_RATE).sum() > 50 and (rates <= conversation._SUMMING_RATE).sum() > 50
+
+
 @pytest.mark.parametrize("compiled", [False, True])
 def test_deliveries_follow_the_binomial_distribution(kernels_switch, compiled):
     """Every tie of a talker sending c messages sees Binomial(c, reach) of them: chi-square against scipy."""
