@@ -192,16 +192,16 @@ def remember(tie, value, valence, recommendation, heard_step, last_valence, step
 
 
 @_inline
-def settle(i, weights, pull, push, added, recall, awareness, first_source, interest, opinion, recommendations, gain,
-           persuasion):  # fmt: skip
+def settle(weights, pull, push, recall, awareness_i, first_source_i, interest_i, opinion_i, gain, persuasion):
     """What a listener heard this step, applied (rules.awareness.raise_recall, raise_interest,
-    rules.trust.shift_opinions) and its standing recommendations updated."""
-    awareness[i] = min(1.0, awareness[i] + recall)
-    if first_source[i] == 0 and awareness[i] >= 0.5:  # state.AWARE_THRESHOLD
-        first_source[i] = 4  # Source.PEER
-    interest[i] = min(1.0, max(0.0, interest[i] + gain * push))
-    opinion[i] = min(1.0, max(-1.0, opinion[i] + persuasion * pull / max(1.0, weights)))
-    recommendations[i] += added
+    rules.trust.shift_opinions): its new (awareness, first source, interest, opinion). Scalars in and out:
+    an inlined helper taking the state arrays costs four times the pass (reference counting per call)."""
+    awareness_i = min(1.0, awareness_i + recall)
+    if first_source_i == 0 and awareness_i >= 0.5:  # state.AWARE_THRESHOLD
+        first_source_i = 4  # Source.PEER
+    interest_i = min(1.0, max(0.0, interest_i + gain * push))
+    opinion_i = min(1.0, max(-1.0, opinion_i + persuasion * pull / max(1.0, weights)))
+    return awareness_i, first_source_i, interest_i, opinion_i
 
 
 @_jit
@@ -233,8 +233,11 @@ def hear_messages(
         scratch[i, 4] += recall
     for position in range(m):
         i = order[position]
-        settle(i, scratch[i, 0], scratch[i, 1], scratch[i, 2], scratch[i, 3], scratch[i, 4], awareness, first_source,
-               interest, opinion, recommendations, gain, persuasion)  # fmt: skip
+        awareness[i], first_source[i], interest[i], opinion[i] = settle(
+            scratch[i, 0], scratch[i, 1], scratch[i, 2], scratch[i, 4], awareness[i], first_source[i], interest[i],
+            opinion[i], gain, persuasion,
+        )  # fmt: skip
+        recommendations[i] += scratch[i, 3]
         scratch[i, 0] = 0.0
         scratch[i, 1] = 0.0
         scratch[i, 2] = 0.0
@@ -329,8 +332,19 @@ def hear_dense(
             recalled += recall
             heard = True
         if heard:
-            settle(i, weights, pulls, pushes, added, recalled, awareness, first_source, interest, opinion,
-                   recommendations, gain, persuasion)  # fmt: skip
+            awareness[i], first_source[i], interest[i], opinion[i] = settle(
+                weights,
+                pulls,
+                pushes,
+                recalled,
+                awareness[i],
+                first_source[i],
+                interest[i],
+                opinion[i],
+                gain,
+                persuasion,
+            )
+            recommendations[i] += added
     return positive, negative
 
 
@@ -370,8 +384,10 @@ def hear_sorted(
             added += add
             recalled += recall
             k += 1
-        settle(i, weights, pulls, pushes, added, recalled, awareness, first_source, interest, opinion, recommendations,
-               gain, persuasion)  # fmt: skip
+        awareness[i], first_source[i], interest[i], opinion[i] = settle(
+            weights, pulls, pushes, recalled, awareness[i], first_source[i], interest[i], opinion[i], gain, persuasion
+        )
+        recommendations[i] += added
     return positive, negative
 
 
