@@ -736,7 +736,7 @@ class WordOfMouthModel(mesa.Model):
 
     def _review(self, buyers: np.ndarray, satisfaction: np.ndarray, effects: MarketingEffects) -> Reviews:
         """Buyers post ratings on the product page (``rules.reviews``); those offered an incentive post more."""
-        uniforms = streams.hashed_uniforms(self.salt("reviews"), buyers)
+        uniforms = streams.hashed_uniforms(self.salt("reviews"), buyers, self.compiled)
         return self._post(
             buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, self.page.praise
         )

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation import kernels
+from simulation import kernels, streams
 from simulation.influence.cascade import (
     LiveEdgeSamples,
     cascade_spread_samples,
@@ -151,6 +151,20 @@ def test_compiled_deliveries_sorted_by_tie_are_the_numpy_deliveries(kernels_swit
         sorted_ties, sorted_seen = compiled.sort_by_tie(got_ties, got_seen, size)
         np.testing.assert_array_equal(sorted_ties, expected_ties[order])
         np.testing.assert_array_equal(sorted_seen, expected_seen[order])
+
+
+@needs_numba
+def test_compiled_hashed_uniforms_and_thinning_are_the_numpy_draws():
+    indices = np.concatenate([np.arange(50), np.random.default_rng(8).integers(0, 2**40, 500)])
+    salt = streams.step_salt(17, "reviews", 3)
+    np.testing.assert_array_equal(
+        streams.hashed_uniforms(salt, indices, compiled=True), streams.hashed_uniforms(salt, indices)
+    )
+    candidates = np.random.default_rng(9).random(5000) < 0.6
+    for compiled, numpy_form in zip(
+        streams.thinned(candidates, 0.05, salt, True), streams.thinned(candidates, 0.05, salt, False)
+    ):
+        np.testing.assert_array_equal(compiled, numpy_form)
 
 
 @needs_numba
