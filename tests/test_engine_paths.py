@@ -105,6 +105,21 @@ def test_auto_delivery_switches_paths_within_a_run(kernels_switch):
     assert {"sparse", "dense"} <= set(seen)
 
 
+def test_models_on_one_network_share_its_tie_structure_and_change_nothing_in_it():
+    """A run on a network another run with the same seed used (as sweep points and strategies do) shares its
+    tie structure, and gives exactly the market of a run on a freshly built network."""
+    first = _run()
+    again = WordOfMouthModel(seed=11, strategy=STRATEGY, social_network=first.network, **MARKET)
+    assert again.ties.spoken_by is first.ties.spoken_by and again.ties.memory is not first.ties.memory
+    fresh = WordOfMouthModel(seed=11, strategy=STRATEGY, **MARKET)
+    assert fresh.network is not first.network
+    again.run(25), fresh.run(25)
+    np.testing.assert_array_equal(again.timeseries().to_numpy(float), fresh.timeseries().to_numpy(float))
+    np.testing.assert_array_equal(again.consumers.opinion, fresh.consumers.opinion)
+    for name in again.ties.memory.dtype.names:  # (NaN: nothing heard on the tie)
+        np.testing.assert_array_equal(again.ties.memory[name], fresh.ties.memory[name])
+
+
 def _ties(n: int = 3000):
     network = build_network("small_world", n, np.random.default_rng(0), mean_degree=10, rewiring=0.1)
     params = {"strong_tie_share": 0.2, "strong_tie_trust": 0.8, "weak_tie_trust": 0.4}
