@@ -99,29 +99,27 @@ def talk(
         customer = role[i] == 2
         if talk_window > 0:
             since = step - purchase_step[i]
-            if not (customer and since >= 1 and since <= talk_window):
-                continue
-        elif awareness[i] < 0.5:
-            continue
+            eligible = customer & (since >= 1) & (since <= talk_window)
+        else:
+            eligible = not (awareness[i] < 0.5)
         o = opinion[i]
         strength = neutral_talk + (1.0 - neutral_talk) * abs(o)
-        if neutral_talk <= 0 and strength <= 0:
-            continue
         relative = talkativeness[i] * strength * talk_boost[i]
         if has_boost:
             relative *= boost[i]
-        if o < 0:
-            relative *= 1.0 + negativity_bias
-        if not customer:
-            relative *= interest[i] / 0.5
-        if not relative > 0:
-            continue
+        # Factors of 1.0 (exact) and one test at the end instead of a branch per condition: branches on the
+        # consumers' data are mispredicted at random and cost more than computing the rate for everyone.
+        relative *= (1.0 + negativity_bias) if o < 0 else 1.0
+        relative *= 1.0 if customer else interest[i] / 0.5
+        eligible = eligible & (relative > 0) & ((neutral_talk > 0) | (strength > 0))
         if always:
+            if not eligible:
+                continue
             k = 1
         else:
             expected = relative * rate_dt
             u = uniform(salt, i)
-            if not u > 1.0 - expected:  # exp(-x) >= 1 - x: no message for sure
+            if not (eligible & (u > 1.0 - expected)):  # exp(-x) >= 1 - x: no message for sure
                 continue
             if expected > summing_rate:
                 large_expected[large] = expected
@@ -399,12 +397,11 @@ def thin(candidate, bound, salt):
     u = np.empty(n)
     m = 0
     for i in range(n):
-        if candidate[i]:
-            draw = uniform(salt, i)
-            if draw < bound:
-                who[m] = i
-                u[m] = draw
-                m += 1
+        draw = uniform(salt, i)  # hashed first: a test on candidate[i] alone would be mispredicted at random
+        if draw < bound and candidate[i]:
+            who[m] = i
+            u[m] = draw
+            m += 1
     return who[:m].copy(), u[:m].copy()
 
 

@@ -198,6 +198,24 @@ def test_compiled_talk_draws_the_numpy_counts_below_and_above_the_summing_rate()
         assert (rates > conversation._SUMMING_RATE).sum() > 50 and (rates <= conversation._SUMMING_RATE).sum() > 50
 
 
+@needs_numba
+@pytest.mark.parametrize(
+    "talk_window, talk_rate, neutral_talk",
+    [(0, 30.0, 0.3), (0, 30.0, 0.0), (0, np.inf, 0.3), (3, 300.0, 0.3), (3, np.inf, 0.0)],
+)
+def test_compiled_talk_picks_the_numpy_talkers_in_every_mode(kernels_switch, talk_window, talk_rate, neutral_talk):
+    kernels_switch(False)
+    model = WordOfMouthModel(seed=4, n_consumers=3000, strategy=None, p=0.2).run(12)  # mixed roles and opinions
+    model.consumers.opinion[::50] = 0.0  # some with nothing to say when neutral consumers keep quiet
+    settings = dict(talk_window=talk_window, step=12, talk_rate=talk_rate, neutral_talk=neutral_talk)
+    settings |= dict(negativity_bias=0.5, dt=1 / 52, boost=None, salt=np.uint64(6))
+    reference = conversation.talk(model.consumers, **settings, compiled=False)
+    compiled = conversation.talk(model.consumers, **settings, compiled=True)
+    np.testing.assert_array_equal(compiled[0], reference[0])
+    np.testing.assert_array_equal(compiled[1], reference[1])
+    assert reference[0].size > 10
+
+
 @pytest.mark.parametrize("compiled", [False, True])
 def test_deliveries_follow_the_binomial_distribution(kernels_switch, compiled):
     """Every tie of a talker sending c messages sees Binomial(c, reach) of them: chi-square against scipy."""
