@@ -155,11 +155,15 @@ def deliver(talkers, messages, spoken_indptr, spoken_by, reach, misses, salt):
             if reach >= 1.0:
                 times = sent
             else:
-                times = binomial_by_inversion(sent, reach, none, uniform(salt, tie))
-            if times > 0:
-                ties[m] = tie
-                seen[m] = times
-                m += 1
+                # binomial_by_inversion's first test as a value, and every tie written (kept if seen): branches
+                # on the random draws would be mispredicted tie after tie.
+                u = uniform(salt, tie)
+                times = int(u < 1.0 - none)
+                if times and sent > 1:
+                    times = binomial_by_inversion(sent, reach, none, u)
+            ties[m] = tie
+            seen[m] = times
+            m += times > 0
     return ties[:m].copy(), seen[:m].copy()
 
 
