@@ -25,7 +25,7 @@ from .marketing.strategy import Strategy
 from .network.build import build_market_network
 from .network.graph import SocialNetwork
 from .parameters import MAX_SEED, PARAMETERS, TIME_UNITS, validate_parameters
-from .population import create_population, create_ties
+from .population import create_ties, population_for
 from .product_page import ProductPage
 from .recorder import Tallies, measure_kpis
 from .resources import check_model_memory
@@ -156,9 +156,7 @@ class WordOfMouthModel(mesa.Model):
                 f"parameter 'n_consumers' = {prm['n_consumers']} does not match the network's "
                 f"{self.network.n} consumers"
             )
-        self.consumers, self.taste = create_population(
-            prm, self.network.n, self.fixed_stream("population"), initial_roles
-        )
+        self.consumers, self.taste = population_for(prm, self.network.n, self.seed, initial_roles)
         salt = streams.mix64(np.array([self.seed, streams.STREAM_IDS["ties"]]))[0]
         self.compiled = kernels.wanted(self.network.n)  # compiled kernels (same numbers as the numpy forms)
         self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt, self.compiled)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 
 import numpy as np
@@ -10,7 +11,45 @@ import scipy.sparse as sp
 from .network.graph import SocialNetwork
 from .rules.experience import draw_satisfaction, opinion_after_experience
 from .state import TIE_MEMORY, ConsumerState, Role, Source, TieState, tie_memory
-from .streams import mix64
+from .streams import fixed_stream, mix64
+
+# What create_population reads: with the seed and the market's size, they fix the consumers drawn.
+POPULATION_PARAMETERS = (
+    "talkativeness_dispersion",
+    "openness",
+    "openness_dispersion",
+    "initial_opinion",
+    "opinion_spread",
+    "customer_share",
+    "follower_share",
+    "initial_awareness",
+    "quality",
+    "quality_spread",
+    "experience_weight",
+    "follower_interest",
+    "initial_interest",
+    "in_group_trust",
+    "out_group_trust",
+)
+# Up to this size the last population drawn is kept and copied for the next run that would draw the same
+# consumers (a sweep's points mostly change rules, not who the consumers are): copying costs a twentieth of
+# drawing. Larger markets are drawn every time (the copy kept would be as big as the market).
+KEPT_POPULATION_SIZE = 200_000
+_KEPT: dict = {}
+
+
+def population_for(params: dict, n: int, seed: int, initial_roles=None) -> tuple[ConsumerState, np.ndarray]:
+    """``create_population`` from the seed's population stream, a fresh copy of the last one when the same."""
+    relevant = {name: params[name] for name in POPULATION_PARAMETERS}  # a parameter missing here fails loudly
+    if initial_roles is not None or n > KEPT_POPULATION_SIZE:
+        return create_population(relevant, n, fixed_stream(seed, "population"), initial_roles)
+    key = (seed, n, *relevant.values())
+    if key not in _KEPT:
+        _KEPT.clear()
+        _KEPT[key] = create_population(relevant, n, fixed_stream(seed, "population"))
+    state, taste = _KEPT[key]
+    copies = {field.name: getattr(state, field.name).copy() for field in dataclasses.fields(state)}
+    return ConsumerState(**copies), taste.copy()
 
 
 def create_population(

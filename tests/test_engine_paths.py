@@ -120,6 +120,23 @@ def test_models_on_one_network_share_its_tie_structure_and_change_nothing_in_it(
         np.testing.assert_array_equal(again.ties.memory[name], fresh.ties.memory[name])
 
 
+def test_a_kept_population_is_a_fresh_copy_of_the_one_drawn():
+    """A run after another with the same seed and population parameters starts from the consumers drawn
+    from the seed, whatever the earlier run did to its own copy."""
+    from dataclasses import fields
+
+    from simulation.parameters import validate_parameters
+    from simulation.population import create_population
+    from simulation.streams import fixed_stream
+
+    _run()  # a run that changed its consumers
+    later = WordOfMouthModel(seed=11, strategy=STRATEGY, **MARKET)
+    drawn, taste = create_population(validate_parameters(MARKET), MARKET["n_consumers"], fixed_stream(11, "population"))
+    for field in fields(drawn):
+        np.testing.assert_array_equal(getattr(later.consumers, field.name), getattr(drawn, field.name), field.name)
+    np.testing.assert_array_equal(later.taste, taste)
+
+
 def _ties(n: int = 3000):
     network = build_network("small_world", n, np.random.default_rng(0), mean_degree=10, rewiring=0.1)
     params = {"strong_tie_share": 0.2, "strong_tie_trust": 0.8, "weak_tie_trust": 0.4}
