@@ -40,7 +40,7 @@ from .rules.purchase import (
     purchase_probability,
 )
 from .rules.rates import decay_factor, per_step_probability
-from .state import Role, Source
+from .state import CUSTOMER_CODE, Role, Source
 from .step_records import Messages, Purchases, Reviews
 
 # Longest sub-step (years) the rules are integrated over: a step of a quarter or a year is simulated as
@@ -645,7 +645,7 @@ class WordOfMouthModel(mesa.Model):
         discover = float(per_step_probability(media + finding, self.dt))
         # Thinning: interest <= 1, so no consumer above this bound discovers or reads.
         bound = max(discover, float(per_step_probability(visiting / TYPICAL_INTEREST, self.dt)))
-        who, u = streams.thinned(c.role != Role.CUSTOMER, bound, self.salt("page"), self.compiled)
+        who, u = streams.thinned(c.role != CUSTOMER_CODE, bound, self.salt("page"), self.compiled)
         aware = c.aware_among(who)
         found = ~aware & (u < discover)
         via_page = found & (u < discover * finding / max(media + finding, 1e-300))
@@ -687,7 +687,7 @@ class WordOfMouthModel(mesa.Model):
             ),
             self.dt,
         )
-        who, u = streams.thinned(aware & (c.role != Role.CUSTOMER), float(bound), self.salt("purchase"), self.compiled)
+        who, u = streams.thinned(aware & (c.role != CUSTOMER_CODE), float(bound), self.salt("purchase"), self.compiled)
         gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
         external = effects.background if effects.external is None else effects.external[who]
         social = prm["q"] * self.social_influence(who, midstep=True) + prm["review_influence"] * self.page_influence(
@@ -821,7 +821,7 @@ class WordOfMouthModel(mesa.Model):
             return 0
         c = self.consumers
         loyal = (
-            (c.role == Role.CUSTOMER)
+            (c.role == CUSTOMER_CODE)
             & (c.satisfaction > self.params["churn_satisfaction"])
             & (c.purchase_step < self.step_index)
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ..state import ConsumerState, Role, TieState
+from ..state import CUSTOMER_CODE, ConsumerState, Role, TieState
 from ..streams import hashed_uniforms
 from .purchase import TYPICAL_INTEREST
 
@@ -231,7 +231,7 @@ def credibility(
 ) -> np.ndarray:
     """Credibility of the consumers `who` as speakers: experience beats hearsay; ``factor`` is this step's
     credibility factor per consumer from marketing levers (an incentive costs credibility)."""
-    base = np.where(consumers.role[who] == Role.CUSTOMER, experience_credibility, hearsay_credibility)
+    base = np.where(consumers.role[who] == CUSTOMER_CODE, experience_credibility, hearsay_credibility)
     return base if factor is None else base * factor[who]
 
 
