@@ -696,7 +696,9 @@ class WordOfMouthModel(mesa.Model):
         hazard = purchase_hazard(gate, prm["p"], external, 1.0, social, price_factor)
         bought = u < purchase_probability(hazard, self.dt)
         # (np.full rather than np.broadcast_to for the background alone: the same values, a tenth of the time)
-        external = external[bought] if np.ndim(external) else np.full(np.count_nonzero(bought), external)
+        bought_external = (
+            external[bought] if isinstance(external, np.ndarray) else np.full(np.count_nonzero(bought), external)
+        )
         buyers = who[bought]
         if prm["adopt_on_recommendation"] or effects.free_units.size:
             buying = np.zeros(c.n, dtype=bool)
@@ -711,7 +713,7 @@ class WordOfMouthModel(mesa.Model):
         return Purchases(
             buyers=buyers,
             free=effects.free_units,
-            external_part=prm["p"] * external,
+            external_part=prm["p"] * bought_external,
             social_part=social[bought],
         )
 
