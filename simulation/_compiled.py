@@ -335,17 +335,9 @@ def hear_dense(
             heard = True
         if heard:
             awareness[i], first_source[i], interest[i], opinion[i] = settle(
-                weights,
-                pulls,
-                pushes,
-                recalled,
-                awareness[i],
-                first_source[i],
-                interest[i],
-                opinion[i],
-                gain,
+                weights, pulls, pushes, recalled, awareness[i], first_source[i], interest[i], opinion[i], gain,
                 persuasion,
-            )
+            )  # fmt: skip
             recommendations[i] += added
     return positive, negative
 
