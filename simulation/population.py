@@ -44,10 +44,12 @@ def population_for(params: dict, n: int, seed: int, initial_roles=None) -> tuple
     if initial_roles is not None or n > KEPT_POPULATION_SIZE:
         return create_population(relevant, n, fixed_stream(seed, "population"), initial_roles)
     key = (seed, n, *relevant.values())
-    if key not in _KEPT:
+    kept = _KEPT.get(key)  # (read once: models built in several threads at worst draw a population twice)
+    if kept is None:
+        kept = create_population(relevant, n, fixed_stream(seed, "population"))
         _KEPT.clear()
-        _KEPT[key] = create_population(relevant, n, fixed_stream(seed, "population"))
-    state, taste = _KEPT[key]
+        _KEPT[key] = kept
+    state, taste = kept
     copies = {field.name: getattr(state, field.name).copy() for field in dataclasses.fields(state)}
     return ConsumerState(**copies), taste.copy()
 
@@ -150,11 +152,13 @@ def _tie_structure(network: SocialNetwork, pair_salt: np.uint64, strong_share: f
     """Listener, strength, community match and speaker order of every tie (read-only; see ``_STRUCTURES``)."""
     built = _STRUCTURES.setdefault(network, {})
     key = (int(pair_salt), float(strong_share), bool(compiled))
-    if key not in built:
+    structure = built.get(key)
+    if structure is None:
+        structure = _build_tie_structure(network, pair_salt, strong_share, compiled)
         if len(built) >= 2:
-            built.pop(next(iter(built)))
-        built[key] = _build_tie_structure(network, pair_salt, strong_share, compiled)
-    return built[key]
+            built.pop(next(iter(built)), None)
+        built[key] = structure
+    return structure
 
 
 def _build_tie_structure(network: SocialNetwork, pair_salt: np.uint64, strong_share: float, compiled: bool) -> dict:
