@@ -83,48 +83,57 @@ def power(table, exponent):
 @_jit
 def talk(
     awareness, opinion, interest, talkativeness, talk_boost, role, purchase_step,
-    boost, has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt,
+    boost, has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt, summing_rate,
 ):  # fmt: skip
-    """rules.conversation.talk: (talkers, messages) of this step, one pass over the market."""
+    """rules.conversation.talk: (talkers, messages, expected, uniforms) of this step, one pass over the market.
+    A talker expecting more than ``summing_rate`` messages gets the count -1, its expected count and uniform
+    listed in order, for the caller's Poisson quantile (rules.conversation.draw_message_counts)."""
     n = awareness.shape[0]
     who = np.empty(n, dtype=np.int64)
     counts = np.empty(n, dtype=np.int64)
+    large_expected = np.empty(n)
+    large_u = np.empty(n)
     m = 0
+    large = 0
     for i in range(n):
         customer = role[i] == 2
         if talk_window > 0:
             since = step - purchase_step[i]
-            if not (customer and since >= 1 and since <= talk_window):
-                continue
-        elif awareness[i] < 0.5:
-            continue
+            eligible = customer & (since >= 1) & (since <= talk_window)
+        else:
+            eligible = not (awareness[i] < 0.5)
         o = opinion[i]
         strength = neutral_talk + (1.0 - neutral_talk) * abs(o)
-        if neutral_talk <= 0 and strength <= 0:
-            continue
         relative = talkativeness[i] * strength * talk_boost[i]
         if has_boost:
             relative *= boost[i]
-        if o < 0:
-            relative *= 1.0 + negativity_bias
-        if not customer:
-            relative *= interest[i] / 0.5
-        if not relative > 0:
-            continue
+        # Factors of 1.0 (exact) and one test at the end instead of a branch per condition: branches on the
+        # consumers' data are mispredicted at random and cost more than computing the rate for everyone.
+        relative *= (1.0 + negativity_bias) if o < 0 else 1.0
+        relative *= 1.0 if customer else interest[i] / 0.5
+        eligible = eligible & (relative > 0) & ((neutral_talk > 0) | (strength > 0))
         if always:
+            if not eligible:
+                continue
             k = 1
         else:
             expected = relative * rate_dt
             u = uniform(salt, i)
-            if not u > 1.0 - expected:  # exp(-x) >= 1 - x: no message for sure
+            if not (eligible & (u > 1.0 - expected)):  # exp(-x) >= 1 - x: no message for sure
                 continue
-            k = poisson_by_inversion(expected, u)
-            if k == 0:
-                continue
+            if expected > summing_rate:
+                large_expected[large] = expected
+                large_u[large] = u
+                large += 1
+                k = -1
+            else:
+                k = poisson_by_inversion(expected, u)
+                if k == 0:
+                    continue
         who[m] = i
         counts[m] = k
         m += 1
-    return who[:m].copy(), counts[:m].copy()
+    return who[:m].copy(), counts[:m].copy(), large_expected[:large].copy(), large_u[:large].copy()
 
 
 @_jit
@@ -146,11 +155,15 @@ def deliver(talkers, messages, spoken_indptr, spoken_by, reach, misses, salt):
             if reach >= 1.0:
                 times = sent
             else:
-                times = binomial_by_inversion(sent, reach, none, uniform(salt, tie))
-            if times > 0:
-                ties[m] = tie
-                seen[m] = times
-                m += 1
+                # binomial_by_inversion's first test as a value, and every tie written (kept if seen): branches
+                # on the random draws would be mispredicted tie after tie.
+                u = uniform(salt, tie)
+                times = int(u < 1.0 - none)
+                if times and sent > 1:
+                    times = binomial_by_inversion(sent, reach, none, u)
+            ties[m] = tie
+            seen[m] = times
+            m += times > 0
     return ties[:m].copy(), seen[:m].copy()
 
 
@@ -181,16 +194,16 @@ def remember(tie, value, valence, recommendation, heard_step, last_valence, step
 
 
 @_inline
-def settle(i, weights, pull, push, added, recall, awareness, first_source, interest, opinion, recommendations, gain,
-           persuasion):  # fmt: skip
+def settle(weights, pull, push, recall, awareness_i, first_source_i, interest_i, opinion_i, gain, persuasion):
     """What a listener heard this step, applied (rules.awareness.raise_recall, raise_interest,
-    rules.trust.shift_opinions) and its standing recommendations updated."""
-    awareness[i] = min(1.0, awareness[i] + recall)
-    if first_source[i] == 0 and awareness[i] >= 0.5:  # state.AWARE_THRESHOLD
-        first_source[i] = 4  # Source.PEER
-    interest[i] = min(1.0, max(0.0, interest[i] + gain * push))
-    opinion[i] = min(1.0, max(-1.0, opinion[i] + persuasion * pull / max(1.0, weights)))
-    recommendations[i] += added
+    rules.trust.shift_opinions): its new (awareness, first source, interest, opinion). Scalars in and out:
+    an inlined helper taking the state arrays costs four times the pass (reference counting per call)."""
+    awareness_i = min(1.0, awareness_i + recall)
+    if first_source_i == 0 and awareness_i >= 0.5:  # state.AWARE_THRESHOLD
+        first_source_i = 4  # Source.PEER
+    interest_i = min(1.0, max(0.0, interest_i + gain * push))
+    opinion_i = min(1.0, max(-1.0, opinion_i + persuasion * pull / max(1.0, weights)))
+    return awareness_i, first_source_i, interest_i, opinion_i
 
 
 @_jit
@@ -222,8 +235,11 @@ def hear_messages(
         scratch[i, 4] += recall
     for position in range(m):
         i = order[position]
-        settle(i, scratch[i, 0], scratch[i, 1], scratch[i, 2], scratch[i, 3], scratch[i, 4], awareness, first_source,
-               interest, opinion, recommendations, gain, persuasion)  # fmt: skip
+        awareness[i], first_source[i], interest[i], opinion[i] = settle(
+            scratch[i, 0], scratch[i, 1], scratch[i, 2], scratch[i, 4], awareness[i], first_source[i], interest[i],
+            opinion[i], gain, persuasion,
+        )  # fmt: skip
+        recommendations[i] += scratch[i, 3]
         scratch[i, 0] = 0.0
         scratch[i, 1] = 0.0
         scratch[i, 2] = 0.0
@@ -318,8 +334,11 @@ def hear_dense(
             recalled += recall
             heard = True
         if heard:
-            settle(i, weights, pulls, pushes, added, recalled, awareness, first_source, interest, opinion,
-                   recommendations, gain, persuasion)  # fmt: skip
+            awareness[i], first_source[i], interest[i], opinion[i] = settle(
+                weights, pulls, pushes, recalled, awareness[i], first_source[i], interest[i], opinion[i], gain,
+                persuasion,
+            )  # fmt: skip
+            recommendations[i] += added
     return positive, negative
 
 
@@ -359,8 +378,10 @@ def hear_sorted(
             added += add
             recalled += recall
             k += 1
-        settle(i, weights, pulls, pushes, added, recalled, awareness, first_source, interest, opinion, recommendations,
-               gain, persuasion)  # fmt: skip
+        awareness[i], first_source[i], interest[i], opinion[i] = settle(
+            weights, pulls, pushes, recalled, awareness[i], first_source[i], interest[i], opinion[i], gain, persuasion
+        )
+        recommendations[i] += added
     return positive, negative
 
 
@@ -372,13 +393,21 @@ def thin(candidate, bound, salt):
     u = np.empty(n)
     m = 0
     for i in range(n):
-        if candidate[i]:
-            draw = uniform(salt, i)
-            if draw < bound:
-                who[m] = i
-                u[m] = draw
-                m += 1
+        draw = uniform(salt, i)  # hashed first: a test on candidate[i] alone would be mispredicted at random
+        if draw < bound and candidate[i]:
+            who[m] = i
+            u[m] = draw
+            m += 1
     return who[:m].copy(), u[:m].copy()
+
+
+@_jit
+def hashed_uniforms(salt, indices):
+    """streams.hashed_uniforms: one call instead of a dozen numpy passes (a step's buyers are a handful)."""
+    u = np.empty(indices.shape[0])
+    for k in range(indices.shape[0]):
+        u[k] = uniform(salt, indices[k])
+    return u
 
 
 @_inline

@@ -25,7 +25,7 @@ from .marketing.strategy import Strategy
 from .network.build import build_market_network
 from .network.graph import SocialNetwork
 from .parameters import MAX_SEED, PARAMETERS, TIME_UNITS, validate_parameters
-from .population import create_population, create_ties
+from .population import create_ties, population_for
 from .product_page import ProductPage
 from .recorder import Tallies, measure_kpis
 from .resources import check_model_memory
@@ -40,7 +40,7 @@ from .rules.purchase import (
     purchase_probability,
 )
 from .rules.rates import decay_factor, per_step_probability
-from .state import Role, Source
+from .state import CUSTOMER_CODE, Role, Source
 from .step_records import Messages, Purchases, Reviews
 
 # Longest sub-step (years) the rules are integrated over: a step of a quarter or a year is simulated as
@@ -156,9 +156,7 @@ class WordOfMouthModel(mesa.Model):
                 f"parameter 'n_consumers' = {prm['n_consumers']} does not match the network's "
                 f"{self.network.n} consumers"
             )
-        self.consumers, self.taste = create_population(
-            prm, self.network.n, self.fixed_stream("population"), initial_roles
-        )
+        self.consumers, self.taste = population_for(prm, self.network.n, self.seed, initial_roles)
         salt = streams.mix64(np.array([self.seed, streams.STREAM_IDS["ties"]]))[0]
         self.compiled = kernels.wanted(self.network.n)  # compiled kernels (same numbers as the numpy forms)
         self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt, self.compiled)
@@ -650,7 +648,7 @@ class WordOfMouthModel(mesa.Model):
         discover = float(per_step_probability(media + finding, self.dt))
         # Thinning: interest <= 1, so no consumer above this bound discovers or reads.
         bound = max(discover, float(per_step_probability(visiting / TYPICAL_INTEREST, self.dt)))
-        who, u = streams.thinned(c.role != Role.CUSTOMER, bound, self.salt("page"), self.compiled)
+        who, u = streams.thinned(c.role != CUSTOMER_CODE, bound, self.salt("page"), self.compiled)
         aware = c.aware_among(who)
         found = ~aware & (u < discover)
         via_page = found & (u < discover * finding / max(media + finding, 1e-300))
@@ -692,7 +690,7 @@ class WordOfMouthModel(mesa.Model):
             ),
             self.dt,
         )
-        who, u = streams.thinned(aware & (c.role != Role.CUSTOMER), float(bound), self.salt("purchase"), self.compiled)
+        who, u = streams.thinned(aware & (c.role != CUSTOMER_CODE), float(bound), self.salt("purchase"), self.compiled)
         gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
         external = effects.background if effects.external is None else effects.external[who]
         social = prm["q"] * self.social_influence(who, midstep=True) + prm["review_influence"] * self.page_influence(
@@ -700,7 +698,10 @@ class WordOfMouthModel(mesa.Model):
         )
         hazard = purchase_hazard(gate, prm["p"], external, 1.0, social, price_factor)
         bought = u < purchase_probability(hazard, self.dt)
-        external = np.broadcast_to(external, social.shape)
+        # (np.full rather than np.broadcast_to for the background alone: the same values, a tenth of the time)
+        bought_external = (
+            external[bought] if isinstance(external, np.ndarray) else np.full(np.count_nonzero(bought), external)
+        )
         buyers = who[bought]
         if prm["adopt_on_recommendation"] or effects.free_units.size:
             buying = np.zeros(c.n, dtype=bool)
@@ -715,7 +716,7 @@ class WordOfMouthModel(mesa.Model):
         return Purchases(
             buyers=buyers,
             free=effects.free_units,
-            external_part=prm["p"] * external[bought],
+            external_part=prm["p"] * bought_external,
             social_part=social[bought],
         )
 
@@ -739,7 +740,7 @@ class WordOfMouthModel(mesa.Model):
 
     def _review(self, buyers: np.ndarray, satisfaction: np.ndarray, effects: MarketingEffects) -> Reviews:
         """Buyers post ratings on the product page (``rules.reviews``); those offered an incentive post more."""
-        uniforms = streams.hashed_uniforms(self.salt("reviews"), buyers)
+        uniforms = streams.hashed_uniforms(self.salt("reviews"), buyers, self.compiled)
         return self._post(
             buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, self.page.praise
         )
@@ -825,7 +826,7 @@ class WordOfMouthModel(mesa.Model):
             return 0
         c = self.consumers
         loyal = (
-            (c.role == Role.CUSTOMER)
+            (c.role == CUSTOMER_CODE)
             & (c.satisfaction > self.params["churn_satisfaction"])
             & (c.purchase_step < self.step_index)
         )

@@ -22,15 +22,18 @@ class ProductPage:
         self.unanswered = np.zeros(shape, dtype=np.int64)
         self.answered_weight = np.zeros(shape)  # sum over answered reviews of (1 - softening)
         self.unseen_negative = np.zeros(shape, dtype=np.int64)  # negative reviews the brand has not considered
+        # Totals of ``posted`` kept by ``post`` (the only writer): the rules and KPIs read them several times a step.
+        self._histogram = np.zeros(5, dtype=np.int64)
+        self._count = 0
 
     @property
     def count(self) -> int:
-        return int(self.posted.sum())
+        return self._count
 
     @property
     def histogram(self) -> np.ndarray:
         """Reviews per star, 1..5."""
-        return self.posted.sum(axis=1)
+        return self._histogram.copy()
 
     @property
     def negative_share(self) -> float:
@@ -41,7 +44,7 @@ class ProductPage:
     @property
     def praise(self) -> float | None:
         """The average of the positive ratings (4-5 stars): the consensus raters conform to; None if none."""
-        positive = self.histogram[NEGATIVE_STARS + 1 :]
+        positive = self._histogram[NEGATIVE_STARS + 1 :]
         n = int(positive.sum())
         return None if n == 0 else float((positive * STARS[NEGATIVE_STARS + 1 :]).sum() / n)
 
@@ -49,7 +52,7 @@ class ProductPage:
     def average(self) -> float | None:
         """The displayed average rating (stars), None before the first review."""
         n = self.count
-        return None if n == 0 else float((self.histogram * STARS).sum() / n)
+        return None if n == 0 else float((self._histogram * STARS).sum() / n)
 
     def post(self, stars: np.ndarray, incentivised: np.ndarray) -> None:
         """Add ratings (stars 1..5, each flagged incentivised or not)."""
@@ -58,6 +61,8 @@ class ProductPage:
         cell = (stars.astype(np.int64) - 1) * 2 + incentivised.astype(np.int64)
         added = np.bincount(cell, minlength=10).reshape(5, 2)
         self.posted += added
+        self._histogram = self.posted.sum(axis=1)
+        self._count = int(self.posted.sum())
         self.unanswered += added
         self.unseen_negative[:NEGATIVE_STARS] += added[:NEGATIVE_STARS]
 

@@ -63,6 +63,7 @@ def measure_kpis(
     """This step's KPIs. Opinions are summarised over aware consumers (the others have none to voice)."""
     c, counts = consumers, tallies.role_counts
     n_aware = int(np.count_nonzero(aware))
+    average_rating = page.average
     spend = float(sum(effects.spend.values()))
     gross = revenue * margin
     kpis = {
@@ -88,15 +89,19 @@ def measure_kpis(
         "profit": gross - spend,
         "brand_trust": float(brand_trust),
         "mean_tie_trust": float(mean_tie_trust),
-        "average_rating": float("nan") if page.average is None else page.average,
+        "average_rating": float("nan") if average_rating is None else average_rating,
         "review_count": page.count,
         "reviews_posted": int(reviews.stars.size),
         "page_readers": readers,
     }
-    for stars, count in enumerate(page.histogram.tolist(), start=1):
-        kpis[f"ratings_{stars}"] = count
-    for name in ADOPTION_SOURCES:
-        kpis[f"adopters_{name}"] = int(tallies.customers_by_source[Source[name.upper()]])
+    kpis.update(zip(_RATING_KPIS, page.histogram.tolist(), strict=True))
+    by_source = tallies.customers_by_source.tolist()
+    for name, source in _SOURCE_KPIS:
+        kpis[name] = by_source[source]
     for name in lever_counters():
         kpis[name] = float(effects.counters.get(name, 0.0))
     return kpis
+
+
+_RATING_KPIS = [f"ratings_{stars}" for stars in range(1, 6)]
+_SOURCE_KPIS = [(f"adopters_{name}", Source[name.upper()]) for name in ADOPTION_SOURCES]

@@ -19,6 +19,11 @@ class Role(IntEnum):
     CUSTOMER = 2
 
 
+# Role.CUSTOMER as a plain int, for the comparisons with the whole role array made every step: numpy compares
+# an int8 array with an IntEnum member in int64 (casting the whole array first), with a plain int in int8.
+CUSTOMER_CODE = int(Role.CUSTOMER)
+
+
 class Source(IntEnum):
     """How a consumer first heard of the product (for attribution)."""
 

@@ -8,6 +8,8 @@ other consumers talk or not.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 # A purpose's number is part of its stream: new purposes go at the end.
@@ -53,9 +55,13 @@ def mix64(keys) -> np.ndarray:
     return z
 
 
-def hashed_uniforms(salt: np.uint64, indices: np.ndarray) -> np.ndarray:
+def hashed_uniforms(salt: np.uint64, indices: np.ndarray, compiled: bool = False) -> np.ndarray:
     """One uniform in [0, 1) per index, a hash of (salt, index): the same index gets the same draw
-    whatever other indices are drawn with it."""
+    whatever other indices are drawn with it. ``compiled``: the kernel's loop (same draws)."""
+    if compiled:
+        from . import kernels
+
+        return kernels.compiled().hashed_uniforms(salt, indices)
     with np.errstate(over="ignore"):
         keys = indices.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + salt
     return (mix64(keys) >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
@@ -74,7 +80,13 @@ def _mix(z: int) -> int:
 def step_salt(seed: int, purpose: str, step: int) -> np.uint64:
     """The salt of a purpose's hashed uniforms at one step: nested hashes of seed, purpose and step (distinct
     for every triple; computed in a microsecond, where a generator takes tens)."""
-    return np.uint64(_mix(_mix(_mix(seed & _MASK) ^ STREAM_IDS[purpose]) ^ (step & _MASK)))
+    return np.uint64(_mix(_purpose_salt(seed, purpose) ^ (step & _MASK)))
+
+
+@functools.lru_cache(maxsize=256)
+def _purpose_salt(seed: int, purpose: str) -> int:
+    # The same few (seed, purpose) pairs are salted at every step of a run.
+    return _mix(_mix(seed & _MASK) ^ STREAM_IDS[purpose])
 
 
 def thinned(

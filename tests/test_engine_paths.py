@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation import kernels
+from simulation import kernels, streams
 from simulation.influence.cascade import (
     LiveEdgeSamples,
     cascade_spread_samples,
@@ -105,6 +105,38 @@ def test_auto_delivery_switches_paths_within_a_run(kernels_switch):
     assert {"sparse", "dense"} <= set(seen)
 
 
+def test_models_on_one_network_share_its_tie_structure_and_change_nothing_in_it():
+    """A run on a network another run with the same seed used (as sweep points and strategies do) shares its
+    tie structure, and gives exactly the market of a run on a freshly built network."""
+    first = _run()
+    again = WordOfMouthModel(seed=11, strategy=STRATEGY, social_network=first.network, **MARKET)
+    assert again.ties.spoken_by is first.ties.spoken_by and again.ties.memory is not first.ties.memory
+    fresh = WordOfMouthModel(seed=11, strategy=STRATEGY, **MARKET)
+    assert fresh.network is not first.network
+    again.run(25), fresh.run(25)
+    np.testing.assert_array_equal(again.timeseries().to_numpy(float), fresh.timeseries().to_numpy(float))
+    np.testing.assert_array_equal(again.consumers.opinion, fresh.consumers.opinion)
+    for name in again.ties.memory.dtype.names:  # (NaN: nothing heard on the tie)
+        np.testing.assert_array_equal(again.ties.memory[name], fresh.ties.memory[name])
+
+
+def test_a_kept_population_is_a_fresh_copy_of_the_one_drawn():
+    """A run after another with the same seed and population parameters starts from the consumers drawn
+    from the seed, whatever the earlier run did to its own copy."""
+    from dataclasses import fields
+
+    from simulation.parameters import validate_parameters
+    from simulation.population import create_population
+    from simulation.streams import fixed_stream
+
+    _run()  # a run that changed its consumers
+    later = WordOfMouthModel(seed=11, strategy=STRATEGY, **MARKET)
+    drawn, taste = create_population(validate_parameters(MARKET), MARKET["n_consumers"], fixed_stream(11, "population"))
+    for field in fields(drawn):
+        np.testing.assert_array_equal(getattr(later.consumers, field.name), getattr(drawn, field.name), field.name)
+    np.testing.assert_array_equal(later.taste, taste)
+
+
 def _ties(n: int = 3000):
     network = build_network("small_world", n, np.random.default_rng(0), mean_degree=10, rewiring=0.1)
     params = {"strong_tie_share": 0.2, "strong_tie_trust": 0.8, "weak_tie_trust": 0.4}
@@ -151,6 +183,54 @@ def test_compiled_deliveries_sorted_by_tie_are_the_numpy_deliveries(kernels_swit
         sorted_ties, sorted_seen = compiled.sort_by_tie(got_ties, got_seen, size)
         np.testing.assert_array_equal(sorted_ties, expected_ties[order])
         np.testing.assert_array_equal(sorted_seen, expected_seen[order])
+
+
+@needs_numba
+def test_compiled_hashed_uniforms_and_thinning_are_the_numpy_draws():
+    indices = np.concatenate([np.arange(50), np.random.default_rng(8).integers(0, 2**40, 500)])
+    salt = streams.step_salt(17, "reviews", 3)
+    np.testing.assert_array_equal(
+        streams.hashed_uniforms(salt, indices, compiled=True), streams.hashed_uniforms(salt, indices)
+    )
+    candidates = np.random.default_rng(9).random(5000) < 0.6
+    for compiled, numpy_form in zip(
+        streams.thinned(candidates, 0.05, salt, True), streams.thinned(candidates, 0.05, salt, False)
+    ):
+        np.testing.assert_array_equal(compiled, numpy_form)
+
+
+@needs_numba
+def test_compiled_talk_draws_the_numpy_counts_below_and_above_the_summing_rate():
+    """The kernel sums Poisson terms for rates up to _SUMMING_RATE and hands larger ones to the quantile
+    function: either way each talker's count is the numpy form's, exactly."""
+    model = WordOfMouthModel(seed=3, n_consumers=3000, strategy=None, initial_awareness=1.0)
+    settings = dict(talk_rate=500.0, neutral_talk=0.3, negativity_bias=0.5, dt=1 / 52)
+    for boost in (None, np.linspace(0.5, 2.0, model.consumers.n)):
+        draw = dict(settings, talk_window=0, step=0, boost=boost, salt=np.uint64(5))
+        reference = conversation.talk(model.consumers, **draw, compiled=False)
+        compiled = conversation.talk(model.consumers, **draw, compiled=True)
+        np.testing.assert_array_equal(compiled[0], reference[0])
+        np.testing.assert_array_equal(compiled[1], reference[1])
+        rates = conversation.messages_per_step(model.consumers, reference[0], **settings, boost=boost)[1]
+        assert (rates > conversation._SUMMING_RATE).sum() > 50 and (rates <= conversation._SUMMING_RATE).sum() > 50
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    "talk_window, talk_rate, neutral_talk",
+    [(0, 30.0, 0.3), (0, 30.0, 0.0), (0, np.inf, 0.3), (3, 300.0, 0.3), (3, np.inf, 0.0)],
+)
+def test_compiled_talk_picks_the_numpy_talkers_in_every_mode(kernels_switch, talk_window, talk_rate, neutral_talk):
+    kernels_switch(False)
+    model = WordOfMouthModel(seed=4, n_consumers=3000, strategy=None, p=0.2).run(12)  # mixed roles and opinions
+    model.consumers.opinion[::50] = 0.0  # some with nothing to say when neutral consumers keep quiet
+    settings = dict(talk_window=talk_window, step=12, talk_rate=talk_rate, neutral_talk=neutral_talk)
+    settings |= dict(negativity_bias=0.5, dt=1 / 52, boost=None, salt=np.uint64(6))
+    reference = conversation.talk(model.consumers, **settings, compiled=False)
+    compiled = conversation.talk(model.consumers, **settings, compiled=True)
+    np.testing.assert_array_equal(compiled[0], reference[0])
+    np.testing.assert_array_equal(compiled[1], reference[1])
+    assert reference[0].size > 10
 
 
 @pytest.mark.parametrize("compiled", [False, True])

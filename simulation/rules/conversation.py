@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ..state import ConsumerState, Role, TieState
+from ..state import CUSTOMER_CODE, ConsumerState, Role, TieState
 from ..streams import hashed_uniforms
 from .purchase import TYPICAL_INTEREST
 
@@ -169,27 +169,13 @@ def talk(
 
     Only consumers whose uniform exceeds 1 - lambda_i dt can send a message (exp(-x) >= 1 - x), so the
     inversion runs for those few. With kernels (``simulation.kernels``; ``compiled``, default: if enabled) it
-    is one pass over the market without temporaries; the numpy form below draws the same counts.
+    is one pass over the market without temporaries, leaving the few rates above ``_SUMMING_RATE`` to
+    ``_poisson_quantile`` (per consumer, as ``draw_message_counts`` does); the numpy form below draws the
+    same counts.
     """
-    use_kernel = kernels.enabled() if compiled is None else compiled
-    if use_kernel and np.isfinite(talk_rate):
-        # The kernel sums the Poisson probabilities, exact while exp(-rate) is far from underflow; a market
-        # where someone may expect more than _SUMMING_RATE messages a step takes the numpy quantile path.
-        most = (
-            talk_rate
-            * dt
-            * float(consumers.talkativeness.max(initial=0.0))
-            * float(consumers.talk_boost.max(initial=0.0))
-        )
-        most *= (1.0 + max(negativity_bias, 0.0)) * max(
-            1.0, float(consumers.interest.max(initial=0.0)) / TYPICAL_INTEREST
-        )
-        if boost is not None:
-            most *= float(boost.max(initial=0.0))
-        use_kernel = most <= _SUMMING_RATE
-    if use_kernel:
+    if kernels.enabled() if compiled is None else compiled:
         has_boost = boost is not None
-        return kernels.compiled().talk(
+        who, counts, expected, uniforms = kernels.compiled().talk(
             consumers.awareness,
             consumers.opinion,
             consumers.interest,
@@ -206,7 +192,14 @@ def talk(
             float(talk_rate * dt) if np.isfinite(talk_rate) else 0.0,
             bool(np.isinf(talk_rate)),
             salt,
+            _SUMMING_RATE,
         )
+        if expected.size:  # the kernel sums Poisson terms up to _SUMMING_RATE; larger rates take the quantile
+            pending = counts < 0
+            counts[pending] = _poisson_quantile(uniforms, expected)
+            keep = counts > 0
+            who, counts = who[keep], counts[keep]
+        return who, counts
     who = speakers(consumers, talk_window=talk_window, step=step, neutral_talk=neutral_talk)
     who, expected = messages_per_step(
         consumers,
@@ -238,7 +231,7 @@ def credibility(
 ) -> np.ndarray:
     """Credibility of the consumers `who` as speakers: experience beats hearsay; ``factor`` is this step's
     credibility factor per consumer from marketing levers (an incentive costs credibility)."""
-    base = np.where(consumers.role[who] == Role.CUSTOMER, experience_credibility, hearsay_credibility)
+    base = np.where(consumers.role[who] == CUSTOMER_CODE, experience_credibility, hearsay_credibility)
     return base if factor is None else base * factor[who]
 
 
