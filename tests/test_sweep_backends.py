@@ -259,7 +259,7 @@ def _start_medium_sweep(tmp_path, jobs: int):
 def _interrupted_then_resumed(process, command, out, returncode: int):
     """The interrupted sweep kept some runs and asks to be rerun; the rerun completes; returns all runs."""
     _, err = process.communicate(timeout=60)
-    assert process.returncode == returncode and "run the same command again to resume" in err
+    assert process.returncode == returncode and "run the same command again to resume" in err, err[-2000:]
     stored = read_runs(out)
     assert 0 < len(stored) < 180 and stored["id"].is_unique
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
