@@ -167,6 +167,45 @@ def deliver(talkers, messages, spoken_indptr, spoken_by, reach, misses, salt):
     return ties[:m].copy(), seen[:m].copy()
 
 
+# Deliveries of the aggregated path carry their talker in the high half of the tie's key (ties < 2^32).
+TIE_BITS = np.int64(32)
+TIE_MASK = np.int64(0xFFFFFFFF)
+
+
+@_jit
+def deliver_to_listeners(talkers, messages, spoken_indptr, spoken_by, spoken_to, reach, misses, salt):
+    """``deliver``'s deliveries (the same draws) as (keys, times seen, listeners), with key = tie + (talker << 32):
+    the talker and listener are known here, in speaker order, where looking them up per tie later (after
+    sorting by tie) costs two cache misses per delivery."""
+    total = 0
+    for k in range(talkers.shape[0]):
+        j = talkers[k]
+        total += spoken_indptr[j + 1] - spoken_indptr[j]
+    keys = np.empty(total, dtype=np.int64)
+    seen = np.empty(total, dtype=np.int64)
+    listeners = np.empty(total, dtype=np.int32)
+    m = 0
+    for k in range(talkers.shape[0]):
+        j = talkers[k]
+        sent = messages[k]
+        none = power(misses, sent)
+        talker = np.int64(j) << TIE_BITS
+        for position in range(spoken_indptr[j], spoken_indptr[j + 1]):
+            tie = spoken_by[position]
+            if reach >= 1.0:
+                times = sent
+            else:  # as in deliver: no branch on the draw but the rare second one
+                u = uniform(salt, tie)
+                times = int(u < 1.0 - none)
+                if times and sent > 1:
+                    times = binomial_by_inversion(sent, reach, none, u)
+            keys[m] = talker + tie
+            seen[m] = times
+            listeners[m] = spoken_to[position]
+            m += times > 0
+    return keys[:m], seen[:m], listeners[:m]
+
+
 @_inline
 def hear(i, tie, times, valence, credibility, own_credibility, tie_trust, group_trust, same_community, openness_i,
          opinion_i, confidence_bound, beyond_bound_weight):  # fmt: skip
@@ -276,6 +315,36 @@ def sort_by_tie(ties, times, n_ties):
     return source_ties, source_times
 
 
+@_jit
+def sort_deliveries(keys, times, listeners, n_ties):
+    """``sort_by_tie`` for the keys of ``deliver_to_listeners`` (sorted on their tie, the low half), carrying
+    the times seen and the listeners along."""
+    m = keys.shape[0]
+    bits = 1
+    while (1 << bits) < n_ties:
+        bits += 1
+    source_keys, source_times, source_listeners = keys, times, listeners
+    target_keys, target_times, target_listeners = np.empty_like(keys), np.empty_like(times), np.empty_like(listeners)
+    shift = 0
+    while shift < bits:
+        counts = np.zeros(2049, dtype=np.int64)
+        for k in range(m):
+            counts[(((source_keys[k] & TIE_MASK) >> shift) & 2047) + 1] += 1
+        for d in range(2048):
+            counts[d + 1] += counts[d]
+        for k in range(m):
+            digit = ((source_keys[k] & TIE_MASK) >> shift) & 2047
+            target_keys[counts[digit]] = source_keys[k]
+            target_times[counts[digit]] = source_times[k]
+            target_listeners[counts[digit]] = source_listeners[k]
+            counts[digit] += 1
+        source_keys, target_keys = target_keys, source_keys
+        source_times, target_times = target_times, source_times
+        source_listeners, target_listeners = target_listeners, source_listeners
+        shift += 11
+    return source_keys, source_times, source_listeners
+
+
 @_inline
 def hear_tie(i, tie, j, times, said, credibility, own_credibility, tie_trust, group_trust, same_community,
              recommendation, heard_step, last_valence, openness_i, opinion_i, step, fading, confidence_bound,
@@ -344,27 +413,28 @@ def hear_dense(
 
 @_jit
 def hear_sorted(
-    ties, times, listener_of, indices, said, credibility, own_credibility,
+    keys, times, listeners, said, credibility, own_credibility,
     tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
     awareness, first_source, interest, opinion, openness, recommendations,
     step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion,
 ):  # fmt: skip
-    """Persuade and remember the deliveries (``ties``, ``times`` seen), sorted by tie so that each
-    listener's come together and every array is read in order. Returns (positive, negative) messages."""
+    """Persuade and remember the deliveries of ``deliver_to_listeners`` (``keys``, ``times`` seen,
+    ``listeners``), sorted by tie so that each listener's come together and every array is read in order.
+    Returns (positive, negative) messages."""
     positive = 0
     negative = 0
     k = 0
-    m = ties.shape[0]
+    m = keys.shape[0]
     while k < m:
-        i = listener_of[ties[k]]
+        i = listeners[k]
         weights = 0.0
         pulls = 0.0
         pushes = 0.0
         added = 0.0
         recalled = 0.0
-        while k < m and listener_of[ties[k]] == i:
-            tie = ties[k]
-            j = indices[tie]
+        while k < m and listeners[k] == i:
+            tie = keys[k] & TIE_MASK
+            j = keys[k] >> TIE_BITS
             seen = times[k]
             positive += seen * (said[j] > 0)
             negative += seen * (said[j] < 0)

@@ -408,7 +408,7 @@ class WordOfMouthModel(mesa.Model):
           them -- levers that read messages, recorded messages, adoption on recommendation, re-shared posts
           to attribute --, in mean field, or without the kernels;
         * "sparse": the talkers' ties are drawn, sorted into the network's order and the listeners
-          persuaded in that order (``kernels.deliver``, ``sort_by_tie``, ``hear_sorted``);
+          persuaded in that order (``kernels.deliver_to_listeners``, ``sort_deliveries``, ``hear_sorted``);
         * "dense": every listener's row is visited once and messages are drawn on the way, when the
           talkers speak on more than ``AGGREGATE_SHARE`` of all ties (the cost of a sparse product).
 
@@ -515,7 +515,7 @@ class WordOfMouthModel(mesa.Model):
 
     def _hear_in_aggregate(self, messages: Messages, effects: MarketingEffects) -> None:
         """Deliver, persuade and remember without materialising message records, in the network's order
-        (``kernels.hear_dense``, or ``kernels.deliver`` + ``sort_by_tie`` + ``hear_sorted``; see
+        (``kernels.hear_dense``, or ``kernels.deliver_to_listeners`` + ``sort_deliveries`` + ``hear_sorted``; see
         ``_delivery_path``)."""
         c, prm, t = self.consumers, self.params, self.ties
         assert t is not None
@@ -564,11 +564,12 @@ class WordOfMouthModel(mesa.Model):
             )
             talking[talkers] = 0
         else:
-            ties, seen = compiled.deliver(talkers, messages.counts, t.spoken_indptr, t.spoken_by, reach, misses, salt)
-            ties, seen = compiled.sort_by_tie(ties, seen, net.n_ties)
-            positive, negative = compiled.hear_sorted(
-                ties, seen, t.listener, net.indices, said, credibility, own_credibility, *state
+            assert t.spoken_to is not None and net.n_ties <= compiled.TIE_MASK  # (2^32 ties would need 64 GB)
+            keys, seen, listeners = compiled.deliver_to_listeners(
+                talkers, messages.counts, t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt
             )
+            keys, seen, listeners = compiled.sort_deliveries(keys, seen, listeners, net.n_ties)
+            positive, negative = compiled.hear_sorted(keys, seen, listeners, said, credibility, own_credibility, *state)
         messages.positive_count, messages.negative_count = int(positive), int(negative)
         messages.remembered = True
 

@@ -186,6 +186,44 @@ def test_compiled_deliveries_sorted_by_tie_are_the_numpy_deliveries(kernels_swit
 
 
 @needs_numba
+@pytest.mark.parametrize("directed", [False, True])
+def test_deliveries_to_listeners_carry_each_ties_talker_and_listener_in_tie_order(kernels_switch, directed):
+    from simulation.network.generators import network_from_edges
+
+    if directed:
+        rng = np.random.default_rng(9)
+        ends = rng.integers(0, 3000, (2, 30000))
+        network = network_from_edges(3000, ends[0], ends[1], "edge_list", directed=True)
+        ties = create_ties({"strong_tie_share": 0.2, "strong_tie_trust": 0.8, "weak_tie_trust": 0.4}, network, 1)
+    else:
+        network, ties = _ties()
+    assert ties.spoken_to is not None
+    kernels_switch(True)
+    compiled = kernels.compiled()
+    rng = np.random.default_rng(4)
+    talkers = np.sort(rng.choice(network.n, 500, replace=False))
+    counts = rng.integers(1, 5, talkers.size)
+    for reach in (0.3, 1.0):
+        misses = conversation.miss_table(reach, counts.max())
+        ties_seen = compiled.deliver(talkers, counts, ties.spoken_indptr, ties.spoken_by, reach, misses, np.uint64(7))
+        expected_ties, expected_seen = ties_seen
+        keys, seen, listeners = compiled.deliver_to_listeners(
+            talkers, counts, ties.spoken_indptr, ties.spoken_by, ties.spoken_to, reach, misses, np.uint64(7)
+        )
+        np.testing.assert_array_equal(keys & 0xFFFFFFFF, expected_ties)
+        np.testing.assert_array_equal(keys >> 32, ties.speaker[expected_ties])
+        np.testing.assert_array_equal(listeners, ties.listener[expected_ties])
+        np.testing.assert_array_equal(seen, expected_seen)
+        order = np.argsort(expected_ties, kind="stable")
+        for size in (network.n_ties, 2**32):  # two and three radix passes
+            got = compiled.sort_deliveries(keys.copy(), seen.copy(), listeners.copy(), size)
+            np.testing.assert_array_equal(got[0] & 0xFFFFFFFF, expected_ties[order])
+            np.testing.assert_array_equal(got[0] >> 32, ties.speaker[expected_ties[order]])
+            np.testing.assert_array_equal(got[1], expected_seen[order])
+            np.testing.assert_array_equal(got[2], ties.listener[expected_ties[order]])
+
+
+@needs_numba
 def test_compiled_hashed_uniforms_and_thinning_are_the_numpy_draws():
     indices = np.concatenate([np.arange(50), np.random.default_rng(8).integers(0, 2**40, 500)])
     salt = streams.step_salt(17, "reviews", 3)
