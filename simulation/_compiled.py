@@ -173,17 +173,19 @@ TIE_MASK = np.int64(0xFFFFFFFF)
 
 
 @_jit
-def deliver_to_listeners(talkers, messages, spoken_indptr, spoken_by, spoken_to, reach, misses, salt):
-    """``deliver``'s deliveries (the same draws) as (keys, times seen, listeners), with key = tie + (talker << 32):
-    the talker and listener are known here, in speaker order, where looking them up per tie later (after
-    sorting by tie) costs two cache misses per delivery."""
+def deliver_to_listeners(talkers, messages, spoken_indptr, spoken_by, spoken_to, reach, misses, salt, keys, seen,
+                         listeners):  # fmt: skip
+    """``deliver``'s deliveries (the same draws) written into the caller's (keys, times seen, listeners), with
+    key = tie + (talker << 32): the talker and listener are known here, in speaker order, where looking them
+    up per tie later (after sorting by tie) costs two cache misses per delivery. Returns how many were
+    written, or minus the room needed if the arrays are too short. (Reused arrays: fresh ones cost a page
+    fault per 4 kB written, a third of the pass.)"""
     total = 0
     for k in range(talkers.shape[0]):
         j = talkers[k]
         total += spoken_indptr[j + 1] - spoken_indptr[j]
-    keys = np.empty(total, dtype=np.int64)
-    seen = np.empty(total, dtype=np.int64)
-    listeners = np.empty(total, dtype=np.int32)
+    if total > keys.shape[0]:
+        return -total
     m = 0
     for k in range(talkers.shape[0]):
         j = talkers[k]
@@ -203,7 +205,7 @@ def deliver_to_listeners(talkers, messages, spoken_indptr, spoken_by, spoken_to,
             seen[m] = times
             listeners[m] = spoken_to[position]
             m += times > 0
-    return keys[:m], seen[:m], listeners[:m]
+    return m
 
 
 @_inline
@@ -316,15 +318,15 @@ def sort_by_tie(ties, times, n_ties):
 
 
 @_jit
-def sort_deliveries(keys, times, listeners, n_ties):
-    """``sort_by_tie`` for the keys of ``deliver_to_listeners`` (sorted on their tie, the low half), carrying
-    the times seen and the listeners along."""
-    m = keys.shape[0]
+def sort_deliveries(m, keys, times, listeners, other_keys, other_times, other_listeners, n_ties):
+    """``sort_by_tie`` for the first m deliveries of ``deliver_to_listeners`` (sorted on their key's tie, the
+    low half), carrying the times seen and the listeners along; the ``other_`` arrays (as long) are the
+    scratch space. Returns the sorted (keys, times, listeners): views of either set."""
     bits = 1
     while (1 << bits) < n_ties:
         bits += 1
     source_keys, source_times, source_listeners = keys, times, listeners
-    target_keys, target_times, target_listeners = np.empty_like(keys), np.empty_like(times), np.empty_like(listeners)
+    target_keys, target_times, target_listeners = other_keys, other_times, other_listeners
     shift = 0
     while shift < bits:
         counts = np.zeros(2049, dtype=np.int64)
@@ -342,7 +344,7 @@ def sort_deliveries(keys, times, listeners, n_ties):
         source_times, target_times = target_times, source_times
         source_listeners, target_listeners = target_listeners, source_listeners
         shift += 11
-    return source_keys, source_times, source_listeners
+    return source_keys[:m], source_times[:m], source_listeners[:m]
 
 
 @_inline

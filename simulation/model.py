@@ -94,6 +94,11 @@ def _combine(records: list[_Substep]) -> tuple:
     return messages, purchases, reviews, readers, repeat, records[-1].aware
 
 
+def _delivery_buffers(size: int) -> tuple[np.ndarray, ...]:
+    """Two sets of (keys, times seen, listeners) for ``kernels.deliver_to_listeners`` and ``sort_deliveries``."""
+    return tuple(np.empty(size, dtype=dtype) for dtype in (np.int64, np.int64, np.int32) * 2)
+
+
 @dataclass(frozen=True)
 class Incident:
     """A period of bad (or good) experiences: satisfaction shifts by `quality_shift` while it lasts."""
@@ -168,6 +173,7 @@ class WordOfMouthModel(mesa.Model):
         self._ties_per_listener = np.maximum(np.diff(self.network.indptr), 1).astype(np.float64)
         self._scratch: tuple | None = None  # per-listener sums of the compiled per-message path
         self._talking: tuple | None = None  # per-consumer messages, valence and credibility of the aggregated path
+        self._deliveries = _delivery_buffers(0)  # the sparse path's deliveries and sorting space, reused
         self._unit_fails = self.fixed_stream("defects").random(self.network.n) < prm["defect_rate"]
         self.page = ProductPage()
         self._post_initial_reviews()
@@ -565,10 +571,12 @@ class WordOfMouthModel(mesa.Model):
             talking[talkers] = 0
         else:
             assert t.spoken_to is not None and net.n_ties <= compiled.TIE_MASK  # (2^32 ties would need 64 GB)
-            keys, seen, listeners = compiled.deliver_to_listeners(
-                talkers, messages.counts, t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt
-            )
-            keys, seen, listeners = compiled.sort_deliveries(keys, seen, listeners, net.n_ties)
+            spoken = (talkers, messages.counts, t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt)
+            m = compiled.deliver_to_listeners(*spoken, *self._deliveries[:3])
+            if m < 0:  # more room: a quarter more than needed, so a growing diffusion reallocates rarely
+                self._deliveries = _delivery_buffers(-m + -m // 4)
+                m = compiled.deliver_to_listeners(*spoken, *self._deliveries[:3])
+            keys, seen, listeners = compiled.sort_deliveries(m, *self._deliveries, net.n_ties)
             positive, negative = compiled.hear_sorted(keys, seen, listeners, said, credibility, own_credibility, *state)
         messages.positive_count, messages.negative_count = int(positive), int(negative)
         messages.remembered = True
@@ -672,9 +680,12 @@ class WordOfMouthModel(mesa.Model):
     def page_influence(self, who: np.ndarray) -> np.ndarray:
         """R_i: the page signal of i's last read, fading like the memory of recommendations."""
         c = self.consumers
-        since = self.tick - c.page_read_step[who]
+        read = c.page_read_step[who]
         memory = decay_factor(self.params["awareness_decay"], self.dt)
-        return np.where(c.page_read_step[who] >= 0, c.page_signal[who] * memory ** np.maximum(since, 0), 0.0)
+        # memory ** age looked up by age (ages <= tick + 1, as _rule_settings tabulates them): the same values
+        # for a pow per sub-step instead of one per consumer.
+        fading = memory ** np.arange(self.tick + 2, dtype=np.int32)
+        return np.where(read >= 0, c.page_signal[who] * fading[np.maximum(self.tick - read, 0)], 0.0)
 
     def _purchase(self, effects: MarketingEffects, messages: Messages, aware: np.ndarray) -> Purchases:
         """Aware non-customers buy with the purchase hazard; free units and adoption on recommendation join."""

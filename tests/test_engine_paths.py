@@ -207,16 +207,22 @@ def test_deliveries_to_listeners_carry_each_ties_talker_and_listener_in_tie_orde
         misses = conversation.miss_table(reach, counts.max())
         ties_seen = compiled.deliver(talkers, counts, ties.spoken_indptr, ties.spoken_by, reach, misses, np.uint64(7))
         expected_ties, expected_seen = ties_seen
-        keys, seen, listeners = compiled.deliver_to_listeners(
-            talkers, counts, ties.spoken_indptr, ties.spoken_by, ties.spoken_to, reach, misses, np.uint64(7)
-        )
+        spoken = (talkers, counts, ties.spoken_indptr, ties.spoken_by, ties.spoken_to, reach, misses, np.uint64(7))
+        needed = int((ties.spoken_indptr[talkers + 1] - ties.spoken_indptr[talkers]).sum())
+        short = [np.empty(needed - 1, dtype) for dtype in (np.int64, np.int64, np.int32)]
+        assert compiled.deliver_to_listeners(*spoken, *short) == -needed  # asks for room, writes nothing
+        buffers = [np.empty(needed, dtype) for dtype in (np.int64, np.int64, np.int32) * 2]
+        m = compiled.deliver_to_listeners(*spoken, *buffers[:3])
+        keys, seen, listeners = (a[:m].copy() for a in buffers[:3])
         np.testing.assert_array_equal(keys & 0xFFFFFFFF, expected_ties)
         np.testing.assert_array_equal(keys >> 32, ties.speaker[expected_ties])
         np.testing.assert_array_equal(listeners, ties.listener[expected_ties])
         np.testing.assert_array_equal(seen, expected_seen)
         order = np.argsort(expected_ties, kind="stable")
         for size in (network.n_ties, 2**32):  # two and three radix passes
-            got = compiled.sort_deliveries(keys.copy(), seen.copy(), listeners.copy(), size)
+            got = [a.copy() for a in compiled.sort_deliveries(m, *buffers, size)]
+            for array, delivered in zip(buffers, (keys, seen, listeners)):  # the unsorted ones, for the next size
+                array[:m] = delivered
             np.testing.assert_array_equal(got[0] & 0xFFFFFFFF, expected_ties[order])
             np.testing.assert_array_equal(got[0] >> 32, ties.speaker[expected_ties[order]])
             np.testing.assert_array_equal(got[1], expected_seen[order])
