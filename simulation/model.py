@@ -571,15 +571,46 @@ class WordOfMouthModel(mesa.Model):
             talking[talkers] = 0
         else:
             assert t.spoken_to is not None and net.n_ties <= compiled.TIE_MASK  # (2^32 ties would need 64 GB)
-            spoken = (talkers, messages.counts, t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt)
-            m = compiled.deliver_to_listeners(*spoken, *self._deliveries[:3])
-            if m < 0:  # more room: a quarter more than needed, so a growing diffusion reallocates rarely
-                self._deliveries = _delivery_buffers(-m + -m // 4)
-                m = compiled.deliver_to_listeners(*spoken, *self._deliveries[:3])
+            m = self._deliver_sparse(talkers, messages.counts, reach, misses, salt)
             keys, seen, listeners = compiled.sort_deliveries(m, *self._deliveries, net.n_ties)
-            positive, negative = compiled.hear_sorted(keys, seen, listeners, said, credibility, own_credibility, *state)
+            # Split at listener boundaries: each part's listeners, and their ties, are its own.
+            parts = kernels.parts_for(m)
+            cuts = [0] + [int(np.searchsorted(listeners, listeners[m * p // parts])) for p in range(1, parts)] + [m]
+            heard = kernels.run_parts(
+                compiled.hear_sorted,
+                [
+                    (keys[a:b], seen[a:b], listeners[a:b], said, credibility, own_credibility, *state)
+                    for a, b in zip(cuts, cuts[1:])
+                ],
+            )
+            positive, negative = sum(h[0] for h in heard), sum(h[1] for h in heard)
         messages.positive_count, messages.negative_count = int(positive), int(negative)
         messages.remembered = True
+
+    def _deliver_sparse(self, talkers, counts, reach: float, misses: np.ndarray, salt: np.uint64) -> int:
+        """``kernels.deliver_to_listeners`` into ``self._deliveries``, the talkers split over threads (each part
+        written where its ties start, then moved up behind the previous part); returns the deliveries."""
+        t, compiled = self.ties, kernels.compiled()
+        assert t is not None and t.spoken_to is not None
+        spoken = t.spoken_indptr[talkers + 1] - t.spoken_indptr[talkers]
+        starts = np.concatenate(([0], np.cumsum(spoken)))
+        if starts[-1] > self._deliveries[0].shape[0]:  # a quarter more room than needed: rare reallocations
+            self._deliveries = _delivery_buffers(int(starts[-1]) + int(starts[-1]) // 4)
+        parts = kernels.parts_for(int(starts[-1]))
+        cuts = [talkers.shape[0] * p // parts for p in range(parts + 1)]
+        calls = [
+            (talkers[a:b], counts[a:b], t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt)
+            + tuple(buffer[starts[a] :] for buffer in self._deliveries[:3])
+            for a, b in zip(cuts, cuts[1:])
+        ]
+        written = kernels.run_parts(compiled.deliver_to_listeners, calls)
+        assert min(written) >= 0  # (each part had room)
+        m = written[0]
+        for a, count in zip(cuts[1:], written[1:]):
+            for buffer in self._deliveries[:3]:
+                buffer[m : m + count] = buffer[starts[a] : starts[a] + count]  # (overlapping: numpy copies safely)
+            m += count
+        return m
 
     def _remember(self, messages: Messages, effects: MarketingEffects) -> None:
         """What each listener last heard on each tie: the standing recommendation behind social influence.

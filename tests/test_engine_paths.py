@@ -90,6 +90,34 @@ def test_the_three_deliveries_give_the_same_market(kernels_switch, delivery):
 
 
 @needs_numba
+@pytest.mark.parametrize("threads", [2, 3])
+def test_kernels_split_over_threads_give_the_same_market(kernels_switch, monkeypatch, threads):
+    kernels_switch(True)
+    monkeypatch.setattr(kernels, "SMALLEST_SPLIT", 2)  # split this small market's steps too
+    models = []
+    for count in (1, threads):
+        kernels.use_threads(count)
+        model = WordOfMouthModel(seed=5, **MARKET, strategy=None)
+        model.delivery = "sparse"
+        models.append(model.run(25))
+    _same_market(*models)
+    for name in ("awareness", "opinion", "interest", "first_source"):
+        np.testing.assert_array_equal(getattr(models[0].consumers, name), getattr(models[1].consumers, name))
+    assert models[0].ties.memory.tobytes() == models[1].ties.memory.tobytes()  # (NaN where nothing was heard)
+    np.testing.assert_array_equal(models[0]._recommendations, models[1]._recommendations)
+    assert kernels.parts_for(10**6) == threads and kernels.parts_for(1) == 1
+
+
+def test_batch_workers_run_the_kernels_on_one_thread(monkeypatch):
+    monkeypatch.setenv("WOM_THREADS", "4")
+    with kernels.using(True):
+        kernels._threads = None  # read the environment again
+        assert kernels.threads() == 4
+        kernels.for_batches()
+        assert kernels.threads() == 1 and kernels.parts_for(10**7) == 1
+
+
+@needs_numba
 def test_auto_delivery_switches_paths_within_a_run(kernels_switch):
     kernels_switch(True)
     model = WordOfMouthModel(seed=2, n_consumers=3000, talk_rate=200.0, strategy=None)
