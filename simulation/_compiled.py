@@ -84,18 +84,19 @@ def power(table, exponent):
 def talk(
     awareness, opinion, interest, talkativeness, talk_boost, role, purchase_step,
     boost, has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt, summing_rate,
+    start, stop,
 ):  # fmt: skip
-    """rules.conversation.talk: (talkers, messages, expected, uniforms) of this step, one pass over the market.
-    A talker expecting more than ``summing_rate`` messages gets the count -1, its expected count and uniform
-    listed in order, for the caller's Poisson quantile (rules.conversation.draw_message_counts)."""
-    n = awareness.shape[0]
+    """rules.conversation.talk: (talkers, messages, expected, uniforms) of this step among consumers start to
+    stop - 1, one pass. A talker expecting more than ``summing_rate`` messages gets the count -1, its expected
+    count and uniform listed in order, for the caller's Poisson quantile (rules.conversation.draw_message_counts)."""
+    n = stop - start
     who = np.empty(n, dtype=np.int64)
     counts = np.empty(n, dtype=np.int64)
     large_expected = np.empty(n)
     large_u = np.empty(n)
     m = 0
     large = 0
-    for i in range(n):
+    for i in range(start, stop):
         customer = role[i] == 2
         if talk_window > 0:
             since = step - purchase_step[i]
@@ -458,13 +459,13 @@ def hear_sorted(
 
 
 @_jit
-def thin(candidate, bound, salt):
-    """Consumers with candidate[i] whose hashed uniform is below `bound`, and their uniforms."""
-    n = candidate.shape[0]
+def thin(candidate, bound, salt, start, stop):
+    """Consumers start to stop - 1 with candidate[i] whose hashed uniform is below `bound`, and their uniforms."""
+    n = stop - start
     who = np.empty(n, dtype=np.int64)
     u = np.empty(n)
     m = 0
-    for i in range(n):
+    for i in range(start, stop):
         draw = uniform(salt, i)  # hashed first: a test on candidate[i] alone would be mispredicted at random
         if draw < bound and candidate[i]:
             who[m] = i
