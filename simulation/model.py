@@ -174,6 +174,7 @@ class WordOfMouthModel(mesa.Model):
         self._scratch: tuple | None = None  # per-listener sums of the compiled per-message path
         self._talking: tuple | None = None  # per-consumer messages, valence and credibility of the aggregated path
         self._deliveries = _delivery_buffers(0)  # the sparse path's deliveries and sorting space, reused
+        self._spoken: tuple = (None, None)  # this sub-step's talkers and the ties each speaks on
         self._unit_fails = self.fixed_stream("defects").random(self.network.n) < prm["defect_rate"]
         self.page = ProductPage()
         self._post_initial_reviews()
@@ -432,7 +433,8 @@ class WordOfMouthModel(mesa.Model):
             return self.delivery
         assert self.ties is not None
         spoken = self.ties.spoken_indptr
-        many = float((spoken[talkers + 1] - spoken[talkers]).sum()) > AGGREGATE_SHARE * self.network.n_ties
+        self._spoken = (talkers, spoken[talkers + 1] - spoken[talkers])  # each talker's ties (_deliver_sparse)
+        many = float(self._spoken[1].sum()) > AGGREGATE_SHARE * self.network.n_ties
         return "dense" if many else "sparse"
 
     def _age_recommendations(self) -> None:
@@ -592,7 +594,9 @@ class WordOfMouthModel(mesa.Model):
         written where its ties start, then moved up behind the previous part); returns the deliveries."""
         t, compiled = self.ties, kernels.compiled()
         assert t is not None and t.spoken_to is not None
-        spoken = t.spoken_indptr[talkers + 1] - t.spoken_indptr[talkers]
+        spoken = (
+            self._spoken[1] if self._spoken[0] is talkers else t.spoken_indptr[talkers + 1] - t.spoken_indptr[talkers]
+        )
         starts = np.concatenate(([0], np.cumsum(spoken)))
         if starts[-1] > self._deliveries[0].shape[0]:  # a quarter more room than needed: rare reallocations
             self._deliveries = _delivery_buffers(int(starts[-1]) + int(starts[-1]) // 4)

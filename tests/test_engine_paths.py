@@ -247,7 +247,7 @@ def test_deliveries_to_listeners_carry_each_ties_talker_and_listener_in_tie_orde
         np.testing.assert_array_equal(listeners, ties.listener[expected_ties])
         np.testing.assert_array_equal(seen, expected_seen)
         order = np.argsort(expected_ties, kind="stable")
-        for size in (network.n_ties, 2**32):  # two and three radix passes
+        for size in (network.n_ties, 2**30, 2**32):  # two (of 8 bits) and three (of 10 and 11 bits) radix passes
             got = [a.copy() for a in compiled.sort_deliveries(m, *buffers, size)]
             for array, delivered in zip(buffers, (keys, seen, listeners)):  # the unsorted ones, for the next size
                 array[:m] = delivered
