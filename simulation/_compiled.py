@@ -9,6 +9,9 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 # Helpers are inlined into the kernels that call them: a call passing arrays would count references to
@@ -23,6 +26,27 @@ SCALE = 1.0 / 2.0**53
 # Below this tie probability, live edges are found by geometric skips rather than a draw per edge
 # (influence.cascade.live_edges uses the same rule).
 SKIP_BELOW = 0.1
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """Ask the CPU to start loading ``array[index]`` into its caches (LLVM's prefetch; a hint, never a fault).
+    For loops whose next addresses are known but whose loads would wait behind a mispredicted branch."""
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        data = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, data, [args[1]], wraparound=False)
+        byte_pointer = ir.IntType(8).as_pointer()
+        int32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]), "llvm.prefetch.p0i8"
+        )
+        # (read, keep in every cache level, data)
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), int32(0), int32(3), int32(1)])
+        return context.get_dummy_value()
+
+    return numba.types.void(array, index), codegen
 
 
 @_inline
@@ -188,7 +212,14 @@ def deliver_to_listeners(talkers, messages, spoken_indptr, spoken_by, spoken_to,
     if total > keys.shape[0]:
         return -total
     m = 0
+    last = talkers.shape[0] - 1
     for k in range(talkers.shape[0]):
+        # Each talker's ties are a short loop whose exit is mispredicted, discarding the loads issued past it:
+        # fetching later talkers' ranges and ties ahead halves the pass (14.7 -> 6.7-8 ms at 10^6, one thread).
+        prefetch(spoken_indptr, talkers[min(k + 16, last)])
+        ahead = spoken_indptr[talkers[min(k + 8, last)]]
+        prefetch(spoken_by, ahead)
+        prefetch(spoken_to, ahead)
         j = talkers[k]
         sent = messages[k]
         none = power(misses, sent)
