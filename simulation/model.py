@@ -668,10 +668,11 @@ class WordOfMouthModel(mesa.Model):
             if midstep and self._voice_before is not None:
                 voice = midstep_influence(voice, (self._voice_before - c.voice[rows]) / max(1, c.n - 1))
             return trust_in_anyone * voice
-        now = self._recommendations[rows] / self._ties_per_listener[rows]
+        ties = self._ties_per_listener[rows]  # (gathered once for both estimates)
+        now = self._recommendations[rows] / ties
         if not midstep:
             return now
-        return midstep_influence(now, self._recommendations_before[rows] / self._ties_per_listener[rows])
+        return midstep_influence(now, self._recommendations_before[rows] / ties)
 
     def _discover_and_read(self) -> int:
         """Unaware consumers learn of the product from media (rate ``media_awareness_rate``) or from its page
