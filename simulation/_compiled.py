@@ -496,6 +496,27 @@ def hear_sorted(
 
 
 @_jit
+def read_page(readers, valence, weight_per_openness, signal, tick, confidence_bound, beyond_bound_weight, gain,
+              persuasion, openness, awareness, first_source, interest, opinion, page_signal, page_read_step):  # fmt: skip
+    """WordOfMouthModel._discover_and_read for its readers (each once): rules.awareness.make_aware (source:
+    reviews), the weight review_trust x c(n) x openness under rules.trust.bounded_confidence,
+    rules.awareness.raise_interest and rules.trust.shift_opinions (unique listeners), and the page signal,
+    in one pass over the readers instead of one per array and rule."""
+    for k in range(readers.shape[0]):
+        i = readers[k]
+        awareness[i] = 1.0
+        if first_source[i] == 0:  # Source.UNAWARE
+            first_source[i] = 6  # Source.REVIEWS
+        weight = weight_per_openness * openness[i]
+        gap = valence - opinion[i]
+        weight = weight if abs(gap) <= confidence_bound else weight * beyond_bound_weight
+        interest[i] = min(1.0, max(0.0, interest[i] + gain * (weight * valence)))
+        opinion[i] = min(1.0, max(-1.0, opinion[i] + persuasion * (weight * gap) / max(1.0, weight)))
+        page_signal[i] = signal
+        page_read_step[i] = tick
+
+
+@_jit
 def thin(candidate, bound, salt, start, stop):
     """Consumers start to stop - 1 with candidate[i] whose hashed uniform is below `bound`, and their uniforms."""
     n = stop - start

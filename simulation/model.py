@@ -702,8 +702,16 @@ class WordOfMouthModel(mesa.Model):
         readers = who[(aware & (u < visit)) | via_page]
         if readers.size == 0:
             return 0
-        make_aware(c, readers, Source.REVIEWS)
         valence = reviews.perceived_valence(page.weights_by_star(prm["incentive_discount"]), prm["review_negativity"])
+        if self.compiled:  # the lines below in one pass over the readers (the same numbers)
+            kernels.compiled().read_page(
+                readers, float(valence), float(prm["review_trust"] * volume),
+                float(prm["review_trust"] * volume * max(valence, 0.0)), self.tick, float(prm["confidence_bound"]),
+                float(prm["beyond_bound_weight"]), float(prm["interest_gain"]), float(prm["persuasion"]),
+                c.openness, c.awareness, c.first_source, c.interest, c.opinion, c.page_signal, c.page_read_step,
+            )  # fmt: skip
+            return int(readers.size)
+        make_aware(c, readers, Source.REVIEWS)
         weight = prm["review_trust"] * volume * c.openness[readers]
         gap = valence - c.opinion[readers]
         weight = trust.bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
