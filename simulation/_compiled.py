@@ -6,6 +6,7 @@ the same order, so both forms draw the same outcomes."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba
 import numpy as np
@@ -29,7 +30,7 @@ SKIP_BELOW = 0.1
 
 
 @intrinsic
-def prefetch(typingctx, array, index):
+def _prefetch(typingctx, array, index):
     """Ask the CPU to start loading ``array[index]`` into its caches (LLVM's prefetch; a hint, never a fault).
     For loops whose next addresses are known but whose loads would wait behind a mispredicted branch."""
 
@@ -47,6 +48,9 @@ def prefetch(typingctx, array, index):
         return context.get_dummy_value()
 
     return numba.types.void(array, index), codegen
+
+
+prefetch: Any = _prefetch  # called as prefetch(array, index) in kernels (numba supplies the typing context)
 
 
 @_inline
