@@ -202,6 +202,19 @@ TIE_MASK = np.int64(0xFFFFFFFF)
 
 
 @_jit
+def speak(talkers, opinion, role, experience_credibility, hearsay_credibility, factor, has_factor, said, credibility,
+          own_credibility):  # fmt: skip
+    """What each talker's messages carry, by talker (the aggregated paths): its opinion as valence, and
+    rules.conversation.credibility without (own) and with this step's lever factors, in one pass."""
+    for k in range(talkers.shape[0]):
+        j = talkers[k]
+        said[j] = opinion[j]
+        own = experience_credibility if role[j] == 2 else hearsay_credibility  # Role.CUSTOMER
+        own_credibility[j] = own
+        credibility[j] = own * factor[j] if has_factor else own
+
+
+@_jit
 def deliver_to_listeners(talkers, messages, spoken_indptr, spoken_by, spoken_to, reach, misses, salt, keys, seen,
                          listeners):  # fmt: skip
     """``deliver``'s deliveries (the same draws) written into the caller's (keys, times seen, listeners), with

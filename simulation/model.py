@@ -536,17 +536,12 @@ class WordOfMouthModel(mesa.Model):
             )
         talking, said, credibility, own_credibility = self._talking
         talkers = messages.talkers
-        said[talkers] = c.opinion[talkers]
-        own_credibility[talkers] = conversation.credibility(
-            c,
-            talkers,
-            experience_credibility=prm["experience_credibility"],
-            hearsay_credibility=prm["hearsay_credibility"],
-        )
-        credibility[talkers] = own_credibility[talkers]
-        if effects.credibility is not None:
-            credibility[talkers] *= effects.credibility[talkers]
         compiled, reach = kernels.compiled(), float(prm["reach"])
+        factor = effects.credibility
+        compiled.speak(  # (conversation.credibility by talker, in one pass)
+            talkers, c.opinion, c.role, float(prm["experience_credibility"]), float(prm["hearsay_credibility"]),
+            np.ones(1) if factor is None else factor, factor is not None, said, credibility, own_credibility,
+        )  # fmt: skip
         misses = conversation.miss_table(reach, messages.counts.max(initial=1))
         salt = self.salt("deliver")
         state = (

@@ -77,9 +77,11 @@ def test_compiled_kernels_and_numpy_give_the_same_market(kernels_switch, network
 
 @needs_numba
 @pytest.mark.parametrize("delivery", ["sparse", "dense"])
-def test_the_three_deliveries_give_the_same_market(kernels_switch, delivery):
+@pytest.mark.parametrize("strategy", [None, {"levers": [{"kind": "referral"}]}], ids=["plain", "referral"])
+def test_the_three_deliveries_give_the_same_market(kernels_switch, delivery, strategy):
     kernels_switch(True)
-    plain = dict(strategy=None)  # no lever reads messages, so the aggregate paths are allowed
+    # No lever reads messages, so the aggregate paths are allowed; referrals lower customers' credibility.
+    plain = dict(strategy=strategy)
     one_by_one = WordOfMouthModel(seed=5, **MARKET, **plain)
     one_by_one.delivery = "messages"
     other = WordOfMouthModel(seed=5, **MARKET, **plain)
