@@ -220,8 +220,7 @@ def deliver_to_listeners(talkers, messages, spoken_indptr, spoken_by, spoken_to,
     """``deliver``'s deliveries (the same draws) written into the caller's (keys, times seen, listeners), with
     key = tie + (talker << 32): the talker and listener are known here, in speaker order, where looking them
     up per tie later (after sorting by tie) costs two cache misses per delivery. Returns how many were
-    written, or minus the room needed if the arrays are too short. (Reused arrays: fresh ones cost a page
-    fault per 4 kB written, a third of the pass.)"""
+    written, or minus the room needed if the arrays are too short (the caller keeps them between steps)."""
     total = 0
     for k in range(talkers.shape[0]):
         j = talkers[k]
