@@ -8,6 +8,8 @@ this process's resident memory, which a fresh interpreter does not inherit from 
 machine's load. The engine's whole diffusion against per-agent Mesa and against a one-sparse-product
 sketch is ``benchmarks/diffusion_benchmark.py``.
 
+The kernels run on ``simulation.kernels.threads()`` threads (``WOM_THREADS=1`` for one).
+
 ``--against DIR`` also measures the engine of another checkout (e.g. ``git worktree add /tmp/old <commit>``),
 alternating with this one size by size (``--rounds`` times), and prints the ratio of median step times: how a
 change of the model (such as the review channel) moves the cost of a step.
@@ -76,6 +78,8 @@ def one_size(n: int, steps: int) -> dict:
         "adopters": int(model.timeseries()["adopters"].iloc[-1]),
         "peak_gb": peak_gb(),
         "kernels": kernels is not None and kernels.enabled(),
+        # threads the kernels are split over (checkouts from before the split: one)
+        "threads": getattr(kernels, "threads", lambda: 1)() if kernels is not None else 1,
     }
 
 
@@ -118,8 +122,8 @@ def main() -> None:
                     f"{r['cpu_s']:>7.2f} {r['peak_gb']:>8.2f} {os.getloadavg()[0]:>5.1f} {r['adopters']:>9,}{label}"
                 )
                 if root == ROOT:
-                    kernels = r["kernels"]
-    print("   (kernels on)" if kernels else "   (kernels off: numpy forms)")
+                    kernels, threads = r["kernels"], r["threads"]
+    print(f"   (kernels on, {threads} thread(s) here)" if kernels else "   (kernels off: numpy forms)")
     if args.against is not None:
         for n in sorted({n for _, n in medians}):
             ours, theirs = medians[(ROOT, n)], medians[(checkouts[1], n)]

@@ -7,6 +7,11 @@ both and compare (``tests/test_engine_paths.py``).
 
 numba is an optional dependency (``pip install wom-simulator[fast]``); without it the engine runs the
 numpy forms. ``WOM_KERNELS=0`` in the environment, or ``use_kernels(False)``, turns the kernels off.
+
+A big step's delivery and persuasion are split over ``threads()`` threads (the kernels release the GIL), in
+parts that touch disjoint consumers and ties, so any number of threads gives the same numbers.
+``WOM_THREADS`` (else ``NUMBA_NUM_THREADS``) sets the number, default the cores this process may use;
+sweep and comparison workers (``for_batches``) use one, since they already run one process per core.
 Kernels are compiled on first use and cached on disk (``cache=True``), so a process pays for compiling
 once per machine, and importing this module does not import numba.
 """
@@ -14,11 +19,17 @@ once per machine, and importing this module does not import numba.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 
 _enabled: bool | None = None
 _batch = False
+_threads: int | None = None
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+# Below this many deliveries in a step a second thread costs more to wake than it saves.
+SMALLEST_SPLIT = 50_000
 
 # Loading the kernels costs about 1.5 s per process (numba's start-up and the compiled code read from its
 # cache); they save more than that from about this many consumers in one run, or in a process that runs
@@ -55,19 +66,68 @@ def use_kernels(on: bool) -> bool:
 @contextmanager
 def using(on: bool):
     """Within the block, the kernels are on for every model (or off); the settings are restored after."""
-    global _enabled, _batch
-    saved = (_enabled, _batch)
+    global _enabled, _batch, _threads
+    saved = (_enabled, _batch, _threads)
     use_kernels(on)
     try:
         yield
     finally:
-        _enabled, _batch = saved
+        _enabled, _batch, _threads = saved
 
 
 def for_batches() -> None:
-    """This process will run many models (a sweep or comparison worker): use the kernels whatever the size."""
+    """This process will run many models (a sweep or comparison worker): use the kernels whatever the size,
+    on one thread (the workers already run one process per core)."""
     global _batch
     _batch = True
+    use_threads(1)
+
+
+def threads() -> int:
+    """Threads a step's kernels are split over (``WOM_THREADS``, else ``NUMBA_NUM_THREADS``, else the cores
+    this process may use)."""
+    global _threads
+    if _threads is None:
+        setting = os.environ.get("WOM_THREADS") or os.environ.get("NUMBA_NUM_THREADS")
+        try:
+            wanted = int(setting) if setting else len(os.sched_getaffinity(0))
+        except (ValueError, AttributeError):  # a malformed setting, or no sched_getaffinity (macOS)
+            wanted = os.cpu_count() or 1
+        _threads = max(1, wanted)
+    return _threads
+
+
+def use_threads(count: int) -> int:
+    """Split the kernels over `count` threads from now on (1: the calling thread only); returns the previous count."""
+    global _threads
+    previous = threads()
+    _threads = max(1, int(count))
+    return previous
+
+
+def parts_for(work: int) -> int:
+    """In how many parts (threads) to run a kernel over `work` items."""
+    return 1 if work < SMALLEST_SPLIT else min(threads(), max(1, work // (SMALLEST_SPLIT // 2)))
+
+
+def run_parts(kernel, calls: list[tuple]) -> list:
+    """``kernel(*args)`` for each argument tuple, the first in this thread and the others in the pool's."""
+    global _pool, _pool_size
+    if len(calls) == 1:
+        return [kernel(*calls[0])]
+    if _pool is None or _pool_size < len(calls) - 1:
+        _pool, _pool_size = ThreadPoolExecutor(len(calls) - 1, thread_name_prefix="wom-kernel"), len(calls) - 1
+    others = [_pool.submit(kernel, *args) for args in calls[1:]]
+    return [kernel(*calls[0])] + [future.result() for future in others]
+
+
+def _forget_pool() -> None:
+    global _pool, _pool_size
+    _pool, _pool_size = None, 0  # a forked child has the pool object but none of its threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def wanted(n_consumers: int) -> bool:

@@ -94,6 +94,11 @@ def _combine(records: list[_Substep]) -> tuple:
     return messages, purchases, reviews, readers, repeat, records[-1].aware
 
 
+def _delivery_buffers(size: int) -> tuple[np.ndarray, ...]:
+    """Two sets of (keys, times seen, listeners) for ``kernels.deliver_to_listeners`` and ``sort_deliveries``."""
+    return tuple(np.empty(size, dtype=dtype) for dtype in (np.int64, np.int64, np.int32) * 2)
+
+
 @dataclass(frozen=True)
 class Incident:
     """A period of bad (or good) experiences: satisfaction shifts by `quality_shift` while it lasts."""
@@ -168,6 +173,8 @@ class WordOfMouthModel(mesa.Model):
         self._ties_per_listener = np.maximum(np.diff(self.network.indptr), 1).astype(np.float64)
         self._scratch: tuple | None = None  # per-listener sums of the compiled per-message path
         self._talking: tuple | None = None  # per-consumer messages, valence and credibility of the aggregated path
+        self._deliveries = _delivery_buffers(0)  # the sparse path's deliveries and sorting space, reused
+        self._spoken: tuple = (None, None)  # this sub-step's talkers and the ties each speaks on
         self._unit_fails = self.fixed_stream("defects").random(self.network.n) < prm["defect_rate"]
         self.page = ProductPage()
         self._post_initial_reviews()
@@ -408,7 +415,7 @@ class WordOfMouthModel(mesa.Model):
           them -- levers that read messages, recorded messages, adoption on recommendation, re-shared posts
           to attribute --, in mean field, or without the kernels;
         * "sparse": the talkers' ties are drawn, sorted into the network's order and the listeners
-          persuaded in that order (``kernels.deliver``, ``sort_by_tie``, ``hear_sorted``);
+          persuaded in that order (``kernels.deliver_to_listeners``, ``sort_deliveries``, ``hear_sorted``);
         * "dense": every listener's row is visited once and messages are drawn on the way, when the
           talkers speak on more than ``AGGREGATE_SHARE`` of all ties (the cost of a sparse product).
 
@@ -426,7 +433,8 @@ class WordOfMouthModel(mesa.Model):
             return self.delivery
         assert self.ties is not None
         spoken = self.ties.spoken_indptr
-        many = float((spoken[talkers + 1] - spoken[talkers]).sum()) > AGGREGATE_SHARE * self.network.n_ties
+        self._spoken = (talkers, spoken[talkers + 1] - spoken[talkers])  # each talker's ties (_deliver_sparse)
+        many = float(self._spoken[1].sum()) > AGGREGATE_SHARE * self.network.n_ties
         return "dense" if many else "sparse"
 
     def _age_recommendations(self) -> None:
@@ -515,7 +523,7 @@ class WordOfMouthModel(mesa.Model):
 
     def _hear_in_aggregate(self, messages: Messages, effects: MarketingEffects) -> None:
         """Deliver, persuade and remember without materialising message records, in the network's order
-        (``kernels.hear_dense``, or ``kernels.deliver`` + ``sort_by_tie`` + ``hear_sorted``; see
+        (``kernels.hear_dense``, or ``kernels.deliver_to_listeners`` + ``sort_deliveries`` + ``hear_sorted``; see
         ``_delivery_path``)."""
         c, prm, t = self.consumers, self.params, self.ties
         assert t is not None
@@ -528,17 +536,12 @@ class WordOfMouthModel(mesa.Model):
             )
         talking, said, credibility, own_credibility = self._talking
         talkers = messages.talkers
-        said[talkers] = c.opinion[talkers]
-        own_credibility[talkers] = conversation.credibility(
-            c,
-            talkers,
-            experience_credibility=prm["experience_credibility"],
-            hearsay_credibility=prm["hearsay_credibility"],
-        )
-        credibility[talkers] = own_credibility[talkers]
-        if effects.credibility is not None:
-            credibility[talkers] *= effects.credibility[talkers]
         compiled, reach = kernels.compiled(), float(prm["reach"])
+        factor = effects.credibility
+        compiled.speak(  # (conversation.credibility by talker, in one pass)
+            talkers, c.opinion, c.role, float(prm["experience_credibility"]), float(prm["hearsay_credibility"]),
+            np.ones(1) if factor is None else factor, factor is not None, said, credibility, own_credibility,
+        )  # fmt: skip
         misses = conversation.miss_table(reach, messages.counts.max(initial=1))
         salt = self.salt("deliver")
         state = (
@@ -564,13 +567,49 @@ class WordOfMouthModel(mesa.Model):
             )
             talking[talkers] = 0
         else:
-            ties, seen = compiled.deliver(talkers, messages.counts, t.spoken_indptr, t.spoken_by, reach, misses, salt)
-            ties, seen = compiled.sort_by_tie(ties, seen, net.n_ties)
-            positive, negative = compiled.hear_sorted(
-                ties, seen, t.listener, net.indices, said, credibility, own_credibility, *state
+            assert t.spoken_to is not None and net.n_ties <= compiled.TIE_MASK  # (2^32 ties would need 64 GB)
+            m = self._deliver_sparse(talkers, messages.counts, reach, misses, salt)
+            keys, seen, listeners = compiled.sort_deliveries(m, *self._deliveries, net.n_ties)
+            # Split at listener boundaries: each part's listeners, and their ties, are its own.
+            parts = kernels.parts_for(m)
+            cuts = [0] + [int(np.searchsorted(listeners, listeners[m * p // parts])) for p in range(1, parts)] + [m]
+            heard = kernels.run_parts(
+                compiled.hear_sorted,
+                [
+                    (keys[a:b], seen[a:b], listeners[a:b], said, credibility, own_credibility, *state)
+                    for a, b in zip(cuts, cuts[1:])
+                ],
             )
+            positive, negative = sum(h[0] for h in heard), sum(h[1] for h in heard)
         messages.positive_count, messages.negative_count = int(positive), int(negative)
         messages.remembered = True
+
+    def _deliver_sparse(self, talkers, counts, reach: float, misses: np.ndarray, salt: np.uint64) -> int:
+        """``kernels.deliver_to_listeners`` into ``self._deliveries``, the talkers split over threads (each part
+        written where its ties start, then moved up behind the previous part); returns the deliveries."""
+        t, compiled = self.ties, kernels.compiled()
+        assert t is not None and t.spoken_to is not None
+        spoken = (
+            self._spoken[1] if self._spoken[0] is talkers else t.spoken_indptr[talkers + 1] - t.spoken_indptr[talkers]
+        )
+        starts = np.concatenate(([0], np.cumsum(spoken)))
+        if starts[-1] > self._deliveries[0].shape[0]:  # a quarter more room than needed: rare reallocations
+            self._deliveries = _delivery_buffers(int(starts[-1]) + int(starts[-1]) // 4)
+        parts = kernels.parts_for(int(starts[-1]))
+        cuts = [talkers.shape[0] * p // parts for p in range(parts + 1)]
+        calls = [
+            (talkers[a:b], counts[a:b], t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt)
+            + tuple(buffer[starts[a] :] for buffer in self._deliveries[:3])
+            for a, b in zip(cuts, cuts[1:])
+        ]
+        written = kernels.run_parts(compiled.deliver_to_listeners, calls)
+        assert min(written) >= 0  # (each part had room)
+        m = written[0]
+        for a, count in zip(cuts[1:], written[1:]):
+            for buffer in self._deliveries[:3]:
+                buffer[m : m + count] = buffer[starts[a] : starts[a] + count]  # (overlapping: numpy copies safely)
+            m += count
+        return m
 
     def _remember(self, messages: Messages, effects: MarketingEffects) -> None:
         """What each listener last heard on each tie: the standing recommendation behind social influence.
@@ -624,10 +663,11 @@ class WordOfMouthModel(mesa.Model):
             if midstep and self._voice_before is not None:
                 voice = midstep_influence(voice, (self._voice_before - c.voice[rows]) / max(1, c.n - 1))
             return trust_in_anyone * voice
-        now = self._recommendations[rows] / self._ties_per_listener[rows]
+        ties = self._ties_per_listener[rows]  # (gathered once for both estimates)
+        now = self._recommendations[rows] / ties
         if not midstep:
             return now
-        return midstep_influence(now, self._recommendations_before[rows] / self._ties_per_listener[rows])
+        return midstep_influence(now, self._recommendations_before[rows] / ties)
 
     def _discover_and_read(self) -> int:
         """Unaware consumers learn of the product from media (rate ``media_awareness_rate``) or from its page
@@ -657,8 +697,16 @@ class WordOfMouthModel(mesa.Model):
         readers = who[(aware & (u < visit)) | via_page]
         if readers.size == 0:
             return 0
-        make_aware(c, readers, Source.REVIEWS)
         valence = reviews.perceived_valence(page.weights_by_star(prm["incentive_discount"]), prm["review_negativity"])
+        if self.compiled:  # the lines below in one pass over the readers (the same numbers)
+            kernels.compiled().read_page(
+                readers, float(valence), float(prm["review_trust"] * volume),
+                float(prm["review_trust"] * volume * max(valence, 0.0)), self.tick, float(prm["confidence_bound"]),
+                float(prm["beyond_bound_weight"]), float(prm["interest_gain"]), float(prm["persuasion"]),
+                c.openness, c.awareness, c.first_source, c.interest, c.opinion, c.page_signal, c.page_read_step,
+            )  # fmt: skip
+            return int(readers.size)
+        make_aware(c, readers, Source.REVIEWS)
         weight = prm["review_trust"] * volume * c.openness[readers]
         gap = valence - c.opinion[readers]
         weight = trust.bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
@@ -671,9 +719,12 @@ class WordOfMouthModel(mesa.Model):
     def page_influence(self, who: np.ndarray) -> np.ndarray:
         """R_i: the page signal of i's last read, fading like the memory of recommendations."""
         c = self.consumers
-        since = self.tick - c.page_read_step[who]
+        read = c.page_read_step[who]
         memory = decay_factor(self.params["awareness_decay"], self.dt)
-        return np.where(c.page_read_step[who] >= 0, c.page_signal[who] * memory ** np.maximum(since, 0), 0.0)
+        # memory ** age looked up by age (ages <= tick + 1, as _rule_settings tabulates them): the same values
+        # for a pow per sub-step instead of one per consumer.
+        fading = memory ** np.arange(self.tick + 2, dtype=np.int32)
+        return np.where(read >= 0, c.page_signal[who] * fading[np.maximum(self.tick - read, 0)], 0.0)
 
     def _purchase(self, effects: MarketingEffects, messages: Messages, aware: np.ndarray) -> Purchases:
         """Aware non-customers buy with the purchase hazard; free units and adoption on recommendation join."""

@@ -77,9 +77,11 @@ def test_compiled_kernels_and_numpy_give_the_same_market(kernels_switch, network
 
 @needs_numba
 @pytest.mark.parametrize("delivery", ["sparse", "dense"])
-def test_the_three_deliveries_give_the_same_market(kernels_switch, delivery):
+@pytest.mark.parametrize("strategy", [None, {"levers": [{"kind": "referral"}]}], ids=["plain", "referral"])
+def test_the_three_deliveries_give_the_same_market(kernels_switch, delivery, strategy):
     kernels_switch(True)
-    plain = dict(strategy=None)  # no lever reads messages, so the aggregate paths are allowed
+    # No lever reads messages, so the aggregate paths are allowed; referrals lower customers' credibility.
+    plain = dict(strategy=strategy)
     one_by_one = WordOfMouthModel(seed=5, **MARKET, **plain)
     one_by_one.delivery = "messages"
     other = WordOfMouthModel(seed=5, **MARKET, **plain)
@@ -87,6 +89,34 @@ def test_the_three_deliveries_give_the_same_market(kernels_switch, delivery):
     one_by_one.run(25), other.run(25)
     _same_market(one_by_one, other)
     assert other.kpis["positive_messages"] > 0
+
+
+@needs_numba
+@pytest.mark.parametrize("threads", [2, 3])
+def test_kernels_split_over_threads_give_the_same_market(kernels_switch, monkeypatch, threads):
+    kernels_switch(True)
+    monkeypatch.setattr(kernels, "SMALLEST_SPLIT", 2)  # split this small market's steps too
+    models = []
+    for count in (1, threads):
+        kernels.use_threads(count)
+        model = WordOfMouthModel(seed=5, **MARKET, strategy=None)
+        model.delivery = "sparse"
+        models.append(model.run(25))
+    _same_market(*models)
+    for name in ("awareness", "opinion", "interest", "first_source"):
+        np.testing.assert_array_equal(getattr(models[0].consumers, name), getattr(models[1].consumers, name))
+    assert models[0].ties.memory.tobytes() == models[1].ties.memory.tobytes()  # (NaN where nothing was heard)
+    np.testing.assert_array_equal(models[0]._recommendations, models[1]._recommendations)
+    assert kernels.parts_for(10**6) == threads and kernels.parts_for(1) == 1
+
+
+def test_batch_workers_run_the_kernels_on_one_thread(monkeypatch):
+    monkeypatch.setenv("WOM_THREADS", "4")
+    with kernels.using(True):
+        kernels._threads = None  # read the environment again
+        assert kernels.threads() == 4
+        kernels.for_batches()
+        assert kernels.threads() == 1 and kernels.parts_for(10**7) == 1
 
 
 @needs_numba
@@ -183,6 +213,50 @@ def test_compiled_deliveries_sorted_by_tie_are_the_numpy_deliveries(kernels_swit
         sorted_ties, sorted_seen = compiled.sort_by_tie(got_ties, got_seen, size)
         np.testing.assert_array_equal(sorted_ties, expected_ties[order])
         np.testing.assert_array_equal(sorted_seen, expected_seen[order])
+
+
+@needs_numba
+@pytest.mark.parametrize("directed", [False, True])
+def test_deliveries_to_listeners_carry_each_ties_talker_and_listener_in_tie_order(kernels_switch, directed):
+    from simulation.network.generators import network_from_edges
+
+    if directed:
+        rng = np.random.default_rng(9)
+        ends = rng.integers(0, 3000, (2, 30000))
+        network = network_from_edges(3000, ends[0], ends[1], "edge_list", directed=True)
+        ties = create_ties({"strong_tie_share": 0.2, "strong_tie_trust": 0.8, "weak_tie_trust": 0.4}, network, 1)
+    else:
+        network, ties = _ties()
+    assert ties.spoken_to is not None
+    kernels_switch(True)
+    compiled = kernels.compiled()
+    rng = np.random.default_rng(4)
+    talkers = np.sort(rng.choice(network.n, 500, replace=False))
+    counts = rng.integers(1, 5, talkers.size)
+    for reach in (0.3, 1.0):
+        misses = conversation.miss_table(reach, counts.max())
+        ties_seen = compiled.deliver(talkers, counts, ties.spoken_indptr, ties.spoken_by, reach, misses, np.uint64(7))
+        expected_ties, expected_seen = ties_seen
+        spoken = (talkers, counts, ties.spoken_indptr, ties.spoken_by, ties.spoken_to, reach, misses, np.uint64(7))
+        needed = int((ties.spoken_indptr[talkers + 1] - ties.spoken_indptr[talkers]).sum())
+        short = [np.empty(needed - 1, dtype) for dtype in (np.int64, np.int64, np.int32)]
+        assert compiled.deliver_to_listeners(*spoken, *short) == -needed  # asks for room, writes nothing
+        buffers = [np.empty(needed, dtype) for dtype in (np.int64, np.int64, np.int32) * 2]
+        m = compiled.deliver_to_listeners(*spoken, *buffers[:3])
+        keys, seen, listeners = (a[:m].copy() for a in buffers[:3])
+        np.testing.assert_array_equal(keys & 0xFFFFFFFF, expected_ties)
+        np.testing.assert_array_equal(keys >> 32, ties.speaker[expected_ties])
+        np.testing.assert_array_equal(listeners, ties.listener[expected_ties])
+        np.testing.assert_array_equal(seen, expected_seen)
+        order = np.argsort(expected_ties, kind="stable")
+        for size in (network.n_ties, 2**30, 2**32):  # two (of 8 bits) and three (of 10 and 11 bits) radix passes
+            got = [a.copy() for a in compiled.sort_deliveries(m, *buffers, size)]
+            for array, delivered in zip(buffers, (keys, seen, listeners)):  # the unsorted ones, for the next size
+                array[:m] = delivered
+            np.testing.assert_array_equal(got[0] & 0xFFFFFFFF, expected_ties[order])
+            np.testing.assert_array_equal(got[0] >> 32, ties.speaker[expected_ties[order]])
+            np.testing.assert_array_equal(got[1], expected_seen[order])
+            np.testing.assert_array_equal(got[2], ties.listener[expected_ties[order]])
 
 
 @needs_numba

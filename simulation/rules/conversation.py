@@ -175,7 +175,7 @@ def talk(
     """
     if kernels.enabled() if compiled is None else compiled:
         has_boost = boost is not None
-        who, counts, expected, uniforms = kernels.compiled().talk(
+        settings = (
             consumers.awareness,
             consumers.opinion,
             consumers.interest,
@@ -193,6 +193,13 @@ def talk(
             bool(np.isinf(talk_rate)),
             salt,
             _SUMMING_RATE,
+        )
+        n = consumers.n
+        parts = kernels.parts_for(n)  # consumer ranges over threads: each consumer keeps its own draw
+        cuts = [n * p // parts for p in range(parts + 1)]
+        found = kernels.run_parts(kernels.compiled().talk, [settings + (a, b) for a, b in zip(cuts, cuts[1:])])
+        who, counts, expected, uniforms = (
+            found[0] if parts == 1 else tuple(np.concatenate([f[k] for f in found]) for k in range(4))
         )
         if expected.size:  # the kernel sums Poisson terms up to _SUMMING_RATE; larger rates take the quantile
             pending = counts < 0

@@ -116,7 +116,7 @@ def executor(jobs: int = 1, scheduler: str | None = None, dask_workers: int | No
             client = connect(scheduler)  # a clear error, not a hang, when no scheduler answers
             cluster = None
         else:
-            # One single-threaded worker process per core: the engine uses numpy, not threads.
+            # One single-threaded worker process per core: a worker runs the kernels on one thread (for_batches).
             # silence_logs: an interruption closes the cluster under running tasks; its workers' complaints
             # about the lost scheduler are expected, not news.
             cluster = LocalCluster(
