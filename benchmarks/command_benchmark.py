@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 COMMANDS = {
     "help": ["run.py", "--help"],
-    "simulate": ["run.py", "simulate", "scenarios/default.yaml", "--out", "{out}/simulate"],
+    "simulate": ["run.py", "simulate", "scenarios/default.yaml", "--out", "{out}/simulate-{run}"],
     "simulate-1e6": [
         "run.py",
         "simulate",
@@ -30,9 +30,9 @@ COMMANDS = {
         "--set",
         "network.kind=small_world",
         "--out",
-        "{out}/simulate-1e6",
+        "{out}/simulate-1e6-{run}",
     ],  # fmt: skip
-    "compare": ["run.py", "compare", "scenarios/default.yaml", "--jobs", "2", "--out", "{out}/compare"],
+    "compare": ["run.py", "compare", "scenarios/default.yaml", "--jobs", "2", "--out", "{out}/compare-{run}"],
 }
 
 
@@ -50,9 +50,11 @@ def main() -> None:
         for name in args.only or COMMANDS:
             times: dict = {root: [] for root in roots}
             loads = []
-            for _ in range(args.repeats):
-                for root in roots:  # alternately, so every checkout sees the same load
-                    command = [sys.executable] + [part.format(out=out) for part in COMMANDS[name]]
+            for repeat in range(args.repeats):
+                for index, root in enumerate(roots):  # alternately, so every checkout sees the same load
+                    # a fresh --out each time: the commands refuse to write into a folder that is not empty
+                    run = f"{repeat}-{index}"
+                    command = [sys.executable] + [part.format(out=out, run=run) for part in COMMANDS[name]]
                     loads.append(os.getloadavg()[0])
                     started = time.perf_counter()
                     subprocess.run(command, cwd=root, check=True, capture_output=True, env=env)
