@@ -491,19 +491,12 @@ class WordOfMouthModel(mesa.Model):
             float(prm["persuasion"]),
         )
 
-    def _hear_messages(self, messages: Messages) -> None:
-        """The trust rules of ``_persuade`` and ``_remember`` for delivered peer messages, in one compiled pass."""
+    def _listening_state(self) -> tuple:
+        """What the compiled hearing kernels read and update, in their argument order: the ties' trust and
+        memory, the listeners' state, and the rule settings (``_rule_settings``)."""
         c, t = self.consumers, self.ties
         assert t is not None
-        if self._scratch is None:
-            self._scratch = (np.zeros((c.n, 5)), np.zeros(c.n, dtype=np.int8))
-        kernels.compiled().hear_messages(
-            messages.ties,
-            messages.listeners,
-            messages.seen,
-            messages.valence,
-            messages.credibility,
-            messages.own_credibility,
+        return (
             t.trust,
             c.group_trust,
             t.same_community,
@@ -517,6 +510,21 @@ class WordOfMouthModel(mesa.Model):
             c.openness,
             self._recommendations,
             *self._rule_settings(),
+        )
+
+    def _hear_messages(self, messages: Messages) -> None:
+        """The trust rules of ``_persuade`` and ``_remember`` for delivered peer messages, in one compiled pass."""
+        c = self.consumers
+        if self._scratch is None:
+            self._scratch = (np.zeros((c.n, 5)), np.zeros(c.n, dtype=np.int8))
+        kernels.compiled().hear_messages(
+            messages.ties,
+            messages.listeners,
+            messages.seen,
+            messages.valence,
+            messages.credibility,
+            messages.own_credibility,
+            *self._listening_state(),
             *self._scratch,
         )
         messages.remembered = True
@@ -544,21 +552,7 @@ class WordOfMouthModel(mesa.Model):
         )  # fmt: skip
         misses = conversation.miss_table(reach, messages.counts.max(initial=1))
         salt = self.salt("deliver")
-        state = (
-            t.trust,
-            c.group_trust,
-            t.same_community,
-            t.recommendation,
-            t.heard_step,
-            t.last_valence,
-            c.awareness,
-            c.first_source,
-            c.interest,
-            c.opinion,
-            c.openness,
-            self._recommendations,
-            *self._rule_settings(),
-        )
+        state = self._listening_state()
         net = self.network
         if messages.delivery == "dense":
             talking[talkers] = messages.counts

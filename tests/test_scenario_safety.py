@@ -7,31 +7,13 @@ import time
 import warnings
 
 import pytest
+from test_scenario import GOOD, problems
 
 from simulation import WordOfMouthModel
 from simulation.parameters import MAX_SEED
 from simulation.scenario import ScenarioError, load_scenario, parse_scenario
 from simulation.scenario.checks import ScenarioWarning
 from simulation.scenario.yaml_reader import MAX_BYTES, MAX_DEPTH, MAX_VALUES
-
-GOOD = """\
-name: test
-horizon: 10
-market:
-  n_consumers: 500
-strategies:
-  - name: none
-  - name: ads
-    levers:
-      - kind: advertising
-        reach: 0.1
-"""
-
-
-def problems(text: str, overrides=()) -> list[str]:
-    with pytest.raises(ScenarioError) as error:
-        parse_scenario(text, "s.yaml", overrides)
-    return error.value.problems
 
 
 def only(text: str, overrides=()) -> str:

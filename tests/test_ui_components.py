@@ -20,6 +20,7 @@ import pytest
 import solara
 import yaml
 from ipyvuetify.extra import FileInput
+from ui_support import texts
 
 from simulation.calibration.bass import bass_cumulative
 from simulation.commands import ui as ui_command
@@ -56,24 +57,6 @@ def cell_texts(widget) -> list[str]:
     found = []
     for child in widget.children:
         found.extend([child] if isinstance(child, str) else cell_texts(child))
-    return found
-
-
-def texts(rc) -> list[str]:
-    """Every text shown by Text/Markdown-like widgets of the render tree."""
-    found = []
-
-    def walk(widget):  # text nodes, and those of Html elements nested in them (TextLine's pieces)
-        for child in widget.children:
-            if isinstance(child, str):
-                found.append(child)
-            elif isinstance(child, v.Html):
-                walk(child)
-
-    for widget in rc.find(v.Html).widgets:
-        walk(widget)
-    for widget in rc.find(v.VuetifyTemplate).widgets:  # solara.Markdown: the rendered HTML
-        found.append(str(widget.template))
     return found
 
 

@@ -10,6 +10,7 @@ import ipyvuetify as v
 import pytest
 import solara
 import yaml
+from ui_support import texts
 
 from simulation.ui.compare_session import CompareSession
 from simulation.ui.optimise_view import OptimiseSession
@@ -36,25 +37,6 @@ def write_scenario(folder: Path, n=500, horizon=8) -> Path:
     path = folder / "small.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
-
-
-def texts(rc) -> list[str]:
-    found = []
-
-    def walk(widget):  # text nodes, and those of Html elements nested in them (TextLine's pieces)
-        for child in widget.children:
-            if isinstance(child, str):
-                found.append(child)
-            elif isinstance(child, v.Html):
-                walk(child)
-
-    for widget in rc.find(v.Html).widgets:
-        walk(widget)
-    for widget in rc.find(v.VuetifyTemplate).widgets:
-        found.append(str(widget.template))
-    for widget in rc.find(v.ExpansionPanelHeader).widgets:  # solara.Details titles
-        found.extend(str(c) for c in widget.children if isinstance(c, str))
-    return found
 
 
 @pytest.fixture

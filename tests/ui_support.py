@@ -1,4 +1,5 @@
-"""Helpers for end-to-end tests of the Solara front end in headless Chromium.
+"""Helpers for tests of the Solara front end: the texts of a render tree (``texts``), and end-to-end
+tests in headless Chromium.
 
 No tests live here. What the helpers assume about the machine:
 
@@ -298,3 +299,26 @@ def collect_console_errors(page) -> list[str]:
     page.on("console", on_console)
     page.on("pageerror", on_page_error)
     return errors
+
+
+def texts(rc) -> list[str]:
+    """Every text a render tree (``solara.render``) shows: text nodes of Html widgets and of the Html elements
+    nested in them (TextLine's pieces), solara.Markdown's rendered HTML and solara.Details titles."""
+    import ipyvuetify as v
+
+    found: list[str] = []
+
+    def walk(widget):
+        for child in widget.children:
+            if isinstance(child, str):
+                found.append(child)
+            elif isinstance(child, v.Html):
+                walk(child)
+
+    for widget in rc.find(v.Html).widgets:
+        walk(widget)
+    for widget in rc.find(v.VuetifyTemplate).widgets:
+        found.append(str(widget.template))
+    for widget in rc.find(v.ExpansionPanelHeader).widgets:
+        found.extend(str(c) for c in widget.children if isinstance(c, str))
+    return found

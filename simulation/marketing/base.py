@@ -75,6 +75,12 @@ class Lever(BaseModel):
             return False
         return self.continuous or (step - self.start) % self.every == 0
 
+    def pay_programme(
+        self, model: WordOfMouthModel, effects: MarketingEffects, one_off: float, per_step: float
+    ) -> None:
+        """Pay a programme's costs at a step it acts: `one_off` at its first step, `per_step` at every one."""
+        model.brand.pay(self.kind, per_step + (one_off if model.step_index == self.start else 0.0), effects)
+
     # ---- hooks (the default does nothing)
     def check(self, model: WordOfMouthModel, where: str) -> None:
         """Raise ValueError (prefixed with `where`) if the lever cannot act in this market."""

@@ -25,4 +25,4 @@ class QualityImprovement(Lever):
     def act(self, model, effects: MarketingEffects, rng) -> None:
         effects.quality_shift += self.shift
         effects.spread_factor *= self.spread_factor
-        model.brand.pay(self.kind, self.cost_per_step + (self.cost if model.step_index == self.start else 0.0), effects)
+        self.pay_programme(model, effects, self.cost, self.cost_per_step)

@@ -26,4 +26,4 @@ class Recall(Lever):
 
     def act(self, model, effects: MarketingEffects, rng) -> None:
         effects.quality_shift -= model.incident_shift()
-        model.brand.pay(self.kind, self.cost_per_step + (self.cost if model.step_index == self.start else 0.0), effects)
+        self.pay_programme(model, effects, self.cost, self.cost_per_step)
