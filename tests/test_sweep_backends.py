@@ -269,6 +269,32 @@ def _interrupted_then_resumed(process, command, out, returncode: int):
     return runs
 
 
+def test_ctrl_c_inside_a_compiled_kernel_stops_the_sweep_instead_of_failing_the_run(scenario_file, monkeypatch):
+    """Ctrl+C landing while a numba kernel runs surfaces as a SystemError whose context is the interrupt; a sweep
+    must stop on it (exit 130, resumable), not store the run as failed and carry on to exit 0."""
+    from simulation.sweep import runner
+
+    base = BaseScenario(scenario_file.read_text(), str(scenario_file), (), str(scenario_file.parent))
+    task = build_design("grid", [parse_param("purchase.q=0.1:0.2:0.1")], base).tasks(base, ["do_nothing"], 1)[0]
+
+    def interrupted_kernel(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise SystemError("CPUDispatcher(<function thin>) returned a result with an exception set") from None
+
+    monkeypatch.setattr(runner, "run_once", interrupted_kernel)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_point(base, task)
+
+    def broken_kernel(*args, **kwargs):
+        raise SystemError("a genuine failure")
+
+    monkeypatch.setattr(runner, "run_once", broken_kernel)
+    row = runner.run_point(base, task)
+    assert row["status"] == "error" and "a genuine failure" in row["error"]
+
+
 @pytest.mark.slow
 def test_ctrl_c_keeps_completed_runs_and_the_rerun_completes(tmp_path):
     process, command, out = _start_medium_sweep(tmp_path, jobs=1)

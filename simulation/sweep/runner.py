@@ -73,6 +73,8 @@ def run_point(base: BaseScenario, task: Task, timeseries: bool = False) -> dict:
             frame.insert(0, "id", task.id)
             row["_timeseries"] = frame
     except Exception as error:
+        if _interrupted(error):
+            raise KeyboardInterrupt from error
         row.update({k: math.nan for k in RUN_KPIS})
         row["status"] = "error"
         last = traceback.extract_tb(error.__traceback__)[-1:]
@@ -81,6 +83,19 @@ def run_point(base: BaseScenario, task: Task, timeseries: bool = False) -> dict:
     row["elapsed"] = time.perf_counter() - started
     row["cpu_seconds"] = time.process_time() - cpu
     return row
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether an error was caused by Ctrl+C: a KeyboardInterrupt raised while a compiled kernel runs comes
+    back as a SystemError whose context is the interrupt. It stops the sweep; it is not a failed run."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 class SerialExecutor(cf.Executor):
