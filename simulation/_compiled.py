@@ -27,6 +27,11 @@ SCALE = 1.0 / 2.0**53
 # Below this tie probability, live edges are found by geometric skips rather than a draw per edge
 # (influence.cascade.live_edges uses the same rule).
 SKIP_BELOW = 0.1
+# How many deliveries ahead the sorted passes ask for the memory they will need (measured: 8 to 32 all halve
+# hear_sorted at 10^6 consumers; 4 is too close to hide a miss).
+LOOK_AHEAD = 16
+# The same for the dense pass, in ties ahead (12: 115 ms, 24: 91 ms, 48 and 96: 82 ms for 10^7 ties).
+DENSE_LOOK_AHEAD = 48
 
 
 @intrinsic
@@ -421,15 +426,17 @@ def hear_dense(
     indptr, indices, talking, said, credibility, own_credibility, reach, misses, salt,
     tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
     awareness, first_source, interest, opinion, openness, recommendations,
-    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion,
+    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion, first, last,
 ):  # fmt: skip
-    """Deliver, persuade and remember in one pass over every listener's row, in the network's order (so
-    every array is read in order): ``talking[j]`` messages of talker j (0: silent) are drawn on each of
-    its ties on the way (rules.conversation.deliver_on_network); ``said[j]`` and ``credibility[j]`` are
-    their valence and credibility. Returns (positive, negative) messages seen."""
+    """Deliver, persuade and remember in one pass over the rows of listeners ``first`` to ``last - 1``, in the
+    network's order (so every array is read in order): ``talking[j]`` messages of talker j (0: silent) are
+    drawn on each of its ties on the way (rules.conversation.deliver_on_network); ``said[j]`` and
+    ``credibility[j]`` are their valence and credibility. A listener's pass writes only its own state and its
+    own ties, so ranges of listeners can run on separate threads. Returns (positive, negative) messages seen."""
     positive = 0
     negative = 0
-    for i in range(indptr.shape[0] - 1):
+    final = indices.shape[0] - 1
+    for i in range(first, last):
         heard = False
         weights = 0.0
         pulls = 0.0
@@ -437,6 +444,13 @@ def hear_dense(
         added = 0.0
         recalled = 0.0
         for tie in range(indptr[i], indptr[i + 1]):
+            # The talkers a few rows ahead are known: loading their state now overlaps the misses on the
+            # ties that leave the neighbourhood (measured: 200 -> 82 ms for 10^7 ties on one thread).
+            talker_ahead = indices[min(tie + DENSE_LOOK_AHEAD, final)]
+            prefetch(talking, talker_ahead)
+            prefetch(said, talker_ahead)
+            prefetch(credibility, talker_ahead)
+            prefetch(own_credibility, talker_ahead)
             j = indices[tie]
             sent = talking[j]
             if sent == 0:
@@ -468,6 +482,49 @@ def hear_dense(
 
 
 @_jit
+def learn_tie_trust(buyers, satisfaction, indptr, last_valence, trust, same_community, group_trust, learning,
+                    community_learning):  # fmt: skip
+    """WordOfMouthModel._learn_trust for ties, buyer by buyer (each buyer's ties are its own row): every tie
+    that told the buyer something moves its trust toward that message's accuracy (rules.trust.source_accuracy,
+    learn_trust); with ``community_learning`` > 0, the buyer's trust in its own community (group 0) and in
+    others (1) moves toward the mean accuracy of what each group's ties told it (rules.trust.community_accuracy).
+    Returns the change in the sum of tie trust."""
+    change = 0.0
+    last = buyers.shape[0] - 1
+    for b in range(buyers.shape[0]):
+        # Buyers are scattered over the market: ask for the rows of later buyers now (as deliver_to_listeners).
+        prefetch(indptr, buyers[min(b + 16, last)])
+        row_ahead = indptr[buyers[min(b + 8, last)]]
+        prefetch(last_valence, row_ahead)
+        prefetch(same_community, row_ahead)
+        i = buyers[b]
+        s = satisfaction[b]
+        told_own, told_others, heard_own, heard_others = 0.0, 0.0, 0, 0  # (scalars: no allocation per buyer)
+        for tie in range(indptr[i], indptr[i + 1]):
+            valence = last_valence[tie]
+            if np.isnan(valence):
+                continue
+            accuracy = max(0.0, 1.0 - abs(np.float64(valence) - s))
+            before = np.float64(trust[tie])
+            after = np.float32(before + learning * (accuracy - before))
+            trust[tie] = after
+            change += np.float64(after) - before
+            if same_community[tie]:
+                told_own += accuracy
+                heard_own += 1
+            else:
+                told_others += accuracy
+                heard_others += 1
+        if community_learning > 0.0 and heard_own > 0:
+            before = np.float64(group_trust[i, 0])
+            group_trust[i, 0] = np.float32(before + community_learning * (told_own / heard_own - before))
+        if community_learning > 0.0 and heard_others > 0:
+            before = np.float64(group_trust[i, 1])
+            group_trust[i, 1] = np.float32(before + community_learning * (told_others / heard_others - before))
+    return change
+
+
+@_jit
 def hear_sorted(
     keys, times, listeners, said, credibility, own_credibility,
     tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
@@ -483,6 +540,25 @@ def hear_sorted(
     m = keys.shape[0]
     while k < m:
         i = listeners[k]
+        # The deliveries are sorted, so the addresses a few listeners ahead are known: loading them now
+        # overlaps the cache misses (one per array and listener) that otherwise come one after another.
+        ahead = min(k + LOOK_AHEAD, m - 1)
+        tie_ahead, listener_ahead, talker_ahead = (
+            keys[ahead] & TIE_MASK,
+            np.int64(listeners[ahead]),
+            keys[ahead] >> TIE_BITS,
+        )
+        prefetch(recommendation, tie_ahead)
+        prefetch(same_community, tie_ahead)
+        prefetch(awareness, listener_ahead)
+        prefetch(interest, listener_ahead)
+        prefetch(opinion, listener_ahead)
+        prefetch(openness, listener_ahead)
+        prefetch(recommendations, listener_ahead)
+        prefetch(first_source, listener_ahead)
+        prefetch(said, talker_ahead)
+        prefetch(credibility, talker_ahead)
+        prefetch(own_credibility, talker_ahead)
         weights = 0.0
         pulls = 0.0
         pushes = 0.0

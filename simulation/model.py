@@ -556,9 +556,20 @@ class WordOfMouthModel(mesa.Model):
         net = self.network
         if messages.delivery == "dense":
             talking[talkers] = messages.counts
-            positive, negative = compiled.hear_dense(
-                net.indptr, net.indices, talking, said, credibility, own_credibility, reach, misses, salt, *state
+            # Split at listener boundaries with about as many ties in each part: each part's listeners, and
+            # their ties, are its own.
+            parts = kernels.parts_for(net.n_ties)
+            rows = [0] + [int(np.searchsorted(net.indptr, net.n_ties * p // parts)) for p in range(1, parts)] + [c.n]
+            heard = kernels.run_parts(
+                compiled.hear_dense,
+                [
+                    (net.indptr, net.indices, talking, said, credibility, own_credibility, reach, misses, salt)
+                    + state
+                    + (a, b)
+                    for a, b in zip(rows, rows[1:])
+                ],
             )
+            positive, negative = sum(h[0] for h in heard), sum(h[1] for h in heard)
             talking[talkers] = 0
         else:
             assert t.spoken_to is not None and net.n_ties <= compiled.TIE_MASK  # (2^32 ties would need 64 GB)
@@ -814,7 +825,13 @@ class WordOfMouthModel(mesa.Model):
     def _learn_trust(self, buyers: np.ndarray, satisfaction: np.ndarray) -> None:
         """Ties whose last message matched the experience gain trust, misleading ones lose it; so does the brand."""
         c, prm = self.consumers, self.params
-        if self.ties is not None:
+        if self.ties is not None and self.compiled:  # the lines below, buyer by buyer (the same numbers)
+            self.tallies.tie_trust_total += kernels.compiled().learn_tie_trust(
+                buyers, satisfaction, self.network.indptr, self.ties.last_valence, self.ties.trust,
+                self.ties.same_community, c.group_trust, float(prm["trust_learning"]),
+                float(prm["community_trust_learning"]),
+            )  # fmt: skip
+        elif self.ties is not None:
             starts, ends = self.network.indptr[buyers], self.network.indptr[buyers + 1]
             counts = ends - starts
             ties = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())

@@ -63,6 +63,9 @@ def _same_market(a: WordOfMouthModel, b: WordOfMouthModel) -> None:
     np.testing.assert_allclose(a.consumers.opinion, b.consumers.opinion, rtol=0, atol=1e-12)
     np.testing.assert_allclose(a.consumers.interest, b.consumers.interest, rtol=0, atol=1e-12)
     np.testing.assert_allclose(a._recommendations, b._recommendations, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(a.consumers.group_trust, b.consumers.group_trust)  # (learned from experience)
+    if a.ties is not None:
+        np.testing.assert_array_equal(a.ties.trust, b.ties.trust)
 
 
 @needs_numba
@@ -93,14 +96,15 @@ def test_the_three_deliveries_give_the_same_market(kernels_switch, delivery, str
 
 @needs_numba
 @pytest.mark.parametrize("threads", [2, 3])
-def test_kernels_split_over_threads_give_the_same_market(kernels_switch, monkeypatch, threads):
+@pytest.mark.parametrize("delivery", ["sparse", "dense"])
+def test_kernels_split_over_threads_give_the_same_market(kernels_switch, monkeypatch, threads, delivery):
     kernels_switch(True)
     monkeypatch.setattr(kernels, "SMALLEST_SPLIT", 2)  # split this small market's steps too
     models = []
     for count in (1, threads):
         kernels.use_threads(count)
         model = WordOfMouthModel(seed=5, **MARKET, strategy=None)
-        model.delivery = "sparse"
+        model.delivery = delivery
         models.append(model.run(25))
     _same_market(*models)
     for name in ("awareness", "opinion", "interest", "first_source"):
