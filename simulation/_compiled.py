@@ -211,7 +211,14 @@ def speak(talkers, opinion, role, experience_credibility, hearsay_credibility, f
           own_credibility):  # fmt: skip
     """What each talker's messages carry, by talker (the aggregated paths): its opinion as valence, and
     rules.conversation.credibility without (own) and with this step's lever factors, in one pass."""
+    last = talkers.shape[0] - 1
     for k in range(talkers.shape[0]):
+        ahead = talkers[min(k + LOOK_AHEAD, last)]  # (scattered talkers: overlap their misses)
+        prefetch(opinion, ahead)
+        prefetch(role, ahead)
+        prefetch(said, ahead)
+        prefetch(credibility, ahead)
+        prefetch(own_credibility, ahead)
         j = talkers[k]
         said[j] = opinion[j]
         own = experience_credibility if role[j] == 2 else hearsay_credibility  # Role.CUSTOMER
@@ -406,6 +413,28 @@ def sort_deliveries(m, keys, times, listeners, other_keys, other_times, other_li
     return source_keys[:m], source_times[:m], source_listeners[:m]
 
 
+@_jit
+def digit_histogram(keys, start, stop, shift, mask, counts):
+    """One pass of ``sort_deliveries`` split over threads, first half: how many of the deliveries start to
+    stop - 1 have each digit (of the key's tie, ``mask`` wide at ``shift``), added to ``counts``."""
+    for k in range(start, stop):
+        counts[((keys[k] & TIE_MASK) >> shift) & mask] += 1
+
+
+@_jit
+def scatter_by_digit(keys, times, listeners, start, stop, shift, mask, offsets, target_keys, target_times,
+                     target_listeners):  # fmt: skip
+    """Second half: the deliveries start to stop - 1 moved to their place, ``offsets[d]`` being where this part's
+    first delivery of digit d goes (the parts before it, and the smaller digits, come first: a stable sort)."""
+    for k in range(start, stop):
+        digit = ((keys[k] & TIE_MASK) >> shift) & mask
+        position = offsets[digit]
+        target_keys[position] = keys[k]
+        target_times[position] = times[k]
+        target_listeners[position] = listeners[k]
+        offsets[digit] = position + 1
+
+
 @_inline
 def hear_tie(i, tie, j, times, said, credibility, own_credibility, tie_trust, group_trust, same_community,
              recommendation, heard_step, last_valence, openness_i, opinion_i, step, fading, confidence_bound,
@@ -588,13 +617,50 @@ def hear_sorted(
 
 
 @_jit
+def discover(who, u, awareness, first_source, interest, discovery, via_page_below, visiting, dt):
+    """WordOfMouthModel._discover_and_read's draws for the thinned consumers ``who`` (uniforms ``u``), one pass:
+    the unaware with u < ``discovery`` learn of the product, through its page when u < ``via_page_below`` and
+    from media otherwise (rules.awareness.make_aware, source: media); the aware read the page with probability
+    1 - exp(-visiting x interest / 0.5 x dt). Returns the readers: the aware who visit and those who found it
+    through the page."""
+    readers = np.empty(who.shape[0], dtype=np.int64)
+    m = 0
+    last = who.shape[0] - 1
+    for k in range(who.shape[0]):
+        ahead = who[min(k + LOOK_AHEAD, last)]  # (scattered consumers: overlap their misses)
+        prefetch(awareness, ahead)
+        prefetch(interest, ahead)
+        i = who[k]
+        aware = awareness[i] >= 0.5  # state.AWARE_THRESHOLD
+        found = (not aware) and u[k] < discovery
+        via_page = found and u[k] < via_page_below
+        if found and not via_page:
+            awareness[i] = 1.0
+            if first_source[i] == 0:  # Source.UNAWARE
+                first_source[i] = 7  # Source.MEDIA
+        if via_page or (aware and u[k] < -math.expm1(-(visiting * interest[i] / 0.5) * dt)):
+            readers[m] = i
+            m += 1
+    return readers[:m].copy()
+
+
+@_jit
 def read_page(readers, valence, weight_per_openness, signal, tick, confidence_bound, beyond_bound_weight, gain,
               persuasion, openness, awareness, first_source, interest, opinion, page_signal, page_read_step):  # fmt: skip
     """WordOfMouthModel._discover_and_read for its readers (each once): rules.awareness.make_aware (source:
     reviews), the weight review_trust x c(n) x openness under rules.trust.bounded_confidence,
     rules.awareness.raise_interest and rules.trust.shift_opinions (unique listeners), and the page signal,
     in one pass over the readers instead of one per array and rule."""
+    last = readers.shape[0] - 1
     for k in range(readers.shape[0]):
+        ahead = readers[min(k + LOOK_AHEAD, last)]  # (scattered readers: overlap their misses)
+        prefetch(openness, ahead)
+        prefetch(awareness, ahead)
+        prefetch(first_source, ahead)
+        prefetch(interest, ahead)
+        prefetch(opinion, ahead)
+        prefetch(page_signal, ahead)
+        prefetch(page_read_step, ahead)
         i = readers[k]
         awareness[i] = 1.0
         if first_source[i] == 0:  # Source.UNAWARE
@@ -606,6 +672,56 @@ def read_page(readers, valence, weight_per_openness, signal, tick, confidence_bo
         opinion[i] = min(1.0, max(-1.0, opinion[i] + persuasion * (weight * gap) / max(1.0, weight)))
         page_signal[i] = signal
         page_read_step[i] = tick
+
+
+@_jit
+def purchase_decisions(who, u, opinion, interest, external, has_external, background, recommendations,
+                       recommendations_before, ties_per_listener, page_signal, page_read_step, fading, tick,
+                       opinion_sensitivity, rejection_opinion, p, q, review_influence, price_factor, dt):  # fmt: skip
+    """WordOfMouthModel._purchase's decisions for the thinned candidates ``who`` (uniforms ``u``), one pass:
+    rules.purchase.purchase_gate, the mid-step social influence (WordOfMouthModel.social_influence,
+    rules.purchase.midstep_influence), the page signal (page_influence), purchase_hazard and
+    purchase_probability. Returns (bought, social: q S + r R) per candidate."""
+    bought = np.empty(who.shape[0], dtype=np.bool_)
+    social = np.empty(who.shape[0])
+    last = who.shape[0] - 1
+    for k in range(who.shape[0]):
+        ahead = who[min(k + LOOK_AHEAD, last)]  # (scattered candidates: overlap their misses)
+        prefetch(opinion, ahead)
+        prefetch(interest, ahead)
+        prefetch(recommendations, ahead)
+        prefetch(recommendations_before, ahead)
+        prefetch(ties_per_listener, ahead)
+        prefetch(page_signal, ahead)
+        prefetch(page_read_step, ahead)
+        i = who[k]
+        o = opinion[i]
+        gate = (interest[i] / 0.5) * max(0.0, 1.0 + opinion_sensitivity * o) if o > rejection_opinion else 0.0
+        ties = ties_per_listener[i]
+        now = recommendations[i] / ties
+        influence = min(1.0, max(0.0, 1.5 * now - 0.5 * (recommendations_before[i] / ties)))
+        read = page_read_step[i]
+        page = page_signal[i] * fading[max(tick - read, 0)] if read >= 0 else 0.0
+        social[k] = q * influence + review_influence * page
+        hazard = gate * (p * (external[i] if has_external else background) + 1.0 * social[k]) * price_factor
+        bought[k] = u[k] < -math.expm1(-hazard * dt)
+    return bought, social
+
+
+@_jit
+def aware_opinions(aware, opinion):
+    """recorder.measure_kpis's opinion summary in one pass: (aware consumers, sum of their opinions, how many
+    of them hold a negative one)."""
+    count = 0
+    total = 0.0
+    negative = 0
+    for i in range(aware.shape[0]):
+        if aware[i]:
+            o = opinion[i]
+            count += 1
+            total += o
+            negative += o < 0.0
+    return count, total, negative
 
 
 @_jit

@@ -23,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 
+import numpy as np
+
 _enabled: bool | None = None
 _batch = False
 _threads: int | None = None
@@ -119,6 +121,43 @@ def run_parts(kernel, calls: list[tuple]) -> list:
         _pool, _pool_size = ThreadPoolExecutor(len(calls) - 1, thread_name_prefix="wom-kernel"), len(calls) - 1
     others = [_pool.submit(kernel, *args) for args in calls[1:]]
     return [kernel(*calls[0])] + [future.result() for future in others]
+
+
+def radix_digits(n_ties: int) -> tuple[int, int]:
+    """(bits, digit width) of ``sort_deliveries``: digits of up to 12 bits, as few passes as that allows."""
+    bits = max(1, (int(n_ties) - 1).bit_length())
+    passes = (bits + 11) // 12
+    return bits, (bits + passes - 1) // passes
+
+
+def sort_deliveries(m: int, buffers: tuple, n_ties: int) -> tuple:
+    """``_compiled.sort_deliveries`` (the first m deliveries in ``buffers[:3]`` sorted by tie, ``buffers[3:]``
+    the scratch space), split over ``parts_for(m)`` threads: each pass counts digits part by part, then moves
+    each part's deliveries to places that follow the earlier parts', so the order is the serial sort's."""
+    compiled_kernels = compiled()
+    parts = parts_for(m)
+    if parts == 1:
+        return compiled_kernels.sort_deliveries(m, *buffers, n_ties)
+    bits, width = radix_digits(n_ties)
+    mask = (1 << width) - 1
+    source, target = buffers[:3], buffers[3:]
+    cuts = [m * p // parts for p in range(parts + 1)]
+    shift = 0
+    while shift < bits:
+        counts = np.zeros((parts, mask + 1), dtype=np.int64)
+        run_parts(
+            compiled_kernels.digit_histogram,
+            [(source[0], a, b, shift, mask, counts[p]) for p, (a, b) in enumerate(zip(cuts, cuts[1:]))],
+        )
+        totals = counts.sum(axis=0)
+        offsets = (np.cumsum(totals) - totals) + (np.cumsum(counts, axis=0) - counts)
+        run_parts(
+            compiled_kernels.scatter_by_digit,
+            [(*source, a, b, shift, mask, offsets[p], *target) for p, (a, b) in enumerate(zip(cuts, cuts[1:]))],
+        )
+        source, target = target, source
+        shift += width
+    return tuple(array[:m] for array in source)
 
 
 def _forget_pool() -> None:

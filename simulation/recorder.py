@@ -59,10 +59,11 @@ def measure_kpis(
     margin: float,
     brand_trust: float,
     mean_tie_trust: float,
+    compiled: bool = False,
 ) -> dict:
     """This step's KPIs. Opinions are summarised over aware consumers (the others have none to voice)."""
     c, counts = consumers, tallies.role_counts
-    n_aware = int(np.count_nonzero(aware))
+    n_aware, opinion_sum, negatives = aware_opinions(aware, c.opinion, compiled)
     average_rating = page.average
     spend = float(sum(effects.spend.values()))
     gross = revenue * margin
@@ -76,8 +77,8 @@ def measure_kpis(
         "following": int(np.count_nonzero(c.follows_brand)),
         "followers_gained": int(tallies.ever_followed),
         "aware_share": n_aware / c.n,
-        "mean_opinion": float(np.sum(c.opinion, where=aware) / n_aware) if n_aware else float("nan"),
-        "negative_share": float(np.count_nonzero(aware & (c.opinion < 0)) / n_aware) if n_aware else float("nan"),
+        "mean_opinion": opinion_sum / n_aware if n_aware else float("nan"),
+        "negative_share": negatives / n_aware if n_aware else float("nan"),
         "talkers": int(messages.talkers.size),
         "positive_messages": messages.positive,
         "negative_messages": messages.negative,
@@ -101,6 +102,20 @@ def measure_kpis(
     for name in lever_counters():
         kpis[name] = float(effects.counters.get(name, 0.0))
     return kpis
+
+
+def aware_opinions(aware: np.ndarray, opinion: np.ndarray, compiled: bool = False) -> tuple[int, float, int]:
+    """(aware consumers, the sum of their opinions, how many hold a negative one); ``compiled``: in one pass
+    (``kernels.aware_opinions``). Both forms add the opinions one after another in the consumers' order, so
+    they give the same sum to the last bit."""
+    if compiled:
+        from . import kernels
+
+        count, total, negative = kernels.compiled().aware_opinions(aware, opinion)
+        return int(count), float(total), int(negative)
+    held = opinion[aware]
+    total = float(np.add.accumulate(held)[-1]) if held.size else 0.0  # (accumulate: strictly in order)
+    return int(held.size), total, int(np.count_nonzero(held < 0))
 
 
 _RATING_KPIS = [f"ratings_{stars}" for stars in range(1, 6)]

@@ -58,7 +58,7 @@ def _run(steps: int = 25, delivery: str = "auto", **params) -> WordOfMouthModel:
 def _same_market(a: WordOfMouthModel, b: WordOfMouthModel) -> None:
     ta, tb = a.timeseries(), b.timeseries()
     assert list(ta.columns) == list(tb.columns)
-    np.testing.assert_allclose(ta.to_numpy(float), tb.to_numpy(float), rtol=1e-9, atol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(ta.to_numpy(float), tb.to_numpy(float))  # (NaN equals NaN here)
     assert (a.consumers.role == b.consumers.role).all()
     np.testing.assert_allclose(a.consumers.opinion, b.consumers.opinion, rtol=0, atol=1e-12)
     np.testing.assert_allclose(a.consumers.interest, b.consumers.interest, rtol=0, atol=1e-12)
@@ -217,6 +217,33 @@ def test_compiled_deliveries_sorted_by_tie_are_the_numpy_deliveries(kernels_swit
         sorted_ties, sorted_seen = compiled.sort_by_tie(got_ties, got_seen, size)
         np.testing.assert_array_equal(sorted_ties, expected_ties[order])
         np.testing.assert_array_equal(sorted_seen, expected_seen[order])
+
+
+@needs_numba
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("n_ties", [5_000, 2**30, 2**32])  # passes: two of 7 bits, three of 10, three of 11
+def test_the_sort_split_over_threads_is_the_serial_sort(kernels_switch, monkeypatch, threads, n_ties):
+    kernels_switch(True)
+    monkeypatch.setattr(kernels, "SMALLEST_SPLIT", 2)
+    rng = np.random.default_rng(threads)
+    m = 20_000
+    ties = rng.integers(0, min(n_ties, 2**32 - 1), m)  # many repeated ties: the sort must be stable
+    keys = ties + (rng.integers(0, 1000, m) << 32)
+    delivered = (keys, rng.integers(1, 4, m), rng.integers(0, 10**6, m).astype(np.int32))
+    padding = 100  # the buffers are longer than the deliveries, as the model keeps them
+
+    def buffers():
+        filled = [np.concatenate([a, np.zeros(padding, a.dtype)]) for a in delivered]
+        return (*filled, *(np.empty_like(a) for a in filled))
+
+    kernels.use_threads(1)
+    serial = [a.copy() for a in kernels.sort_deliveries(m, buffers(), n_ties)]
+    kernels.use_threads(threads)
+    split = kernels.sort_deliveries(m, buffers(), n_ties)
+    order = np.argsort(ties, kind="stable")
+    for a, b, original in zip(serial, split, delivered):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, original[order])
 
 
 @needs_numba
