@@ -617,53 +617,34 @@ def hear_sorted(
 
 
 @_jit
-def discover(who, u, awareness, first_source, interest, discovery, via_page_below, visiting, dt):
-    """WordOfMouthModel._discover_and_read's draws for the thinned consumers ``who`` (uniforms ``u``), one pass:
-    the unaware with u < ``discovery`` learn of the product, through its page when u < ``via_page_below`` and
-    from media otherwise (rules.awareness.make_aware, source: media); the aware read the page with probability
-    1 - exp(-visiting x interest / 0.5 x dt). Returns the readers: the aware who visit and those who found it
-    through the page."""
-    readers = np.empty(who.shape[0], dtype=np.int64)
-    m = 0
-    last = who.shape[0] - 1
-    for k in range(who.shape[0]):
-        ahead = who[min(k + LOOK_AHEAD, last)]  # (scattered consumers: overlap their misses)
-        prefetch(awareness, ahead)
-        prefetch(interest, ahead)
-        i = who[k]
+def discover_and_read(salt, bound, role, awareness, first_source, interest, discovery, via_page_below, visiting, dt,
+                      valence, weight_per_openness, signal, tick, confidence_bound, beyond_bound_weight, gain,
+                      persuasion, openness, opinion, page_signal, page_read_step, start, stop):  # fmt: skip
+    """WordOfMouthModel._discover_and_read for consumers start to stop - 1, in one pass with the thinning
+    (``thin``: non-customers whose hashed uniform u is below ``bound``): the unaware with u < ``discovery``
+    learn of the product, through its page when u < ``via_page_below`` and from media otherwise
+    (rules.awareness.make_aware); the aware read the page with probability 1 - exp(-visiting x interest / 0.5
+    x dt), and so do those who found it through the page. A read: rules.awareness.make_aware (source: reviews),
+    the weight review_trust x c(n) x openness under rules.trust.bounded_confidence, rules.awareness.raise_interest
+    and rules.trust.shift_opinions, and the page signal. A consumer's pass touches only its own state, so
+    ranges run on separate threads. Returns the number of readers."""
+    readers = 0
+    for i in range(start, stop):
+        u = uniform(salt, i)  # hashed first: a test on role[i] alone would be mispredicted at random
+        if not (u < bound and role[i] != 2):  # Role.CUSTOMER
+            continue
         aware = awareness[i] >= 0.5  # state.AWARE_THRESHOLD
-        found = (not aware) and u[k] < discovery
-        via_page = found and u[k] < via_page_below
+        found = (not aware) and u < discovery
+        via_page = found and u < via_page_below
         if found and not via_page:
             awareness[i] = 1.0
             if first_source[i] == 0:  # Source.UNAWARE
                 first_source[i] = 7  # Source.MEDIA
-        if via_page or (aware and u[k] < -math.expm1(-(visiting * interest[i] / 0.5) * dt)):
-            readers[m] = i
-            m += 1
-    return readers[:m].copy()
-
-
-@_jit
-def read_page(readers, valence, weight_per_openness, signal, tick, confidence_bound, beyond_bound_weight, gain,
-              persuasion, openness, awareness, first_source, interest, opinion, page_signal, page_read_step):  # fmt: skip
-    """WordOfMouthModel._discover_and_read for its readers (each once): rules.awareness.make_aware (source:
-    reviews), the weight review_trust x c(n) x openness under rules.trust.bounded_confidence,
-    rules.awareness.raise_interest and rules.trust.shift_opinions (unique listeners), and the page signal,
-    in one pass over the readers instead of one per array and rule."""
-    last = readers.shape[0] - 1
-    for k in range(readers.shape[0]):
-        ahead = readers[min(k + LOOK_AHEAD, last)]  # (scattered readers: overlap their misses)
-        prefetch(openness, ahead)
-        prefetch(awareness, ahead)
-        prefetch(first_source, ahead)
-        prefetch(interest, ahead)
-        prefetch(opinion, ahead)
-        prefetch(page_signal, ahead)
-        prefetch(page_read_step, ahead)
-        i = readers[k]
+        if not (via_page or (aware and u < -math.expm1(-(visiting * interest[i] / 0.5) * dt))):
+            continue
+        readers += 1
         awareness[i] = 1.0
-        if first_source[i] == 0:  # Source.UNAWARE
+        if first_source[i] == 0:
             first_source[i] = 6  # Source.REVIEWS
         weight = weight_per_openness * openness[i]
         gap = valence - opinion[i]
@@ -672,29 +653,34 @@ def read_page(readers, valence, weight_per_openness, signal, tick, confidence_bo
         opinion[i] = min(1.0, max(-1.0, opinion[i] + persuasion * (weight * gap) / max(1.0, weight)))
         page_signal[i] = signal
         page_read_step[i] = tick
+    return readers
 
 
 @_jit
-def purchase_decisions(who, u, opinion, interest, external, has_external, background, recommendations,
-                       recommendations_before, ties_per_listener, page_signal, page_read_step, fading, tick,
-                       opinion_sensitivity, rejection_opinion, p, q, review_influence, price_factor, dt):  # fmt: skip
-    """WordOfMouthModel._purchase's decisions for the thinned candidates ``who`` (uniforms ``u``), one pass:
-    rules.purchase.purchase_gate, the mid-step social influence (WordOfMouthModel.social_influence,
-    rules.purchase.midstep_influence), the page signal (page_influence), purchase_hazard and
-    purchase_probability. Returns (bought, social: q S + r R) per candidate."""
-    bought = np.empty(who.shape[0], dtype=np.bool_)
-    social = np.empty(who.shape[0])
-    last = who.shape[0] - 1
-    for k in range(who.shape[0]):
-        ahead = who[min(k + LOOK_AHEAD, last)]  # (scattered candidates: overlap their misses)
-        prefetch(opinion, ahead)
-        prefetch(interest, ahead)
-        prefetch(recommendations, ahead)
-        prefetch(recommendations_before, ahead)
-        prefetch(ties_per_listener, ahead)
-        prefetch(page_signal, ahead)
-        prefetch(page_read_step, ahead)
-        i = who[k]
+def purchase_pass(salt, bound, aware, role, opinion, interest, external, has_external, background, recommendations,
+                  recommendations_before, ties_per_listener, page_signal, page_read_step, fading, tick,
+                  opinion_sensitivity, rejection_opinion, p, q, review_influence, price_factor, dt, start, stop):  # fmt: skip
+    """WordOfMouthModel._purchase's decisions for consumers start to stop - 1, in one pass with the thinning
+    (``thin``: aware non-customers whose hashed uniform u is below ``bound``): rules.purchase.purchase_gate,
+    the mid-step social influence (WordOfMouthModel.social_influence, rules.purchase.midstep_influence), the
+    page signal (page_influence), purchase_hazard and purchase_probability; buys if u is below it. Returns
+    (buyers, their q S + r R)."""
+    buyers = np.empty(stop - start, dtype=np.int64)
+    social = np.empty(stop - start)
+    m = 0
+    for i in range(start, stop):
+        if i % 8 == 0:  # few and scattered candidates: stream their state in ahead of the unpredictable test
+            ahead = min(i + 512, stop - 1)
+            prefetch(opinion, ahead)
+            prefetch(interest, ahead)
+            prefetch(recommendations, ahead)
+            prefetch(recommendations_before, ahead)
+            prefetch(ties_per_listener, ahead)
+            prefetch(page_signal, ahead)
+            prefetch(page_read_step, ahead)
+        u = uniform(salt, i)
+        if not (u < bound and aware[i] and role[i] != 2):  # Role.CUSTOMER
+            continue
         o = opinion[i]
         gate = (interest[i] / 0.5) * max(0.0, 1.0 + opinion_sensitivity * o) if o > rejection_opinion else 0.0
         ties = ties_per_listener[i]
@@ -702,26 +688,29 @@ def purchase_decisions(who, u, opinion, interest, external, has_external, backgr
         influence = min(1.0, max(0.0, 1.5 * now - 0.5 * (recommendations_before[i] / ties)))
         read = page_read_step[i]
         page = page_signal[i] * fading[max(tick - read, 0)] if read >= 0 else 0.0
-        social[k] = q * influence + review_influence * page
-        hazard = gate * (p * (external[i] if has_external else background) + 1.0 * social[k]) * price_factor
-        bought[k] = u[k] < -math.expm1(-hazard * dt)
-    return bought, social
+        pull = q * influence + review_influence * page
+        hazard = gate * (p * (external[i] if has_external else background) + 1.0 * pull) * price_factor
+        if u < -math.expm1(-hazard * dt):
+            buyers[m] = i
+            social[m] = pull
+            m += 1
+    return buyers[:m].copy(), social[:m].copy()
 
 
 @_jit
 def aware_opinions(aware, opinion):
-    """recorder.measure_kpis's opinion summary in one pass: (aware consumers, sum of their opinions, how many
-    of them hold a negative one)."""
+    """recorder.aware_opinions in one pass: (aware consumers, sum of their opinions, how many of them hold a
+    negative one); the sum in four interleaved lanes, as the numpy form adds them."""
     count = 0
-    total = 0.0
+    lanes = np.zeros(4)
     negative = 0
     for i in range(aware.shape[0]):
         if aware[i]:
             o = opinion[i]
+            lanes[count & 3] += o
             count += 1
-            total += o
             negative += o < 0.0
-    return count, total, negative
+    return count, (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]), negative
 
 
 @_jit

@@ -123,6 +123,15 @@ def run_parts(kernel, calls: list[tuple]) -> list:
     return [kernel(*calls[0])] + [future.result() for future in others]
 
 
+def over_consumers(kernel, n: int, settings: tuple) -> list:
+    """``kernel(*settings, start, stop)`` over consumers 0 to n - 1 in ``parts_for(n)`` ranges, one per thread;
+    the parts' results in the consumers' order. For kernels in which a consumer touches only its own state
+    (each keeps its own hashed draw), so the split changes no number."""
+    parts = parts_for(n)
+    cuts = [n * p // parts for p in range(parts + 1)]
+    return run_parts(kernel, [settings + (a, b) for a, b in zip(cuts, cuts[1:])])
+
+
 def radix_digits(n_ties: int) -> tuple[int, int]:
     """(bits, digit width) of ``sort_deliveries``: digits of up to 12 bits, as few passes as that allows."""
     bits = max(1, (int(n_ties) - 1).bit_length())

@@ -695,37 +695,33 @@ class WordOfMouthModel(mesa.Model):
         discover = float(per_step_probability(media + finding, self.dt))
         # Thinning: interest <= 1, so no consumer above this bound discovers or reads.
         bound = max(discover, float(per_step_probability(visiting / TYPICAL_INTEREST, self.dt)))
-        who, u = streams.thinned(c.role != CUSTOMER_CODE, bound, self.salt("page"), self.compiled)
         via_page_below = discover * finding / max(media + finding, 1e-300)
-        if self.compiled:  # the lines below in one pass over the thinned consumers
-            readers = kernels.compiled().discover(
-                who, u, c.awareness, c.first_source, c.interest, discover, via_page_below, float(visiting), self.dt
-            )
-        else:
-            aware = c.aware_among(who)
-            found = ~aware & (u < discover)
-            via_page = found & (u < via_page_below)
-            make_aware(c, who[found & ~via_page], Source.MEDIA)
-            visit = per_step_probability(visiting * c.interest[who] / TYPICAL_INTEREST, self.dt)
-            readers = who[(aware & (u < visit)) | via_page]
+        valence = reviews.perceived_valence(page.weights_by_star(prm["incentive_discount"]), prm["review_negativity"])
+        weight_per_openness, signal = prm["review_trust"] * volume, prm["review_trust"] * volume * max(valence, 0.0)
+        if self.compiled:  # the numpy lines below in one pass over the market, with the thinning
+            settings = (
+                self.salt("page"), bound, c.role, c.awareness, c.first_source, c.interest, discover, via_page_below,
+                float(visiting), self.dt, float(valence), float(weight_per_openness), float(signal), self.tick,
+                float(prm["confidence_bound"]), float(prm["beyond_bound_weight"]), float(prm["interest_gain"]),
+                float(prm["persuasion"]), c.openness, c.opinion, c.page_signal, c.page_read_step,
+            )  # fmt: skip
+            return sum(kernels.over_consumers(kernels.compiled().discover_and_read, c.n, settings))
+        who, u = streams.thinned(c.role != CUSTOMER_CODE, bound, self.salt("page"), False)
+        aware = c.aware_among(who)
+        found = ~aware & (u < discover)
+        via_page = found & (u < via_page_below)
+        make_aware(c, who[found & ~via_page], Source.MEDIA)
+        visit = per_step_probability(visiting * c.interest[who] / TYPICAL_INTEREST, self.dt)
+        readers = who[(aware & (u < visit)) | via_page]
         if readers.size == 0:
             return 0
-        valence = reviews.perceived_valence(page.weights_by_star(prm["incentive_discount"]), prm["review_negativity"])
-        if self.compiled:  # the lines below in one pass over the readers (the same numbers)
-            kernels.compiled().read_page(
-                readers, float(valence), float(prm["review_trust"] * volume),
-                float(prm["review_trust"] * volume * max(valence, 0.0)), self.tick, float(prm["confidence_bound"]),
-                float(prm["beyond_bound_weight"]), float(prm["interest_gain"]), float(prm["persuasion"]),
-                c.openness, c.awareness, c.first_source, c.interest, c.opinion, c.page_signal, c.page_read_step,
-            )  # fmt: skip
-            return int(readers.size)
         make_aware(c, readers, Source.REVIEWS)
-        weight = prm["review_trust"] * volume * c.openness[readers]
+        weight = weight_per_openness * c.openness[readers]
         gap = valence - c.opinion[readers]
         weight = trust.bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
         raise_interest(c, readers, weight * valence, prm["interest_gain"], unique=True)
         trust.shift_opinions(c.opinion, readers, gap, weight, prm["persuasion"], unique=True)
-        c.page_signal[readers] = prm["review_trust"] * volume * max(valence, 0.0)
+        c.page_signal[readers] = signal
         c.page_read_step[readers] = self.tick
         return int(readers.size)
 
@@ -756,28 +752,36 @@ class WordOfMouthModel(mesa.Model):
             ),
             self.dt,
         )
-        who, u = streams.thinned(aware & (c.role != CUSTOMER_CODE), float(bound), self.salt("purchase"), self.compiled)
-        external = effects.background if effects.external is None else effects.external[who]
-        if self.ties is not None and self.compiled:  # the lines below in one pass over the candidates
-            bought, social = kernels.compiled().purchase_decisions(
-                who, u, c.opinion, c.interest, np.ones(1) if effects.external is None else effects.external,
-                effects.external is not None, float(effects.background), self._recommendations,
-                self._recommendations_before, self._ties_per_listener, c.page_signal, c.page_read_step,
-                self._fading_by_age(), self.tick, float(prm["opinion_sensitivity"]), float(prm["rejection_opinion"]),
-                float(prm["p"]), float(prm["q"]), float(prm["review_influence"]), float(price_factor), float(self.dt),
+        if self.ties is not None and self.compiled:  # the numpy lines below in one pass, with the thinning
+            settings = (
+                self.salt("purchase"), float(bound), aware, c.role, c.opinion, c.interest,
+                np.ones(1) if effects.external is None else effects.external, effects.external is not None,
+                float(effects.background), self._recommendations, self._recommendations_before,
+                self._ties_per_listener, c.page_signal, c.page_read_step, self._fading_by_age(), self.tick,
+                float(prm["opinion_sensitivity"]), float(prm["rejection_opinion"]), float(prm["p"]), float(prm["q"]),
+                float(prm["review_influence"]), float(price_factor), float(self.dt),
             )  # fmt: skip
+            found = kernels.over_consumers(kernels.compiled().purchase_pass, c.n, settings)
+            buyers, social = found[0] if len(found) == 1 else (np.concatenate([f[k] for f in found]) for k in (0, 1))
+            bought_external = (
+                np.full(buyers.size, effects.background) if effects.external is None else effects.external[buyers]
+            )
         else:
+            who, u = streams.thinned(
+                aware & (c.role != CUSTOMER_CODE), float(bound), self.salt("purchase"), self.compiled
+            )
             gate = purchase_gate(c.opinion[who], c.interest[who], prm["opinion_sensitivity"], prm["rejection_opinion"])
+            external = effects.background if effects.external is None else effects.external[who]
             social = prm["q"] * self.social_influence(who, midstep=True) + prm[
                 "review_influence"
             ] * self.page_influence(who)
             hazard = purchase_hazard(gate, prm["p"], external, 1.0, social, price_factor)
             bought = u < purchase_probability(hazard, self.dt)
-        # (np.full rather than np.broadcast_to for the background alone: the same values, a tenth of the time)
-        bought_external = (
-            external[bought] if isinstance(external, np.ndarray) else np.full(np.count_nonzero(bought), external)
-        )
-        buyers = who[bought]
+            # (np.full rather than np.broadcast_to for the background alone: the same values, a tenth of the time)
+            bought_external = (
+                external[bought] if isinstance(external, np.ndarray) else np.full(np.count_nonzero(bought), external)
+            )
+            buyers, social = who[bought], social[bought]
         if prm["adopt_on_recommendation"] or effects.free_units.size:
             buying = np.zeros(c.n, dtype=bool)
             buying[buyers] = True
@@ -792,7 +796,7 @@ class WordOfMouthModel(mesa.Model):
             buyers=buyers,
             free=effects.free_units,
             external_part=prm["p"] * bought_external,
-            social_part=social[bought],
+            social_part=social,
         )
 
     def _experience(self, buyers: np.ndarray, effects: MarketingEffects) -> np.ndarray:

@@ -99,12 +99,8 @@ def thinned(
     from . import kernels
 
     if kernels.enabled() if compiled is None else compiled:
-        n = candidates.shape[0]
-        parts = kernels.parts_for(n)  # consumer ranges over threads: each consumer keeps its own draw
-        cuts = [n * p // parts for p in range(parts + 1)]
-        calls = [(candidates, float(bound), salt, a, b) for a, b in zip(cuts, cuts[1:])]
-        found = kernels.run_parts(kernels.compiled().thin, calls)
-        if parts == 1:
+        found = kernels.over_consumers(kernels.compiled().thin, candidates.shape[0], (candidates, float(bound), salt))
+        if len(found) == 1:
             return found[0]
         return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
     who = np.flatnonzero(candidates)

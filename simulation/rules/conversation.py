@@ -194,12 +194,9 @@ def talk(
             salt,
             _SUMMING_RATE,
         )
-        n = consumers.n
-        parts = kernels.parts_for(n)  # consumer ranges over threads: each consumer keeps its own draw
-        cuts = [n * p // parts for p in range(parts + 1)]
-        found = kernels.run_parts(kernels.compiled().talk, [settings + (a, b) for a, b in zip(cuts, cuts[1:])])
+        found = kernels.over_consumers(kernels.compiled().talk, consumers.n, settings)
         who, counts, expected, uniforms = (
-            found[0] if parts == 1 else tuple(np.concatenate([f[k] for f in found]) for k in range(4))
+            found[0] if len(found) == 1 else tuple(np.concatenate([f[k] for f in found]) for k in range(4))
         )
         if expected.size:  # the kernel sums Poisson terms up to _SUMMING_RATE; larger rates take the quantile
             pending = counts < 0
