@@ -127,9 +127,13 @@ def over_consumers(kernel, n: int, settings: tuple) -> list:
     """``kernel(*settings, start, stop)`` over consumers 0 to n - 1 in ``parts_for(n)`` ranges, one per thread;
     the parts' results in the consumers' order. For kernels in which a consumer touches only its own state
     (each keeps its own hashed draw), so the split changes no number."""
-    parts = parts_for(n)
+    return run_parts(kernel, [settings + span for span in spans(n, parts_for(n))])
+
+
+def spans(n: int, parts: int) -> list[tuple[int, int]]:
+    """Items 0 to n - 1 cut into `parts` consecutive (start, stop) ranges of nearly equal size."""
     cuts = [n * p // parts for p in range(parts + 1)]
-    return run_parts(kernel, [settings + (a, b) for a, b in zip(cuts, cuts[1:])])
+    return list(zip(cuts, cuts[1:]))
 
 
 def radix_digits(n_ties: int) -> tuple[int, int]:
@@ -150,19 +154,19 @@ def sort_deliveries(m: int, buffers: tuple, n_ties: int) -> tuple:
     bits, width = radix_digits(n_ties)
     mask = (1 << width) - 1
     source, target = buffers[:3], buffers[3:]
-    cuts = [m * p // parts for p in range(parts + 1)]
+    ranges = spans(m, parts)
     shift = 0
     while shift < bits:
         counts = np.zeros((parts, mask + 1), dtype=np.int64)
         run_parts(
             compiled_kernels.digit_histogram,
-            [(source[0], a, b, shift, mask, counts[p]) for p, (a, b) in enumerate(zip(cuts, cuts[1:]))],
+            [(source[0], a, b, shift, mask, counts[p]) for p, (a, b) in enumerate(ranges)],
         )
         totals = counts.sum(axis=0)
         offsets = (np.cumsum(totals) - totals) + (np.cumsum(counts, axis=0) - counts)
         run_parts(
             compiled_kernels.scatter_by_digit,
-            [(*source, a, b, shift, mask, offsets[p], *target) for p, (a, b) in enumerate(zip(cuts, cuts[1:]))],
+            [(*source, a, b, shift, mask, offsets[p], *target) for p, (a, b) in enumerate(ranges)],
         )
         source, target = target, source
         shift += width

@@ -610,16 +610,16 @@ class WordOfMouthModel(mesa.Model):
         if starts[-1] > self._deliveries[0].shape[0]:  # a quarter more room than needed: rare reallocations
             self._deliveries = _delivery_buffers(int(starts[-1]) + int(starts[-1]) // 4)
         parts = kernels.parts_for(int(starts[-1]))
-        cuts = [talkers.shape[0] * p // parts for p in range(parts + 1)]
+        ranges = kernels.spans(talkers.shape[0], parts)
         calls = [
             (talkers[a:b], counts[a:b], t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt)
             + tuple(buffer[starts[a] :] for buffer in self._deliveries[:3])
-            for a, b in zip(cuts, cuts[1:])
+            for a, b in ranges
         ]
         written = kernels.run_parts(compiled.deliver_to_listeners, calls)
         assert min(written) >= 0  # (each part had room)
         m = written[0]
-        for a, count in zip(cuts[1:], written[1:]):
+        for (a, _), count in zip(ranges[1:], written[1:]):
             for buffer in self._deliveries[:3]:
                 buffer[m : m + count] = buffer[starts[a] : starts[a] + count]  # (overlapping: numpy copies safely)
             m += count

@@ -75,12 +75,6 @@ class Lever(BaseModel):
             return False
         return self.continuous or (step - self.start) % self.every == 0
 
-    def pay_programme(
-        self, model: WordOfMouthModel, effects: MarketingEffects, one_off: float, per_step: float
-    ) -> None:
-        """Pay a programme's costs at a step it acts: `one_off` at its first step, `per_step` at every one."""
-        model.brand.pay(self.kind, per_step + (one_off if model.step_index == self.start else 0.0), effects)
-
     # ---- hooks (the default does nothing)
     def check(self, model: WordOfMouthModel, where: str) -> None:
         """Raise ValueError (prefixed with `where`) if the lever cannot act in this market."""
@@ -114,6 +108,21 @@ class Lever(BaseModel):
     def hooks_used(cls) -> list[str]:
         """The hooks this lever overrides (for the lever table)."""
         return [hook for hook in HOOKS if getattr(cls, hook) is not getattr(Lever, hook)]
+
+
+class Programme(Lever):
+    """A lever that runs as a programme from `start` on (a product change, a recall): a one-off `cost` at its
+    first step and `cost_per_step` at every step it is in force. Subclasses set `cost`'s default."""
+
+    cost: float = Field(0.0, ge=0, description="one-off cost at start")
+    cost_per_step: float = Field(0.0, ge=0, description="running cost per step from start on")
+
+    continuous = True
+    cost_rule = "`cost` once at start + `cost_per_step`"
+
+    def pay_programme(self, model: WordOfMouthModel, effects: MarketingEffects) -> None:
+        """Pay the programme's costs at a step it acts: `cost` at its first step, `cost_per_step` at every one."""
+        model.brand.pay(self.kind, self.cost_per_step + (self.cost if model.step_index == self.start else 0.0), effects)
 
 
 @dataclass

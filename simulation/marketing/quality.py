@@ -6,23 +6,20 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Lever, MarketingEffects
+from .base import MarketingEffects, Programme
 
 
-class QualityImprovement(Lever):
+class QualityImprovement(Programme):
     """Improve the product experience from `start` on: shift the mean, narrow the spread."""
 
     kind: Literal["quality"] = "quality"
     shift: float = Field(0.2, ge=-2, le=2, description="added to the mean satisfaction")
     spread_factor: float = Field(0.8, ge=0, le=1, description="multiplies the spread of satisfaction")
     cost: float = Field(50_000.0, ge=0, description="one-off cost at start")
-    cost_per_step: float = Field(0.0, ge=0, description="running cost per step from start on")
 
-    continuous = True
     summary = "mean satisfaction + `shift`, spread x `spread_factor` for buyers from `start` on"
-    cost_rule = "`cost` once at start + `cost_per_step`"
 
     def act(self, model, effects: MarketingEffects, rng) -> None:
         effects.quality_shift += self.shift
         effects.spread_factor *= self.spread_factor
-        self.pay_programme(model, effects, self.cost, self.cost_per_step)
+        self.pay_programme(model, effects)

@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Lever, MarketingEffects
+from .base import MarketingEffects, Programme
 
 
-class Recall(Lever):
+class Recall(Programme):
     """Withdraw what an incident made faulty: buyers get the product's normal quality while it runs.
 
     Unlike a quality improvement it never makes the product better than normal: outside an incident it
@@ -18,12 +18,9 @@ class Recall(Lever):
 
     kind: Literal["recall"] = "recall"
     cost: float = Field(20_000.0, ge=0, description="one-off cost at start (withdrawal, replacement, logistics)")
-    cost_per_step: float = Field(0.0, ge=0, description="running cost per step from start on")
 
-    continuous = True
     summary = "cancels the quality shift of every incident active at the step (mean satisfaction back to normal)"
-    cost_rule = "`cost` once at start + `cost_per_step`"
 
     def act(self, model, effects: MarketingEffects, rng) -> None:
         effects.quality_shift -= model.incident_shift()
-        self.pay_programme(model, effects, self.cost, self.cost_per_step)
+        self.pay_programme(model, effects)
