@@ -10,7 +10,8 @@ then the reference's step), for 3 seeds:
      start: under 10%, 10-50%, 50-90%, over 90%).
   2. the same engine against the sketch a numpy user would write: S = A x adopted / degree (one scipy
      sparse product), hazard, one uniform per consumer; at 10^5 and 10^6 the ratio engine / sketch at
-     every step (goal: under 2 at every step).
+     every step (goal: under 2 at every step). With Mesa (1.), the sketch steps too, and its own ratio to
+     Mesa by phase is printed: how far ahead of Mesa one sparse product per step can be.
 
 Prints min / median / max of ms per step over the steps of a phase and seeds, and the machine's load.
 
@@ -72,29 +73,36 @@ def engine(net, seed: int) -> WordOfMouthModel:
     return WordOfMouthModel(seed=seed, n_consumers=net.n, social_network=net, p=P, q=Q, time_unit=UNIT, **NETWORK_BASS)
 
 
-def interleaved(n: int, reference: str, seeds=(1, 2, 3)) -> list[tuple[float, float, float]]:
-    """(share adopted at the step's start, engine seconds, reference seconds) for every step and seed."""
+def interleaved(n: int, references: tuple[str, ...], seeds=(1, 2, 3)) -> list[tuple[float, float, dict]]:
+    """(share adopted at the step's start, engine seconds, {reference: seconds}) for every step and seed; each
+    step the engine steps first, then every reference."""
     from mesa_baseline import MesaBaselineModel
 
     rows = []
     for seed in seeds:
         net = network(n, seed)
         model = engine(net, seed)
-        if reference == "mesa":
-            other = MesaBaselineModel(n=n, p=P, q=Q, dt=TIME_UNITS[UNIT], network=net, rng=seed)
-            other_share = lambda other=other: other.adopters / n  # noqa: E731
-        else:
-            other = Sketch(net, seed)
-            other_share = lambda other=other: other.share  # noqa: E731
+        others = {}
+        for name in references:
+            if name == "mesa":
+                mesa = MesaBaselineModel(n=n, p=P, q=Q, dt=TIME_UNITS[UNIT], network=net, rng=seed)
+                others[name] = (mesa, lambda mesa=mesa: mesa.adopters / n)
+            else:
+                sketch = Sketch(net, seed)
+                others[name] = (sketch, lambda sketch=sketch: sketch.share)
         while True:
             share = model.kpis.get("adopters", 0) / n
-            if share >= STOP and other_share() >= STOP:
+            if share >= STOP and all(done() >= STOP for _, done in others.values()):
                 break
             started = time.perf_counter()
             model.step()
-            middle = time.perf_counter()
-            other.step()
-            rows.append((share, middle - started, time.perf_counter() - middle))
+            spent = time.perf_counter() - started
+            times = {}
+            for name, (other, _) in others.items():
+                started = time.perf_counter()
+                other.step()
+                times[name] = time.perf_counter() - started
+            rows.append((share, spent, times))
     return rows
 
 
@@ -103,10 +111,15 @@ def summary(values) -> str:
     return f"{values.min():8.2f} {np.median(values):8.2f} {values.max():8.2f}"
 
 
-def report(n: int, reference: str, rows) -> None:
-    print(f"\n{n:,} consumers, engine vs {reference}: ms per step (min / median / max over steps and 3 seeds)")
-    print(f"   {'phase':<10} {'steps':>5} {'engine':>26} {reference:>26} {'ratio ref/engine (min med max)':>32}")
-    shares, eng, ref = (np.array(c) for c in zip(*rows, strict=True))
+def report(n: int, rows, reference: str, against: str = "engine") -> None:
+    """ms per step of ``against`` and ``reference`` by phase, and the ratio reference / against."""
+    print(f"\n{n:,} consumers, {against} vs {reference}: ms per step (min / median / max over steps and 3 seeds)")
+    print(
+        f"   {'phase':<10} {'steps':>5} {against:>26} {reference:>26} {'ratio ' + reference + '/' + against + ' (min med max)':>32}"
+    )
+    shares = np.array([row[0] for row in rows])
+    ref = np.array([row[2][reference] for row in rows])
+    eng = np.array([row[1] if against == "engine" else row[2][against] for row in rows])
     for low, high, label in PHASES:
         inside = (shares >= low) & (shares < high)
         if not inside.any():
@@ -118,7 +131,7 @@ def report(n: int, reference: str, rows) -> None:
         )
     if reference == "sketch":
         worst = (eng / ref).max()
-        print(f"   engine / sketch, worst step: {worst:.2f} (goal: under 2 at every step)")
+        print(f"   {against} / sketch, worst step: {worst:.2f} (goal: under 2 at every step)")
 
 
 def main() -> None:
@@ -129,12 +142,17 @@ def main() -> None:
     from simulation import kernels
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; kernels: {kernels.enabled()}")
-    warm = network(2000, 0)
-    engine(warm, 0).run(3)  # compile or load the kernels before timing
+    # Load the kernels and call each once before timing (numba loads each compiled signature on its first
+    # call: 30-40 ms in a first step otherwise); once loaded, every model in this process runs them, 10^4 too.
+    with kernels.using(kernels.enabled()):
+        engine(network(2000, 0), 0).run(3)
     for n in (int(s) for s in args.mesa_sizes.split(",") if s):
-        report(n, "mesa", interleaved(n, "mesa"))
+        rows = interleaved(n, ("mesa", "sketch"))
+        report(n, rows, "mesa")
+        # The ceiling: how far ahead of Mesa one sparse product per step is, in the same steps.
+        report(n, rows, "mesa", against="sketch")
     for n in (int(s) for s in args.sketch_sizes.split(",") if s):
-        report(n, "sketch", interleaved(n, "sketch"))
+        report(n, interleaved(n, ("sketch",)), "sketch")
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
