@@ -2,7 +2,7 @@
 
 Network Bass diffusion on a small world of mean degree 10 (rewiring 0.1), p = 0.5 and q = 5 per year,
 monthly steps, until 95% have adopted. Measured in this process, interleaved step by step (engine step,
-then the reference's step), for 3 seeds:
+then each reference's step), for 3 seeds:
 
   1. the engine's network Bass reduction (every rule on, settings of docs/MODEL.md section 8 on a
      network) against ``benchmarks/mesa_baseline.py`` (one Mesa agent per consumer, shuffle_do) at
@@ -149,7 +149,7 @@ def main() -> None:
     for n in (int(s) for s in args.mesa_sizes.split(",") if s):
         rows = interleaved(n, ("mesa", "sketch"))
         report(n, rows, "mesa")
-        # The ceiling: how far ahead of Mesa one sparse product per step is, in the same steps.
+        # A reference for the ratios above: how far ahead of Mesa one sparse product per step is, in the same steps.
         report(n, rows, "mesa", against="sketch")
     for n in (int(s) for s in args.sketch_sizes.split(",") if s):
         report(n, interleaved(n, ("sketch",)), "sketch")
