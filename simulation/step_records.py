@@ -12,7 +12,7 @@ class Messages:
     """This step's word of mouth as seen: one entry per (speaker, listener) pair that saw at least one
     of the speaker's messages (``seen`` times).
 
-    Delivered in aggregate (``WordOfMouthModel._deliver``), the record holds only the talkers and the
+    Delivered in aggregate (``engine.word_of_mouth.deliver``), the record holds only the talkers and the
     counts of positive and negative messages seen: the individual messages are never materialised
     (the speakers and the rest are None). Levers that read messages always get them one by one."""
 
@@ -30,7 +30,7 @@ class Messages:
     positive_count: int | None = None  # set when delivered in aggregate
     negative_count: int | None = None
     remembered: bool = False  # the per-tie memory was already updated (compiled paths)
-    delivery: str = "messages"  # how they were delivered: "messages", "sparse" or "dense" (model._delivery_path)
+    delivery: str = "messages"  # "messages", "sparse" or "dense" (engine.delivery.DeliveryPaths.choose)
 
     @property
     def size(self) -> int:

@@ -62,7 +62,7 @@ def _same_market(a: WordOfMouthModel, b: WordOfMouthModel) -> None:
     assert (a.consumers.role == b.consumers.role).all()
     np.testing.assert_allclose(a.consumers.opinion, b.consumers.opinion, rtol=0, atol=1e-12)
     np.testing.assert_allclose(a.consumers.interest, b.consumers.interest, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(a._recommendations, b._recommendations, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a.social_memory.recommendations, b.social_memory.recommendations, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(a.consumers.group_trust, b.consumers.group_trust)  # (learned from experience)
     if a.ties is not None:
         np.testing.assert_array_equal(a.ties.trust, b.ties.trust)
@@ -110,7 +110,7 @@ def test_kernels_split_over_threads_give_the_same_market(kernels_switch, monkeyp
     for name in ("awareness", "opinion", "interest", "first_source"):
         np.testing.assert_array_equal(getattr(models[0].consumers, name), getattr(models[1].consumers, name))
     assert models[0].ties.memory.tobytes() == models[1].ties.memory.tobytes()  # (NaN where nothing was heard)
-    np.testing.assert_array_equal(models[0]._recommendations, models[1]._recommendations)
+    np.testing.assert_array_equal(models[0].social_memory.recommendations, models[1].social_memory.recommendations)
     assert kernels.parts_for(10**6) == threads and kernels.parts_for(1) == 1
 
 
@@ -128,13 +128,13 @@ def test_auto_delivery_switches_paths_within_a_run(kernels_switch):
     kernels_switch(True)
     model = WordOfMouthModel(seed=2, n_consumers=3000, talk_rate=200.0, strategy=None)
     seen = []
-    original = model._delivery_path
+    original = model.delivery_paths.choose
 
     def spy(*args):
         seen.append(original(*args))
         return seen[-1]
 
-    model._delivery_path = spy
+    model.delivery_paths.choose = spy
     model.run(30)
     assert {"sparse", "dense"} <= set(seen)
 

@@ -55,7 +55,7 @@ def test_one_step_from_a_prepared_market_buys_with_the_midstep_probability():
     c.role[customers] = 2
     c.opinion[customers] = 1.0
     model.tallies = type(model.tallies).count(c, None)
-    model._voice_before = 0.1 * n  # 10% of the market was talking at the previous step
+    model.social_memory.voice_before = 0.1 * n  # 10% of the market was talking at the previous step
     before = int(model.tallies.role_counts[2])
     model.step()
     bought = int(model.kpis["adopters"]) - before

@@ -1,0 +1,143 @@
+"""The rule steps after a purchase: buyers experience the product, post ratings, learn whom to trust; aware
+consumers start following the brand.
+
+Equations: ``rules.experience`` (satisfaction, opinion after experience), ``rules.reviews`` (posting, expressed
+satisfaction, stars), ``rules.trust`` (source accuracy, trust learning), ``rules.awareness`` (following);
+docs/MODEL.md, "Submodels".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import kernels, streams
+from ..marketing.base import MarketingEffects
+from ..rules import reviews, trust
+from ..rules.awareness import follow_probability
+from ..rules.experience import draw_satisfaction, opinion_after_experience
+from ..rules.rates import per_step_probability
+from ..state import Role
+from ..step_records import Reviews
+from .record import StepRecord
+
+if TYPE_CHECKING:
+    from ..model import WordOfMouthModel
+
+
+def experience(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
+    """Buyers experience the product, revise their opinion and their trust in what they were told; their
+    satisfaction goes into the record."""
+    buyers = record.purchases.buyers
+    if buyers.size == 0:
+        record.satisfaction = np.empty(0)
+        return
+    c, prm = model.consumers, model.params
+    quality, spread = model.current_quality(effects)
+    satisfaction = draw_satisfaction(model.taste[buyers], quality, spread)
+    satisfaction[model.unit_fails[buyers]] = prm["defect_satisfaction"]  # a failed unit, whatever the quality
+    c.satisfaction[buyers] = satisfaction
+    c.purchase_step[buyers] = model.step_index
+    c.purchases[buyers] += 1
+    c.opinion[buyers] = opinion_after_experience(c.opinion[buyers], satisfaction, prm["experience_weight"])
+    c.awareness[buyers] = 1.0
+    learn_trust(model, buyers, satisfaction)
+    model.change_roles(buyers, Role.CUSTOMER)
+    record.satisfaction = satisfaction
+
+
+def review(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
+    """Buyers post ratings on the product page (``rules.reviews``); those offered an incentive post more."""
+    buyers = record.purchases.buyers
+    uniforms = streams.hashed_uniforms(model.salt("reviews"), buyers, model.compiled)
+    record.reviews = post_reviews(
+        model, buyers, record.satisfaction, uniforms, effects.review_ask, effects.review_incentive, model.page.praise
+    )
+
+
+def post_reviews(
+    model: WordOfMouthModel, buyers, satisfaction, uniforms, asked: float, uptake: float, praise: float | None
+) -> Reviews:
+    """Post the ratings of the buyers whose uniform falls under their posting probability.
+
+    A buyer posts spontaneously when u < P; offered an incentive, one who would not have posts with
+    probability `uptake` (P <= u < P + (1 - P) uptake), and its review is flagged incentivised."""
+    prm = model.params
+    spontaneous = reviews.posting_probability(
+        satisfaction,
+        prm["review_propensity"],
+        prm["review_extremity"],
+        asked,
+        model.page.negative_share,
+        prm["herding_correction"],
+    )
+    posts = uniforms < spontaneous + (1.0 - spontaneous) * uptake
+    incentivised = posts & (uniforms >= spontaneous)
+    expressed = reviews.expressed_satisfaction(satisfaction[posts], praise, prm["herding"])
+    stars = reviews.rating_stars(expressed, prm["rating_bias"])
+    model.page.post(stars, incentivised[posts])
+    return Reviews(posters=buyers[posts], stars=stars, incentivised=incentivised[posts])
+
+
+def learn_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.ndarray) -> None:
+    """Ties whose last message matched the experience gain trust, misleading ones lose it; so does the brand."""
+    c, prm = model.consumers, model.params
+    if model.ties is not None and model.compiled:  # _learn_tie_trust, buyer by buyer (the same numbers)
+        model.tallies.tie_trust_total += kernels.compiled().learn_tie_trust(
+            buyers, satisfaction, model.network.indptr, model.ties.last_valence, model.ties.trust,
+            model.ties.same_community, c.group_trust, float(prm["trust_learning"]),
+            float(prm["community_trust_learning"]),
+        )  # fmt: skip
+    elif model.ties is not None:
+        _learn_tie_trust(model, buyers, satisfaction)
+    claims = c.claim_heard[buyers]
+    told = ~np.isnan(claims)
+    if told.any():
+        accuracy = float(trust.source_accuracy(claims[told], satisfaction[told]).mean())
+        rate = per_step_probability(prm["brand_trust_learning"], model.dt)
+        model.brand.trust = float(trust.learn_trust(model.brand.trust, accuracy, float(rate)))
+
+
+def _learn_tie_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.ndarray) -> None:
+    """The buyers' ties that carried a message learn from its accuracy; so does trust in each community."""
+    c, prm, t = model.consumers, model.params, model.ties
+    assert t is not None
+    starts, ends = model.network.indptr[buyers], model.network.indptr[buyers + 1]
+    counts = ends - starts
+    ties = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    heard = ~np.isnan(t.last_valence[ties])
+    ties = ties[heard]
+    experienced = np.repeat(satisfaction, counts)[heard]
+    accuracy = trust.source_accuracy(t.last_valence[ties], experienced)
+    before = t.trust[ties]
+    after = trust.learn_trust(before, accuracy, prm["trust_learning"]).astype(np.float32)
+    t.trust[ties] = after
+    if after.size:  # changes added one after another, as the compiled pass adds them (the same sum)
+        change = np.add.accumulate(after.astype(np.float64) - before.astype(np.float64))[-1]
+        model.tallies.tie_trust_total += float(change)
+    if prm["community_trust_learning"] > 0:
+        listener = t.listener[ties]
+        group = (~t.same_community[ties]).astype(np.intp)
+        (rows, cols), told = trust.community_accuracy(listener, group, accuracy)
+        learned = trust.learn_trust(c.group_trust[rows, cols], told, prm["community_trust_learning"])
+        c.group_trust[rows, cols] = learned.astype(np.float32)
+
+
+def follow(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
+    """Aware consumers start following the brand; prospects who do become followers."""
+    c = model.consumers
+    rate = model.params["follow_rate"]
+    if rate <= 0:
+        return
+    # Thinning: interest <= 1 bounds the probability.
+    who, u = streams.thinned(
+        record.aware & ~c.follows_brand,
+        float(per_step_probability(rate, model.dt)),  # follow_probability at interest 1
+        model.salt("follow"),
+        model.compiled,
+    )
+    new = who[u < follow_probability(c.interest[who], rate, model.dt)]
+    c.follows_brand[new] = True
+    model.tallies.ever_followed += new.size
+    model.change_roles(new[c.role[new] == Role.PROSPECT], Role.FOLLOWER)
