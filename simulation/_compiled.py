@@ -14,6 +14,9 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from .rules.purchase import TYPICAL_INTEREST
+from .state import AWARE_THRESHOLD, CUSTOMER_CODE, MEDIA_CODE, PEER_CODE, REVIEWS_CODE, UNAWARE_CODE
+
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 # Helpers are inlined into the kernels that call them: a call passing arrays would count references to
 # each of them every time, which costs more than the helper's work.
@@ -130,12 +133,12 @@ def talk(
     m = 0
     large = 0
     for i in range(start, stop):
-        customer = role[i] == 2
+        customer = role[i] == CUSTOMER_CODE
         if talk_window > 0:
             since = step - purchase_step[i]
             eligible = customer & (since >= 1) & (since <= talk_window)
         else:
-            eligible = not (awareness[i] < 0.5)
+            eligible = not (awareness[i] < AWARE_THRESHOLD)
         o = opinion[i]
         strength = neutral_talk + (1.0 - neutral_talk) * abs(o)
         relative = talkativeness[i] * strength * talk_boost[i]
@@ -144,7 +147,7 @@ def talk(
         # Factors of 1.0 (exact) and one test at the end instead of a branch per condition: branches on the
         # consumers' data are mispredicted at random and cost more than computing the rate for everyone.
         relative *= (1.0 + negativity_bias) if o < 0 else 1.0
-        relative *= 1.0 if customer else interest[i] / 0.5
+        relative *= 1.0 if customer else interest[i] / TYPICAL_INTEREST
         eligible = eligible & (relative > 0) & ((neutral_talk > 0) | (strength > 0))
         if always:
             if not eligible:
@@ -221,7 +224,7 @@ def speak(talkers, opinion, role, experience_credibility, hearsay_credibility, f
         prefetch(own_credibility, ahead)
         j = talkers[k]
         said[j] = opinion[j]
-        own = experience_credibility if role[j] == 2 else hearsay_credibility  # Role.CUSTOMER
+        own = experience_credibility if role[j] == CUSTOMER_CODE else hearsay_credibility
         own_credibility[j] = own
         credibility[j] = own * factor[j] if has_factor else own
 
@@ -284,7 +287,7 @@ def hear(i, tie, times, valence, credibility, own_credibility, tie_trust, group_
 
 @_inline
 def remember(tie, value, valence, recommendation, heard_step, last_valence, step, fading):
-    """The tie's standing recommendation replaced (WordOfMouthModel._remember): new minus the faded old
+    """The tie's standing recommendation replaced (engine.word_of_mouth.remember): new minus the faded old
     one. Branch-free (``fading`` is all ones when nothing fades): a branch here costs more than the work."""
     before = recommendation[tie] * power(fading, step - heard_step[tie])
     stored = np.float32(value)  # ties keep float32: the sums move by what is stored
@@ -300,22 +303,21 @@ def settle(weights, pull, push, recall, awareness_i, first_source_i, interest_i,
     rules.trust.shift_opinions): its new (awareness, first source, interest, opinion). Scalars in and out:
     an inlined helper taking the state arrays costs four times the pass (reference counting per call)."""
     awareness_i = min(1.0, awareness_i + recall)
-    if first_source_i == 0 and awareness_i >= 0.5:  # state.AWARE_THRESHOLD
-        first_source_i = 4  # Source.PEER
+    if first_source_i == UNAWARE_CODE and awareness_i >= AWARE_THRESHOLD:
+        first_source_i = PEER_CODE
     interest_i = min(1.0, max(0.0, interest_i + gain * push))
     opinion_i = min(1.0, max(-1.0, opinion_i + persuasion * pull / max(1.0, weights)))
     return awareness_i, first_source_i, interest_i, opinion_i
 
 
 @_jit
-def hear_messages(
-    ties, listeners, seen, valence, credibility, own_credibility,
-    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
-    awareness, first_source, interest, opinion, openness, recommendations,
-    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion, scratch, touched,
-):  # fmt: skip
-    """Persuade and remember for a list of peer messages (the per-message path). ``scratch`` is an (n, 5)
-    zero array of per-listener sums and ``touched`` an (n,) zero int8 array; both are left zeroed."""
+def hear_messages(ties, listeners, seen, valence, credibility, own_credibility, state, rule, scratch, touched):
+    """Persuade and remember for a list of peer messages (the per-message path); ``state`` and ``rule``: the
+    ``Listening`` state and ``Persuasion`` settings (``engine.kernel_inputs``). ``scratch`` is an (n, 5) zero
+    array of per-listener sums and ``touched`` an (n,) zero int8 array; both are left zeroed."""
+    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence = state[:6]
+    awareness, first_source, interest, opinion, openness, recommendations = state[6:]
+    step, fading, confidence_bound, beyond_bound_weight, gain, persuasion = rule
     order = np.empty(ties.shape[0], dtype=np.int64)
     m = 0
     for k in range(ties.shape[0]):
@@ -451,17 +453,19 @@ def hear_tie(i, tie, j, times, said, credibility, own_credibility, tie_trust, gr
 
 
 @_jit
-def hear_dense(
-    indptr, indices, talking, said, credibility, own_credibility, reach, misses, salt,
-    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
-    awareness, first_source, interest, opinion, openness, recommendations,
-    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion, first, last,
-):  # fmt: skip
+def hear_dense(indptr, indices, speech, delivery, state, rule, first, last):
     """Deliver, persuade and remember in one pass over the rows of listeners ``first`` to ``last - 1``, in the
     network's order (so every array is read in order): ``talking[j]`` messages of talker j (0: silent) are
-    drawn on each of its ties on the way (rules.conversation.deliver_on_network); ``said[j]`` and
-    ``credibility[j]`` are their valence and credibility. A listener's pass writes only its own state and its
-    own ties, so ranges of listeners can run on separate threads. Returns (positive, negative) messages seen."""
+    drawn on each of its ties on the way (rules.conversation.deliver_on_network, with ``delivery``'s reach);
+    ``said[j]`` and ``credibility[j]`` are their valence and credibility (``speech``). ``state`` and ``rule``:
+    the ``Listening`` state and ``Persuasion`` settings (``engine.kernel_inputs``). A listener's pass writes
+    only its own state and its own ties, so ranges of listeners can run on separate threads. Returns (positive,
+    negative) messages seen."""
+    talking, said, credibility, own_credibility = speech
+    reach, misses, salt = delivery
+    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence = state[:6]
+    awareness, first_source, interest, opinion, openness, recommendations = state[6:]
+    step, fading, confidence_bound, beyond_bound_weight, gain, persuasion = rule
     positive = 0
     negative = 0
     final = indices.shape[0] - 1
@@ -516,7 +520,7 @@ def hear_dense(
 @_jit
 def learn_tie_trust(buyers, satisfaction, indptr, last_valence, trust, same_community, group_trust, learning,
                     community_learning):  # fmt: skip
-    """WordOfMouthModel._learn_trust for ties, buyer by buyer (each buyer's ties are its own row): every tie
+    """engine.experience.learn_trust for ties, buyer by buyer (each buyer's ties are its own row): every tie
     that told the buyer something moves its trust toward that message's accuracy (rules.trust.source_accuracy,
     learn_trust); with ``community_learning`` > 0, the buyer's trust in its own community (group 0) and in
     others (1) moves toward the mean accuracy of what each group's ties told it (rules.trust.community_accuracy).
@@ -557,15 +561,14 @@ def learn_tie_trust(buyers, satisfaction, indptr, last_valence, trust, same_comm
 
 
 @_jit
-def hear_sorted(
-    keys, times, listeners, said, credibility, own_credibility,
-    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence,
-    awareness, first_source, interest, opinion, openness, recommendations,
-    step, memory, fading, confidence_bound, beyond_bound_weight, gain, persuasion,
-):  # fmt: skip
+def hear_sorted(keys, times, listeners, speech, state, rule):
     """Persuade and remember the deliveries of ``deliver_to_listeners`` (``keys``, ``times`` seen,
-    ``listeners``), sorted by tie so that each listener's come together and every array is read in order.
-    Returns (positive, negative) messages."""
+    ``listeners``), sorted by tie so that each listener's come together and every array is read in order;
+    ``speech``, ``state`` and ``rule`` as in ``hear_dense``. Returns (positive, negative) messages."""
+    _, said, credibility, own_credibility = speech
+    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence = state[:6]
+    awareness, first_source, interest, opinion, openness, recommendations = state[6:]
+    step, fading, confidence_bound, beyond_bound_weight, gain, persuasion = rule
     positive = 0
     negative = 0
     k = 0
@@ -621,10 +624,8 @@ def hear_sorted(
 
 
 @_jit
-def discover_and_read(salt, bound, role, awareness, first_source, interest, discovery, via_page_below, visiting, dt,
-                      valence, weight_per_openness, signal, tick, confidence_bound, beyond_bound_weight, gain,
-                      persuasion, openness, opinion, page_signal, page_read_step, start, stop):  # fmt: skip
-    """WordOfMouthModel._discover_and_read for consumers start to stop - 1, in one pass with the thinning
+def discover_and_read(readers_state, settings, start, stop):
+    """engine.page.discover_and_read (``PageReaders`` state, ``PageReading`` settings) for consumers start to stop - 1, in one pass with the thinning
     (``thin``: non-customers whose hashed uniform u is below ``bound``): the unaware with u < ``discovery``
     learn of the product, through its page when u < ``via_page_below`` and from media otherwise
     (rules.awareness.make_aware); the aware read the page with probability 1 - exp(-visiting x interest / 0.5
@@ -632,24 +633,27 @@ def discover_and_read(salt, bound, role, awareness, first_source, interest, disc
     the weight review_trust x c(n) x openness under rules.trust.bounded_confidence, rules.awareness.raise_interest
     and rules.trust.shift_opinions, and the page signal. A consumer's pass touches only its own state, so
     ranges run on separate threads. Returns the number of readers."""
+    role, awareness, first_source, interest, openness, opinion, page_signal, page_read_step = readers_state
+    salt, bound, discovery, via_page_below, visiting, dt, valence, weight_per_openness, signal = settings[:9]
+    tick, confidence_bound, beyond_bound_weight, gain, persuasion = settings[9:]
     readers = 0
     for i in range(start, stop):
         u = uniform(salt, i)  # hashed first: a test on role[i] alone would be mispredicted at random
-        if not (u < bound and role[i] != 2):  # Role.CUSTOMER
+        if not (u < bound and role[i] != CUSTOMER_CODE):
             continue
-        aware = awareness[i] >= 0.5  # state.AWARE_THRESHOLD
+        aware = awareness[i] >= AWARE_THRESHOLD
         found = (not aware) and u < discovery
         via_page = found and u < via_page_below
         if found and not via_page:
             awareness[i] = 1.0
-            if first_source[i] == 0:  # Source.UNAWARE
-                first_source[i] = 7  # Source.MEDIA
-        if not (via_page or (aware and u < -math.expm1(-(visiting * interest[i] / 0.5) * dt))):
+            if first_source[i] == UNAWARE_CODE:
+                first_source[i] = MEDIA_CODE
+        if not (via_page or (aware and u < -math.expm1(-(visiting * interest[i] / TYPICAL_INTEREST) * dt))):
             continue
         readers += 1
         awareness[i] = 1.0
-        if first_source[i] == 0:
-            first_source[i] = 6  # Source.REVIEWS
+        if first_source[i] == UNAWARE_CODE:
+            first_source[i] = REVIEWS_CODE
         weight = weight_per_openness * openness[i]
         gap = valence - opinion[i]
         weight = weight if abs(gap) <= confidence_bound else weight * beyond_bound_weight
@@ -661,14 +665,16 @@ def discover_and_read(salt, bound, role, awareness, first_source, interest, disc
 
 
 @_jit
-def purchase_pass(salt, bound, aware, role, opinion, interest, external, has_external, background, recommendations,
-                  recommendations_before, ties_per_listener, page_signal, page_read_step, fading, tick,
-                  opinion_sensitivity, rejection_opinion, p, q, review_influence, price_factor, dt, start, stop):  # fmt: skip
-    """WordOfMouthModel._purchase's decisions for consumers start to stop - 1, in one pass with the thinning
+def purchase_pass(state, settings, start, stop):
+    """engine.purchase.purchase's decisions (``Buyers`` state, ``PurchaseHazard`` settings) for consumers start to stop - 1, in one pass with the thinning
     (``thin``: aware non-customers whose hashed uniform u is below ``bound``): rules.purchase.purchase_gate,
-    the mid-step social influence (WordOfMouthModel.social_influence, rules.purchase.midstep_influence), the
+    the mid-step social influence (engine.word_of_mouth.social_influence, rules.purchase.midstep_influence), the
     page signal (page_influence), purchase_hazard and purchase_probability; buys if u is below it. Returns
     (buyers, their q S + r R)."""
+    aware, role, opinion, interest, external, recommendations, recommendations_before = state[:7]
+    ties_per_listener, page_signal, page_read_step, fading = state[7:]
+    salt, bound, has_external, background, tick, opinion_sensitivity, rejection_opinion = settings[:7]
+    p, q, review_influence, price_factor, dt = settings[7:]
     buyers = np.empty(stop - start, dtype=np.int64)
     social = np.empty(stop - start)
     m = 0
@@ -683,10 +689,12 @@ def purchase_pass(salt, bound, aware, role, opinion, interest, external, has_ext
             prefetch(page_signal, ahead)
             prefetch(page_read_step, ahead)
         u = uniform(salt, i)
-        if not (u < bound and aware[i] and role[i] != 2):  # Role.CUSTOMER
+        if not (u < bound and aware[i] and role[i] != CUSTOMER_CODE):
             continue
         o = opinion[i]
-        gate = (interest[i] / 0.5) * max(0.0, 1.0 + opinion_sensitivity * o) if o > rejection_opinion else 0.0
+        gate = (
+            (interest[i] / TYPICAL_INTEREST) * max(0.0, 1.0 + opinion_sensitivity * o) if o > rejection_opinion else 0.0
+        )
         ties = ties_per_listener[i]
         now = recommendations[i] / ties
         influence = min(1.0, max(0.0, 1.5 * now - 0.5 * (recommendations_before[i] / ties)))

@@ -39,6 +39,13 @@ class Source(IntEnum):
 
 SOURCE_NAMES = {s: s.name.lower() for s in Source}
 
+# The codes as plain ints, for the compiled kernels (numba reads them as constants) and for comparisons with
+# whole int8 arrays (see CUSTOMER_CODE).
+UNAWARE_CODE = int(Source.UNAWARE)
+PEER_CODE = int(Source.PEER)
+REVIEWS_CODE = int(Source.REVIEWS)
+MEDIA_CODE = int(Source.MEDIA)
+
 AWARE_THRESHOLD = 0.5  # awareness (recall) at or above which a consumer counts as aware
 
 

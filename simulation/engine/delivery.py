@@ -22,6 +22,7 @@ from ..marketing.base import Lever, MarketingEffects
 from ..rules import conversation
 from ..rules.rates import decay_factor
 from ..step_records import Messages
+from .kernel_inputs import Listening, Persuasion, Reach, Speech
 
 if TYPE_CHECKING:
     from ..model import WordOfMouthModel
@@ -44,12 +45,12 @@ def fading_by_age(model: WordOfMouthModel) -> np.ndarray:
     return memory ** np.arange(model.tick + 2, dtype=np.int32)
 
 
-def listening_state(model: WordOfMouthModel) -> tuple:
-    """What the compiled hearing kernels read and update, in their argument order: the ties' trust and memory,
-    the listeners' state, and the rule settings."""
+def listening_state(model: WordOfMouthModel) -> tuple[Listening, Persuasion]:
+    """What the compiled hearing kernels read and update (the ties' trust and memory, the listeners' state)
+    and the trust rules' settings, this sub-step."""
     c, t, prm = model.consumers, model.ties, model.params
     assert t is not None
-    return (
+    state = Listening(
         t.trust,
         c.group_trust,
         t.same_community,
@@ -62,14 +63,16 @@ def listening_state(model: WordOfMouthModel) -> tuple:
         c.opinion,
         c.openness,
         model.social_memory.recommendations,
+    )
+    rule = Persuasion(
         model.tick,
-        decay_factor(prm["awareness_decay"], model.dt),
         fading_by_age(model),
         float(prm["confidence_bound"]),
         float(prm["beyond_bound_weight"]),
         float(prm["interest_gain"]),
         float(prm["persuasion"]),
     )
+    return state, rule
 
 
 def listener_spans_by_ties(indptr: np.ndarray, n: int, n_ties: int, parts: int) -> list[tuple[int, int]]:
@@ -157,56 +160,59 @@ class DeliveryPaths:
         _, said, credibility, own_credibility = self.talking
         factor = effects.credibility
         kernels.compiled().speak(  # (conversation.credibility by talker, in one pass)
-            messages.talkers, c.opinion, c.role, float(prm["experience_credibility"]),
-            float(prm["hearsay_credibility"]), np.ones(1) if factor is None else factor, factor is not None,
-            said, credibility, own_credibility,
-        )  # fmt: skip
-        misses = conversation.miss_table(float(prm["reach"]), messages.counts.max(initial=1))
+            messages.talkers,
+            c.opinion,
+            c.role,
+            float(prm["experience_credibility"]),
+            float(prm["hearsay_credibility"]),
+            np.ones(1) if factor is None else factor,
+            factor is not None,
+            said,
+            credibility,
+            own_credibility,
+        )
+        reach = float(prm["reach"])
+        delivery = Reach(reach, conversation.miss_table(reach, messages.counts.max(initial=1)), model.salt("deliver"))
         hear = self._hear_dense if messages.delivery == "dense" else self._hear_sparse
-        heard = hear(model, messages, misses, model.salt("deliver"), listening_state(model))
+        heard = hear(model, messages, delivery, *listening_state(model))
         messages.positive_count = int(sum(h[0] for h in heard))
         messages.negative_count = int(sum(h[1] for h in heard))
         messages.remembered = True
 
-    def _hear_dense(self, model: WordOfMouthModel, messages: Messages, misses, salt, state: tuple) -> list:
+    def _hear_dense(self, model: WordOfMouthModel, messages: Messages, delivery: Reach, state, rule) -> list:
         """``kernels.hear_dense`` over every listener's row, split over threads by listener."""
-        net, reach = model.network, float(model.params["reach"])
+        net = model.network
         assert self.talking is not None
-        talking, said, credibility, own_credibility = self.talking
-        talking[messages.talkers] = messages.counts
+        speech = Speech(*self.talking)
+        speech.talking[messages.talkers] = messages.counts
         spans = listener_spans_by_ties(net.indptr, model.consumers.n, net.n_ties, kernels.parts_for(net.n_ties))
         heard = kernels.run_parts(
             kernels.compiled().hear_dense,
-            [
-                (net.indptr, net.indices, talking, said, credibility, own_credibility, reach, misses, salt)
-                + state
-                + span
-                for span in spans
-            ],
+            [(net.indptr, net.indices, speech, delivery, state, rule, *span) for span in spans],
         )
-        talking[messages.talkers] = 0
+        speech.talking[messages.talkers] = 0
         return heard
 
-    def _hear_sparse(self, model: WordOfMouthModel, messages: Messages, misses, salt, state: tuple) -> list:
+    def _hear_sparse(self, model: WordOfMouthModel, messages: Messages, delivery: Reach, state, rule) -> list:
         """The talkers' deliveries drawn, sorted by tie and heard listener by listener, split over threads."""
         net, compiled = model.network, kernels.compiled()
         assert model.ties is not None and model.ties.spoken_to is not None and self.talking is not None
         assert net.n_ties <= compiled.TIE_MASK  # (2^32 ties would need 64 GB)
-        _, said, credibility, own_credibility = self.talking
-        m = self._deliver_sparse(model, messages.talkers, messages.counts, misses, salt)
+        speech = Speech(*self.talking)
+        m = self._deliver_sparse(model, messages.talkers, messages.counts, delivery)
         keys, seen, listeners = kernels.sort_deliveries(m, self.deliveries, net.n_ties)
         return kernels.run_parts(
             compiled.hear_sorted,
             [
-                (keys[a:b], seen[a:b], listeners[a:b], said, credibility, own_credibility, *state)
+                (keys[a:b], seen[a:b], listeners[a:b], speech, state, rule)
                 for a, b in delivery_spans_by_listener(listeners, m, kernels.parts_for(m))
             ],
         )
 
-    def _deliver_sparse(self, model: WordOfMouthModel, talkers, counts, misses: np.ndarray, salt: np.uint64) -> int:
+    def _deliver_sparse(self, model: WordOfMouthModel, talkers, counts, delivery: Reach) -> int:
         """``kernels.deliver_to_listeners`` into ``self.deliveries``, the talkers split over threads (each part
         written where its ties start, then moved up behind the previous part); returns the deliveries."""
-        t, reach = model.ties, float(model.params["reach"])
+        t = model.ties
         assert t is not None and t.spoken_to is not None
         spoken = (
             self.spoken[1] if self.spoken[0] is talkers else t.spoken_indptr[talkers + 1] - t.spoken_indptr[talkers]
@@ -216,7 +222,7 @@ class DeliveryPaths:
             self.deliveries = delivery_buffers(int(starts[-1]) + int(starts[-1]) // 4)
         ranges = kernels.spans(talkers.shape[0], kernels.parts_for(int(starts[-1])))
         calls = [
-            (talkers[a:b], counts[a:b], t.spoken_indptr, t.spoken_by, t.spoken_to, reach, misses, salt)
+            (talkers[a:b], counts[a:b], t.spoken_indptr, t.spoken_by, t.spoken_to, *delivery)
             + tuple(buffer[starts[a] :] for buffer in self.deliveries[:3])
             for a, b in ranges
         ]

@@ -85,10 +85,16 @@ def learn_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.nd
     c, prm = model.consumers, model.params
     if model.ties is not None and model.compiled:  # _learn_tie_trust, buyer by buyer (the same numbers)
         model.tallies.tie_trust_total += kernels.compiled().learn_tie_trust(
-            buyers, satisfaction, model.network.indptr, model.ties.last_valence, model.ties.trust,
-            model.ties.same_community, c.group_trust, float(prm["trust_learning"]),
+            buyers,
+            satisfaction,
+            model.network.indptr,
+            model.ties.last_valence,
+            model.ties.trust,
+            model.ties.same_community,
+            c.group_trust,
+            float(prm["trust_learning"]),
             float(prm["community_trust_learning"]),
-        )  # fmt: skip
+        )
     elif model.ties is not None:
         _learn_tie_trust(model, buyers, satisfaction)
     claims = c.claim_heard[buyers]

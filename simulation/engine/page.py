@@ -18,6 +18,7 @@ from ..rules.purchase import TYPICAL_INTEREST
 from ..rules.rates import per_step_probability
 from ..state import CUSTOMER_CODE, Source
 from .delivery import fading_by_age
+from .kernel_inputs import PageReaders, PageReading
 from .record import StepRecord
 
 if TYPE_CHECKING:
@@ -52,13 +53,26 @@ def discover_and_read(model: WordOfMouthModel) -> int:
     valence = reviews.perceived_valence(page.weights_by_star(prm["incentive_discount"]), prm["review_negativity"])
     weight_per_openness, signal = prm["review_trust"] * volume, prm["review_trust"] * volume * max(valence, 0.0)
     if model.compiled:  # the numpy lines below in one pass over the market, with the thinning
-        settings = (
-            model.salt("page"), bound, c.role, c.awareness, c.first_source, c.interest, discover, via_page_below,
-            float(visiting), model.dt, float(valence), float(weight_per_openness), float(signal), model.tick,
-            float(prm["confidence_bound"]), float(prm["beyond_bound_weight"]), float(prm["interest_gain"]),
-            float(prm["persuasion"]), c.openness, c.opinion, c.page_signal, c.page_read_step,
-        )  # fmt: skip
-        return sum(kernels.over_consumers(kernels.compiled().discover_and_read, c.n, settings))
+        state = PageReaders(
+            c.role, c.awareness, c.first_source, c.interest, c.openness, c.opinion, c.page_signal, c.page_read_step
+        )
+        settings = PageReading(
+            model.salt("page"),
+            bound,
+            discover,
+            via_page_below,
+            float(visiting),
+            model.dt,
+            float(valence),
+            float(weight_per_openness),
+            float(signal),
+            model.tick,
+            float(prm["confidence_bound"]),
+            float(prm["beyond_bound_weight"]),
+            float(prm["interest_gain"]),
+            float(prm["persuasion"]),
+        )
+        return sum(kernels.over_consumers(kernels.compiled().discover_and_read, c.n, (state, settings)))
     who, u = streams.thinned(c.role != CUSTOMER_CODE, bound, model.salt("page"), False)
     aware = c.aware_among(who)
     found = ~aware & (u < discover)

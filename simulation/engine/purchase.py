@@ -18,6 +18,7 @@ from ..rules.rates import per_step_probability
 from ..state import CUSTOMER_CODE, Role
 from ..step_records import Messages, Purchases
 from .delivery import fading_by_age
+from .kernel_inputs import Buyers, PurchaseHazard
 from .page import page_influence
 from .record import StepRecord
 from .word_of_mouth import social_influence
@@ -63,15 +64,34 @@ def purchase(model: WordOfMouthModel, effects: MarketingEffects, record: StepRec
 def _hazard_compiled(model: WordOfMouthModel, effects: MarketingEffects, aware, bound: float, price_factor) -> tuple:
     """``_hazard_numpy`` in one compiled pass over the market, with the thinning (the same buyers)."""
     c, prm, social_memory = model.consumers, model.params, model.social_memory
-    settings = (
-        model.salt("purchase"), bound, aware, c.role, c.opinion, c.interest,
-        np.ones(1) if effects.external is None else effects.external, effects.external is not None,
-        float(effects.background), social_memory.recommendations, social_memory.recommendations_before,
-        social_memory.ties_per_listener, c.page_signal, c.page_read_step, fading_by_age(model), model.tick,
-        float(prm["opinion_sensitivity"]), float(prm["rejection_opinion"]), float(prm["p"]), float(prm["q"]),
-        float(prm["review_influence"]), float(price_factor), float(model.dt),
-    )  # fmt: skip
-    found = kernels.over_consumers(kernels.compiled().purchase_pass, c.n, settings)
+    state = Buyers(
+        aware,
+        c.role,
+        c.opinion,
+        c.interest,
+        np.ones(1) if effects.external is None else effects.external,
+        social_memory.recommendations,
+        social_memory.recommendations_before,
+        social_memory.ties_per_listener,
+        c.page_signal,
+        c.page_read_step,
+        fading_by_age(model),
+    )
+    settings = PurchaseHazard(
+        model.salt("purchase"),
+        bound,
+        effects.external is not None,
+        float(effects.background),
+        model.tick,
+        float(prm["opinion_sensitivity"]),
+        float(prm["rejection_opinion"]),
+        float(prm["p"]),
+        float(prm["q"]),
+        float(prm["review_influence"]),
+        float(price_factor),
+        float(model.dt),
+    )
+    found = kernels.over_consumers(kernels.compiled().purchase_pass, c.n, (state, settings))
     buyers, social = found[0] if len(found) == 1 else (np.concatenate([f[k] for f in found]) for k in (0, 1))
     bought_external = np.full(buyers.size, effects.background) if effects.external is None else effects.external[buyers]
     return buyers, social, bought_external
