@@ -1,7 +1,9 @@
 """The compiled kernels of ``simulation.kernels`` (imported only when numba is there and they are used).
 
-Each is the loop form of a rule of ``simulation.rules`` (named in its docstring), with the same operations in
-the same order, so both forms draw the same outcomes."""
+Each is the loop form of a rule of ``simulation.rules`` (named in its docstring). The rules' equations are not
+written here: the kernels call the rules' own functions (``RULE_EQUATIONS``), compiled inline one consumer or
+tie at a time, with the scalar forms of ``rules.forms``; so both forms compute the same values and draw the
+same outcomes."""
 
 from __future__ import annotations
 
@@ -11,10 +13,14 @@ from typing import Any
 import numba
 import numpy as np
 from llvmlite import ir
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.core import cgutils, types
+from numba.extending import intrinsic, overload, register_jitable
 
-from .rules.purchase import TYPICAL_INTEREST
+from .rules import forms
+from .rules.awareness import page_visit_probability, raised_interest, recalled
+from .rules.purchase import TYPICAL_INTEREST, midstep_influence, purchase_gate, purchase_hazard, purchase_probability
+from .rules.rates import per_step_probability
+from .rules.trust import bounded_confidence, learn_trust, message_weight, shifted_opinion, source_accuracy
 from .state import AWARE_THRESHOLD, CUSTOMER_CODE, MEDIA_CODE, PEER_CODE, REVIEWS_CODE, UNAWARE_CODE
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -59,6 +65,55 @@ def _prefetch(typingctx, array, index):
 
 
 prefetch: Any = _prefetch  # called as prefetch(array, index) in kernels (numba supplies the typing context)
+
+
+def _scalars(*arguments) -> bool:
+    return all(isinstance(a, types.Number | types.Boolean) for a in arguments)
+
+
+# The scalar forms of rules.forms: the values numpy's forms give, one consumer or tie at a time.
+@overload(forms.choose, inline="always")
+def _choose(condition, if_true, if_false):
+    if _scalars(condition, if_true, if_false):
+        return lambda condition, if_true, if_false: if_true if condition else if_false
+
+
+@overload(forms.clamp, inline="always")
+def _clamp(value, low, high):
+    if _scalars(value, low, high):
+        return lambda value, low, high: min(high, max(low, value))
+
+
+@overload(forms.at_least, inline="always")
+def _at_least(value, low):
+    if _scalars(value, low):
+        return lambda value, low: max(low, value)
+
+
+@overload(forms.at_most, inline="always")
+def _at_most(value, high):
+    if _scalars(value, high):
+        return lambda value, high: min(high, value)
+
+
+# The rules' equations the kernels call (each compiled inline where it is called).
+RULE_EQUATIONS = (
+    per_step_probability,
+    bounded_confidence,
+    message_weight,
+    shifted_opinion,
+    source_accuracy,
+    learn_trust,
+    recalled,
+    raised_interest,
+    page_visit_probability,
+    purchase_gate,
+    purchase_hazard,
+    purchase_probability,
+    midstep_influence,
+)
+for _equation in RULE_EQUATIONS:
+    register_jitable(inline="always")(_equation)
 
 
 @_inline
@@ -278,9 +333,9 @@ def hear(i, tie, times, valence, credibility, own_credibility, tie_trust, group_
     recall). Recall (attention) uses the speaker's own credibility: levers change persuasion, not attention."""
     group = 0 if same_community[tie] else 1
     trust = np.float64(tie_trust[tie]) * group_trust[i, group]
-    weight = times * (trust * credibility * openness_i)
+    weight = times * message_weight(trust, credibility, openness_i)
     gap = valence - opinion_i
-    weight = weight * (1.0 if abs(gap) <= confidence_bound else beyond_bound_weight)
+    weight = bounded_confidence(weight, gap, confidence_bound, beyond_bound_weight)
     recall = times * trust * own_credibility
     return weight, weight * gap, weight * valence, trust * credibility * max(valence, 0.0), recall
 
@@ -302,11 +357,11 @@ def settle(weights, pull, push, recall, awareness_i, first_source_i, interest_i,
     """What a listener heard this step, applied (rules.awareness.raise_recall, raise_interest,
     rules.trust.shift_opinions): its new (awareness, first source, interest, opinion). Scalars in and out:
     an inlined helper taking the state arrays costs four times the pass (reference counting per call)."""
-    awareness_i = min(1.0, awareness_i + recall)
+    awareness_i = recalled(awareness_i, recall)
     if first_source_i == UNAWARE_CODE and awareness_i >= AWARE_THRESHOLD:
         first_source_i = PEER_CODE
-    interest_i = min(1.0, max(0.0, interest_i + gain * push))
-    opinion_i = min(1.0, max(-1.0, opinion_i + persuasion * pull / max(1.0, weights)))
+    interest_i = raised_interest(interest_i, push, gain)
+    opinion_i = shifted_opinion(opinion_i, pull, weights, persuasion)
     return awareness_i, first_source_i, interest_i, opinion_i
 
 
@@ -540,9 +595,9 @@ def learn_tie_trust(buyers, satisfaction, indptr, last_valence, trust, same_comm
             valence = last_valence[tie]
             if np.isnan(valence):
                 continue
-            accuracy = max(0.0, 1.0 - abs(np.float64(valence) - s))
+            accuracy = source_accuracy(np.float64(valence), s)
             before = np.float64(trust[tie])
-            after = np.float32(before + learning * (accuracy - before))
+            after = np.float32(learn_trust(before, accuracy, learning))
             trust[tie] = after
             change += np.float64(after) - before
             if same_community[tie]:
@@ -553,10 +608,10 @@ def learn_tie_trust(buyers, satisfaction, indptr, last_valence, trust, same_comm
                 heard_others += 1
         if community_learning > 0.0 and heard_own > 0:
             before = np.float64(group_trust[i, 0])
-            group_trust[i, 0] = np.float32(before + community_learning * (told_own / heard_own - before))
+            group_trust[i, 0] = np.float32(learn_trust(before, told_own / heard_own, community_learning))
         if community_learning > 0.0 and heard_others > 0:
             before = np.float64(group_trust[i, 1])
-            group_trust[i, 1] = np.float32(before + community_learning * (told_others / heard_others - before))
+            group_trust[i, 1] = np.float32(learn_trust(before, told_others / heard_others, community_learning))
     return change
 
 
@@ -648,7 +703,7 @@ def discover_and_read(readers_state, settings, start, stop):
             awareness[i] = 1.0
             if first_source[i] == UNAWARE_CODE:
                 first_source[i] = MEDIA_CODE
-        if not (via_page or (aware and u < -math.expm1(-(visiting * interest[i] / TYPICAL_INTEREST) * dt))):
+        if not (via_page or (aware and u < page_visit_probability(visiting, interest[i], dt))):
             continue
         readers += 1
         awareness[i] = 1.0
@@ -656,9 +711,9 @@ def discover_and_read(readers_state, settings, start, stop):
             first_source[i] = REVIEWS_CODE
         weight = weight_per_openness * openness[i]
         gap = valence - opinion[i]
-        weight = weight if abs(gap) <= confidence_bound else weight * beyond_bound_weight
-        interest[i] = min(1.0, max(0.0, interest[i] + gain * (weight * valence)))
-        opinion[i] = min(1.0, max(-1.0, opinion[i] + persuasion * (weight * gap) / max(1.0, weight)))
+        weight = bounded_confidence(weight, gap, confidence_bound, beyond_bound_weight)
+        interest[i] = raised_interest(interest[i], weight * valence, gain)
+        opinion[i] = shifted_opinion(opinion[i], weight * gap, weight, persuasion)
         page_signal[i] = signal
         page_read_step[i] = tick
     return readers
@@ -691,18 +746,14 @@ def purchase_pass(state, settings, start, stop):
         u = uniform(salt, i)
         if not (u < bound and aware[i] and role[i] != CUSTOMER_CODE):
             continue
-        o = opinion[i]
-        gate = (
-            (interest[i] / TYPICAL_INTEREST) * max(0.0, 1.0 + opinion_sensitivity * o) if o > rejection_opinion else 0.0
-        )
+        gate = purchase_gate(opinion[i], interest[i], opinion_sensitivity, rejection_opinion)
         ties = ties_per_listener[i]
-        now = recommendations[i] / ties
-        influence = min(1.0, max(0.0, 1.5 * now - 0.5 * (recommendations_before[i] / ties)))
+        influence = midstep_influence(recommendations[i] / ties, recommendations_before[i] / ties)
         read = page_read_step[i]
         page = page_signal[i] * fading[max(tick - read, 0)] if read >= 0 else 0.0
         pull = q * influence + review_influence * page
-        hazard = gate * (p * (external[i] if has_external else background) + 1.0 * pull) * price_factor
-        if u < -math.expm1(-hazard * dt):
+        hazard = purchase_hazard(gate, p, external[i] if has_external else background, 1.0, pull, price_factor)
+        if u < purchase_probability(hazard, dt):
             buyers[m] = i
             social[m] = pull
             m += 1

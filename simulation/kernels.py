@@ -22,6 +22,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -191,6 +192,29 @@ def wanted(n_consumers: int) -> bool:
 @cache
 def compiled():
     """The compiled kernels (module ``simulation._compiled``), compiled on first use and cached on disk."""
+    drop_stale_kernels(Path(__file__).parent)
     from . import _compiled
 
     return _compiled
+
+
+def drop_stale_kernels(package: Path) -> list[Path]:
+    """Forget the kernels cached before the newest edit of a rule; returns the cache indexes removed.
+
+    numba's cache checks a kernel's own source file only, and the kernels compile the rules' equations
+    (``simulation/rules/``) into themselves: without this, a kernel cached before a rule was edited would go on
+    computing the old equation. Removing its index makes numba compile it again (once)."""
+    newest_rule = max(path.stat().st_mtime for path in (package / "rules").glob("*.py"))
+    folders = [package / "__pycache__"]
+    if os.environ.get("NUMBA_CACHE_DIR"):  # numba mirrors the source tree there
+        folders.append(Path(os.environ["NUMBA_CACHE_DIR"]))
+    removed = []
+    for folder in folders:
+        for index in folder.rglob("_compiled.*.nbi") if folder.is_dir() else ():
+            try:
+                if index.stat().st_mtime < newest_rule:
+                    index.unlink()
+                    removed.append(index)
+            except OSError:  # another process removed it, or a read-only installation (whose rules are not edited)
+                continue
+    return removed

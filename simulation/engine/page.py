@@ -13,8 +13,7 @@ import numpy as np
 from .. import kernels, streams
 from ..marketing.base import MarketingEffects
 from ..rules import reviews, trust
-from ..rules.awareness import make_aware, raise_interest
-from ..rules.purchase import TYPICAL_INTEREST
+from ..rules.awareness import make_aware, page_visit_probability, raise_interest
 from ..rules.rates import per_step_probability
 from ..state import CUSTOMER_CODE, Source
 from .delivery import fading_by_age
@@ -48,7 +47,7 @@ def discover_and_read(model: WordOfMouthModel) -> int:
         return 0
     discover = float(per_step_probability(media + finding, model.dt))
     # Thinning: interest <= 1, so no consumer above this bound discovers or reads.
-    bound = max(discover, float(per_step_probability(visiting / TYPICAL_INTEREST, model.dt)))
+    bound = max(discover, float(page_visit_probability(visiting, 1.0, model.dt)))
     via_page_below = discover * finding / max(media + finding, 1e-300)
     valence = reviews.perceived_valence(page.weights_by_star(prm["incentive_discount"]), prm["review_negativity"])
     weight_per_openness, signal = prm["review_trust"] * volume, prm["review_trust"] * volume * max(valence, 0.0)
@@ -78,7 +77,7 @@ def discover_and_read(model: WordOfMouthModel) -> int:
     found = ~aware & (u < discover)
     via_page = found & (u < via_page_below)
     make_aware(c, who[found & ~via_page], Source.MEDIA)
-    visit = per_step_probability(visiting * c.interest[who] / TYPICAL_INTEREST, model.dt)
+    visit = page_visit_probability(visiting, c.interest[who], model.dt)
     readers = who[(aware & (u < visit)) | via_page]
     if readers.size == 0:
         return 0

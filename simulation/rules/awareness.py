@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..state import AWARE_THRESHOLD, ConsumerState, Source
+from .forms import at_most, clamp
+from .purchase import TYPICAL_INTEREST
 from .rates import decay_factor, per_step_probability
 
 
@@ -34,7 +36,7 @@ def raise_recall(consumers: ConsumerState, who: np.ndarray, recall, source: Sour
         added = np.asarray(recall, dtype=np.float64)
     total = np.bincount(who, weights=added, minlength=consumers.n)[who]
     # Repeated consumers get the same (summed) value assigned more than once: no np.add.at needed.
-    consumers.awareness[who] = np.minimum(1.0, consumers.awareness[who] + total)
+    consumers.awareness[who] = recalled(consumers.awareness[who], total)
     first = who[(consumers.first_source[who] == Source.UNAWARE) & (consumers.awareness[who] >= AWARE_THRESHOLD)]
     consumers.first_source[first] = source
 
@@ -46,7 +48,22 @@ def raise_interest(
     ``unique``: each listener appears once (no sums to take, no market-sized temporary)."""
     total = push if unique else np.bincount(listeners, weights=push, minlength=consumers.n)[listeners]
     # Repeated listeners get the same (summed) value assigned more than once: no np.add.at needed.
-    consumers.interest[listeners] = np.clip(consumers.interest[listeners] + gain * total, 0.0, 1.0)
+    consumers.interest[listeners] = raised_interest(consumers.interest[listeners], total, gain)
+
+
+def recalled(awareness, recall):
+    """awareness + the recall of what was seen, capped at 1."""
+    return at_most(awareness + recall, 1.0)
+
+
+def raised_interest(interest, push, gain: float):
+    """interest <- clip(interest + g sum_m w_m v_m, 0, 1), from `push` = sum_m w_m v_m."""
+    return clamp(interest + gain * push, 0.0, 1.0)
+
+
+def page_visit_probability(visiting, interest, dt: float):
+    """P(an aware consumer reads the product page in a step) = 1 - exp(-visiting x interest / 0.5 x dt)."""
+    return per_step_probability(visiting * interest / TYPICAL_INTEREST, dt)
 
 
 def fade(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .forms import at_least, choose, clamp
 from .rates import per_step_probability
 
 TYPICAL_INTEREST = 0.5
@@ -28,8 +29,8 @@ def purchase_gate(opinion, interest, opinion_sensitivity: float, rejection_opini
     Interest is measured against the typical 0.5 and opinion against neutral, so a typical consumer's
     gate is 1 and its hazard is Bass's p E + q S.
     """
-    scale = np.maximum(0.0, 1.0 + opinion_sensitivity * opinion)
-    return np.where(opinion > rejection_opinion, (interest / TYPICAL_INTEREST) * scale, 0.0)
+    scale = at_least(1.0 + opinion_sensitivity * opinion, 0.0)
+    return choose(opinion > rejection_opinion, (interest / TYPICAL_INTEREST) * scale, 0.0)
 
 
 def purchase_hazard(gate, p: float, external, q: float, social, price_factor: float = 1.0):
@@ -51,4 +52,4 @@ def social_share(external_part, social_part):
 def midstep_influence(now, before):
     """S at the middle of the step, S + (S - S_prev) / 2 (kept in [0, 1]): the hazard integrated over the
     step with the second-order Adams-Bashforth rule instead of held at its value at the step's start."""
-    return np.clip(1.5 * np.asarray(now) - 0.5 * np.asarray(before), 0.0, 1.0)
+    return clamp(1.5 * now - 0.5 * before, 0.0, 1.0)

@@ -10,9 +10,10 @@ def per_step_probability(rate, dt: float):
 
     Converting rates this way (rather than ``rate * dt``) keeps probabilities in [0, 1] and makes the
     same market described per day, week or month agree up to the discretisation error. An infinite
-    rate gives probability 1 (used for "always" in the reductions).
+    rate gives probability 1 (used for "always" in the reductions). Scalars or arrays of yearly rates (one
+    form for the numpy rules and the compiled kernels, ``rules.forms``).
     """
-    return -np.expm1(-np.asarray(rate, dtype=np.float64) * dt)
+    return -np.expm1(-rate * dt)
 
 
 def decay_factor(rate: float, dt: float) -> float:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .forms import at_least, choose, clamp
+
 
 def effective_trust(tie_trust, community_trust):
     """trust_ij = t_ij x g_i(c): trust in the speaker as a person, times trust in the speaker's community."""
@@ -30,8 +32,15 @@ def message_weight(trust, credibility, openness):
 
 
 def bounded_confidence(weight, gap, confidence_bound: float, beyond_bound_weight: float):
-    """Discount messages whose valence lies beyond the confidence bound from the listener's opinion."""
-    return np.where(np.abs(gap) <= confidence_bound, weight, weight * beyond_bound_weight)
+    """w' = w if |gap| <= epsilon else beta w: messages whose valence lies beyond the confidence bound from the
+    listener's opinion are discounted (Deffuant et al. 2000)."""
+    return choose(abs(gap) <= confidence_bound, weight, weight * beyond_bound_weight)
+
+
+def shifted_opinion(opinion, pull, total, persuasion: float):
+    """o <- clip(o + mu sum_j w'_j (o_j - o) / max(1, sum_j w'_j), -1, 1), from `pull` = sum_j w'_j (o_j - o)
+    and `total` = sum_j w'_j of what the listener heard this step."""
+    return clamp(opinion + persuasion * pull / at_least(total, 1.0), -1.0, 1.0)
 
 
 def shift_opinions(
@@ -54,12 +63,12 @@ def shift_opinions(
         pull = np.bincount(listeners, weights=weight * gap, minlength=n)[listeners]
         total = np.bincount(listeners, weights=weight, minlength=n)[listeners]
     # Gaps were measured before any update, so assigning per message (repeats give one value) is exact.
-    opinion[listeners] = np.clip(opinion[listeners] + persuasion * pull / np.maximum(1.0, total), -1.0, 1.0)
+    opinion[listeners] = shifted_opinion(opinion[listeners], pull, total, persuasion)
 
 
 def source_accuracy(valence, satisfaction):
     """How well a message (or a brand claim) of valence v foretold the experience s: max(0, 1 - |v - s|)."""
-    return np.maximum(0.0, 1.0 - np.abs(valence - satisfaction))
+    return at_least(1.0 - abs(valence - satisfaction), 0.0)
 
 
 def learn_trust(trust, accuracy, learning: float):
