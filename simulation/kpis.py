@@ -2,11 +2,11 @@
 
 Three levels:
 
-* ``step``: measured at every step by ``recorder.measure_kpis`` (``model.timeseries()``, Mesa's
-  DataCollector);
+* ``step``: measured at every step by its ``measure`` function of the step's ``recorder.StepView``
+  (``recorder.measure_kpis`` calls each in turn; ``model.timeseries()``, Mesa's DataCollector);
 * ``run``: one figure per run, from the run's step KPIs (``experiment.runs.run_kpis``): many are one
   step KPI aggregated over the run (``aggregation`` "last" or "sum" of ``source``), the rest are
-  computed there (``aggregation`` "derived");
+  computed by their ``measure`` function of the run's ``RunView`` (``aggregation`` "derived");
 * ``pair``: a strategy's run against the baseline's run under common random numbers
   (``experiment.decomposition``).
 
@@ -17,11 +17,15 @@ and formats from here. Lever counters (e.g. answered reviews) are declared by th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from .marketing.registry import counters as lever_counters
 from .marketing.registry import on_register
-from .state import SOURCE_NAMES, Source
+from .state import SOURCE_NAMES, Role, Source
 
 # Unit -> how a value is written (percent for shares, whole money units, ...).
 UNITS = {
@@ -52,6 +56,9 @@ class KPI:
     headline: bool = False  # shown by default (front end compare view)
     sweep: bool = False  # analysed by default in sweeps
     short: str = ""  # column name in tables and axis titles (default: the name in words)
+    # step: f(recorder.StepView); run ("derived"): f(RunView); the value (NaN where undefined)
+    measure: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
+    undefined: str = ""  # why the value can be undefined (n/a), if it can
 
     @property
     def title(self) -> str:
@@ -110,43 +117,232 @@ def _pair(name, label, unit, **kw) -> KPI:
     return KPI(name, label, unit, "pair", **kw)
 
 
+def _ratio(part, whole) -> float:
+    return part / whole if whole else float("nan")
+
+
+NOT_AWARE = "no consumer is aware of the product"
+
 _STEP = [
-    _step("step", "step (counting from 0)", "steps"),
-    _step("adopters", "customers (past and new)", "consumers"),
-    _step("new_adopters", "consumers who bought for the first time this step", "consumers"),
-    _step("prospects", "prospects (neither following nor customers)", "consumers"),
-    _step("followers", "followers who have not bought", "consumers"),
-    _step("customers", "past customers", "consumers"),
-    _step("following", "consumers following the brand", "consumers"),
-    _step("followers_gained", "consumers who ever followed the brand", "consumers"),
-    _step("aware_share", "share of consumers aware of the product", "share"),
-    _step("mean_opinion", "mean opinion of the aware", "opinion"),
-    _step("negative_share", "share of the aware with a negative opinion", "share"),
-    _step("talkers", "consumers who talked this step", "consumers"),
-    _step("positive_messages", "positive messages seen this step", "messages"),
-    _step("negative_messages", "negative messages seen this step", "messages"),
-    _step("repeat_purchases", "repeat purchases this step", "count"),
-    _step("revenue", "revenue this step", "money"),
-    _step("gross_profit", "gross profit this step (revenue x margin)", "money"),
-    _step("spend", "marketing spend this step", "money"),
-    _step("planned_spend", "marketing spend the levers planned this step (before budget caps and saturation)", "money"),
-    _step("profit", "profit this step (gross profit - spend)", "money"),
-    _step("brand_trust", "trust consumers place in the brand", "trust"),
-    _step("mean_tie_trust", "mean trust between consumers (per tie)", "trust"),
-    _step("average_rating", "average rating shown on the product page", "stars"),
-    _step("review_count", "ratings on the product page", "count"),
-    _step("reviews_posted", "ratings posted this step", "count"),
-    _step("page_readers", "consumers who read the product page this step", "consumers"),
-    *[_step(f"ratings_{k}", f"{k}-star ratings on the product page", "count") for k in range(1, 6)],
-    *[_step(f"adopters_{s}", f"customers who first heard through {s}", "consumers") for s in ADOPTION_SOURCES],
+    _step("step", "step (counting from 0)", "steps", measure=lambda s: s.model.step_index),
+    _step("adopters", "customers (past and new)", "consumers", measure=lambda s: int(s.roles[Role.CUSTOMER])),
+    _step(
+        "new_adopters",
+        "consumers who bought for the first time this step",
+        "consumers",
+        measure=lambda s: int(s.record.purchases.buyers.size),
+    ),
+    _step(
+        "prospects",
+        "prospects (neither following nor customers)",
+        "consumers",
+        measure=lambda s: int(s.roles[Role.PROSPECT]),
+    ),
+    _step("followers", "followers who have not bought", "consumers", measure=lambda s: int(s.roles[Role.FOLLOWER])),
+    _step("customers", "past customers", "consumers", measure=lambda s: int(s.roles[Role.CUSTOMER])),
+    _step(
+        "following",
+        "consumers following the brand",
+        "consumers",
+        measure=lambda s: int(np.count_nonzero(s.model.consumers.follows_brand)),
+    ),
+    _step(
+        "followers_gained",
+        "consumers who ever followed the brand",
+        "consumers",
+        measure=lambda s: int(s.model.tallies.ever_followed),
+    ),
+    _step(
+        "aware_share",
+        "share of consumers aware of the product",
+        "share",
+        measure=lambda s: s.opinions[0] / s.model.consumers.n,
+    ),
+    _step(
+        "mean_opinion",
+        "mean opinion of the aware",
+        "opinion",
+        measure=lambda s: _ratio(s.opinions[1], s.opinions[0]),
+        undefined=NOT_AWARE,
+    ),
+    _step(
+        "negative_share",
+        "share of the aware with a negative opinion",
+        "share",
+        measure=lambda s: _ratio(s.opinions[2], s.opinions[0]),
+        undefined=NOT_AWARE,
+    ),
+    _step(
+        "talkers",
+        "consumers who talked this step",
+        "consumers",
+        measure=lambda s: int(s.record.messages.talkers.size),
+    ),
+    _step(
+        "positive_messages",
+        "positive messages seen this step",
+        "messages",
+        measure=lambda s: s.record.messages.positive,
+    ),
+    _step(
+        "negative_messages",
+        "negative messages seen this step",
+        "messages",
+        measure=lambda s: s.record.messages.negative,
+    ),
+    _step("repeat_purchases", "repeat purchases this step", "count", measure=lambda s: s.record.repeat),
+    _step("revenue", "revenue this step", "money", measure=lambda s: float(s.model.step_revenue)),
+    _step("gross_profit", "gross profit this step (revenue x margin)", "money", measure=lambda s: s.gross_profit),
+    _step("spend", "marketing spend this step", "money", measure=lambda s: s.spend),
+    _step(
+        "planned_spend",
+        "marketing spend the levers planned this step (before budget caps and saturation)",
+        "money",
+        measure=lambda s: float(sum(s.effects.planned.values())),
+    ),
+    _step(
+        "profit",
+        "profit this step (gross profit - spend)",
+        "money",
+        measure=lambda s: s.gross_profit - s.spend,
+    ),
+    _step("brand_trust", "trust consumers place in the brand", "trust", measure=lambda s: float(s.model.brand.trust)),
+    _step(
+        "mean_tie_trust",
+        "mean trust between consumers (per tie)",
+        "trust",
+        measure=lambda s: float(s.model.mean_tie_trust),
+    ),
+    _step(
+        "average_rating",
+        "average rating shown on the product page",
+        "stars",
+        measure=lambda s: float("nan") if s.model.page.average is None else s.model.page.average,
+        undefined="no rating on the product page yet",
+    ),
+    _step("review_count", "ratings on the product page", "count", measure=lambda s: s.model.page.count),
+    _step(
+        "reviews_posted",
+        "ratings posted this step",
+        "count",
+        measure=lambda s: int(s.record.reviews.stars.size),
+    ),
+    _step(
+        "page_readers",
+        "consumers who read the product page this step",
+        "consumers",
+        measure=lambda s: s.record.readers,
+    ),
+    *[
+        _step(
+            f"ratings_{k}",
+            f"{k}-star ratings on the product page",
+            "count",
+            measure=lambda s, k=k: s.rating_histogram[k - 1],
+        )
+        for k in range(1, 6)
+    ],
+    *[
+        _step(
+            f"adopters_{name}",
+            f"customers who first heard through {name}",
+            "consumers",
+            measure=lambda s, source=source: s.customers_by_source[source],
+        )
+        for source, name in SOURCE_NAMES.items()
+        if source != Source.UNAWARE
+    ],
 ]
+
+
+@dataclass
+class RunView:
+    """What a run KPI reads (``run_values``): the run's step KPIs (``model.timeseries()``) and its market.
+    Counts are of simulated consumers and money is real (it scales with ``represents``)."""
+
+    timeseries: Any  # pandas DataFrame, one row per step
+    n_consumers: int
+    time_unit: str
+    discount_rate: float
+    initial_adopters: int = 0
+    initial_following: int = 0
+    represents: float = 1.0
+
+    @property
+    def last(self):
+        return self.timeseries.iloc[-1]
+
+    def total(self, name: str) -> float:
+        return float(self.timeseries[name].sum())
+
+    @property
+    def new_adopters(self) -> int:
+        return int(self.last["adopters"]) - self.initial_adopters
+
+    def first_step_reaching(self, share: float) -> float:
+        """Steps until the adopters reach `share` of the market (NaN if they never do)."""
+        hit = np.flatnonzero(self.timeseries["adopters"].to_numpy() >= share * self.n_consumers)
+        return float(hit[0] + 1) if hit.size else math.nan
+
+    def npv(self) -> float:
+        """Profit discounted at ``discount_rate`` a year to the start, each step's at its end."""
+        from .parameters import TIME_UNITS
+
+        years = (self.timeseries["step"].to_numpy() + 1) * TIME_UNITS[self.time_unit]
+        return float((self.timeseries["profit"].to_numpy() / (1.0 + self.discount_rate) ** years).sum())
+
+    def won_through(self, source: str) -> float:
+        """Share of the customers won (all but the prior ones) who first heard through `source`."""
+        won = {s: float(self.last[f"adopters_{s}"]) for s in ADOPTION_SOURCES if s != "prior"}
+        total = sum(won.values())
+        return won[source] / total if total > 0 else math.nan
+
+
+def run_values(view: RunView) -> dict[str, float]:
+    """Every run KPI of one run, in the registry's order: "last" and "sum" of their step KPI, the others
+    their ``measure``."""
+    values = {}
+    for name, item in RUN_KPIS.items():
+        if item.aggregation == "last":
+            values[name] = float(view.last[item.source])
+        elif item.aggregation == "sum":
+            values[name] = view.total(item.source)
+        else:
+            assert item.measure is not None  # (checked when the registry is built)
+            values[name] = float(item.measure(view))
+    return values
+
+
+NEVER_10 = "10% of the market never bought within the horizon"
+NEVER_50 = "half of the market never bought within the horizon"
+NO_CUSTOMER = "no customer was won"
 
 _RUN = [
     _run("adopters", "adopters at the horizon", "consumers", "last", "adopters", headline=True, sweep=True),
-    _run("adoption_share", "share of the market that bought", "share"),
-    _run("new_adopters", "customers won during the run", "consumers"),
-    _run("time_to_10pct", "steps until 10% of the market bought", "steps", headline=True, short="time to 10%"),
-    _run("time_to_50pct", "steps until 50% of the market bought", "steps", short="time to 50%"),
+    _run(
+        "adoption_share",
+        "share of the market that bought",
+        "share",
+        measure=lambda r: float(r.last["adopters"]) / r.n_consumers,
+    ),
+    _run("new_adopters", "customers won during the run", "consumers", measure=lambda r: float(r.new_adopters)),
+    _run(
+        "time_to_10pct",
+        "steps until 10% of the market bought",
+        "steps",
+        headline=True,
+        short="time to 10%",
+        measure=lambda r: r.first_step_reaching(0.1),
+        undefined=NEVER_10,
+    ),
+    _run(
+        "time_to_50pct",
+        "steps until 50% of the market bought",
+        "steps",
+        short="time to 50%",
+        measure=lambda r: r.first_step_reaching(0.5),
+        undefined=NEVER_50,
+    ),
     _run("aware_share", "share aware at the horizon", "share", "last", "aware_share", headline=True, sweep=True),
     _run(
         "mean_opinion",
@@ -156,25 +352,54 @@ _RUN = [
         "mean_opinion",
         headline=True,
         sweep=True,
+        undefined=NOT_AWARE,
     ),
     _run(
-        "negative_share", "share of the aware with a negative opinion", "share", "last", "negative_share", headline=True
+        "negative_share",
+        "share of the aware with a negative opinion",
+        "share",
+        "last",
+        "negative_share",
+        headline=True,
+        undefined=NOT_AWARE,
     ),
-    _run("followers_gained", "consumers who started following the brand", "consumers"),
+    _run(
+        "followers_gained",
+        "consumers who started following the brand",
+        "consumers",
+        measure=lambda r: float(r.last["following"]) - r.initial_following,
+    ),
     _run("revenue", "revenue", "money", "sum", "revenue", headline=True, sweep=True),
     _run("spend", "marketing spend", "money", "sum", "spend", headline=True),
     _run(
         "planned_spend", "marketing spend planned (before budget caps and saturation)", "money", "sum", "planned_spend"
     ),
     _run("gross_profit", "gross profit (revenue x margin)", "money", "sum", "gross_profit"),
-    _run("profit", "profit (gross profit - spend)", "money", headline=True, sweep=True),
-    _run("npv", "net present value of profit", "money", headline=True, sweep=True, short="NPV"),
+    _run(
+        "profit",
+        "profit (gross profit - spend)",
+        "money",
+        headline=True,
+        sweep=True,
+        measure=lambda r: r.total("gross_profit") - r.total("spend"),
+    ),
+    _run(
+        "npv",
+        "net present value of profit",
+        "money",
+        headline=True,
+        sweep=True,
+        short="NPV",
+        measure=lambda r: r.npv(),
+    ),
     _run(
         "cost_per_acquisition",
         "total spend per real customer won (simulated customers x represents; a total, not against the baseline: "
         "see incremental_cpa)",
         "money",
         short="total spend per customer won",
+        measure=lambda r: r.total("spend") / (r.new_adopters * r.represents) if r.new_adopters > 0 else math.nan,
+        undefined=NO_CUSTOMER,
     ),
     _run(
         "roi",
@@ -183,11 +408,28 @@ _RUN = [
         "percent",
         headline=True,
         short="ROI on total spend",
+        measure=lambda r: (
+            (r.total("gross_profit") - r.total("spend")) / r.total("spend") if r.total("spend") > 0 else math.nan
+        ),
+        undefined="nothing was spent on marketing (a return on spend needs spend)",
     ),
-    _run("average_rating", "average rating on the product page at the horizon", "stars", "last", "average_rating"),
+    _run(
+        "average_rating",
+        "average rating on the product page at the horizon",
+        "stars",
+        "last",
+        "average_rating",
+        undefined="no rating on the product page yet",
+    ),
     _run("review_count", "ratings on the product page at the horizon", "count", "last", "review_count"),
     *[
-        _run(f"share_{s}", f"share of customers won who first heard through {s}", "share")
+        _run(
+            f"share_{s}",
+            f"share of customers won who first heard through {s}",
+            "share",
+            measure=lambda r, s=s: r.won_through(s),
+            undefined=NO_CUSTOMER,
+        )
         for s in ADOPTION_SOURCES
         if s != "prior"
     ],
@@ -229,7 +471,7 @@ _PAIR = [
 def _lever_kpis() -> list[KPI]:
     kpis = []
     for name, label in lever_counters().items():
-        kpis.append(_step(name, f"{label} this step", "count"))
+        kpis.append(_step(name, f"{label} this step", "count", measure=lambda s, name=name: s.counter(name)))
         kpis.append(_run(name, label, "count", "sum", name))
     return kpis
 
@@ -239,6 +481,8 @@ def _by_level(kpis: list[KPI]) -> dict[str, dict[str, KPI]]:
     for kpi in kpis:
         if kpi.name in levels[kpi.level]:
             raise ValueError(f"KPI {kpi.name!r} is defined twice at level {kpi.level!r}")
+        if kpi.measure is None and (kpi.level == "step" or kpi.aggregation == "derived"):
+            raise ValueError(f"KPI {kpi.name!r} ({kpi.level}) has no measure: the function that computes it")
         levels[kpi.level][kpi.name] = kpi
     return levels
 
@@ -294,7 +538,7 @@ def kpi_table() -> str:
         for item in _LEVELS[level].values():
             how = f"{item.aggregation} of `{item.source}`" if item.aggregation in ("last", "sum") else "-"
             if item.aggregation == "derived":
-                how = "computed (`experiment.runs.run_kpis`)"
+                how = "computed (`kpis.RunView`)"
             rows.append(f"| `{item.name}` | {level} | {UNITS[item.unit]} | {how} | {item.label} |")
     return "\n".join(rows)
 

@@ -229,24 +229,7 @@ class WordOfMouthModel(mesa.Model):
         self.step_revenue = (
             (record.purchases.paid_units + record.repeat) * prm["price"] * (1.0 - effects.discount) * self.represents
         )
-        self.kpis = measure_kpis(
-            self.step_index,
-            self.consumers,
-            self.tallies,
-            record.aware,
-            record.purchases,
-            record.messages,
-            effects,
-            record.repeat,
-            page=self.page,
-            reviews=record.reviews,
-            readers=record.readers,
-            revenue=self.step_revenue,
-            margin=prm["margin"],
-            brand_trust=self.brand.trust,
-            mean_tie_trust=self.mean_tie_trust,
-            compiled=self.compiled,
-        )
+        self.kpis = measure_kpis(self, record, effects)
         self.datacollector.collect(self)
 
     def _advance(self, effects: MarketingEffects) -> StepRecord:

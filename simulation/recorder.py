@@ -6,13 +6,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .kpis import ADOPTION_SOURCES
-from .marketing.registry import counters as lever_counters
+from .kpis import STEP_KPIS
+from .marketing.base import MarketingEffects
 from .state import ConsumerState, Role, Source, TieState
-from .step_records import Messages, Purchases
+
+if TYPE_CHECKING:
+    from .engine.record import StepRecord
+    from .model import WordOfMouthModel
 
 
 @dataclass
@@ -42,66 +47,50 @@ class Tallies:
             self.customers_by_source += np.bincount(consumers.first_source[who], minlength=len(Source))
 
 
-def measure_kpis(
-    step: int,
-    consumers: ConsumerState,
-    tallies: Tallies,
-    aware: np.ndarray,
-    purchases: Purchases,
-    messages: Messages,
-    effects,
-    repeat: int,
-    *,
-    page,
-    reviews,
-    readers: int,
-    revenue: float,
-    margin: float,
-    brand_trust: float,
-    mean_tie_trust: float,
-    compiled: bool = False,
-) -> dict:
-    """This step's KPIs. Opinions are summarised over aware consumers (the others have none to voice)."""
-    c, counts = consumers, tallies.role_counts
-    n_aware, opinion_sum, negatives = aware_opinions(aware, c.opinion, compiled)
-    average_rating = page.average
-    spend = float(sum(effects.spend.values()))
-    gross = revenue * margin
-    kpis = {
-        "step": step,
-        "adopters": int(counts[Role.CUSTOMER]),
-        "new_adopters": int(purchases.buyers.size),
-        "prospects": int(counts[Role.PROSPECT]),
-        "followers": int(counts[Role.FOLLOWER]),
-        "customers": int(counts[Role.CUSTOMER]),
-        "following": int(np.count_nonzero(c.follows_brand)),
-        "followers_gained": int(tallies.ever_followed),
-        "aware_share": n_aware / c.n,
-        "mean_opinion": opinion_sum / n_aware if n_aware else float("nan"),
-        "negative_share": negatives / n_aware if n_aware else float("nan"),
-        "talkers": int(messages.talkers.size),
-        "positive_messages": messages.positive,
-        "negative_messages": messages.negative,
-        "repeat_purchases": repeat,
-        "revenue": float(revenue),
-        "gross_profit": gross,
-        "spend": spend,
-        "planned_spend": float(sum(effects.planned.values())),
-        "profit": gross - spend,
-        "brand_trust": float(brand_trust),
-        "mean_tie_trust": float(mean_tie_trust),
-        "average_rating": float("nan") if average_rating is None else average_rating,
-        "review_count": page.count,
-        "reviews_posted": int(reviews.stars.size),
-        "page_readers": readers,
-    }
-    kpis.update(zip(_RATING_KPIS, page.histogram.tolist(), strict=True))
-    by_source = tallies.customers_by_source.tolist()
-    for name, source in _SOURCE_KPIS:
-        kpis[name] = by_source[source]
-    for name in lever_counters():
-        kpis[name] = float(effects.counters.get(name, 0.0))
-    return kpis
+@dataclass
+class StepView:
+    """What a step KPI's ``measure`` reads (``kpis.STEP_KPIS``): the model after the step, the step's record
+    (its sub-steps' combined) and its marketing effects, with the sums several KPIs share computed once."""
+
+    model: WordOfMouthModel
+    record: StepRecord
+    effects: MarketingEffects
+
+    @cached_property
+    def roles(self) -> list[int]:
+        return self.model.tallies.role_counts.tolist()
+
+    @cached_property
+    def opinions(self) -> tuple[int, float, int]:
+        """(aware consumers, the sum of their opinions, how many hold a negative one)."""
+        return aware_opinions(self.record.aware, self.model.consumers.opinion, self.model.compiled)
+
+    @cached_property
+    def spend(self) -> float:
+        return float(sum(self.effects.spend.values()))
+
+    @cached_property
+    def gross_profit(self) -> float:
+        return self.model.step_revenue * self.model.params["margin"]
+
+    @cached_property
+    def rating_histogram(self) -> list[int]:
+        return self.model.page.histogram.tolist()
+
+    @cached_property
+    def customers_by_source(self) -> list[int]:
+        return self.model.tallies.customers_by_source.tolist()
+
+    def counter(self, name: str) -> float:
+        """A lever counter's value this step (0 when no lever counted it)."""
+        return float(self.effects.counters.get(name, 0.0))
+
+
+def measure_kpis(model: WordOfMouthModel, record: StepRecord, effects: MarketingEffects) -> dict:
+    """This step's KPIs: each step KPI's ``measure`` in the registry's order. Opinions are summarised over
+    aware consumers (the others have none to voice)."""
+    view = StepView(model, record, effects)
+    return {name: kpi.measure(view) for name, kpi in STEP_KPIS.items() if kpi.measure is not None}
 
 
 def aware_opinions(aware: np.ndarray, opinion: np.ndarray, compiled: bool = False) -> tuple[int, float, int]:
@@ -118,7 +107,3 @@ def aware_opinions(aware: np.ndarray, opinion: np.ndarray, compiled: bool = Fals
     # 0.0 + : a lane starts from zero in the compiled form (which turns a lone -0.0 into 0.0)
     lanes = [0.0 + float(np.add.accumulate(held[k::4])[-1]) if held.size > k else 0.0 for k in range(4)]
     return int(held.size), (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]), int(np.count_nonzero(held < 0))
-
-
-_RATING_KPIS = [f"ratings_{stars}" for stars in range(1, 6)]
-_SOURCE_KPIS = [(f"adopters_{name}", Source[name.upper()]) for name in ADOPTION_SOURCES]

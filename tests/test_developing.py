@@ -67,3 +67,14 @@ def test_unregistering_removes_the_lever_and_its_counters(loyalty_points):
             parse_scenario("strategies:\n  - name: x\n    levers:\n      - kind: loyalty_points\n", "x.yaml")
     finally:
         registry.register(loyalty_points)
+
+
+def test_the_generated_tables_of_the_model_document_are_current_and_rewritten_in_place():
+    from simulation import doc_tables
+
+    text = doc_tables.MODEL_DOCUMENT.read_text()
+    assert doc_tables.rewrite(text) == (text, []), "stale tables: python -m simulation.doc_tables"
+    assert doc_tables.main(["--check"]) == 0
+    # A stale row is put back, and nothing around the table moves.
+    stale = text.replace("| share of the market that bought |", "| an old meaning |", 1)
+    assert stale != text and doc_tables.rewrite(stale) == (text, ["KPIs"])

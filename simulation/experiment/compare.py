@@ -34,15 +34,8 @@ from .stats import paired_difference, t_interval
 SPEND_SHORTFALL = 0.995
 # Ratios to a strategy's own spend or customers: totals, compared through incremental_roi / incremental_cpa.
 TOTAL_RATIOS = ("roi", "cost_per_acquisition")
-# Why a run KPI can be undefined (n/a) in a run.
-UNDEFINED_REASONS = {
-    "time_to_10pct": "10% of the market never bought within the horizon",
-    "time_to_50pct": "half of the market never bought within the horizon",
-    "mean_opinion": "no consumer was aware of the product",
-    "negative_share": "no consumer was aware of the product",
-    "cost_per_acquisition": "no customer was won",
-    "roi": "nothing was spent on marketing (a return on spend needs spend)",
-}
+# Why a run KPI can be undefined (n/a) in a run (each KPI's own definition, simulation/kpis.py).
+UNDEFINED_REASONS = {name: item.undefined for name, item in RUN_KPIS.items() if item.undefined}
 
 
 class ComparisonCancelled(Exception):

@@ -6,18 +6,17 @@ Shared by ``run.py compare``, ``run.py sweep``, calibration and the front end, s
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..kpis import ADOPTION_SOURCES, RUN_KPIS
+from ..kpis import RUN_KPIS, RunView, run_values  # noqa: F401  (RUN_KPIS: imported from here by callers)
 from ..marketing.listening import EVENT_COLUMNS
 from ..model import WordOfMouthModel
 from ..network.build import build_market_network
 from ..network.edgelist import load_node_roles
-from ..parameters import PARAMETERS, TIME_UNITS
+from ..parameters import PARAMETERS
 from ..state import Role
 
 
@@ -74,11 +73,6 @@ def simulate(
     return model.timeseries()
 
 
-def _first_step_reaching(adopters: np.ndarray, level: float) -> float:
-    hit = np.flatnonzero(adopters >= level)
-    return float(hit[0] + 1) if hit.size else math.nan
-
-
 def run_kpis(
     timeseries: pd.DataFrame,
     n_consumers: int,
@@ -88,40 +82,10 @@ def run_kpis(
     initial_following: int = 0,
     represents: float = 1.0,
 ) -> dict:
-    """Run-level KPIs from a run's per-step KPIs (``kpis.RUN_KPIS``: those that aggregate one step KPI
-    are taken as declared there; the others are computed here). Counts are of simulated consumers and
-    money is real (it scales with ``represents``), so a cost per customer divides by real customers."""
-    last = timeseries.iloc[-1]
-    kpis: dict[str, float] = {}
-    for name, kpi in RUN_KPIS.items():
-        if kpi.aggregation == "last":
-            kpis[name] = float(last[kpi.source])
-        elif kpi.aggregation == "sum":
-            kpis[name] = float(timeseries[kpi.source].sum())
-    adopters = timeseries["adopters"].to_numpy()
-    new_adopters = int(last["adopters"]) - initial_adopters
-    spend, gross = kpis["spend"], kpis["gross_profit"]
-    years = (timeseries["step"].to_numpy() + 1) * TIME_UNITS[time_unit]
-    won = {s: float(last[f"adopters_{s}"]) for s in ADOPTION_SOURCES if s != "prior"}
-    total_won = sum(won.values())
-    kpis.update(
-        {
-            "adoption_share": float(last["adopters"]) / n_consumers,
-            "new_adopters": float(new_adopters),
-            "time_to_10pct": _first_step_reaching(adopters, 0.1 * n_consumers),
-            "time_to_50pct": _first_step_reaching(adopters, 0.5 * n_consumers),
-            "followers_gained": float(last["following"]) - initial_following,
-            "profit": gross - spend,
-            "npv": float((timeseries["profit"].to_numpy() / (1.0 + discount_rate) ** years).sum()),
-            "cost_per_acquisition": spend / (new_adopters * represents) if new_adopters > 0 else math.nan,
-            "roi": (gross - spend) / spend if spend > 0 else math.nan,
-            **{f"share_{s}": count / total_won if total_won > 0 else math.nan for s, count in won.items()},
-        }
-    )
-    missing = set(RUN_KPIS) - set(kpis)
-    if missing:
-        raise RuntimeError(f"run KPIs declared in simulation/kpis.py but not computed: {', '.join(sorted(missing))}")
-    return {name: kpis[name] for name in RUN_KPIS}
+    """Run-level KPIs from a run's per-step KPIs, each computed as ``kpis.RUN_KPIS`` defines it
+    (``kpis.run_values``)."""
+    view = RunView(timeseries, n_consumers, time_unit, discount_rate, initial_adopters, initial_following, represents)
+    return run_values(view)
 
 
 @dataclass

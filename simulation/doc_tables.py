@@ -1,0 +1,64 @@
+"""The tables of docs/MODEL.md generated from the registries, rewritten in place by one command:
+
+    .venv/bin/python -m simulation.doc_tables           # rewrite the stale tables
+    .venv/bin/python -m simulation.doc_tables --check   # list them, exit 1 if any (tests/test_developing.py)
+
+Each table is found by its header line and replaced up to the first line that is not a table row, so the
+prose around it is left as it is.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+MODEL_DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "MODEL.md"
+
+
+def generated_tables() -> dict[str, Callable[[], str]]:
+    """Name -> the function that writes the table (from the parameter, lever and KPI registries)."""
+    from .kpis import kpi_table
+    from .marketing.table import lever_fields_table, lever_table
+    from .parameters import parameter_table
+
+    return {
+        "parameters": parameter_table,
+        "levers": lever_table,
+        "lever fields": lever_fields_table,
+        "KPIs": kpi_table,
+    }
+
+
+def rewrite(text: str) -> tuple[str, list[str]]:
+    """(the text with every generated table as the registries give it now, the names of those that changed)."""
+    lines = text.split("\n")
+    stale = []
+    for name, make in generated_tables().items():
+        table = make().split("\n")
+        if table[0] not in lines:
+            raise ValueError(f"{MODEL_DOCUMENT.name} has no {name} table (a line {table[0]!r})")
+        start = lines.index(table[0])
+        end = start
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        if lines[start:end] != table:
+            lines[start:end] = table
+            stale.append(name)
+    return "\n".join(lines), stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    text, stale = rewrite(MODEL_DOCUMENT.read_text())
+    if "--check" in args:
+        print("stale tables in docs/MODEL.md: " + ", ".join(stale) if stale else "docs/MODEL.md's tables are current")
+        return 1 if stale else 0
+    if stale:
+        MODEL_DOCUMENT.write_text(text)
+    print(f"rewrote in docs/MODEL.md: {', '.join(stale)}" if stale else "docs/MODEL.md's tables are current")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
