@@ -12,7 +12,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from .marketing.base import Lever, MarketingEffects
+from .engine.record import StepRecord
+from .marketing.base import Lever, LeverContext, MarketingEffects, RunMemory
 from .marketing.listening import Listening
 from .state import SOURCE_NAMES, Role, Source
 
@@ -98,6 +99,10 @@ class Brand(mesa.Agent):
         self.planned_by_kind: dict[str, float] = {}
         self.acting: list[tuple[int, Lever]] = []  # (index in the strategy, lever) acting at this step
         self.listening = Listening(strategy)  # observations, triggers, budget split, event log
+        # Each lever's per-run state (Lever.start_run), by its place in the strategy; and what levers share
+        # within a run (e.g. greedy seeds, ``marketing.targeting``).
+        self.lever_states: list = [lever.start_run(model) for lever in strategy.levers]
+        self.run_memory = RunMemory()
         self._lever: int | None = None  # the lever whose hook is running (its allowance caps what it pays)
 
     @property
@@ -145,30 +150,25 @@ class Brand(mesa.Agent):
         effects = MarketingEffects(n=model.consumers.n, background=model.params["background_media"])
         self.listening.observe(model, effects)  # triggers fire or stop; the budget may be split again
         self.acting = [(i, lever) for i, lever in self.listening.schedule() if lever.acts_at(model.step_index)]
-        for index, lever in self.acting:
-            self._lever = index
-            lever.act(model, effects, model.stream("marketing", index))
-        self._lever = None
+        self._call("act", effects, StepRecord(), "marketing")
         return effects
 
-    def on_messages(self, messages, effects: MarketingEffects) -> None:
+    def _call(self, hook: str, effects: MarketingEffects, record: StepRecord, purpose: str) -> None:
+        """One hook of every acting lever, each with its context (``marketing.base.LeverContext``)."""
+        for index, lever in self.acting:
+            self._lever = index
+            getattr(lever, hook)(LeverContext(self.model, effects, record, self.lever_states[index], purpose, index))
+        self._lever = None
+
+    def on_messages(self, record: StepRecord, effects: MarketingEffects) -> None:
         """The acting levers see this step's word of mouth before it persuades anyone."""
-        for index, lever in self.acting:
-            self._lever = index
-            lever.on_messages(self.model, messages, effects, self.model.stream("lever_messages", index))
-        self._lever = None
+        self._call("on_messages", effects, record, "lever_messages")
 
-    def on_purchases(self, purchases, effects: MarketingEffects) -> None:
+    def on_purchases(self, record: StepRecord, effects: MarketingEffects) -> None:
         """The acting levers see this step's purchases; listening counts the customers each channel won."""
-        for index, lever in self.acting:
-            self._lever = index
-            lever.on_purchases(self.model, purchases, effects)
-        self._lever = None
-        self.listening.purchases(self.model, purchases)
+        self._call("on_purchases", effects, record, "lever_purchases")
+        self.listening.purchases(self.model, record.purchases)
 
-    def on_reviews(self, reviews, effects: MarketingEffects) -> None:
+    def on_reviews(self, record: StepRecord, effects: MarketingEffects) -> None:
         """The acting levers see this step's ratings."""
-        for index, lever in self.acting:
-            self._lever = index
-            lever.on_reviews(self.model, reviews, effects)
-        self._lever = None
+        self._call("on_reviews", effects, record, "lever_reviews")

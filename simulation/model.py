@@ -121,7 +121,6 @@ class WordOfMouthModel(mesa.Model):
         self._post_initial_reviews()
         self.tallies = Tallies.count(self.consumers, self.ties)
         self.brand = Brand(self, self.strategy, prm["brand_trust"])
-        self.lever_cache: dict = {}  # what levers compute once per run (e.g. greedy seeds)
         self.brand.check_strategy()
         self.consumer_agents: list[Consumer] | None = None  # created on first look (see agents_by_type)
         self.last_messages: dict | None = None  # with record_messages: the last step's messages

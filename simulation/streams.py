@@ -31,6 +31,9 @@ PURPOSES = (
     "defects",
     "listening",
     "reallocate",
+    "lever_purchases",
+    "lever_reviews",
+    "reviews_asked",
 )
 STREAM_IDS = {name: i for i, name in enumerate(PURPOSES)}
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from simulation import WordOfMouthModel
+from simulation.engine.record import StepRecord
 from simulation.marketing import MarketingEffects, Recall
+from simulation.marketing.base import LeverContext
 
 BATCH = [{"start": 2, "end": 4, "quality_shift": -1.2}]
 
@@ -17,9 +19,9 @@ def quality_at(step: int, levers: list[dict]) -> tuple[float, float]:
     model.run(step + 1)  # step_index: the step being (last) run, whose incidents apply
     assert model.step_index == step
     effects = MarketingEffects(n=model.consumers.n, background=0.0)
-    for lever in model.brand.strategy.levers:
+    for index, lever in enumerate(model.brand.strategy.levers):
         if lever.acts_at(step):
-            lever.act(model, effects, None)
+            lever.act(LeverContext(model, effects, StepRecord(), model.brand.lever_states[index], "marketing", index))
     return model.current_quality(effects)[0], effects.spend.get("recall", 0.0)
 
 

@@ -80,6 +80,22 @@ def post_reviews(
     return Reviews(posters=buyers[posts], stars=stars, incentivised=incentivised[posts])
 
 
+def ask_for_reviews(model: WordOfMouthModel, who: np.ndarray, uptake: float = 0.0) -> Reviews:
+    """Customers among `who` asked for a rating now (a lever's verb, ``LeverContext.ask_to_review``): each posts
+    as a buyer asked for a review does (``post_reviews`` with the whole under-reporting bias removed), on its
+    own hashed uniform. Raises ValueError if any of `who` has not bought (nothing to rate)."""
+    who = np.asarray(who, dtype=np.int64)
+    c = model.consumers
+    never = who[np.isnan(c.satisfaction[who])]
+    if never.size:
+        raise ValueError(
+            f"ask_to_review was given {never.size} consumers who never bought (e.g. consumer {int(never[0])}); "
+            "only customers can rate the product"
+        )
+    uniforms = streams.hashed_uniforms(model.salt("reviews_asked"), who, model.compiled)
+    return post_reviews(model, who, c.satisfaction[who], uniforms, 1.0, uptake, model.page.praise)
+
+
 def learn_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.ndarray) -> None:
     """Ties whose last message matched the experience gain trust, misleading ones lose it; so does the brand."""
     c, prm = model.consumers, model.params

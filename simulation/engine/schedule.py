@@ -26,7 +26,7 @@ RuleStep = Callable[["WordOfMouthModel", MarketingEffects, StepRecord], None]
 
 def levers_read_messages(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
     """The levers' ``on_messages`` hooks (they may lower the messages' credibility before persuasion)."""
-    model.brand.on_messages(record.messages, effects)
+    model.brand.on_messages(record, effects)
 
 
 def fade_memory(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
@@ -43,12 +43,12 @@ def fade_memory(model: WordOfMouthModel, effects: MarketingEffects, record: Step
 
 def levers_read_purchases(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
     """The levers' ``on_purchases`` hooks."""
-    model.brand.on_purchases(record.purchases, effects)
+    model.brand.on_purchases(record, effects)
 
 
 def levers_read_reviews(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
     """The levers' ``on_reviews`` hooks."""
-    model.brand.on_reviews(record.reviews, effects)
+    model.brand.on_reviews(record, effects)
 
 
 def keep_messages(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:

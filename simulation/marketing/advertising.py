@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ..state import Role, Source
-from .base import Lever, MarketingEffects
+from .base import Lever, LeverContext
 from .brand_messages import hear_brand
 
 TARGETS = ("everyone", "prospects", "non_customers", "followers", "community")
@@ -80,9 +80,10 @@ class Advertising(Lever):
             return np.flatnonzero(c.follows_brand)
         return np.flatnonzero(model.network.community == self.community)
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
         """Ads reach a share of the audience (set directly, or by budget / CPM); at most one ad per
         consumer per step, paid per impression."""
+        model, effects, rng = ctx.model, ctx.effects, ctx.rng
         audience = self.audience(model)
         if audience.size == 0:
             return

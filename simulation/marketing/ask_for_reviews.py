@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Lever, MarketingEffects
+from .base import Lever, LeverContext
 
 
 class AskForReviews(Lever):
@@ -29,10 +29,12 @@ class AskForReviews(Lever):
     cost_rule = "`cost_per_request` per buyer asked"
     counters = {"review_requests": "buyers asked for a review"}
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
+        effects = ctx.effects
         effects.review_ask = max(effects.review_ask, self.removes)
 
-    def on_purchases(self, model, purchases, effects: MarketingEffects) -> None:
+    def on_purchases(self, ctx: LeverContext) -> None:
+        model, purchases, effects = ctx.model, ctx.purchases, ctx.effects
         asked = int(purchases.buyers.size)
         model.brand.pay(self.kind, asked * self.cost_per_request * model.represents, effects)
         effects.count("review_requests", asked)

@@ -3,15 +3,18 @@
 
 A lever is one module of this package: its settings (a pydantic model deriving from ``Lever``), what it
 does when it acts, the engine hooks it uses and how it is paid. The engine knows no lever by name; it
-calls the hooks of the levers acting at the current step and reads ``MarketingEffects``:
+calls the hooks of the levers acting at the current step and reads ``MarketingEffects``. Every hook takes
+one ``LeverContext`` (the model, the step's effects, the lever's random stream, the step's record so far,
+the lever's per-run state, and the engine's verbs for levers):
 
-* ``act(model, effects, rng)``: the lever's action at a step it acts (brand messages, seeds, settings of
-  the step's effects);
-* ``on_messages(model, messages, effects, rng)``: after this step's word of mouth is delivered and before
-  it persuades anyone (e.g. answering negative reviews lowers their credibility);
-* ``on_purchases(model, purchases, effects)``: after this step's purchases (e.g. paying referral rewards);
-* ``on_reviews(model, reviews, effects)``: after this step's ratings are posted on the product page;
-* ``check(model, where)``: at model construction, refuse a lever the market cannot carry out.
+* ``act(ctx)``: the lever's action at a step it acts (brand messages, seeds, settings of the step's effects);
+* ``on_messages(ctx)``: after this step's word of mouth (``ctx.messages``) is delivered and before it
+  persuades anyone (e.g. answering negative reviews lowers their credibility);
+* ``on_purchases(ctx)``: after this step's purchases (``ctx.purchases``; e.g. paying referral rewards);
+* ``on_reviews(ctx)``: after this step's ratings (``ctx.reviews``) are posted on the product page;
+* ``check(model, where)``: at model construction, refuse a lever the market cannot carry out;
+* ``start_run(model)``: the lever's per-run state (``ctx.state``), made when a run starts: a lever's
+  settings are frozen and shared by every run of a strategy.
 
 Through ``MarketingEffects`` a lever sets the step's talk boost, speaker credibility, purchase hazard
 factor, price, experienced quality, free units, extra messages and what buyers are asked or offered for a
@@ -22,14 +25,17 @@ and counters (step KPIs it declares in ``counters``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..state import CUSTOMER_CODE
 from .trigger import When
 
 if TYPE_CHECKING:
+    from ..engine.record import StepRecord
     from ..model import WordOfMouthModel
     from ..step_records import Messages, Purchases, Reviews
 
@@ -79,19 +85,21 @@ class Lever(BaseModel):
     def check(self, model: WordOfMouthModel, where: str) -> None:
         """Raise ValueError (prefixed with `where`) if the lever cannot act in this market."""
 
-    def act(self, model: WordOfMouthModel, effects: MarketingEffects, rng: np.random.Generator) -> None:
+    def start_run(self, model: WordOfMouthModel) -> Any:
+        """The lever's state for one run (``ctx.state``; None: it keeps none)."""
+        return None
+
+    def act(self, ctx: LeverContext) -> None:
         """The lever's action at a step it acts."""
 
-    def on_messages(
-        self, model: WordOfMouthModel, messages: Messages, effects: MarketingEffects, rng: np.random.Generator
-    ) -> None:
-        """Called with the step's delivered word of mouth, before it persuades anyone."""
+    def on_messages(self, ctx: LeverContext) -> None:
+        """Called with the step's delivered word of mouth (``ctx.messages``), before it persuades anyone."""
 
-    def on_purchases(self, model: WordOfMouthModel, purchases: Purchases, effects: MarketingEffects) -> None:
-        """Called with the step's purchases."""
+    def on_purchases(self, ctx: LeverContext) -> None:
+        """Called with the step's purchases (``ctx.purchases``)."""
 
-    def on_reviews(self, model: WordOfMouthModel, reviews: Reviews, effects: MarketingEffects) -> None:
-        """Called with the ratings posted on the product page this step."""
+    def on_reviews(self, ctx: LeverContext) -> None:
+        """Called with the ratings posted on the product page this step (``ctx.reviews``)."""
 
     def conversions(self, model: WordOfMouthModel, purchases: Purchases) -> float | None:
         """Customers the brand attributes to this lever in the step's purchases (its tracked channel:
@@ -123,6 +131,61 @@ class Programme(Lever):
     def pay_programme(self, model: WordOfMouthModel, effects: MarketingEffects) -> None:
         """Pay the programme's costs at a step it acts: `cost` at its first step, `cost_per_step` at every one."""
         model.brand.pay(self.kind, self.cost_per_step + (self.cost if model.step_index == self.start else 0.0), effects)
+
+
+@dataclass
+class RunMemory:
+    """What levers compute once per run and share (held by the run's ``Brand``)."""
+
+    greedy_seeds: np.ndarray | None = None  # the best seeds found so far by greedy influence maximisation
+
+
+@dataclass(eq=False)
+class LeverContext:
+    """What a lever's hook is given: the market, the step's effects, what the step recorded so far, the lever's
+    per-run state, its own random stream (made on first use), and the engine's verbs for levers."""
+
+    model: WordOfMouthModel
+    effects: MarketingEffects
+    record: StepRecord
+    state: Any  # what the lever's start_run returned
+    purpose: str  # the random stream's purpose (one per hook)
+    index: int  # the lever's place in the strategy (tells its stream apart from other levers')
+
+    @cached_property
+    def rng(self) -> np.random.Generator:
+        return self.model.stream(self.purpose, self.index)
+
+    @property
+    def messages(self) -> Messages:
+        return self.record.messages
+
+    @property
+    def purchases(self) -> Purchases:
+        return self.record.purchases
+
+    @property
+    def reviews(self) -> Reviews:
+        return self.record.reviews
+
+    def give_product(self, who: np.ndarray) -> None:
+        """`who` receive the product free this step and become customers, paying nothing. Only non-customers
+        can be given it (a customer's free unit would be neither a new customer nor a paid unit)."""
+        customers = who[self.model.consumers.role[who] == CUSTOMER_CODE]
+        if customers.size:
+            raise ValueError(
+                f"lever {self.index}: give_product was given {customers.size} consumers who are already customers "
+                f"(e.g. consumer {int(customers[0])}); only non-customers can receive the product free"
+            )
+        self.effects.give_product(who)
+
+    def ask_to_review(self, who: np.ndarray, uptake: float = 0.0) -> Reviews:
+        """Ask the customers `who` for a rating now: each posts with its posting probability when asked
+        (``rules.reviews``), and, if it would not, with probability `uptake` (an incentivised review). Returns
+        the ratings posted (already on the product page)."""
+        from ..engine.experience import ask_for_reviews
+
+        return ask_for_reviews(self.model, who, uptake)
 
 
 @dataclass

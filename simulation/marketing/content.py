@@ -10,7 +10,7 @@ from pydantic import Field
 from ..rules.awareness import raise_interest
 from ..rules.trust import bounded_confidence, message_weight, shift_opinions
 from ..state import Role, Source
-from .base import Lever, MarketingEffects
+from .base import Lever, LeverContext
 from .brand_messages import hear_brand
 
 
@@ -44,7 +44,8 @@ class BrandContent(Lever):
     cost_rule = "`cost_per_post` per post"
     channel = Source.CONTENT  # customers who first heard through it are attributed to it
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
+        model, effects, rng = ctx.model, ctx.effects, ctx.rng
         if model.brand.affordable_share(self.cost_per_post) < 1.0:
             model.brand.pay(self.kind, 0.0, effects, planned=self.cost_per_post)
             return

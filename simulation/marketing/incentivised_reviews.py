@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Lever, MarketingEffects
+from .base import Lever, LeverContext
 
 
 class IncentivisedReviews(Lever):
@@ -26,10 +26,12 @@ class IncentivisedReviews(Lever):
     cost_rule = "`reward` per incentivised review posted"
     counters = {"incentivised_reviews": "incentivised reviews posted"}
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
+        effects = ctx.effects
         effects.review_incentive = max(effects.review_incentive, self.uptake)
 
-    def on_reviews(self, model, reviews, effects: MarketingEffects) -> None:
+    def on_reviews(self, ctx: LeverContext) -> None:
+        model, reviews, effects = ctx.model, ctx.reviews, ctx.effects
         posted = int(reviews.incentivised.sum())
         model.brand.pay(self.kind, posted * self.reward * model.represents, effects)
         effects.count("incentivised_reviews", posted)

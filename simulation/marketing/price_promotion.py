@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Lever, MarketingEffects
+from .base import Lever, LeverContext
 
 
 class PricePromotion(Lever):
@@ -19,5 +19,6 @@ class PricePromotion(Lever):
     summary = "price x (1 - discount); the purchase hazard rises by (1 + price_elasticity x discount)"
     cost_rule = "forgone revenue"
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
+        effects = ctx.effects
         effects.offer_discount(self.discount)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import MarketingEffects, Programme
+from .base import LeverContext, Programme
 
 
 class QualityImprovement(Programme):
@@ -19,7 +19,8 @@ class QualityImprovement(Programme):
 
     summary = "mean satisfaction + `shift`, spread x `spread_factor` for buyers from `start` on"
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
+        model, effects = ctx.model, ctx.effects
         effects.quality_shift += self.shift
         effects.spread_factor *= self.spread_factor
         self.pay_programme(model, effects)

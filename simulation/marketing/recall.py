@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import MarketingEffects, Programme
+from .base import LeverContext, Programme
 
 
 class Recall(Programme):
@@ -21,6 +21,7 @@ class Recall(Programme):
 
     summary = "cancels the quality shift of every incident active at the step (mean satisfaction back to normal)"
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
+        model, effects = ctx.model, ctx.effects
         effects.quality_shift -= model.incident_shift()
         self.pay_programme(model, effects)

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ..rules.purchase import social_share
 from ..state import Role
-from .base import Lever, MarketingEffects
+from .base import Lever, LeverContext
 
 
 class Referral(Lever):
@@ -25,13 +25,15 @@ class Referral(Lever):
     )
     cost_rule = "reward x expected referred purchases (q S / (p E + q S) summed over buyers)"
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
+        model, effects = ctx.model, ctx.effects
         customers = model.consumers.role == Role.CUSTOMER
         effects.boost_talk(customers, self.talk_boost)
         effects.discount_credibility(customers, model.params["incentive_discount"])
 
-    def on_purchases(self, model, purchases, effects: MarketingEffects) -> None:
+    def on_purchases(self, ctx: LeverContext) -> None:
         """Rewards are paid for the expected share of each purchase due to peers."""
+        model, purchases, effects = ctx.model, ctx.purchases, ctx.effects
         if self.reward <= 0:
             return
         referred = self.conversions(model, purchases)

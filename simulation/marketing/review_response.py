@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from .base import Lever, MarketingEffects
+from .base import Lever, LeverContext
 
 
 class ReviewResponse(Lever):
@@ -31,14 +31,18 @@ class ReviewResponse(Lever):
         "answered_posts": "consumers whose negative posts the brand answered",
     }
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
+        model, effects, rng = ctx.model, ctx.effects, ctx.rng
         answered = model.page.answer_negative(self.share, self.softening, rng)
         model.brand.pay(self.kind, answered * self.cost_per_response * model.represents, effects)
         effects.count("answered_reviews", answered)
 
-    def on_messages(self, model, messages, effects: MarketingEffects, rng) -> None:
+    def on_messages(self, ctx: LeverContext) -> None:
+        model, messages, effects = ctx.model, ctx.messages, ctx.effects
         if not self.posts:
             return
+        # (a lever reading messages gets them one by one: engine.delivery.DeliveryPaths.choose)
+        assert messages.valence is not None and messages.credibility is not None and messages.speakers is not None
         # One uniform per consumer: whether a complaint is answered does not depend on who else complains.
         answered = (messages.valence < 0) & (
             model.stream("response").random(model.consumers.n)[messages.speakers] < self.share

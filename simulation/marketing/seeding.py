@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ..rules.awareness import make_aware
 from ..state import Role, Source
-from .base import Lever, MarketingEffects
+from .base import Lever, LeverContext
 from .targeting import choose_seeds
 
 
@@ -49,7 +49,8 @@ class Seeding(Lever):
                 f"{model.network.n:,} consumers"
             )
 
-    def act(self, model, effects: MarketingEffects, rng) -> None:
+    def act(self, ctx: LeverContext) -> None:
+        model, effects, rng = ctx.model, ctx.effects, ctx.rng
         unit_cost = (model.unit_cost if self.cost_per_seed is None else self.cost_per_seed) * model.represents
         k = int(self.k * model.brand.affordable_share(self.k * unit_cost))
         if k == 0:
@@ -63,4 +64,4 @@ class Seeding(Lever):
         make_aware(c, chosen, Source.SEEDING)
         newcomers = chosen[~customer]
         c.first_source[newcomers] = Source.SEEDING  # their adoption is the campaign's
-        effects.give_product(newcomers)
+        ctx.give_product(newcomers)  # (non-customers only: enforced)

@@ -45,7 +45,7 @@ def choose_seeds(model, targeting: str, k: int, rng) -> np.ndarray:
 
 def greedy_targets(model, k: int) -> np.ndarray:
     """CELF seeds for the model's network, computed once per run and reused by later seeding levers."""
-    cached = model.lever_cache.get("greedy")
+    cached = model.brand.run_memory.greedy_seeds
     if cached is None or cached.size < k:
         rng = model.fixed_stream("greedy")
         if model.network.is_complete:
@@ -55,5 +55,5 @@ def greedy_targets(model, k: int) -> np.ndarray:
 
             reach = max(model.params["reach"], 1e-6)
             cached = np.asarray(greedy_seeds(model.network, k, reach, samples=100, rng=rng).seeds, dtype=np.int64)
-        model.lever_cache["greedy"] = cached
+        model.brand.run_memory.greedy_seeds = cached
     return cached

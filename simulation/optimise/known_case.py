@@ -87,7 +87,8 @@ def _lever_class(case: KnownCase, index: int) -> type[Lever]:
     kind = case.kinds[index]
     cap, scale, decay = case.caps[index], case.scales[index], case.decay
 
-    def act(self, model, effects, rng):
+    def act(self, ctx):
+        model, effects, rng = ctx.model, ctx.effects, ctx.rng
         n = round(cap * (1 - math.exp(-self.amount / scale)) * math.exp(-self.start / decay))
         free = np.zeros(model.consumers.n, dtype=bool)
         free[effects.free_units] = True  # another known lever's seeds of this step: not seeded twice
