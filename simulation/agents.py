@@ -147,7 +147,7 @@ class Brand(mesa.Agent):
     def step(self) -> MarketingEffects:
         """Every lever acting at this step acts; returns what they did (read by the market's rules)."""
         model = self.model
-        effects = MarketingEffects(n=model.consumers.n, background=model.params["background_media"])
+        effects = MarketingEffects(n=model.consumers.n, background=model.settings.background_media)
         self.listening.observe(model, effects)  # triggers fire or stop; the budget may be split again
         self.acting = [(i, lever) for i, lever in self.listening.schedule() if lever.acts_at(model.step_index)]
         self._call("act", effects, StepRecord(), "marketing")

@@ -1,7 +1,8 @@
-"""The tables of docs/MODEL.md generated from the registries, rewritten in place by one command:
+"""What is generated from the registries, rewritten in place by one command: the tables of docs/MODEL.md and
+the typed parameters (``simulation/parameter_values.py``, from ``parameters.PARAMETERS``).
 
-    .venv/bin/python -m simulation.doc_tables           # rewrite the stale tables
-    .venv/bin/python -m simulation.doc_tables --check   # list them, exit 1 if any (tests/test_developing.py)
+    .venv/bin/python -m simulation.doc_tables           # rewrite what is stale
+    .venv/bin/python -m simulation.doc_tables --check   # list it, exit 1 if any (tests/test_developing.py)
 
 Each table is found by its header line and replaced up to the first line that is not a table row, so the
 prose around it is left as it is.
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 MODEL_DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "MODEL.md"
+PARAMETER_VALUES = Path(__file__).resolve().parent / "parameter_values.py"
 
 
 def generated_tables() -> dict[str, Callable[[], str]]:
@@ -49,14 +51,21 @@ def rewrite(text: str) -> tuple[str, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .parameters import parameter_values_source
+
     args = sys.argv[1:] if argv is None else argv
     text, stale = rewrite(MODEL_DOCUMENT.read_text())
+    values = parameter_values_source()
+    if PARAMETER_VALUES.read_text() != values:
+        stale.append(PARAMETER_VALUES.name)
     if "--check" in args:
-        print("stale tables in docs/MODEL.md: " + ", ".join(stale) if stale else "docs/MODEL.md's tables are current")
+        print("stale: " + ", ".join(stale) if stale else "the generated tables and parameters are current")
         return 1 if stale else 0
-    if stale:
+    if text != MODEL_DOCUMENT.read_text():
         MODEL_DOCUMENT.write_text(text)
-    print(f"rewrote in docs/MODEL.md: {', '.join(stale)}" if stale else "docs/MODEL.md's tables are current")
+    if PARAMETER_VALUES.name in stale:
+        PARAMETER_VALUES.write_text(values)
+    print(f"rewrote: {', '.join(stale)}" if stale else "the generated tables and parameters are current")
     return 0
 
 

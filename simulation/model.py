@@ -30,7 +30,7 @@ from .marketing.base import MarketingEffects
 from .marketing.strategy import Strategy
 from .network.build import build_market_network
 from .network.graph import SocialNetwork
-from .parameters import MAX_SEED, PARAMETERS, TIME_UNITS, validate_parameters
+from .parameters import MAX_SEED, PARAMETERS, TIME_UNITS, parameter_values, validate_parameters
 from .population import create_ties, population_for
 from .product_page import ProductPage
 from .recorder import Tallies, measure_kpis
@@ -81,7 +81,10 @@ class WordOfMouthModel(mesa.Model):
         record_messages: bool = False,
         **params,
     ):
+        # Validated once: ``settings`` (typed, frozen) is what the engine reads; ``params``, the same values as a
+        # dict, serves code that looks them up by name (network builders, the front end).
         self.params = validate_parameters(params, network_given=social_network is not None)
+        self.settings = parameter_values(self.params)
         if seed is None:
             entropy = np.random.SeedSequence().entropy
             assert isinstance(entropy, int)  # a fresh SeedSequence draws one integer
@@ -90,8 +93,8 @@ class WordOfMouthModel(mesa.Model):
             raise ValueError(f"parameter 'seed' = {seed!r} is not allowed: expected a whole number in [0, 2^63 - 1]")
         self.seed = int(seed)
         super().__init__(rng=self.seed)
-        prm = self.params
-        self.step_years = TIME_UNITS[prm["time_unit"]]
+        prm = self.params  # (the dict: the set-up functions below look values up by name)
+        self.step_years = TIME_UNITS[self.settings.time_unit]
         self.substeps = substeps_per_step(self.step_years)
         self.dt = self.step_years / self.substeps  # years of one sub-step: every rule integrates over it
         self.tick = 0  # the sub-step being simulated, counting from 0 (= step_index with one sub-step per step)
@@ -105,9 +108,9 @@ class WordOfMouthModel(mesa.Model):
         if social_network is None:
             social_network = build_market_network(self.seed, self.params)
         self.network = social_network
-        if self.network.n != prm["n_consumers"]:
+        if self.network.n != self.settings.n_consumers:
             raise ValueError(
-                f"parameter 'n_consumers' = {prm['n_consumers']} does not match the network's "
+                f"parameter 'n_consumers' = {self.settings.n_consumers} does not match the network's "
                 f"{self.network.n} consumers"
             )
         self.consumers, self.taste = population_for(prm, self.network.n, self.seed, initial_roles)
@@ -116,11 +119,11 @@ class WordOfMouthModel(mesa.Model):
         self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt, self.compiled)
         self.social_memory = SocialMemory.empty(self.network.indptr)  # standing recommendations behind S_i
         self.delivery_paths = DeliveryPaths()  # the choice of delivery path and its reusable buffers
-        self.unit_fails = self.fixed_stream("defects").random(self.network.n) < prm["defect_rate"]
+        self.unit_fails = self.fixed_stream("defects").random(self.network.n) < self.settings.defect_rate
         self.page = ProductPage()
         self._post_initial_reviews()
         self.tallies = Tallies.count(self.consumers, self.ties)
-        self.brand = Brand(self, self.strategy, prm["brand_trust"])
+        self.brand = Brand(self, self.strategy, self.settings.brand_trust)
         self.brand.check_strategy()
         self.consumer_agents: list[Consumer] | None = None  # created on first look (see agents_by_type)
         self.last_messages: dict | None = None  # with record_messages: the last step's messages
@@ -163,16 +166,16 @@ class WordOfMouthModel(mesa.Model):
     @property
     def represents(self) -> float:
         """Real consumers each simulated consumer stands for (scales revenue and per-consumer costs)."""
-        return self.params["represents"]
+        return self.settings.represents
 
     @property
     def unit_cost(self) -> float:
-        return self.params["price"] * (1.0 - self.params["margin"])
+        return self.settings.price * (1.0 - self.settings.margin)
 
     def trust_between(self, listener: int, speaker: int) -> float:
         """Trust of `listener` in `speaker`; weak-tie trust in mean field; NaN if there is no tie."""
         if self.ties is None:
-            return float(self.params["weak_tie_trust"])
+            return float(self.settings.weak_tie_trust)
         net = self.network
         row = net.indices[net.indptr[listener] : net.indptr[listener + 1]]
         pos = np.searchsorted(row, speaker)
@@ -194,8 +197,8 @@ class WordOfMouthModel(mesa.Model):
 
     def current_quality(self, effects: MarketingEffects) -> tuple[float, float]:
         """Mean and spread of satisfaction this step: product quality, levers and incidents."""
-        quality = self.params["quality"] + effects.quality_shift + self.incident_shift()
-        return quality, self.params["quality_spread"] * effects.spread_factor
+        quality = self.settings.quality + effects.quality_shift + self.incident_shift()
+        return quality, self.settings.quality_spread * effects.spread_factor
 
     def change_roles(self, who: np.ndarray, role: Role) -> None:
         """Move consumers to another role class so ``agents_by_type`` tells the funnel."""
@@ -216,7 +219,7 @@ class WordOfMouthModel(mesa.Model):
     def step(self) -> None:
         """One step of the market (see the module docstring for the order), integrated in ``substeps``."""
         self.step_index = self.steps - 1
-        prm = self.params
+        prm = self.settings
         effects = self.brand.step()
         records = []
         for substep in range(self.substeps):
@@ -226,7 +229,7 @@ class WordOfMouthModel(mesa.Model):
             records.append(self._advance(effects))
         record = StepRecord.combine(records)
         self.step_revenue = (
-            (record.purchases.paid_units + record.repeat) * prm["price"] * (1.0 - effects.discount) * self.represents
+            (record.purchases.paid_units + record.repeat) * prm.price * (1.0 - effects.discount) * self.represents
         )
         self.kpis = measure_kpis(self, record, effects)
         self.datacollector.collect(self)
@@ -254,7 +257,7 @@ class WordOfMouthModel(mesa.Model):
     def mean_tie_trust(self) -> float:
         """Mean trust over ties (weak-tie trust in mean field, where no ties are stored)."""
         if self.ties is None or self.ties.trust.size == 0:
-            return float(self.params["weak_tie_trust"])
+            return float(self.settings.weak_tie_trust)
         return self.tallies.tie_trust_total / self.ties.trust.size
 
     # ------------------------------------------------------------------ running

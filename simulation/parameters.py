@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .network import settings as network_settings
+
+if TYPE_CHECKING:
+    from .parameter_values import ParameterValues
 
 TIME_UNITS: dict[str, float] = {
     "day": 1 / 365.25,
@@ -614,6 +617,36 @@ def validate_parameters(values: dict[str, Any], *, network_given: bool = False) 
     if problems:
         raise ValueError("; ".join(map(str, problems)))
     return resolved
+
+
+def parameter_values_source() -> str:
+    """The source of ``simulation/parameter_values.py``: the frozen dataclass of the parameters, one typed field
+    per row of ``PARAMETERS`` (rewritten with ``python -m simulation.doc_tables``), so a misspelt name is a type
+    error, not a run-time KeyError."""
+    lines = [
+        '"""Generated from ``simulation.parameters.PARAMETERS`` by ``python -m simulation.doc_tables``: do not edit."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from dataclasses import dataclass",
+        "",
+        "",
+        "@dataclass(frozen=True, slots=True)",
+        "class ParameterValues:",
+        '    """The parameters of a model, validated once (``validate_parameters``); see ``PARAMETERS`` for each."""',
+        "",
+    ]
+    for p in PARAMETERS.values():
+        kind = "str" if p.choices is not None else p.kind.__name__
+        lines.append(f"    {p.name}: {kind}{' | None' if p.optional else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def parameter_values(validated: dict[str, Any]) -> ParameterValues:
+    """The typed, frozen parameters of a model from ``validate_parameters``'s values."""
+    from .parameter_values import ParameterValues
+
+    return ParameterValues(**validated)
 
 
 def parameter_table() -> str:

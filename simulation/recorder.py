@@ -71,7 +71,7 @@ class StepView:
 
     @cached_property
     def gross_profit(self) -> float:
-        return self.model.step_revenue * self.model.params["margin"]
+        return self.model.step_revenue * self.model.settings.margin
 
     @cached_property
     def rating_histogram(self) -> list[int]:

@@ -78,3 +78,21 @@ def test_the_generated_tables_of_the_model_document_are_current_and_rewritten_in
     # A stale row is put back, and nothing around the table moves.
     stale = text.replace("| share of the market that bought |", "| an old meaning |", 1)
     assert stale != text and doc_tables.rewrite(stale) == (text, ["KPIs"])
+
+
+def test_the_model_reads_typed_frozen_parameters_validated_once():
+    """``model.settings`` has one typed field per parameter (generated from the table, so mypy catches a
+    misspelt name), holds the validated values and cannot be changed; ``model.params`` is the same values."""
+    import dataclasses
+
+    from simulation.parameter_values import ParameterValues
+    from simulation.parameters import PARAMETERS
+
+    assert [f.name for f in dataclasses.fields(ParameterValues)] == list(PARAMETERS)
+    model = WordOfMouthModel(seed=1, n_consumers=300, p=0.05)
+    assert model.settings.p == 0.05 and model.settings.n_consumers == 300
+    assert {name: getattr(model.settings, name) for name in PARAMETERS} == model.params
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        model.settings.p = 0.5  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        model.settings.pp  # type: ignore[attr-defined]  # noqa: B018

@@ -103,28 +103,28 @@ def test_discovery_and_page_reading_kernel(market):
     assert (after["awareness"][read] == 1.0).all() and not (before["role"][read] == 2).any()
     u = streams.hashed_uniforms(salt, np.flatnonzero(read))
     aware_before = before["awareness"][read] >= 0.5
-    visit = page_visit_probability(market.params["page_visit_rate"], before["interest"][read], market.dt)
+    visit = page_visit_probability(market.settings.page_visit_rate, before["interest"][read], market.dt)
     assert (u[aware_before] < visit[aware_before]).all()
     newly_aware = (before["awareness"] < 0.5) & (after["awareness"] == 1.0)
     assert newly_aware.any()  # discovery happened (media or page)
 
 
 def test_purchase_kernel(market):
-    effects = MarketingEffects(n=market.consumers.n, background=market.params["background_media"])
+    effects = MarketingEffects(n=market.consumers.n, background=market.settings.background_media)
 
     def buy(model):
         record = StepRecord(aware=model.consumers.aware)
         purchase.purchase(model, effects, record)
         return record.purchases
 
-    p = market.params["p"]
-    market.params["p"] = 10.0  # many buyers: a kernel off by a few percent in the hazard buys for others
+    settings = market.settings
+    market.settings = dataclasses.replace(settings, p=10.0)  # many buyers: a hazard off by a few percent shows
     try:
         with _next_tick(market):  # fresh draws (this tick's buyers have bought)
             ((kernel, _), (numpy_form, _)), _ = _both_forms(market, buy)
             expected = _buyers_one_by_one(market, effects)
     finally:
-        market.params["p"] = p
+        market.settings = settings
     assert kernel.buyers.size > 100
     np.testing.assert_array_equal(kernel.buyers, numpy_form.buyers)
     np.testing.assert_array_equal(kernel.social_part, numpy_form.social_part)
@@ -135,19 +135,17 @@ def test_purchase_kernel(market):
 def _buyers_one_by_one(model: WordOfMouthModel, effects: MarketingEffects) -> np.ndarray:
     """Each aware non-customer buys iff its hashed uniform is under the purchase probability (rules.purchase),
     evaluated for every candidate (no thinning)."""
-    c, prm, social = model.consumers, model.params, model.social_memory
+    c, prm, social = model.consumers, model.settings, model.social_memory
     candidates = np.flatnonzero(c.aware & (c.role != 2))
     u = streams.hashed_uniforms(model.salt("purchase"), candidates)
-    gate = purchase_gate(
-        c.opinion[candidates], c.interest[candidates], prm["opinion_sensitivity"], prm["rejection_opinion"]
-    )
+    gate = purchase_gate(c.opinion[candidates], c.interest[candidates], prm.opinion_sensitivity, prm.rejection_opinion)
     ties = social.ties_per_listener[candidates]
     influence = midstep_influence(
         social.recommendations[candidates] / ties, social.recommendations_before[candidates] / ties
     )
-    pull = prm["q"] * influence + prm["review_influence"] * model.page_influence(candidates)
-    price_factor = (1.0 + prm["price_elasticity"] * effects.discount) * effects.hazard_factor
-    hazard = purchase_hazard(gate, prm["p"], effects.background, 1.0, pull, price_factor)
+    pull = prm.q * influence + prm.review_influence * model.page_influence(candidates)
+    price_factor = (1.0 + prm.price_elasticity * effects.discount) * effects.hazard_factor
+    hazard = purchase_hazard(gate, prm.p, effects.background, 1.0, pull, price_factor)
     return candidates[u < purchase_probability(hazard, model.dt)]
 
 
@@ -171,7 +169,7 @@ def test_trust_learning_kernel(market):
                 continue
             accuracy = source_accuracy(np.float64(valence), s)
             want = np.float32(
-                learn_trust(np.float64(memory_before["trust"][tie]), accuracy, market.params["trust_learning"])
+                learn_trust(np.float64(memory_before["trust"][tie]), accuracy, market.settings.trust_learning)
             )
             assert memory_after["trust"][tie] == want
             changed += 1

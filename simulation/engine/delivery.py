@@ -41,14 +41,14 @@ def delivery_buffers(size: int) -> tuple[np.ndarray, ...]:
 def fading_by_age(model: WordOfMouthModel) -> np.ndarray:
     """memory ** age for ages 0 to tick + 1, looked up by age where recommendations and page reads fade: one
     pow per age and sub-step instead of one per consumer."""
-    memory = decay_factor(model.params["awareness_decay"], model.dt)
+    memory = decay_factor(model.settings.awareness_decay, model.dt)
     return memory ** np.arange(model.tick + 2, dtype=np.int32)
 
 
 def listening_state(model: WordOfMouthModel) -> tuple[Listening, Persuasion]:
     """What the compiled hearing kernels read and update (the ties' trust and memory, the listeners' state)
     and the trust rules' settings, this sub-step."""
-    c, t, prm = model.consumers, model.ties, model.params
+    c, t, prm = model.consumers, model.ties, model.settings
     assert t is not None
     state = Listening(
         t.trust,
@@ -67,10 +67,10 @@ def listening_state(model: WordOfMouthModel) -> tuple[Listening, Persuasion]:
     rule = Persuasion(
         model.tick,
         fading_by_age(model),
-        float(prm["confidence_bound"]),
-        float(prm["beyond_bound_weight"]),
-        float(prm["interest_gain"]),
-        float(prm["persuasion"]),
+        float(prm.confidence_bound),
+        float(prm.beyond_bound_weight),
+        float(prm.interest_gain),
+        float(prm.persuasion),
     )
     return state, rule
 
@@ -113,7 +113,7 @@ class DeliveryPaths:
             return "messages"
         if (
             model.record_messages
-            or model.params["adopt_on_recommendation"]
+            or model.settings.adopt_on_recommendation
             or effects.extra_messages.size
             or any(type(lever).on_messages is not Lever.on_messages for _, lever in model.brand.acting)
         ):
@@ -122,7 +122,7 @@ class DeliveryPaths:
             return model.delivery
         spoken = model.ties.spoken_indptr
         self.spoken = (talkers, spoken[talkers + 1] - spoken[talkers])  # each talker's ties (deliver_sparse)
-        misses = conversation.miss_table(model.params["reach"], counts.max(initial=1))  # (as the passes draw them)
+        misses = conversation.miss_table(model.settings.reach, counts.max(initial=1))  # (as the passes draw them)
         # (a product and a sum, not ``@``: a BLAS call would wake BLAS's own threads, which then spin on the
         # cores the kernels' threads need)
         deliveries = float((self.spoken[1] * (1.0 - misses[counts])).sum())
@@ -149,7 +149,7 @@ class DeliveryPaths:
     def hear_in_aggregate(self, model: WordOfMouthModel, messages: Messages, effects: MarketingEffects) -> None:
         """Deliver, persuade and remember without materialising message records, in the network's order
         (the "dense" or "sparse" path; see ``choose``)."""
-        c, prm = model.consumers, model.params
+        c, prm = model.consumers, model.settings
         if self.talking is None:
             self.talking = (
                 np.zeros(c.n, dtype=np.int64),  # messages each talker sent (dense path)
@@ -163,15 +163,15 @@ class DeliveryPaths:
             messages.talkers,
             c.opinion,
             c.role,
-            float(prm["experience_credibility"]),
-            float(prm["hearsay_credibility"]),
+            float(prm.experience_credibility),
+            float(prm.hearsay_credibility),
             np.ones(1) if factor is None else factor,
             factor is not None,
             said,
             credibility,
             own_credibility,
         )
-        reach = float(prm["reach"])
+        reach = float(prm.reach)
         delivery = Reach(reach, conversation.miss_table(reach, messages.counts.max(initial=1)), model.salt("deliver"))
         hear = self._hear_dense if messages.delivery == "dense" else self._hear_sparse
         heard = hear(model, messages, delivery, *listening_state(model))

@@ -33,14 +33,14 @@ def experience(model: WordOfMouthModel, effects: MarketingEffects, record: StepR
     if buyers.size == 0:
         record.satisfaction = np.empty(0)
         return
-    c, prm = model.consumers, model.params
+    c, prm = model.consumers, model.settings
     quality, spread = model.current_quality(effects)
     satisfaction = draw_satisfaction(model.taste[buyers], quality, spread)
-    satisfaction[model.unit_fails[buyers]] = prm["defect_satisfaction"]  # a failed unit, whatever the quality
+    satisfaction[model.unit_fails[buyers]] = prm.defect_satisfaction  # a failed unit, whatever the quality
     c.satisfaction[buyers] = satisfaction
     c.purchase_step[buyers] = model.step_index
     c.purchases[buyers] += 1
-    c.opinion[buyers] = opinion_after_experience(c.opinion[buyers], satisfaction, prm["experience_weight"])
+    c.opinion[buyers] = opinion_after_experience(c.opinion[buyers], satisfaction, prm.experience_weight)
     c.awareness[buyers] = 1.0
     learn_trust(model, buyers, satisfaction)
     model.change_roles(buyers, Role.CUSTOMER)
@@ -63,19 +63,19 @@ def post_reviews(
 
     A buyer posts spontaneously when u < P; offered an incentive, one who would not have posts with
     probability `uptake` (P <= u < P + (1 - P) uptake), and its review is flagged incentivised."""
-    prm = model.params
+    prm = model.settings
     spontaneous = reviews.posting_probability(
         satisfaction,
-        prm["review_propensity"],
-        prm["review_extremity"],
+        prm.review_propensity,
+        prm.review_extremity,
         asked,
         model.page.negative_share,
-        prm["herding_correction"],
+        prm.herding_correction,
     )
     posts = uniforms < spontaneous + (1.0 - spontaneous) * uptake
     incentivised = posts & (uniforms >= spontaneous)
-    expressed = reviews.expressed_satisfaction(satisfaction[posts], praise, prm["herding"])
-    stars = reviews.rating_stars(expressed, prm["rating_bias"])
+    expressed = reviews.expressed_satisfaction(satisfaction[posts], praise, prm.herding)
+    stars = reviews.rating_stars(expressed, prm.rating_bias)
     model.page.post(stars, incentivised[posts])
     return Reviews(posters=buyers[posts], stars=stars, incentivised=incentivised[posts])
 
@@ -98,7 +98,7 @@ def ask_for_reviews(model: WordOfMouthModel, who: np.ndarray, uptake: float = 0.
 
 def learn_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.ndarray) -> None:
     """Ties whose last message matched the experience gain trust, misleading ones lose it; so does the brand."""
-    c, prm = model.consumers, model.params
+    c, prm = model.consumers, model.settings
     if model.ties is not None and model.compiled:  # _learn_tie_trust, buyer by buyer (the same numbers)
         model.tallies.tie_trust_total += kernels.compiled().learn_tie_trust(
             buyers,
@@ -108,8 +108,8 @@ def learn_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.nd
             model.ties.trust,
             model.ties.same_community,
             c.group_trust,
-            float(prm["trust_learning"]),
-            float(prm["community_trust_learning"]),
+            float(prm.trust_learning),
+            float(prm.community_trust_learning),
         )
     elif model.ties is not None:
         _learn_tie_trust(model, buyers, satisfaction)
@@ -117,13 +117,13 @@ def learn_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.nd
     told = ~np.isnan(claims)
     if told.any():
         accuracy = float(trust.source_accuracy(claims[told], satisfaction[told]).mean())
-        rate = per_step_probability(prm["brand_trust_learning"], model.dt)
+        rate = per_step_probability(prm.brand_trust_learning, model.dt)
         model.brand.trust = float(trust.learn_trust(model.brand.trust, accuracy, float(rate)))
 
 
 def _learn_tie_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.ndarray) -> None:
     """The buyers' ties that carried a message learn from its accuracy; so does trust in each community."""
-    c, prm, t = model.consumers, model.params, model.ties
+    c, prm, t = model.consumers, model.settings, model.ties
     assert t is not None
     starts, ends = model.network.indptr[buyers], model.network.indptr[buyers + 1]
     counts = ends - starts
@@ -133,23 +133,23 @@ def _learn_tie_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: 
     experienced = np.repeat(satisfaction, counts)[heard]
     accuracy = trust.source_accuracy(t.last_valence[ties], experienced)
     before = t.trust[ties]
-    after = trust.learn_trust(before, accuracy, prm["trust_learning"]).astype(np.float32)
+    after = trust.learn_trust(before, accuracy, prm.trust_learning).astype(np.float32)
     t.trust[ties] = after
     if after.size:  # changes added one after another, as the compiled pass adds them (the same sum)
         change = np.add.accumulate(after.astype(np.float64) - before.astype(np.float64))[-1]
         model.tallies.tie_trust_total += float(change)
-    if prm["community_trust_learning"] > 0:
+    if prm.community_trust_learning > 0:
         listener = t.listener[ties]
         group = (~t.same_community[ties]).astype(np.intp)
         (rows, cols), told = trust.community_accuracy(listener, group, accuracy)
-        learned = trust.learn_trust(c.group_trust[rows, cols], told, prm["community_trust_learning"])
+        learned = trust.learn_trust(c.group_trust[rows, cols], told, prm.community_trust_learning)
         c.group_trust[rows, cols] = learned.astype(np.float32)
 
 
 def follow(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
     """Aware consumers start following the brand; prospects who do become followers."""
     c = model.consumers
-    rate = model.params["follow_rate"]
+    rate = model.settings.follow_rate
     if rate <= 0:
         return
     # Thinning: interest <= 1 bounds the probability.

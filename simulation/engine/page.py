@@ -38,19 +38,19 @@ def discover_and_read(model: WordOfMouthModel) -> int:
     review_trust x c(n) x openness (``rules.reviews``), and leaves the page signal R_i that enters the
     purchase hazard. Returns the number of readers.
     """
-    c, prm, page = model.consumers, model.params, model.page
+    c, prm, page = model.consumers, model.settings, model.page
     n_reviews = page.count
-    volume = reviews.volume_weight(n_reviews, prm["review_volume_half"], prm["review_volume_exponent"])
-    media, finding = prm["media_awareness_rate"], prm["page_discovery_rate"] * volume
-    visiting = prm["page_visit_rate"] if n_reviews else 0.0
+    volume = reviews.volume_weight(n_reviews, prm.review_volume_half, prm.review_volume_exponent)
+    media, finding = prm.media_awareness_rate, prm.page_discovery_rate * volume
+    visiting = prm.page_visit_rate if n_reviews else 0.0
     if media <= 0 and finding <= 0 and visiting <= 0:
         return 0
     discover = float(per_step_probability(media + finding, model.dt))
     # Thinning: interest <= 1, so no consumer above this bound discovers or reads.
     bound = max(discover, float(page_visit_probability(visiting, 1.0, model.dt)))
     via_page_below = discover * finding / max(media + finding, 1e-300)
-    valence = reviews.perceived_valence(page.weights_by_star(prm["incentive_discount"]), prm["review_negativity"])
-    weight_per_openness, signal = prm["review_trust"] * volume, prm["review_trust"] * volume * max(valence, 0.0)
+    valence = reviews.perceived_valence(page.weights_by_star(prm.incentive_discount), prm.review_negativity)
+    weight_per_openness, signal = prm.review_trust * volume, prm.review_trust * volume * max(valence, 0.0)
     if model.compiled:  # the numpy lines below in one pass over the market, with the thinning
         state = PageReaders(
             c.role, c.awareness, c.first_source, c.interest, c.openness, c.opinion, c.page_signal, c.page_read_step
@@ -66,10 +66,10 @@ def discover_and_read(model: WordOfMouthModel) -> int:
             float(weight_per_openness),
             float(signal),
             model.tick,
-            float(prm["confidence_bound"]),
-            float(prm["beyond_bound_weight"]),
-            float(prm["interest_gain"]),
-            float(prm["persuasion"]),
+            float(prm.confidence_bound),
+            float(prm.beyond_bound_weight),
+            float(prm.interest_gain),
+            float(prm.persuasion),
         )
         return sum(kernels.over_consumers(kernels.compiled().discover_and_read, c.n, (state, settings)))
     who, u = streams.thinned(c.role != CUSTOMER_CODE, bound, model.salt("page"), False)
@@ -84,9 +84,9 @@ def discover_and_read(model: WordOfMouthModel) -> int:
     make_aware(c, readers, Source.REVIEWS)
     weight = weight_per_openness * c.openness[readers]
     gap = valence - c.opinion[readers]
-    weight = trust.bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
-    raise_interest(c, readers, weight * valence, prm["interest_gain"], unique=True)
-    trust.shift_opinions(c.opinion, readers, gap, weight, prm["persuasion"], unique=True)
+    weight = trust.bounded_confidence(weight, gap, prm.confidence_bound, prm.beyond_bound_weight)
+    raise_interest(c, readers, weight * valence, prm.interest_gain, unique=True)
+    trust.shift_opinions(c.opinion, readers, gap, weight, prm.persuasion, unique=True)
     c.page_signal[readers] = signal
     c.page_read_step[readers] = model.tick
     return int(readers.size)

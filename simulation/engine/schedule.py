@@ -31,12 +31,12 @@ def levers_read_messages(model: WordOfMouthModel, effects: MarketingEffects, rec
 
 def fade_memory(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
     """Recall and interest fade over the sub-step (``rules.awareness.fade``)."""
-    prm = model.params
+    prm = model.settings
     fade(
         model.consumers,
-        awareness_decay=prm["awareness_decay"],
-        interest_decay=prm["interest_decay"],
-        interest_baseline=prm["initial_interest"],
+        awareness_decay=prm.awareness_decay,
+        interest_decay=prm.interest_decay,
+        interest_baseline=prm.initial_interest,
         dt=model.dt,
     )
 

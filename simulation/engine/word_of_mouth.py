@@ -49,14 +49,14 @@ def deliver(model: WordOfMouthModel, effects: MarketingEffects, record: StepReco
 
     On a network the messages are delivered one by one (per tie of each talker) when few talk, and in
     aggregate when many do and no lever needs the individual messages (``DeliveryPaths.choose``)."""
-    c, prm = model.consumers, model.params
+    c, prm = model.consumers, model.settings
     talkers, counts = conversation.talk(
         c,
-        talk_window=prm["talk_window"],
+        talk_window=prm.talk_window,
         step=model.step_index,
-        talk_rate=prm["talk_rate"],
-        neutral_talk=prm["neutral_talk"],
-        negativity_bias=prm["negativity_bias"],
+        talk_rate=prm.talk_rate,
+        neutral_talk=prm.neutral_talk,
+        negativity_bias=prm.negativity_bias,
         dt=model.dt,
         boost=effects.talk_boost,
         salt=model.salt("talk"),
@@ -78,17 +78,17 @@ def deliver(model: WordOfMouthModel, effects: MarketingEffects, record: StepReco
 
 def _messages_one_by_one(model: WordOfMouthModel, talkers, counts, effects: MarketingEffects) -> Messages:
     """One record per (speaker, listener) pair that saw a message, with the listener's trust in the speaker."""
-    c, prm = model.consumers, model.params
+    c, prm = model.consumers, model.settings
     if model.ties is None:
         speakers, listeners = conversation.deliver_in_mean_field(
-            talkers, counts, c.n, prm["contacts"], prm["reach"], model.stream("deliver")
+            talkers, counts, c.n, prm.contacts, prm.reach, model.stream("deliver")
         )
         seen = np.ones(speakers.shape[0])
-        tie_trust = trust.effective_trust(prm["weak_tie_trust"], c.group_trust[listeners, 0])
+        tie_trust = trust.effective_trust(prm.weak_tie_trust, c.group_trust[listeners, 0])
         ties = None
     else:
         ties, seen = conversation.deliver_on_network(
-            talkers, counts, model.ties, prm["reach"], model.salt("deliver"), model.compiled
+            talkers, counts, model.ties, prm.reach, model.salt("deliver"), model.compiled
         )
         speakers, listeners = model.ties.speaker[ties], model.ties.listener[ties]
         group = (~model.ties.same_community[ties]).astype(np.intp)
@@ -96,8 +96,8 @@ def _messages_one_by_one(model: WordOfMouthModel, talkers, counts, effects: Mark
     own_credibility = conversation.credibility(
         c,
         speakers,
-        experience_credibility=prm["experience_credibility"],
-        hearsay_credibility=prm["hearsay_credibility"],
+        experience_credibility=prm.experience_credibility,
+        hearsay_credibility=prm.hearsay_credibility,
     )
     # A copy even without lever factors: levers lower ``credibility`` in place (on_messages), not attention.
     credibility = (
@@ -120,7 +120,7 @@ def _messages_one_by_one(model: WordOfMouthModel, talkers, counts, effects: Mark
 def age_recommendations(model: WordOfMouthModel) -> None:
     """The standing recommendations fade over the sub-step; the values before are kept for the mid-step
     estimate of social influence (two buffers swapped: no copy)."""
-    memory = decay_factor(model.params["awareness_decay"], model.dt)
+    memory = decay_factor(model.settings.awareness_decay, model.dt)
     social = model.social_memory
     np.multiply(social.recommendations, memory, out=social.recommendations_before)
     social.recommendations, social.recommendations_before = social.recommendations_before, social.recommendations
@@ -138,7 +138,7 @@ def persuade(model: WordOfMouthModel, effects: MarketingEffects, record: StepRec
         # (extra messages are attributed to their own source when they make a consumer aware: numpy path)
         model.delivery_paths.hear_messages(model, messages)
         return
-    c, prm = model.consumers, model.params
+    c, prm = model.consumers, model.settings
     listeners, valence = messages.listeners, messages.valence
     assert listeners is not None and valence is not None and messages.seen is not None
     assert messages.own_credibility is not None and messages.tie_trust is not None
@@ -157,17 +157,17 @@ def persuade(model: WordOfMouthModel, effects: MarketingEffects, record: StepRec
     # A message seen several times on a tie this step weighs that many times.
     weight = messages.seen * trust.message_weight(messages.tie_trust, messages.credibility, c.openness[listeners])
     gap = valence - c.opinion[listeners]
-    weight = trust.bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])
-    raise_interest(c, listeners, weight * valence, prm["interest_gain"])
-    trust.shift_opinions(c.opinion, listeners, gap, weight, prm["persuasion"])
+    weight = trust.bounded_confidence(weight, gap, prm.confidence_bound, prm.beyond_bound_weight)
+    raise_interest(c, listeners, weight * valence, prm.interest_gain)
+    trust.shift_opinions(c.opinion, listeners, gap, weight, prm.persuasion)
 
 
 def remember(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
     """What each listener last heard on each tie: the standing recommendation behind social influence
     (trust x credibility x positive valence). Its memory fades like awareness, so recommendations heard often
     weigh more than one long ago. In mean field, each talker's voice (credibility x positive opinion)."""
-    c, prm, messages = model.consumers, model.params, record.messages
-    memory = decay_factor(prm["awareness_decay"], model.dt)
+    c, prm, messages = model.consumers, model.settings, record.messages
+    memory = decay_factor(prm.awareness_decay, model.dt)
     if messages.ties is not None and not messages.remembered:
         t, ties = model.ties, messages.ties
         assert t is not None and messages.tie_trust is not None and messages.credibility is not None
@@ -191,8 +191,8 @@ def remember(model: WordOfMouthModel, effects: MarketingEffects, record: StepRec
     c.voice[talkers] = conversation.credibility(
         c,
         talkers,
-        experience_credibility=prm["experience_credibility"],
-        hearsay_credibility=prm["hearsay_credibility"],
+        experience_credibility=prm.experience_credibility,
+        hearsay_credibility=prm.hearsay_credibility,
         factor=effects.credibility,
     ) * np.maximum(c.opinion[talkers], 0.0)
 
@@ -214,7 +214,7 @@ def social_influence(model: WordOfMouthModel, who: np.ndarray | None = None, *, 
     c, social = model.consumers, model.social_memory
     rows: slice | np.ndarray = slice(None) if who is None else who
     if model.ties is None:
-        trust_in_anyone = model.params["weak_tie_trust"] * c.group_trust[rows, 0]
+        trust_in_anyone = model.settings.weak_tie_trust * c.group_trust[rows, 0]
         voice = (c.voice.sum() - c.voice[rows]) / max(1, c.n - 1)
         if midstep and social.voice_before is not None:
             voice = midstep_influence(voice, (social.voice_before - c.voice[rows]) / max(1, c.n - 1))
