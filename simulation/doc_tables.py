@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 MODEL_DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "MODEL.md"
+DEVELOPING_DOCUMENT = MODEL_DOCUMENT.with_name("DEVELOPING.md")
 PARAMETER_VALUES = Path(__file__).resolve().parent / "parameter_values.py"
 
 
 def generated_tables() -> dict[str, Callable[[], str]]:
-    """Name -> the function that writes the table (from the parameter, lever and KPI registries)."""
+    """Name -> the function that writes the table of docs/MODEL.md (the parameter, lever and KPI registries)."""
     from .kpis import kpi_table
     from .marketing.table import lever_fields_table, lever_table
     from .parameters import parameter_table
@@ -32,14 +33,21 @@ def generated_tables() -> dict[str, Callable[[], str]]:
     }
 
 
-def rewrite(text: str) -> tuple[str, list[str]]:
+def developing_tables() -> dict[str, Callable[[], str]]:
+    """Name -> the function that writes the table of docs/DEVELOPING.md (the rule schedule)."""
+    from .engine.schedule import rule_table
+
+    return {"rule steps": rule_table}
+
+
+def rewrite(text: str, tables: dict[str, Callable[[], str]] | None = None) -> tuple[str, list[str]]:
     """(the text with every generated table as the registries give it now, the names of those that changed)."""
     lines = text.split("\n")
     stale = []
-    for name, make in generated_tables().items():
+    for name, make in (generated_tables() if tables is None else tables).items():
         table = make().split("\n")
         if table[0] not in lines:
-            raise ValueError(f"{MODEL_DOCUMENT.name} has no {name} table (a line {table[0]!r})")
+            raise ValueError(f"the document has no {name} table (a line {table[0]!r})")
         start = lines.index(table[0])
         end = start
         while end < len(lines) and lines[end].startswith("|"):
@@ -55,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     text, stale = rewrite(MODEL_DOCUMENT.read_text())
+    developing, stale_rules = rewrite(DEVELOPING_DOCUMENT.read_text(), developing_tables())
+    stale += stale_rules
     values = parameter_values_source()
     if PARAMETER_VALUES.read_text() != values:
         stale.append(PARAMETER_VALUES.name)
@@ -63,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if stale else 0
     if text != MODEL_DOCUMENT.read_text():
         MODEL_DOCUMENT.write_text(text)
+    if developing != DEVELOPING_DOCUMENT.read_text():
+        DEVELOPING_DOCUMENT.write_text(developing)
     if PARAMETER_VALUES.name in stale:
         PARAMETER_VALUES.write_text(values)
     print(f"rewrote: {', '.join(stale)}" if stale else "the generated tables and parameters are current")

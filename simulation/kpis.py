@@ -510,6 +510,33 @@ def refresh_lever_kpis() -> None:
 on_register(refresh_lever_kpis)
 
 
+def add_kpis(*items: KPI) -> None:
+    """Register KPIs defined outside this module (a rule kept outside the package, a test); the models built
+    afterwards record the step ones."""
+    for item in items:
+        _by_level([item])  # (the same checks as the registry's own)
+        if item.name in _LEVELS[item.level]:
+            raise ValueError(f"KPI {item.name!r} is defined twice at level {item.level!r}")
+        _LEVELS[item.level][item.name] = item
+
+
+def remove_kpis(*names: str) -> None:
+    """Forget KPIs registered with ``add_kpis``, at every level."""
+    for name in names:
+        for level in _LEVELS.values():
+            level.pop(name, None)
+
+
+def step_kpi(name: str, label: str, unit: str, measure: Callable[[Any], Any], **kw) -> KPI:
+    """A step KPI: `measure` of the step's ``recorder.StepView`` (the model, the step's record, its effects)."""
+    return _step(name, label, unit, measure=measure, **kw)
+
+
+def run_kpi(name: str, label: str, unit: str, aggregation: str = "derived", source: str = "", **kw) -> KPI:
+    """A run KPI: "last" or "sum" of the step KPI `source`, or (derived) `measure` of the run's ``RunView``."""
+    return _run(name, label, unit, aggregation, source, **kw)
+
+
 def kpi(name: str, level: str = "run") -> KPI:
     """The KPI of that name, looked up at `level` first, then at the others."""
     order = [level] + [other for other in ("run", "step", "pair") if other != level]

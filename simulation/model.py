@@ -119,6 +119,7 @@ class WordOfMouthModel(mesa.Model):
         self.ties = None if self.network.is_complete else create_ties(prm, self.network, salt, self.compiled)
         self.social_memory = SocialMemory.empty(self.network.indptr)  # standing recommendations behind S_i
         self.delivery_paths = DeliveryPaths()  # the choice of delivery path and its reusable buffers
+        self.rule_steps = SCHEDULE  # the rule steps of a sub-step, in order (engine.schedule)
         self.unit_fails = self.fixed_stream("defects").random(self.network.n) < self.settings.defect_rate
         self.page = ProductPage()
         self._post_initial_reviews()
@@ -237,7 +238,7 @@ class WordOfMouthModel(mesa.Model):
     def _advance(self, effects: MarketingEffects) -> StepRecord:
         """Every rule step once, in the schedule's order, over one sub-step of length ``dt``."""
         record = StepRecord()
-        for rule_step in SCHEDULE:
+        for rule_step in self.rule_steps:
             rule_step(self, effects, record)
         return record
 

@@ -9,6 +9,7 @@ other consumers talk or not.
 from __future__ import annotations
 
 import functools
+import zlib
 
 import numpy as np
 
@@ -38,14 +39,21 @@ PURPOSES = (
 STREAM_IDS = {name: i for i, name in enumerate(PURPOSES)}
 
 
+def purpose_id(purpose: str) -> int:
+    """The id of a purpose: its place in ``PURPOSES``, else one derived from its name (CRC-32, above the table's
+    ids), so a new rule's purpose needs no entry here and moves no existing number."""
+    known = STREAM_IDS.get(purpose)
+    return known if known is not None else len(PURPOSES) + zlib.crc32(purpose.encode())
+
+
 def step_stream(seed: int, purpose: str, step: int, index: int = 0) -> np.random.Generator:
     """The stream of one purpose at one step (``index`` tells apart several users, e.g. levers)."""
-    return np.random.default_rng([seed, STREAM_IDS[purpose], step, index])
+    return np.random.default_rng([seed, purpose_id(purpose), step, index])
 
 
 def fixed_stream(seed: int, purpose: str) -> np.random.Generator:
     """The stream of one purpose that does not depend on the step (set-up, precomputation)."""
-    return np.random.default_rng([seed, STREAM_IDS[purpose]])
+    return np.random.default_rng([seed, purpose_id(purpose)])
 
 
 def mix64(keys) -> np.ndarray:
@@ -89,7 +97,7 @@ def step_salt(seed: int, purpose: str, step: int) -> np.uint64:
 @functools.lru_cache(maxsize=256)
 def _purpose_salt(seed: int, purpose: str) -> int:
     # The same few (seed, purpose) pairs are salted at every step of a run.
-    return _mix(_mix(seed & _MASK) ^ STREAM_IDS[purpose])
+    return _mix(_mix(seed & _MASK) ^ purpose_id(purpose))
 
 
 def thinned(

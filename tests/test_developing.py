@@ -96,3 +96,38 @@ def test_the_model_reads_typed_frozen_parameters_validated_once():
         model.settings.p = 0.5  # type: ignore[misc]
     with pytest.raises(AttributeError):
         model.settings.pp  # type: ignore[attr-defined]  # noqa: B018
+
+
+@pytest.fixture
+def unfollowing():
+    """The rule walkthrough's rule, KPIs and schedule, from the document's own ``py`` code blocks."""
+    from simulation import kpis
+
+    namespace: dict = {}
+    for block in _blocks("py"):
+        exec(compile(block, str(DOC), "exec", dont_inherit=True), namespace)  # our own documentation
+    kpis.add_kpis(namespace["UNFOLLOWED"], namespace["UNFOLLOWED_RUN"])
+    yield namespace
+    kpis.remove_kpis("unfollowed")
+
+
+def test_the_rule_walkthrough_adds_a_rule_and_its_kpi(unfollowing):
+    from simulation.experiment.runs import run_kpis
+
+    market = dict(SMALL, quality=-0.3, follow_rate=8.0, churn_satisfaction=0.0)
+    without = WordOfMouthModel(seed=4, **market)
+    with_rule = WordOfMouthModel(seed=4, **market)
+    with_rule.rule_steps = unfollowing["RULE_STEPS"]
+    assert len(with_rule.rule_steps) == len(without.rule_steps) + 1
+    before = with_rule.consumers.follows_brand.copy()
+    with_rule.step(), without.step()
+    # The first step: the same market up to the new rule, which removed dissatisfied customers only.
+    stopped = before & ~with_rule.consumers.follows_brand & without.consumers.follows_brand
+    c = with_rule.consumers
+    assert stopped.any() and (c.role[stopped] == 2).all() and (c.satisfaction[stopped] < 0.0).all()
+    assert with_rule.kpis["unfollowed"] == stopped.sum()
+    with_rule.run(10), without.run(10)
+    a, b = with_rule.timeseries(), without.timeseries()
+    assert "unfollowed" in a and a.unfollowed.sum() > stopped.sum()
+    assert a.following.iloc[-1] < b.following.iloc[-1]
+    assert run_kpis(a, c.n, "week", 0.1)["unfollowed"] == a.unfollowed.sum()

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 def experience(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
     """Buyers experience the product, revise their opinion and their trust in what they were told; their
-    satisfaction goes into the record."""
+    satisfaction goes into the record (rules.experience: draw_satisfaction, opinion_after_experience;
+    rules.trust: source_accuracy, learn_trust)."""
     buyers = record.purchases.buyers
     if buyers.size == 0:
         record.satisfaction = np.empty(0)
@@ -48,7 +49,8 @@ def experience(model: WordOfMouthModel, effects: MarketingEffects, record: StepR
 
 
 def review(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
-    """Buyers post ratings on the product page (``rules.reviews``); those offered an incentive post more."""
+    """Buyers post ratings on the product page; those offered an incentive post more (rules.reviews:
+    posting_probability, expressed_satisfaction, rating_stars)."""
     buyers = record.purchases.buyers
     uniforms = streams.hashed_uniforms(model.salt("reviews"), buyers, model.compiled)
     record.reviews = post_reviews(
@@ -147,7 +149,8 @@ def _learn_tie_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: 
 
 
 def follow(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
-    """Aware consumers start following the brand; prospects who do become followers."""
+    """Aware consumers start following the brand; prospects who do become followers
+    (rules.awareness.follow_probability)."""
     c = model.consumers
     rate = model.settings.follow_rate
     if rate <= 0:

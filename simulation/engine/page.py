@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 
 def read_page(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
-    """The rule step of ``discover_and_read``: the number of readers goes into the record."""
+    """Consumers discover the product and read its page (``discover_and_read``; rules.reviews: volume_weight,
+    perceived_valence; rules.awareness.page_visit_probability; rules.trust: bounded_confidence, shifted_opinion)."""
     record.readers = discover_and_read(model)
 
 

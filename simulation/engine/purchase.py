@@ -33,7 +33,8 @@ def note_aware(model: WordOfMouthModel, effects: MarketingEffects, record: StepR
 
 
 def purchase(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
-    """Aware non-customers buy with the purchase hazard; free units and adoption on recommendation join."""
+    """Aware non-customers buy with the purchase hazard; free units and adoption on recommendation join
+    (rules.purchase: purchase_gate, midstep_influence, purchase_hazard, purchase_probability)."""
     prm = model.settings
     price_factor = (1.0 + prm.price_elasticity * effects.discount) * effects.hazard_factor
     # Thinning: S <= 1 (its mid-step estimate <= 1.5), R <= 1, E <= its maximum and the gate <= 2 (1 + kappa),
@@ -128,7 +129,8 @@ def _with_free_and_recommended(model: WordOfMouthModel, buyers, effects: Marketi
 
 
 def repeat_purchases(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
-    """Satisfied customers buy again at the repeat rate; dissatisfied ones have churned."""
+    """Satisfied customers buy again at the repeat rate; dissatisfied ones have churned
+    (rules.rates.per_step_probability)."""
     rate = model.settings.repeat_rate
     if rate <= 0:
         return

@@ -26,6 +26,7 @@ class StepRecord:
     readers: int = 0  # consumers who read the product page
     repeat: int = 0  # repeat purchases
     aware: np.ndarray = field(default_factory=lambda: _nothing(bool))  # who was aware when purchases were made
+    counts: dict[str, float] = field(default_factory=dict)  # what other rule steps count (summed over a step)
 
     @classmethod
     def combine(cls, records: list[StepRecord]) -> StepRecord:
@@ -58,4 +59,5 @@ class StepRecord:
             readers=sum(r.readers for r in records),
             repeat=sum(r.repeat for r in records),
             aware=records[-1].aware,
+            counts={name: sum(r.counts.get(name, 0.0) for r in records) for r in records for name in r.counts},
         )

@@ -62,6 +62,22 @@ def keep_messages(model: WordOfMouthModel, effects: MarketingEffects, record: St
         }
 
 
+def rule_table(schedule: tuple[RuleStep, ...] | None = None) -> str:
+    """The table rule step -> file:function of docs/DEVELOPING.md (``python -m simulation.doc_tables``)."""
+    rows = ["| order | rule step | file:function | what it does |", "|---|---|---|---|"]
+    for order, step in enumerate(SCHEDULE if schedule is None else schedule, 1):
+        path = step.__module__.replace(".", "/") + ".py"
+        summary = " ".join((step.__doc__ or "").split("\n\n")[0].split())
+        rows.append(f"| {order} | `{step.__name__}` | `{path}:{step.__name__}` | {summary} |")
+    return "\n".join(rows)
+
+
+def with_step(schedule: tuple[RuleStep, ...], step: RuleStep, after: RuleStep) -> tuple[RuleStep, ...]:
+    """The schedule with `step` inserted right after `after` (a rule kept outside the package, a test)."""
+    place = schedule.index(after) + 1
+    return schedule[:place] + (step,) + schedule[place:]
+
+
 SCHEDULE: tuple[RuleStep, ...] = (
     deliver,
     levers_read_messages,

@@ -45,7 +45,8 @@ class SocialMemory:
 
 
 def deliver(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
-    """Who talks, how many messages each sends, and on which ties (or to whom) they are seen.
+    """Who talks, how many messages each sends, and on which ties (or to whom) they are seen (rules.conversation:
+    talk, deliver_on_network, credibility).
 
     On a network the messages are delivered one by one (per tie of each talker) when few talk, and in
     aggregate when many do and no lever needs the individual messages (``DeliveryPaths.choose``)."""
@@ -127,7 +128,8 @@ def age_recommendations(model: WordOfMouthModel) -> None:
 
 
 def persuade(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
-    """Listeners become aware, and update interest and opinion under the trust rules."""
+    """Listeners become aware, and update interest and opinion under the trust rules (rules.trust:
+    message_weight, bounded_confidence, shifted_opinion; rules.awareness: recalled, raised_interest)."""
     messages = record.messages
     if model.ties is not None:
         age_recommendations(model)
