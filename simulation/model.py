@@ -1,10 +1,12 @@
 """WordOfMouthModel: one product's market, its consumers, their social network and the brand.
 
-Each step (docs/MODEL.md, "Process overview and scheduling") the brand's levers act, consumers talk and
-listen under the trust rules (deliver, then persuade, then remember), recall and interest fade, aware
-non-customers buy with the purchase hazard, buyers experience the product and learn whom to trust,
-prospects start following, and the step's KPIs are recorded. Every rule is a vectorised function of
-``simulation.rules``; every lever is a module of ``simulation.marketing`` that acts through the hooks
+Each step (docs/MODEL.md, "Process overview and scheduling") the brand's levers act, then every sub-step runs
+the rule steps of ``engine.schedule.SCHEDULE`` in order: consumers talk and listen under the trust rules
+(deliver, then persuade, then remember), recall and interest fade, consumers discover the product and read its
+page, aware non-customers buy with the purchase hazard, buyers experience the product, rate it and learn whom
+to trust, prospects start following; then the step's KPIs are recorded (``recorder``). This module only sets
+the market up and orders the steps: each rule's equation is a function of ``simulation.rules``, each rule step a
+function of ``simulation.engine``, each lever a module of ``simulation.marketing`` acting through the hooks
 ``Brand`` calls; the Mesa agents are views onto the columnar state.
 """
 
@@ -131,6 +133,15 @@ class WordOfMouthModel(mesa.Model):
         self.step_revenue = 0.0
         self.kpis: dict = {}
         self.datacollector = mesa.DataCollector(model_reporters={name: _reporter(name) for name in STEP_KPIS})
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        moved = sorted(set(vars(cls)) & _MOVED_RULE_METHODS)
+        if moved:  # overriding them would silently change nothing
+            raise TypeError(
+                f"{cls.__name__} overrides {', '.join(moved)}: the rule steps live in simulation.engine; replace "
+                "one in model.rule_steps (engine.schedule) instead"
+            )
 
     # ------------------------------------------------------------------ set-up
     def stream(self, purpose: str, index: int = 0) -> np.random.Generator:
@@ -274,6 +285,13 @@ class WordOfMouthModel(mesa.Model):
         """The KPIs of every step so far as a pandas DataFrame (one row per step)."""
         frame = self.datacollector.get_model_vars_dataframe()
         return frame.reset_index(drop=True)
+
+
+# The methods the rule steps were before they moved to simulation.engine (see __init_subclass__).
+_MOVED_RULE_METHODS = {
+    "_deliver", "_persuade", "_remember", "_discover_and_read", "_purchase", "_experience", "_review", "_post",
+    "_learn_trust", "_follow", "_repeat_purchases", "_hear_messages", "_hear_in_aggregate", "_delivery_path",
+}  # fmt: skip
 
 
 def _reporter(name: str):

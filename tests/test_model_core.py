@@ -328,3 +328,13 @@ def test_a_simulated_consumer_can_stand_for_many_real_ones():
     assert many.revenue.sum() == pytest.approx(100 * one.revenue.sum())
     fixed = 300 * 10
     assert many.spend.sum() - fixed == pytest.approx(100 * (one.spend.sum() - fixed))
+
+
+def test_a_subclass_overriding_a_rule_method_that_moved_to_the_engine_is_refused():
+    """The rule steps live in simulation.engine: a subclass overriding the model's old private methods would
+    change nothing, silently (a counterfactual that is not one); it is refused when the class is made."""
+    with pytest.raises(TypeError, match="rule_steps"):
+
+        class Old(WordOfMouthModel):
+            def _experience(self, buyers, effects):
+                return None

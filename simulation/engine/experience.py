@@ -51,10 +51,14 @@ def experience(model: WordOfMouthModel, effects: MarketingEffects, record: StepR
 def review(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
     """Buyers post ratings on the product page; those offered an incentive post more (rules.reviews:
     posting_probability, expressed_satisfaction, rating_stars)."""
-    buyers = record.purchases.buyers
+    record.reviews = buyers_review(model, effects, record.purchases.buyers, record.satisfaction)
+
+
+def buyers_review(model: WordOfMouthModel, effects: MarketingEffects, buyers, satisfaction) -> Reviews:
+    """The ratings these buyers (of this sub-step, with this satisfaction) post, each on its own hashed uniform."""
     uniforms = streams.hashed_uniforms(model.salt("reviews"), buyers, model.compiled)
-    record.reviews = post_reviews(
-        model, buyers, record.satisfaction, uniforms, effects.review_ask, effects.review_incentive, model.page.praise
+    return post_reviews(
+        model, buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, model.page.praise
     )
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine.experience import buyers_review, experience, review
+from ..engine.schedule import RuleStep
 from ..experiment.runs import run_kpis
 from ..model import WordOfMouthModel
 from .result import Check
@@ -26,17 +28,24 @@ from .result import Check
 Z = 3.0
 
 
+def _experience_in_silence(model, effects, record) -> None:
+    experience(model, effects, record)
+    dissatisfied = record.purchases.buyers[record.satisfaction < 0]
+    model.consumers.talkativeness[dissatisfied] = 0.0  # zero talkativeness: talk probability 0
+
+
+def _review_if_satisfied(model, effects, record) -> None:
+    happy = record.satisfaction >= 0
+    record.reviews = buyers_review(model, effects, record.purchases.buyers[happy], record.satisfaction[happy])
+
+
 class SilentDissatisfiedModel(WordOfMouthModel):
     """The counterfactual market: buyers who are dissatisfied never talk nor post (no negative word of mouth)."""
 
-    def _experience(self, buyers, effects):
-        satisfaction = super()._experience(buyers, effects)
-        self.consumers.talkativeness[buyers[satisfaction < 0]] = 0.0  # zero talkativeness: talk probability 0
-        return satisfaction
-
-    def _review(self, buyers, satisfaction, effects):
-        happy = satisfaction >= 0
-        return super()._review(buyers[happy], satisfaction[happy], effects)
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        silent: dict[RuleStep, RuleStep] = {experience: _experience_in_silence, review: _review_if_satisfied}
+        self.rule_steps = tuple(silent.get(rule_step, rule_step) for rule_step in self.rule_steps)
 
 
 def defect_model(scenario, strategy: str | None, replication: int, share: float, silent: bool) -> WordOfMouthModel:
