@@ -442,12 +442,14 @@ def LiveCharts(session: ExploreSession):
 
 @solara.component
 def ListeningEvents(session: ExploreSession):
-    """The run's listening events (triggers fired, budget moved); only this small panel re-renders per step."""
-    session.version.use_value()
+    """The run's listening events (triggers fired, budget moved): this panel re-renders only when a step
+    logged new events, not on every step (a render of any part of the page costs more than a step)."""
     session.build.use_value()
+    logged, set_logged = solara.use_state(0)
+    use_step_listener(session, lambda model: set_logged(len(model.brand.events) if model is not None else 0), [])
     model = session.model
-    if model is not None:
-        RunEvents(list(model.brand.events))  # a copy: the log grows in place
+    if model is not None and logged:
+        RunEvents(list(model.brand.events[:logged]))  # a copy: the log grows in place
 
 
 @solara.component
