@@ -365,13 +365,31 @@ def test_compiled_build_gives_the_same_network(name, n, monkeypatch):
 
 @pytest.mark.parametrize("dtype", [np.int32, np.int64])
 @pytest.mark.parametrize("directed", [False, True])
-def test_compiled_ties_from_edges_with_loops_and_repeats(directed, dtype):
+def test_compiled_ties_with_loops_and_repeats(directed, dtype):
     draw = rng(11)
     u, v = draw.integers(0, 200, size=(2, 3000)).astype(dtype)  # ~15 self-loops, many repeated ties
     numpy_form = built(lambda: network_from_edges(200, u, v, "edge_list", directed=directed), compiled=False)
     compiled_form = built(lambda: network_from_edges(200, u, v, "edge_list", directed=directed), compiled=True)
     assert numpy_form.report["self_loops_dropped"] > 0 and numpy_form.report["duplicates_merged"] > 0
     assert_same_network(numpy_form, compiled_form)
+
+
+@pytest.mark.parametrize("directed", [False, True])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_compiled_ties_split_over_threads_give_the_same_arrays(threads, directed):
+    # Enough edges for `threads` parts (kernels.parts_for); repeated ties leave gaps between the parts' rows.
+    u, v = rng(5).integers(0, 3000, size=(2, 120_000))
+    previous = kernels.use_threads(threads)
+    try:
+        assert kernels.parts_for(u.size) == threads
+        numpy_form = built(lambda: network_from_edges(3000, u, v, "random", directed=directed), compiled=False)
+        compiled_form = built(lambda: network_from_edges(3000, u, v, "random", directed=directed), compiled=True)
+        assert numpy_form.report["duplicates_merged"] > 0
+        assert_same_network(numpy_form, compiled_form)
+        numpy_form = built(lambda: scale_free(30_000, 8, rng(6)), compiled=False)
+        assert_same_network(numpy_form, built(lambda: scale_free(30_000, 8, rng(6)), compiled=True))
+    finally:
+        kernels.use_threads(previous)
 
 
 def test_compiled_build_only_for_markets_the_kernels_run():

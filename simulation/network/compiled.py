@@ -1,4 +1,4 @@
-"""Compiled loops (numba) for building big networks: the CSR tie structure by counting sort, and
+"""Compiled loops (numba) for building big networks: the CSR tie structure by a counting sort, and
 preferential attachment resolved in one pass.
 
 Each is the loop form of a numpy function of ``csr`` or ``generators`` (named in its docstring) and gives
@@ -25,63 +25,67 @@ SHORT_ROW = 64
 LOOK_AHEAD = 16
 
 
-@_jit
-def ties_from_edges(n, u, v, directed):
-    """``csr._ties`` without trust: the ties of edges (u, v) as (indptr, indices, ties kept, self-loops
-    dropped).
+# ``csr._compiled_ties`` runs the three passes below over consumers lo..hi - 1 in each of ``kernels.threads()``
+# threads: each reads every edge but counts, places and sorts only the ties of its own listeners, so the parts
+# touch disjoint rows and the arrays do not depend on the number of threads.
 
-    A counting sort in place of the numpy form's sort of ``listener * n + speaker`` keys: ties are counted
-    per listener, scattered into their rows, then each row is sorted and its repeated speakers merged,
-    compacting the rows in place (a row never moves right). Same arrays as the numpy form: rows sorted, no
-    duplicates, no self-loops. ``indices`` may be longer than the ties kept (the caller trims it).
-    """
+
+@_jit
+def count_ties(u, v, directed, lo, hi, start):
+    """Ties of each listener in lo..hi - 1, into ``start[listener + 1]`` (an undirected edge (a, b) is the
+    ties b <- a and a <- b; a directed one the tie b <- a; self-loops are no ties)."""
     n_edges = u.size
-    start = np.zeros(n + 1, dtype=np.int64)
-    loops = 0
     for e in range(n_edges):
         if e + LOOK_AHEAD < n_edges:
             prefetch(start, v[e + LOOK_AHEAD] + 1)
-            prefetch(start, u[e + LOOK_AHEAD] + 1)
+            if not directed:
+                prefetch(start, u[e + LOOK_AHEAD] + 1)
         a, b = u[e], v[e]
         if a == b:
-            loops += 1
             continue
-        start[b + 1] += 1  # tie b <- a: listener b hears speaker a
-        if not directed:
+        if lo <= b < hi:
+            start[b + 1] += 1  # tie b <- a: listener b hears speaker a
+        if not directed and lo <= a < hi:
             start[a + 1] += 1
-    for i in range(n):
-        start[i + 1] += start[i]
-    filled = start[:-1].copy()
-    indices = np.empty(start[n], dtype=np.int32)
+
+
+@_jit
+def place_ties(u, v, directed, lo, hi, filled, indices):
+    """Write each tie of a listener in lo..hi - 1 at ``filled[listener]`` (then moved on), in edge order."""
+    n_edges = u.size
     for e in range(n_edges):
         if e + LOOK_AHEAD < n_edges:
             prefetch(filled, v[e + LOOK_AHEAD])
-            prefetch(filled, u[e + LOOK_AHEAD])
-        if e + LOOK_AHEAD // 2 < n_edges:
-            prefetch(indices, filled[v[e + LOOK_AHEAD // 2]])
-            prefetch(indices, filled[u[e + LOOK_AHEAD // 2]])
+            if not directed:
+                prefetch(filled, u[e + LOOK_AHEAD])
         a, b = u[e], v[e]
         if a == b:
             continue
-        indices[filled[b]] = a
-        filled[b] += 1
-        if not directed:
+        if lo <= b < hi:
+            indices[filled[b]] = a
+            filled[b] += 1
+        if not directed and lo <= a < hi:
             indices[filled[a]] = b
             filled[a] += 1
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    kept = 0
-    for i in range(n):
+
+
+@_jit
+def merge_rows(start, indices, lo, hi, kept):
+    """Sort each row of listeners lo..hi - 1 and drop its repeated speakers, moving the rows left to the
+    start of the part (``start[lo]``); ``kept[i]`` receives row i's distinct speakers."""
+    write = start[lo]
+    for i in range(lo, hi):
         first, stop = start[i], start[i + 1]
         sort_row(indices, first, stop)
         last = -1
+        row_start = write
         for k in range(first, stop):
             speaker = indices[k]
             if speaker != last:
-                indices[kept] = speaker
-                kept += 1
+                indices[write] = speaker
+                write += 1
                 last = speaker
-        indptr[i + 1] = kept
-    return indptr, indices, kept, loops
+        kept[i] = write - row_start
 
 
 @_jit

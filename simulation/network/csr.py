@@ -115,11 +115,31 @@ def _ties(
 
 
 def _compiled_ties(n: int, u: np.ndarray, v: np.ndarray, directed: bool) -> tuple[np.ndarray, np.ndarray, int]:
-    """``_ties`` without trust by ``compiled.ties_from_edges``: (indptr, indices, self-loops dropped)."""
-    from .compiled import ties_from_edges
+    """``_ties`` without trust by a counting sort in compiled loops: (indptr, indices, self-loops dropped).
 
-    indptr, indices, kept, n_loops = ties_from_edges(n, u, v, directed)
-    return indptr, (indices if kept == indices.size else indices[:kept].copy()), int(n_loops)
+    Ties are counted per listener, placed in their rows in edge order, then each row is sorted and its
+    repeated speakers merged (``compiled.count_ties``, ``place_ties``, ``merge_rows``); the listeners are
+    split into ``kernels.threads()`` ranges whose rows each thread alone writes. Same arrays as ``_ties``."""
+    from .compiled import count_ties, merge_rows, place_ties
+
+    ranges = kernels.spans(n, kernels.parts_for(u.size))
+    start = np.zeros(n + 1, dtype=np.int64)
+    kernels.run_parts(count_ties, [(u, v, directed, lo, hi, start) for lo, hi in ranges])
+    np.cumsum(start, out=start)
+    indices = np.empty(int(start[n]), dtype=np.int32)
+    filled = start[:-1].copy()
+    kernels.run_parts(place_ties, [(u, v, directed, lo, hi, filled, indices) for lo, hi in ranges])
+    del filled
+    kept = np.empty(n, dtype=np.int64)
+    kernels.run_parts(merge_rows, [(start, indices, lo, hi, kept) for lo, hi in ranges])
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(kept, out=indptr[1:])
+    if indptr[n] < indices.size:  # repeated ties were merged: close the gaps the parts left between them
+        for lo, hi in ranges[1:]:
+            indices[indptr[lo] : indptr[hi]] = indices[start[lo] : start[lo] + (indptr[hi] - indptr[lo])]
+        indices = indices[: indptr[n]].copy()
+    n_loops = int(np.count_nonzero(u == v))
+    return indptr, indices, n_loops
 
 
 def sorted_unique(keys: np.ndarray) -> np.ndarray:
