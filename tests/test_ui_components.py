@@ -30,7 +30,7 @@ from simulation.parameters import TIME_UNITS
 from simulation.scenario import load_scenario
 from simulation.scenario.loader import parse_scenario
 from simulation.ui import network_view
-from simulation.ui.charts import bass_from, bass_reference, chart_specs, kpi_values, opinion_spec
+from simulation.ui.charts import bass_from, bass_reference, chart_data, chart_specs, kpi_values, opinion_spec
 from simulation.ui.compare_session import CompareSession
 from simulation.ui.controls import clean, current_value, lever_controls, parameter_controls
 from simulation.ui.live_chart import LiveChart, appended, changed, replaced
@@ -452,6 +452,29 @@ def test_network_sample_is_cached_and_reused_on_reset(tmp_path, monkeypatch):
     both = (sample.slot[messages["speaker"]] >= 0) & (sample.slot[messages["listener"]] >= 0)
     assert len(drawn["x"]) == both.sum() and both.sum() > 0
     assert (drawn["message"] == "positive").sum() == (messages["valence"][both] > 0).sum()
+
+
+def test_chart_rows_since_a_step_are_what_the_charts_add():
+    # The rows after k steps, then the rows of the steps after k: the same as the rows after all steps.
+    model = WordOfMouthModel(n_consumers=1000, seed=4)
+    start = {"adopters": 10, "prospects": 900, "followers": 50, "customers": 10}
+    bass = bass_reference(model.params, 12, start["adopters"])
+    model.run(5)
+    early = chart_data(copy_series(model.datacollector.model_vars), start, bass)
+    model.run(7)
+    series = model.datacollector.model_vars
+    added = chart_data(series, start, bass, since=5)
+    whole = chart_data(series, start, bass)
+    for name in whole:
+        if name == "ratings":  # the latest counts, replaced
+            assert added[name] == whole[name]
+        else:
+            assert early[name] + added[name] == whole[name], name
+    assert [row["x"] for row in added["new_adopters"]] == list(range(6, 13))
+
+
+def copy_series(series: dict) -> dict:
+    return {name: list(values) for name, values in series.items()}
 
 
 def test_live_chart_sends_each_change_once_with_only_its_rows():

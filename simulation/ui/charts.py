@@ -188,24 +188,27 @@ def _clean(value) -> float | None:
     return None if math.isnan(value) else value
 
 
-def chart_data(series: dict, start: dict, bass: pd.DataFrame | None) -> dict[str, list[dict]]:
+def chart_data(series: dict, start: dict, bass: pd.DataFrame | None, since: int | None = None) -> dict[str, list[dict]]:
     """Rows of every time-series chart from the KPIs recorded so far (``series``: KPI name -> one value per
-    step, as Mesa's DataCollector keeps them): the starting state at x = 0, step t's KPIs at x = t + 1. Each
-    chart's rows so far are a prefix of its rows after more steps (except ``ratings``: the latest counts)."""
+    step, as Mesa's DataCollector keeps them): the starting state at x = 0, step t's KPIs at x = t + 1.
+
+    With ``since`` = k (the charts already show the start and k steps), only the rows of the steps after the
+    first k: each chart's rows are then the ones to add to what it shows (``ratings`` is always the latest
+    counts by stars, to replace)."""
     steps = len(series.get("step", ()))
-    xs = list(range(1, steps + 1))
+    first = since is None
+    new = range(since or 0, steps)  # indices of the steps whose rows are wanted
 
     def long(names: dict[str, str], with_start: bool) -> list[dict]:
-        # Step by step (each step's rows after the earlier steps'), so a chart can be sent only its new rows.
         out = [{"x": 0, "value": start[kpi], "series": label} for kpi, label in names.items()] if with_start else []
-        for i, x in enumerate(xs):
-            out += [{"x": x, "value": _clean(series[kpi][i]), "series": label} for kpi, label in names.items()]
+        for i in new:
+            out += [{"x": i + 1, "value": _clean(series[kpi][i]), "series": label} for kpi, label in names.items()]
         return out
 
     adoption = []
-    if bass is not None:  # the reference first: it does not grow
+    if bass is not None and first:  # the reference first: it does not grow
         adoption += [{"x": int(x), "value": float(v), "series": BASS_NAME} for x, v in zip(bass["x"], bass["value"])]
-    adoption += long({"adopters": "customers (simulated)"}, True)
+    adoption += long({"adopters": "customers (simulated)"}, first)
     if steps == 0:
         return {
             "adoption": adoption,
@@ -219,16 +222,16 @@ def chart_data(series: dict, start: dict, bass: pd.DataFrame | None) -> dict[str
     return {
         "adoption": adoption,
         # a bar per step, from the step's start to its end
-        "new_adopters": [{"x0": x - 1, "x": x, "value": int(v), "zero": 0} for x, v in zip(xs, series["new_adopters"])],
+        "new_adopters": [{"x0": i, "x": i + 1, "value": int(series["new_adopters"][i]), "zero": 0} for i in new],
         "funnel": long(
-            {"prospects": "prospects", "followers": "followers (not bought)", "customers": "past customers"}, True
+            {"prospects": "prospects", "followers": "followers (not bought)", "customers": "past customers"}, first
         ),
         "messages": long({"positive_messages": "positive messages", "negative_messages": "negative messages"}, False),
         "money": long({"revenue": "revenue", "spend": "spend", "planned_spend": "planned spend"}, False),
         "rating": [
-            {"x": x, "value": float(v), "reviews": int(n)}
-            for x, v, n in zip(xs, series["average_rating"], series["review_count"])
-            if not math.isnan(float(v))
+            {"x": i + 1, "value": float(series["average_rating"][i]), "reviews": int(series["review_count"][i])}
+            for i in new
+            if not math.isnan(float(series["average_rating"][i]))
         ],
         "ratings": [{"stars": k, "count": int(series[f"ratings_{k}"][-1])} for k in range(1, 6)],
     }

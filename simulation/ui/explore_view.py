@@ -375,6 +375,7 @@ def _feeder(session: ExploreSession, charts: dict, size_by: str):
     bass = bass_reference(model.params, session.scenario.value.horizon, counts["adopters"])
     sample = charts["_sample"]
     nodes = NodeChanges(sample, size_by)
+    shown: list[int | None] = [None]  # steps the charts over time show (None: not even the start)
 
     last = [0.0]
 
@@ -392,11 +393,12 @@ def _feeder(session: ExploreSession, charts: dict, size_by: str):
             replaced("messages", message_rows(model, sample)),
         )
         charts["opinion"].update({"opinions": opinion_rows(model.consumers.opinion, model.consumers.aware)})
-        for name, rows in chart_data(model.datacollector.model_vars, counts, bass).items():
+        for name, rows in chart_data(model.datacollector.model_vars, counts, bass, since=shown[0]).items():
             if name == "ratings":  # the latest counts by stars
                 charts[name].update({name: rows})
-            else:  # the rows of the steps since the last update (a chart's rows only grow)
-                charts[name].apply(appended(name, rows[len(charts[name].rows_of(name)) :]))
+            else:  # the rows of the steps since the last update
+                charts[name].apply(appended(name, rows))
+        shown[0] = len(model.datacollector.model_vars.get("step", ()))
 
     return feed
 

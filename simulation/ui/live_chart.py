@@ -56,11 +56,13 @@ class LiveChart(v.VuetifyTemplate):
     def apply(self, *parts: dict) -> None:
         """Apply these changes (``replaced``, ``appended``, ``changed``) in one message to the browser."""
         for part in parts:
-            current = [] if part.get("replace") else self._rows.get(part["name"], [])
-            if "key" in part:
+            current = self._rows.setdefault(part["name"], [])
+            if part.get("replace"):
+                current.clear()
+            elif "key" in part:
                 gone = set(part["remove"])
-                current = [row for row in current if row[part["key"]] not in gone]
-            self._rows[part["name"]] = current + part["insert"]
+                current[:] = [row for row in current if row[part["key"]] not in gone]
+            current.extend(part["insert"])
         # The message first, then the number: the browser then never sees a number ahead of the changes it has.
         self.send({"method": "apply", "args": [{"seq": self.latest + 1, "parts": list(parts)}]})
         with self.hold_sync():
