@@ -1,7 +1,8 @@
 """Compiled loops (numba) for building big networks: the CSR tie structure by a counting sort, and
 preferential attachment resolved in one pass.
 
-Each is the loop form of a numpy function of ``csr`` or ``generators`` (named in its docstring) and gives
+They are the loop forms of ``csr._ties`` without trust (``count_ties``, ``place_ties``, ``merge_rows``, run
+by ``csr._compiled_ties``) and of ``generators._attach_preferentially`` (``attach_preferentially``), and give
 the same arrays from the same input, so a network is the same whichever form built it (tested in
 ``tests/test_network.py``). numba is imported only when this module is, which ``csr.use_compiled`` allows
 for markets the engine's kernels would run: a small market does not pay numba's start-up. Loops are

@@ -25,7 +25,8 @@ def network_from_edges(
 
     An undirected edge (u, v) becomes the two ties u <- v and v <- u. A directed edge is a tie from
     speaker ``u`` to listener ``v`` (stored in row v). Duplicates are found by sorting the combined
-    int64 key ``listener * n + speaker``, which also leaves each row's speakers sorted. Duplicate
+    int64 key ``listener * n + speaker``, which also leaves each row's speakers sorted; for the markets of
+    ``use_compiled``, by a counting sort in compiled loops with the same result (``_compiled_ties``). Duplicate
     ties carrying ``trust`` get the mean of their trust values. ``report`` receives the counts of
     self-loops dropped and duplicates merged (in edges for undirected networks, in ties for directed).
     """
