@@ -56,14 +56,18 @@ def _main(argv=None) -> int:
         prog="run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    # Only the command being run is imported (with what it needs); the others are listed by their docstring.
+    # Only the command being run is imported (with what it needs). The others are listed by their docstring,
+    # read from source only when the list is shown (no command, or an unknown one).
     chosen = next((arg for arg in argv if not arg.startswith("-")), None)
     module = None
     for name, module_name in COMMANDS.items():
-        doc = _docstring(module_name)
-        command_parser = sub.add_parser(name, help=doc.strip().splitlines()[0] if doc else "", description=doc)
         if name == chosen:
             module = importlib.import_module(module_name)
+            doc = module.__doc__ or ""
+        else:
+            doc = _docstring(module_name) if chosen not in COMMANDS else ""
+        command_parser = sub.add_parser(name, help=doc.strip().splitlines()[0] if doc else "", description=doc)
+        if module is not None and name == chosen:
             module.add_arguments(command_parser)
     args = parser.parse_args(argv)
     return module.main(args)

@@ -10,14 +10,17 @@ Chromium (Playwright) and measures, in the browser:
   than the browser draws are merged), for S in --speeds.
 
 Reference, measured in the same run: the model's own step (no page) on the same scenario, and the
-speed asked for. Prints a table and the ratios.
+speed asked for (the speed box takes any value; the slider goes to 20). Prints min / median / max of the
+clicks, a table of the playback rates and their ratios to the speed asked, and the load average before and
+after.
 
-    .venv/bin/python benchmarks/ui_browser.py [--consumers 5000] [--clicks 20] [--seconds 6] [--speeds 5 10 20]
+    .venv/bin/python benchmarks/ui_browser.py [--consumers 5000] [--clicks 20] [--seconds 6] [--speeds 5 10 20 30]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -68,8 +71,9 @@ def main() -> None:
     parser.add_argument("--consumers", type=int, default=5000)
     parser.add_argument("--clicks", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=6.0)
-    parser.add_argument("--speeds", type=float, nargs="+", default=[5.0, 10.0, 20.0])
+    parser.add_argument("--speeds", type=float, nargs="+", default=[5.0, 10.0, 20.0, 30.0])
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     from playwright.sync_api import sync_playwright
 
     horizon = args.clicks + int(max(args.speeds) * args.seconds * 1.5) * len(args.speeds) + 10
@@ -110,13 +114,14 @@ def main() -> None:
         page.context.browser.close()
     median, slowest = statistics.median(latencies), max(latencies)
     print(
-        f"consumers: {args.consumers:,}; Chromium headless; {args.clicks} Step clicks; playback {args.seconds:g} s per speed"
+        f"consumers: {args.consumers:,}; Chromium headless; {args.clicks} Step clicks; playback {args.seconds:g} s per "
+        f"speed; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
     print(f"page ready (first load, network layout, all charts drawn): {first:.1f} s")
     print(f"model step alone (reference, no page): median {reference:.1f} ms")
     print(
-        f"Step click -> every chart drawn in the browser: median {median * 1000:.0f} ms, slowest {slowest * 1000:.0f} ms "
-        f"({median * 1000 / reference:.0f} x the model step)"
+        f"Step click -> every chart drawn in the browser, ms min / median / max: {min(latencies) * 1000:.0f} / "
+        f"{median * 1000:.0f} / {slowest * 1000:.0f} ({median * 1000 / reference:.0f} x the model step)"
     )
     print("speed asked | steps/s shown | network frames drawn/s | steps/s / asked")
     for speed, steps, frames in playback:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import gzip
 import math
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from simulation import kernels
+from simulation.network import generators
 from simulation.network.build import build_network
-from simulation.network.csr import network_from_edges
+from simulation.network.csr import network_from_edges, use_compiled
 from simulation.network.edgelist import ROLES, load_edge_list, load_node_roles
 from simulation.network.generators import (
     communities,
@@ -334,15 +335,77 @@ def test_generators_require_a_generator():
         random_graph(100, 4, 42)
 
 
-@pytest.mark.slow
+# ----------------------------------------------------------------------------------------------------
+# Compiled builds (simulation.network.compiled): the same network as the numpy forms, arrays and report
+# ----------------------------------------------------------------------------------------------------
+
+
+def built(make, compiled: bool) -> SocialNetwork:
+    """The network ``make()`` builds with the compiled loops on, or with the numpy forms only."""
+    with kernels.using(compiled):
+        return make()
+
+
+def assert_same_network(first: SocialNetwork, second: SocialNetwork) -> None:
+    assert np.array_equal(first.indptr, second.indptr) and first.indptr.dtype == second.indptr.dtype
+    assert np.array_equal(first.indices, second.indices) and first.indices.dtype == second.indices.dtype
+    assert first.report == second.report
+
+
+@pytest.mark.parametrize("n", [300, 5000])
 @pytest.mark.parametrize("name", GENERATORS)
-def test_million_node_network_builds_fast(name):
-    # CPU time of this process: the budget is for one core, whatever else the machine is running.
-    start = time.process_time()
-    net = GENERATORS[name](10**6, rng(13))
-    elapsed = time.process_time() - start
-    assert net.n == 10**6 and net.n_ties / net.n == pytest.approx(10, rel=0.03)
-    assert elapsed < 3.0, f"{name}: {elapsed:.2f} s of CPU for 10^6 nodes"
+def test_compiled_build_gives_the_same_network(name, n, monkeypatch):
+    # Small chunks of uniforms, so preferential attachment crosses chunk boundaries.
+    monkeypatch.setattr(generators, "_CHUNK", 1000)
+    numpy_form = built(lambda: GENERATORS[name](n, rng(n)), compiled=False)
+    compiled_form = built(lambda: GENERATORS[name](n, rng(n)), compiled=True)
+    assert_valid_csr(compiled_form)
+    assert_same_network(numpy_form, compiled_form)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("directed", [False, True])
+def test_compiled_ties_with_loops_and_repeats(directed, dtype):
+    draw = rng(11)
+    u, v = draw.integers(0, 200, size=(2, 3000)).astype(dtype)  # ~15 self-loops, many repeated ties
+    numpy_form = built(lambda: network_from_edges(200, u, v, "edge_list", directed=directed), compiled=False)
+    compiled_form = built(lambda: network_from_edges(200, u, v, "edge_list", directed=directed), compiled=True)
+    assert numpy_form.report["self_loops_dropped"] > 0 and numpy_form.report["duplicates_merged"] > 0
+    assert_same_network(numpy_form, compiled_form)
+
+
+@pytest.mark.parametrize("directed", [False, True])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_compiled_ties_split_over_threads_give_the_same_arrays(threads, directed):
+    # Enough edges for `threads` parts (kernels.parts_for); repeated ties leave gaps between the parts' rows.
+    u, v = rng(5).integers(0, 3000, size=(2, 120_000))
+    previous = kernels.use_threads(threads)
+    try:
+        assert kernels.parts_for(u.size) == threads
+        numpy_form = built(lambda: network_from_edges(3000, u, v, "random", directed=directed), compiled=False)
+        compiled_form = built(lambda: network_from_edges(3000, u, v, "random", directed=directed), compiled=True)
+        assert numpy_form.report["duplicates_merged"] > 0
+        assert_same_network(numpy_form, compiled_form)
+        numpy_form = built(lambda: scale_free(30_000, 8, rng(6)), compiled=False)
+        assert_same_network(numpy_form, built(lambda: scale_free(30_000, 8, rng(6)), compiled=True))
+    finally:
+        kernels.use_threads(previous)
+
+
+def test_compiled_build_only_for_markets_the_kernels_run():
+    with kernels.using(False):
+        assert not use_compiled(10**7)
+    assert use_compiled(kernels.SMALLEST_MARKET) == kernels.enabled()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["scale_free", "small_world"])
+def test_compiled_build_of_a_big_market_is_the_numpy_network(name):
+    # 2 x 10^5 consumers: the size alone selects the compiled loops.
+    assert use_compiled(200_000) == kernels.enabled()
+    compiled_form = GENERATORS[name](200_000, rng(13))
+    numpy_form = built(lambda: GENERATORS[name](200_000, rng(13)), compiled=False)
+    assert_same_network(numpy_form, compiled_form)
 
 
 # ----------------------------------------------------------------------------------------------------

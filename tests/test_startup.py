@@ -48,6 +48,8 @@ def test_simulate_imports_the_model_and_nothing_heavy(root, tmp_path):
     loaded = modules_after(root, f"import run\nrun.main(['simulate', '--steps', '1', '--out', {str(tmp_path)!r}])")
     assert "simulation.model" in loaded and (tmp_path / "timeseries.csv").is_file()
     assert not set(HEAVY) & loaded
+    # A small market runs the numpy forms: numba and the compiled loops are not loaded.
+    assert not {"numba", "simulation._compiled", "simulation.network.compiled"} & loaded
 
 
 def test_ui_command_leaves_solara_to_the_server_process(root):

@@ -36,6 +36,9 @@ except ImportError:  # tests/ imported as a package
     )
 
 ROOT = Path(__file__).resolve().parents[1]
+# Long enough that the first Play (8 steps a second until the counter shows step 3 and one second more, plus
+# the play loop's catch-up after the first step's render) cannot reach it before Pause.
+HORIZON = 40
 SHOTS = ROOT / "results" / "ui"
 DRAWN = "() => [...document.querySelectorAll('[data-chart]')].map(e => Number(e.getAttribute('data-drawn') || -1))"
 BAD_FILE = """name: broken
@@ -52,7 +55,7 @@ strategies:
 def small_scenario(folder: Path) -> Path:
     data = yaml.safe_load((ROOT / "scenarios" / "default.yaml").read_text())
     data["market"]["n_consumers"] = 2000
-    data["horizon"] = 16
+    data["horizon"] = HORIZON
     data["name"] = "browser_test"
     data["currency"] = "EUR"
     path = folder / "browser_test.yaml"
@@ -87,7 +90,7 @@ def test_explore_horizon_upload_compare_and_sweep_in_browser(tmp_path):
 
         try:
             page.goto(url, timeout=60_000)
-            expect(page.locator(".step-counter")).to_have_text("step 0 of 16 (weeks)", timeout=60_000)
+            expect(page.locator(".step-counter")).to_have_text(f"step 0 of {HORIZON} (weeks)", timeout=60_000)
             expect(page.get_by_text("showing 500 of 2,000 consumers")).to_be_visible(timeout=30_000)
             page.wait_for_function(f"() => ({DRAWN})().length == 9 && ({DRAWN})().every(v => v >= 0)", timeout=30_000)
             expect(page.get_by_text("Press Step or Play to run the market")).to_be_visible()
@@ -113,13 +116,15 @@ def test_explore_horizon_upload_compare_and_sweep_in_browser(tmp_path):
             # Play again: it stops at the horizon, and every chart drew the last step.
             page.get_by_role("button", name="Play", exact=True).click()
             expect(page.locator(".step-counter")).to_have_text(
-                "step 16 of 16 (weeks) — horizon reached", timeout=30_000
+                f"step {HORIZON} of {HORIZON} (weeks) — horizon reached", timeout=30_000
             )
-            expect(page.get_by_text("reached the horizon (16 weeks); Reset to run again")).to_be_visible(timeout=10_000)
+            expect(page.get_by_text(f"reached the horizon ({HORIZON} weeks); Reset to run again")).to_be_visible(
+                timeout=10_000
+            )
             expect(page.get_by_role("button", name="Step", exact=True)).to_be_disabled()
             expect(page.get_by_role("button", name="Play", exact=True)).to_be_disabled()
             page.wait_for_timeout(1500)
-            assert step_number(page) == 16
+            assert step_number(page) == HORIZON
             drawn = page.evaluate(DRAWN)
             assert len(drawn) == 9 and len(set(drawn)) == 1, f"charts drew different updates: {drawn}"
             expect(page.locator(".kpi-customers")).to_be_visible()
@@ -129,7 +134,7 @@ def test_explore_horizon_upload_compare_and_sweep_in_browser(tmp_path):
             page.locator(".scenario-file-picker input[type=file]").set_input_files(str(bad))
             expect(page.get_by_text("broken.yaml (uploaded):3: market.n_consumers = -5")).to_be_visible(timeout=30_000)
             expect(page.get_by_text("2 problems (nothing was changed):")).to_be_visible()
-            assert step_number(page) == 16
+            assert step_number(page) == HORIZON
             page.screenshot(path=str(SHOTS / "upload_error.png"), full_page=False)
 
             # Compare: every strategy with 3 replications; the verdict opens the result.

@@ -30,13 +30,13 @@ from simulation.parameters import TIME_UNITS
 from simulation.scenario import load_scenario
 from simulation.scenario.loader import parse_scenario
 from simulation.ui import network_view
-from simulation.ui.charts import bass_from, bass_reference, chart_specs, kpi_values, opinion_spec
+from simulation.ui.charts import bass_from, bass_reference, chart_data, chart_specs, kpi_values, opinion_spec
 from simulation.ui.compare_session import CompareSession
 from simulation.ui.controls import clean, current_value, lever_controls, parameter_controls
-from simulation.ui.live_chart import LiveChart
+from simulation.ui.live_chart import LiveChart, appended, changed, replaced
 from simulation.ui.page import Page
 from simulation.ui.palette import OPINION_RANGE, ROLE_COLOURS
-from simulation.ui.session import SCENARIO_ENV, ExploreSession
+from simulation.ui.session import SCENARIO_ENV, ExploreSession, network_key
 from simulation.ui.sweep_view import SweepSession
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,17 +132,17 @@ def test_step_advances_model_and_page(tmp_path):
     assert html_text(rc, "kpi-customers").startswith(f"{int(frame['adopters'].iloc[-1]):,} (")
     assert any("showing 500 of 5,000 consumers" in t for t in texts(rc))
     # Every chart got the step's rows: the start at x = 0 and the three steps at x = 1..3.
-    adoption = [r for r in live["adoption"].datasets["adoption"] if r["series"] == "customers (simulated)"]
+    adoption = [r for r in live["adoption"].rows_of("adoption") if r["series"] == "customers (simulated)"]
     assert [r["x"] for r in adoption] == [0, 1, 2, 3]
     assert [r["value"] for r in adoption[1:]] == frame["adopters"].tolist()
-    assert [r["value"] for r in live["new_adopters"].datasets["new_adopters"]] == frame["new_adopters"].tolist()
-    assert len(live["network"].datasets["nodes"]) == 500
+    assert [r["value"] for r in live["new_adopters"].rows_of("new_adopters")] == frame["new_adopters"].tolist()
+    assert len(live["network"].rows_of("nodes")) == 500
     # The product page: the ratings so far by stars, the average over time and the rating card.
-    assert [r["count"] for r in live["ratings"].datasets["ratings"]] == [
+    assert [r["count"] for r in live["ratings"].rows_of("ratings")] == [
         int(frame[f"ratings_{k}"].iloc[-1]) for k in range(1, 6)
     ]
     rated = frame["average_rating"].dropna()
-    assert [r["value"] for r in live["rating"].datasets["rating"]] == rated.tolist()
+    assert [r["value"] for r in live["rating"].rows_of("rating")] == rated.tolist()
     card = html_text(rc, "kpi-rating")
     assert card == "no ratings yet" if rated.empty else card.startswith(f"{rated.iloc[-1]:.2f} stars")
 
@@ -154,7 +154,7 @@ def test_the_run_stops_at_the_horizon(tmp_path):
     assert session.step() == 0 and session.model.steps == 3
     assert "reached the horizon (3 weeks)" in session.notice.value
     assert rc.find(v.Btn, children=["Step"]).widget.disabled and rc.find(v.Btn, children=["Play"]).widget.disabled
-    adoption = [r for r in charts(rc)["adoption"].datasets["adoption"] if r["series"] == "customers (simulated)"]
+    adoption = [r for r in charts(rc)["adoption"].rows_of("adoption") if r["series"] == "customers (simulated)"]
     assert max(r["x"] for r in adoption) == 3  # the line ends at the horizon
     click(rc, "Reset")
     assert not rc.find(v.Btn, children=["Step"]).widget.disabled and step_counter(rc) == "step 0 of 3 (weeks)"
@@ -277,7 +277,7 @@ def test_play_keeps_the_chosen_speed_pauses_and_stops_at_the_horizon(tmp_path):
     session.player.join(timeout=20)
     assert session.model.steps == 12 and not session.playing.value
     assert "reached the horizon" in session.notice.value
-    assert max(r["x"] for r in charts(rc)["new_adopters"].datasets["new_adopters"]) == 12
+    assert max(r["x"] for r in charts(rc)["new_adopters"].rows_of("new_adopters")) == 12
 
 
 BAD_FILE = b"""name: broken
@@ -394,6 +394,15 @@ def test_kpi_cards_use_the_reports_formats():
     assert kpi_values(frame, 1000)["rating"] == "4.25 stars (12 ratings)"
 
 
+def test_kpi_cards_read_the_collected_series_as_the_timeseries():
+    # The page reads the DataCollector's lists on a step (no DataFrame): the same cards as from the timeseries.
+    model = WordOfMouthModel(n_consumers=1000, seed=3)
+    model.run(8)
+    series = model.datacollector.model_vars
+    assert isinstance(series["adopters"], list)
+    assert kpi_values(series, 1000, "EUR") == kpi_values(model.timeseries(), 1000, "EUR")
+
+
 # ---------------------------------------------------------------- parts
 def test_controls_follow_schema():
     scenario = parse_scenario((ROOT / "scenarios" / "default.yaml").read_text())
@@ -443,6 +452,83 @@ def test_network_sample_is_cached_and_reused_on_reset(tmp_path, monkeypatch):
     both = (sample.slot[messages["speaker"]] >= 0) & (sample.slot[messages["listener"]] >= 0)
     assert len(drawn["x"]) == both.sum() and both.sum() > 0
     assert (drawn["message"] == "positive").sum() == (messages["valence"][both] > 0).sum()
+
+
+def test_chart_rows_since_a_step_are_what_the_charts_add():
+    # The rows after k steps, then the rows of the steps after k: the same as the rows after all steps.
+    model = WordOfMouthModel(n_consumers=1000, seed=4)
+    start = {"adopters": 10, "prospects": 900, "followers": 50, "customers": 10}
+    bass = bass_reference(model.params, 12, start["adopters"])
+    model.run(5)
+    early = chart_data(copy_series(model.datacollector.model_vars), start, bass)
+    model.run(7)
+    series = model.datacollector.model_vars
+    added = chart_data(series, start, bass, since=5)
+    whole = chart_data(series, start, bass)
+    for name in whole:
+        if name == "ratings":  # the latest counts, replaced
+            assert added[name] == whole[name]
+        else:
+            assert early[name] + added[name] == whole[name], name
+    assert [row["x"] for row in added["new_adopters"]] == list(range(6, 13))
+
+
+def copy_series(series: dict) -> dict:
+    return {name: list(values) for name, values in series.items()}
+
+
+def test_live_chart_sends_each_change_once_with_only_its_rows():
+    chart = LiveChart(name="test")
+    sent = []
+    chart.send = sent.append
+    chart.update({"series": [{"x": 0, "v": 1}]})
+    chart.apply(appended("series", [{"x": 1, "v": 2}]), replaced("other", [{"k": 9}]))
+    chart.apply(changed("series", "x", [{"x": 0, "v": 5}]))
+    assert chart.rows_of("series") == [{"x": 1, "v": 2}, {"x": 0, "v": 5}] and chart.rows_of("other") == [{"k": 9}]
+    assert [message["args"][0]["seq"] for message in sent] == [1, 2, 3] and chart.latest == 3
+    assert sent[1]["args"][0]["parts"] == [
+        {"name": "series", "insert": [{"x": 1, "v": 2}]},
+        {"name": "other", "replace": True, "insert": [{"k": 9}]},
+    ]
+    assert sent[2]["args"][0]["parts"] == [{"name": "series", "key": "x", "remove": [0], "insert": [{"x": 0, "v": 5}]}]
+    # A browser that missed a change asks for a snapshot: the rows shown, as of the last change.
+    assert chart.datasets == {} and chart.base == 0
+    chart.vue_resync()
+    assert chart.datasets == {"series": chart.rows_of("series"), "other": [{"k": 9}]} and chart.base == 3
+
+
+def test_a_step_sends_only_what_changed(tmp_path, monkeypatch):
+    session, _, rc = render(tmp_path, n=3000, horizon=10)
+    click(rc, "Step")
+    live = charts(rc)
+    sent: dict[str, list] = {name: [] for name in live}
+    for name, chart in live.items():
+        monkeypatch.setattr(chart, "send", sent[name].append)
+    click(rc, "Step")
+    click(rc, "Step")
+    last = {name: messages[-1]["args"][0]["parts"] for name, messages in sent.items()}
+    # The time charts get the last step's rows only; the counts by stars are replaced.
+    assert [row["x"] for row in last["adoption"][0]["insert"]] == [3]
+    assert [row["x"] for row in last["new_adopters"][0]["insert"]] == [3]
+    assert {row["x"] for row in last["funnel"][0]["insert"]} == {3} and len(last["funnel"][0]["insert"]) == 3
+    assert last["ratings"][0]["replace"] and len(last["ratings"][0]["insert"]) == 5
+    # The network view gets the consumers whose role or opinion changed, not all 500 ...
+    nodes = last["network"][0]
+    assert nodes["key"] == "id" and 0 < len(nodes["insert"]) < 500
+    # ... and the rows it shows are the whole picture of this step, as drawn from scratch.
+    model, sample = session.model, live["network"].rows_of("nodes")
+    drawn = network_view.network_rows(
+        model, network_view.network_sample(model.network, session_key(session), model.seed)
+    )
+    assert sorted(sample, key=lambda row: row["id"]) == drawn["nodes"]
+    assert live["network"].rows_of("messages") == drawn["messages"]
+    # The time charts' rows equal the rows drawn from scratch.
+    frame = model.timeseries()
+    assert [r["value"] for r in live["new_adopters"].rows_of("new_adopters")] == frame["new_adopters"].tolist()
+
+
+def session_key(session):
+    return network_key(session.model.params, session.model.seed)
 
 
 def test_complete_network_draws_random_sample(tmp_path):

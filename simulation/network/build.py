@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from ..streams import fixed_stream
-from .edgelist import load_edge_list
 from .generators import communities, complete, random_graph, scale_free, small_world
 from .graph import SocialNetwork
 from .settings import KINDS, builder_options
@@ -44,6 +43,8 @@ def build_network(kind: str, n: int | None, rng: np.random.Generator | None, **p
     value and what is allowed.
     """
     if kind == "edge_list":
+        from .edgelist import load_edge_list  # pandas' readers: only for networks read from a file
+
         _check_params(kind, load_edge_list, params, skip=())
         network = load_edge_list(**params)
         if n is not None and n != network.n:

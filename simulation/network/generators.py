@@ -15,12 +15,14 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .csr import network_from_edges, sorted_unique
+from .csr import network_from_edges, sorted_unique, use_compiled
 from .graph import SocialNetwork
 from .settings import communities_problems, mean_degree_problem
 
 # indices are int32 in SocialNetwork.
 _MAX_NODES = 2**31 - 1
+# Uniforms drawn at a time by the compiled generators (1 MB).
+_CHUNK = 2**17
 
 
 def _edges_from_keys(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +114,8 @@ def _barabasi_albert(n: int, mean_degree: float, rng: np.random.Generator) -> So
     Edge slots 2e and 2e+1 hold the two ends of edge e. A new consumer t writes itself into the even
     slots of its m edges; each odd slot copies a uniformly random earlier slot, and since every
     consumer appears in the slot list once per tie, that picks an existing consumer with probability
-    proportional to its degree. Copies are resolved for all edges at once by pointer jumping. The
+    proportional to its degree. Copies are resolved for all edges at once by pointer jumping (in numpy)
+    or in one pass in slot order (``compiled.attach_preferentially``, for big markets). The
     random slot is drawn from before t's own edges (not from all earlier slots as in the sequential
     original) so no self-loops arise; the rare repeated target among t's m picks is dropped as a
     duplicate (counted in ``report``). The network grows from a clique of m + 1 consumers.
@@ -122,23 +125,47 @@ def _barabasi_albert(n: int, mean_degree: float, rng: np.random.Generator) -> So
     m = _check_even_degree(mean_degree, n, "scale_free") // 2
     seed_size = m + 1
     seed_u, seed_v = np.triu_indices(seed_size, k=1)
-    n_seed_edges = seed_u.size
-    newcomer = np.repeat(np.arange(seed_size, n, dtype=np.int64), m)
-    n_edges = n_seed_edges + newcomer.size
+    attachments = (n - seed_size) * m
+    if use_compiled(n):
+        near, far = _compiled_attachments(seed_u, seed_v, m, attachments, rng)
+    else:
+        near, far = _attach_preferentially(seed_u, seed_v, m, rng.random(attachments))
+    report = dict(algorithm="Barabasi-Albert (Batagelj-Brandes)", m=m, seed_clique=seed_size, attachments=attachments)
+    return network_from_edges(n, near, far, "scale_free", report=report)
 
+
+def _attach_preferentially(
+    seed_u: np.ndarray, seed_v: np.ndarray, m: int, uniforms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (near, far) ends of every edge of ``_barabasi_albert``, seed clique first, from one uniform per
+    attachment: newcomer t's i-th attachment copies slot ``floor(uniform * slots before t)``."""
+    seed_size = m + 1
+    n_seed_edges = seed_u.size
+    newcomer = np.repeat(np.arange(seed_size, seed_size + uniforms.size // m, dtype=np.int64), m)
+    n_edges = n_seed_edges + newcomer.size
     # slot[s] is the consumer in slot s where known (the odd slots of new edges are filled by copying).
     slot = np.empty(2 * n_edges, dtype=np.int64)
     slot[0 : 2 * n_seed_edges : 2] = seed_u
     slot[1 : 2 * n_seed_edges : 2] = seed_v
     slot[2 * n_seed_edges :: 2] = newcomer
     slots_before = 2 * (n_seed_edges + (newcomer - seed_size) * m)
-    copied = (rng.random(newcomer.size) * slots_before).astype(np.int64)
+    copied = (uniforms * slots_before).astype(np.int64)
     copied = _resolve_copies(copied, first_copy_slot=2 * n_seed_edges + 1)
-    target = np.concatenate([seed_v, slot[copied]])
-    report = dict(
-        algorithm="Barabasi-Albert (Batagelj-Brandes)", m=m, seed_clique=seed_size, attachments=int(newcomer.size)
-    )
-    return network_from_edges(n, slot[0::2], target, "scale_free", report=report)
+    return slot[0::2], np.concatenate([seed_v, slot[copied]])
+
+
+def _compiled_attachments(
+    seed_u: np.ndarray, seed_v: np.ndarray, m: int, attachments: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``_attach_preferentially`` by ``compiled.attach_preferentially``, drawing the same uniforms in chunks
+    (a Generator's ``random`` gives the same numbers in chunks as in one call) so they stay in the caches."""
+    from .compiled import attach_preferentially
+
+    ends = np.empty((2, seed_u.size + attachments), dtype=np.int32)
+    ends[0, : seed_u.size], ends[1, : seed_u.size] = seed_u, seed_v
+    for first in range(0, attachments, _CHUNK):
+        attach_preferentially(ends, seed_u.size, m, rng.random(min(_CHUNK, attachments - first)), first)
+    return ends[0], ends[1]
 
 
 def _resolve_copies(copied: np.ndarray, first_copy_slot: int) -> np.ndarray:

@@ -188,23 +188,27 @@ def _clean(value) -> float | None:
     return None if math.isnan(value) else value
 
 
-def chart_data(series: dict, start: dict, bass: pd.DataFrame | None) -> dict[str, list[dict]]:
+def chart_data(series: dict, start: dict, bass: pd.DataFrame | None, since: int | None = None) -> dict[str, list[dict]]:
     """Rows of every time-series chart from the KPIs recorded so far (``series``: KPI name -> one value per
-    step, as Mesa's DataCollector keeps them): the starting state at x = 0, step t's KPIs at x = t + 1."""
+    step, as Mesa's DataCollector keeps them): the starting state at x = 0, step t's KPIs at x = t + 1.
+
+    With ``since`` = k (the charts already show the start and k steps), only the rows of the steps after the
+    first k: each chart's rows are then the ones to add to what it shows (``ratings`` is always the latest
+    counts by stars, to replace)."""
     steps = len(series.get("step", ()))
-    xs = list(range(1, steps + 1))
+    first = since is None
+    new = range(since or 0, steps)  # indices of the steps whose rows are wanted
 
     def long(names: dict[str, str], with_start: bool) -> list[dict]:
-        out = []
-        for kpi, label in names.items():
-            if with_start:
-                out.append({"x": 0, "value": start[kpi], "series": label})
-            out += [{"x": x, "value": _clean(v), "series": label} for x, v in zip(xs, series[kpi])]
+        out = [{"x": 0, "value": start[kpi], "series": label} for kpi, label in names.items()] if with_start else []
+        for i in new:
+            out += [{"x": i + 1, "value": _clean(series[kpi][i]), "series": label} for kpi, label in names.items()]
         return out
 
-    adoption = long({"adopters": "customers (simulated)"}, True)
-    if bass is not None:
+    adoption = []
+    if bass is not None and first:  # the reference first: it does not grow
         adoption += [{"x": int(x), "value": float(v), "series": BASS_NAME} for x, v in zip(bass["x"], bass["value"])]
+    adoption += long({"adopters": "customers (simulated)"}, first)
     if steps == 0:
         return {
             "adoption": adoption,
@@ -218,16 +222,16 @@ def chart_data(series: dict, start: dict, bass: pd.DataFrame | None) -> dict[str
     return {
         "adoption": adoption,
         # a bar per step, from the step's start to its end
-        "new_adopters": [{"x0": x - 1, "x": x, "value": int(v), "zero": 0} for x, v in zip(xs, series["new_adopters"])],
+        "new_adopters": [{"x0": i, "x": i + 1, "value": int(series["new_adopters"][i]), "zero": 0} for i in new],
         "funnel": long(
-            {"prospects": "prospects", "followers": "followers (not bought)", "customers": "past customers"}, True
+            {"prospects": "prospects", "followers": "followers (not bought)", "customers": "past customers"}, first
         ),
         "messages": long({"positive_messages": "positive messages", "negative_messages": "negative messages"}, False),
         "money": long({"revenue": "revenue", "spend": "spend", "planned_spend": "planned spend"}, False),
         "rating": [
-            {"x": x, "value": float(v), "reviews": int(n)}
-            for x, v, n in zip(xs, series["average_rating"], series["review_count"])
-            if not math.isnan(float(v))
+            {"x": i + 1, "value": float(series["average_rating"][i]), "reviews": int(series["review_count"][i])}
+            for i in new
+            if not math.isnan(float(series["average_rating"][i]))
         ],
         "ratings": [{"stars": k, "count": int(series[f"ratings_{k}"][-1])} for k in range(1, 6)],
     }
@@ -263,31 +267,39 @@ def opinion_spec() -> dict:
     }
 
 
-def opinion_rows(opinion: np.ndarray, aware: np.ndarray) -> pd.DataFrame:
+def opinion_rows(opinion: np.ndarray, aware: np.ndarray) -> dict[str, np.ndarray]:
+    """The histogram of the aware consumers' opinions in 20 bins on [-1, 1], as columns."""
     counts, edges = np.histogram(opinion[aware], bins=20, range=(-1, 1))
-    return pd.DataFrame(
-        {"from": edges[:-1], "to": edges[1:], "centre": (edges[:-1] + edges[1:]) / 2, "consumers": counts}
-    )
+    return {"from": edges[:-1], "to": edges[1:], "centre": (edges[:-1] + edges[1:]) / 2, "consumers": counts}
 
 
-def kpi_values(timeseries: pd.DataFrame, n_consumers: int, currency: str | None = None) -> dict:
-    """Customers, awareness, mean opinion, ROI on total spend so far (as in reports) and spend against plan."""
-    if timeseries.empty:
+def kpi_values(series, n_consumers: int, currency: str | None = None) -> dict:
+    """Customers, awareness, mean opinion, ROI on total spend so far (as in reports) and spend against plan.
+
+    ``series``: KPI name -> one value per step, as Mesa's DataCollector keeps them (``model_vars``: no
+    DataFrame is built on a step), or the run's timeseries (a DataFrame's columns)."""
+    if len(series["adopters"]) == 0:
         return {}
-    last = timeseries.iloc[-1]
-    spend = float(timeseries["spend"].sum())
-    planned = float(timeseries["planned_spend"].sum()) if "planned_spend" in timeseries else spend
-    gross = float(timeseries["gross_profit"].sum())
+
+    def last(name: str) -> float:
+        return float(np.asarray(series[name])[-1])
+
+    def total(name: str) -> float:
+        return float(np.nansum(np.asarray(series[name], dtype=float)))  # NaN skipped, as pandas' sum
+
+    spend = total("spend")
+    planned = total("planned_spend") if "planned_spend" in series else spend
+    gross = total("gross_profit")
     money = unit_text("money", currency)
     values = {
-        "customers": f"{int(last['adopters']):,} ({last['adopters'] / n_consumers:.1%})",
-        "awareness": f"{last['aware_share']:.1%}",
-        "mean opinion": "n/a (nobody aware)" if math.isnan(last["mean_opinion"]) else f"{last['mean_opinion']:+.2f}",
+        "customers": f"{int(last('adopters')):,} ({last('adopters') / n_consumers:.1%})",
+        "awareness": f"{last('aware_share'):.1%}",
+        "mean opinion": "n/a (nobody aware)" if math.isnan(last("mean_opinion")) else f"{last('mean_opinion'):+.2f}",
         "ROI on total spend": find_kpi("roi").format((gross - spend) / spend) if spend > 0 else "n/a (no spend yet)",
         f"spend ({money})": f"{spend:,.0f} of {planned:,.0f} planned" if planned > spend * 1.005 else f"{spend:,.0f}",
         "rating": (
-            f"{last['average_rating']:.2f} stars ({int(last['review_count']):,} ratings)"
-            if "average_rating" in timeseries and not math.isnan(last["average_rating"])
+            f"{last('average_rating'):.2f} stars ({int(last('review_count')):,} ratings)"
+            if "average_rating" in series and not math.isnan(last("average_rating"))
             else "no ratings yet"
         ),
     }

@@ -1,7 +1,9 @@
 """The Explore view: scenario, strategy, parameters and seed in the sidebar; network, charts and KPIs.
 
-Only small parts re-render on a step (the step counter, the KPI cards, the charts' frame); the charts
-themselves are ``LiveChart`` widgets that receive their new rows from the session's step listener.
+A step re-renders nothing (but the first, which shows the charts over time, and the one reaching the horizon,
+which disables Step and Play): the step counter and the KPI cards are widgets updated in place, the
+listening-events panel re-renders only when a step logged events, and the charts are ``LiveChart`` widgets
+sent only what changed (new rows, the consumers whose role or opinion changed) by the session's step listener.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from .charts import (
 )
 from .controls import Control, clean, current_value, decimals, lever_controls, parameter_controls
 from .listening_view import RunEvents
-from .live_chart import LiveChart, LiveChartView
-from .network_view import caption, network_rows, network_sample, network_spec
+from .live_chart import LiveChart, LiveChartView, appended, changed, replaced
+from .network_view import NodeChanges, caption, message_rows, network_sample, network_spec
 from .session import ExploreSession, network_key, scenario_files
 from .text import Note, TextLine
 
@@ -322,8 +324,7 @@ def KpiPanel(session: ExploreSession):
     notice = solara.use_memo(lambda: v.Html(tag="div", class_="spend-warning", children=[""]), [])
 
     def update(model):
-        frame = model.timeseries()
-        values = kpi_values(frame, model.network.n, scenario.currency) if not frame.empty else {}
+        values = kpi_values(model.datacollector.model_vars, model.network.n, scenario.currency)
         for name, widget in widgets.items():
             widget.children = [values.get(name, "")]
         text = spend_text(model)
@@ -373,6 +374,8 @@ def _feeder(session: ExploreSession, charts: dict, size_by: str):
     model, counts = session.model, session.start_counts
     bass = bass_reference(model.params, session.scenario.value.horizon, counts["adopters"])
     sample = charts["_sample"]
+    nodes = NodeChanges(sample, size_by)
+    shown: list[int | None] = [None]  # steps the charts over time show (None: not even the start)
 
     last = [0.0]
 
@@ -385,10 +388,17 @@ def _feeder(session: ExploreSession, charts: dict, size_by: str):
         if session.playing.value and not session.at_horizon and now - last[0] < 0.9 / FRAMES_PER_SECOND:
             return
         last[0] = now
-        charts["network"].update(network_rows(model, sample, size_by))
+        charts["network"].apply(
+            changed("nodes", "id", nodes.rows(model)),
+            replaced("messages", message_rows(model, sample)),
+        )
         charts["opinion"].update({"opinions": opinion_rows(model.consumers.opinion, model.consumers.aware)})
-        for name, rows in chart_data(model.datacollector.model_vars, counts, bass).items():
-            charts[name].update({name: rows})
+        for name, rows in chart_data(model.datacollector.model_vars, counts, bass, since=shown[0]).items():
+            if name == "ratings":  # the latest counts by stars
+                charts[name].update({name: rows})
+            else:  # the rows of the steps since the last update
+                charts[name].apply(appended(name, rows))
+        shown[0] = len(model.datacollector.model_vars.get("step", ()))
 
     return feed
 
@@ -442,12 +452,14 @@ def LiveCharts(session: ExploreSession):
 
 @solara.component
 def ListeningEvents(session: ExploreSession):
-    """The run's listening events (triggers fired, budget moved); only this small panel re-renders per step."""
-    session.version.use_value()
+    """The run's listening events (triggers fired, budget moved): this panel re-renders only when a step
+    logged new events, not on every step (a render of any part of the page costs more than a step)."""
     session.build.use_value()
+    logged, set_logged = solara.use_state(0)
+    use_step_listener(session, lambda model: set_logged(len(model.brand.events) if model is not None else 0), [])
     model = session.model
-    if model is not None:
-        RunEvents(list(model.brand.events))  # a copy: the log grows in place
+    if model is not None and logged:
+        RunEvents(list(model.brand.events[:logged]))  # a copy: the log grows in place
 
 
 @solara.component

@@ -224,22 +224,52 @@ def network_spec(sample: NetworkSample, colour_by: str = "role", size_by: str = 
     }
 
 
-def network_rows(model, sample: NetworkSample, size_by: str = "talkativeness") -> dict[str, list[dict]]:
-    """This step's rows of the network view: the drawn consumers and the last step's messages among them."""
+def node_columns(model, sample: NetworkSample, size_by: str = "talkativeness") -> dict[str, np.ndarray]:
+    """The drawn consumers' fields, one array each: ``id`` (the consumer's place in the sample, the key a
+    step's changes are matched by), position, role, opinion (to the two decimals the tooltip shows) and size."""
     c, nodes = model.consumers, sample.nodes
     weight = c.talkativeness[nodes] if size_by == "talkativeness" else model.network.degree[nodes].astype(float)
     return {
-        "nodes": _records(
-            {
-                "x": sample.x,
-                "y": sample.y,
-                "role": np.array([ROLE_NAMES[Role(r)] for r in range(3)])[c.role[nodes]],
-                "opinion": c.opinion[nodes],
-                "size": weight,
-            }
-        ),
-        "messages": _records(drawn_messages(sample, model.last_messages)),
+        "id": np.arange(nodes.size),
+        "x": sample.x,
+        "y": sample.y,
+        "role": np.array([ROLE_NAMES[Role(r)] for r in range(3)])[c.role[nodes]],
+        "opinion": np.round(c.opinion[nodes], 2),
+        "size": weight,
     }
+
+
+def network_rows(model, sample: NetworkSample, size_by: str = "talkativeness") -> dict[str, list[dict]]:
+    """This step's rows of the network view: the drawn consumers and the last step's messages among them."""
+    return {
+        "nodes": _records(node_columns(model, sample, size_by)),
+        "messages": message_rows(model, sample),
+    }
+
+
+def message_rows(model, sample: NetworkSample) -> list[dict]:
+    """The rows of the last step's messages among the drawn consumers."""
+    return _records(drawn_messages(sample, model.last_messages))
+
+
+class NodeChanges:
+    """The network view's consumers step by step: every drawn consumer the first time, then only those whose
+    role, opinion (as shown) or size changed since the last call, so a step redraws only what changed."""
+
+    def __init__(self, sample: NetworkSample, size_by: str = "talkativeness"):
+        self.sample, self.size_by = sample, size_by
+        self.shown: dict[str, np.ndarray] | None = None
+
+    def rows(self, model) -> list[dict]:
+        columns = node_columns(model, self.sample, self.size_by)
+        if self.shown is None:
+            moved = np.ones(self.sample.nodes.size, dtype=bool)
+        else:
+            moved = np.zeros(self.sample.nodes.size, dtype=bool)
+            for field in ("role", "opinion", "size"):
+                moved |= columns[field] != self.shown[field]
+        self.shown = columns
+        return _records({name: values[moved] for name, values in columns.items()})
 
 
 def network_chart(model, sample: NetworkSample, colour_by: str = "role", size_by: str = "talkativeness", size=520):
