@@ -57,8 +57,27 @@ def _section(check: Check) -> str:
     return "\n".join(parts)
 
 
-def write_report(checks: list[Check], path, figures: dict, command: str) -> Path:
-    """Write the report to `path`, figures as PNG to validation/ beside it (figures: key -> plot function)."""
+def ablation_section(table: pd.DataFrame | None) -> list[str]:
+    """The ablation table (``ablations.ablation_table``) with how to read it; nothing without one."""
+    if table is None or table.empty:
+        return []
+    detected = int(table["detects"].sum())
+    return [
+        "## Checks that can fail: each check without its mechanism",
+        "",
+        "Every check is run again with the mechanism it names switched off, everything else (seeds, sizes, "
+        "replications) unchanged (`simulation/validation/ablations.py`). A check *detects* its mechanism when it "
+        "agrees with it and disagrees without it; a **no** means the check would pass without the mechanism it "
+        f"names, so its agreement is not evidence for that mechanism. {detected} of {len(table)} ablations detected.",
+        "",
+        markdown_table(table),
+        "",
+    ]
+
+
+def write_report(checks: list[Check], path, figures: dict, command: str, ablations: pd.DataFrame | None = None) -> Path:
+    """Write the report to `path`, figures as PNG to validation/ beside it (figures: key -> plot function), with
+    the ablation table when given."""
     path = Path(path)
     folder = path.parent / "validation"
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,6 +108,7 @@ def write_report(checks: list[Check], path, figures: dict, command: str) -> Path
             "",
             markdown_table(summary),
             "",
+            *ablation_section(ablations),
             *(_section(c) for c in checks),
         ]
     )
