@@ -118,6 +118,7 @@ ABLATIONS: tuple[Ablation, ...] = (
         options={"voices": ("post",)},
     ),
     Ablation("bad_news_first_year", "no_page", "the product page (nobody posts ratings)", {"review_propensity": 0.0}),
+    Ablation("channels", "no_word_of_mouth", "word of mouth (talk rate 0)", {"talk_rate": 0.0}),
 )
 
 

@@ -16,7 +16,7 @@ from typing import TypedDict
 from ..datasets import FACEBOOK_EDGES, FACEBOOK_USERS, data_file
 from ..network.edgelist import load_edge_list
 from ..scenario.loader import load_scenario
-from . import bad_news, bass_reduction, cascade_reduction, deffuant, hubs, seeding, stylised_facts
+from . import bad_news, bass_reduction, cascade_reduction, channels, deffuant, hubs, seeding, stylised_facts
 from .ablations import ablations_of, find, scenario_overrides
 from .result import Check
 
@@ -68,6 +68,7 @@ class Size(TypedDict):
     bad_news: BadNewsSize
     hubs: HubsSize
     facts: int  # replications of each stylised fact
+    channels: int  # replications of the attribution of customers to channels
 
 
 SIZES: dict[str, Size] = {
@@ -92,6 +93,7 @@ SIZES: dict[str, Size] = {
         },
         "hubs": {"overrides": ["horizon=104"], "replications": 20},
         "facts": 60,
+        "channels": 20,
     },
     "quick": {
         "bass": [(0.03, 0.38, "month", 100_000, 24), (0.002, 0.9, "month", 100_000, 24)],
@@ -106,6 +108,7 @@ SIZES: dict[str, Size] = {
         },
         "hubs": {"overrides": ["horizon=104"], "replications": 8},
         "facts": 60,  # fewer replications leave intervals wider than the published ranges they must fit in
+        "channels": 8,
     },
     # The machinery at the smallest sizes (tests): its verdicts carry no weight.
     "smoke": {
@@ -121,6 +124,7 @@ SIZES: dict[str, Size] = {
         },
         "hubs": {"overrides": ["horizon=20"], "replications": 3},
         "facts": 3,
+        "channels": 2,
     },
 }
 
@@ -204,6 +208,7 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
         ("herding", lambda: stylised_facts.herding(default, facts)),
         ("seeding_ratio", lambda: stylised_facts.seeding_ratio(default, facts)),
         ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts, **options)),
+        ("channels", lambda: channels.channels_check(default, size["channels"])),
     ]
 
 
@@ -271,6 +276,7 @@ FIGURES = {
     "deffuant": deffuant.figure,
     "bad_news": bad_news.figure,
     "hubs": hubs.figure,
+    "channels": channels.figure,
     **{
         key: stylised_facts.figure
         for key in (
