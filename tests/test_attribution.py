@@ -90,3 +90,23 @@ def test_word_of_mouth_share_is_the_spoken_channels_over_all():
         }
     )
     assert np.allclose(word_of_mouth_shares(runs), [0.5, 0.25])
+
+
+def test_compare_says_where_the_extra_customers_came_from(tmp_path, capsys):
+    import pandas as pd
+
+    import run
+
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(
+        "name: small\nhorizon: 8\nseed: 3\nmarket: {n_consumers: 400}\nnetwork: {kind: small_world, mean_degree: 6}\n"
+        "strategies:\n  - name: none\n  - name: seeded\n    levers:\n      - {kind: seeding, k: 20}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    argv = ["compare", str(scenario), "-r", "2", "-j", "1", "--channels", "2", "--out", str(out)]
+    assert run.main(argv) == 0
+    assert "where the extra customers came from" in capsys.readouterr().out
+    table = pd.read_csv(out / "channels.csv")
+    assert set(table["strategy"]) == {"seeded"}
+    assert "seeding" in set(table["channel"]) and table.loc[table["channel"] == "seeding", "customers"].iloc[0] > 0

@@ -203,7 +203,11 @@ def extra_by_channel(
     strategy's Shapley value minus the baseline's (a channel the baseline lacks counts 0 there), paired."""
     baseline = baseline or scenario.baseline_name
     mine = attribution_runs(scenario, strategy, replications, jobs)
-    theirs = attribution_runs(scenario, baseline, replications, jobs)
+    return _difference(mine, attribution_runs(scenario, baseline, replications, jobs))
+
+
+def _difference(mine: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
+    """Paired per-replication difference of two attributions (Shapley values are linear in v)."""
     merged = mine.merge(theirs, on=["replication", "channel"], how="outer", suffixes=("", "_baseline"), sort=False)
     absent = {"shapley": 0.0, "loss_if_off": 0.0, "shapley_baseline": 0.0, "loss_if_off_baseline": 0.0}
     none = merged["channel"] == "none"
@@ -216,3 +220,18 @@ def extra_by_channel(
             "loss_if_off": merged["loss_if_off"] - merged["loss_if_off_baseline"],
         }
     )
+
+
+def extra_customers_table(scenario, replications: int, jobs: int = 1, progress=None) -> pd.DataFrame:
+    """For every strategy but the baseline: where its extra customers came from (``summarise`` of the paired
+    difference, one row per strategy and channel). Each strategy's attribution is run once."""
+    names = [s.name for s in scenario.strategies]
+    runs = {}
+    for done, name in enumerate(names, 1):
+        runs[name] = attribution_runs(scenario, name, replications, jobs)
+        if progress:
+            progress(done, len(names))
+    base = scenario.baseline_name
+    frames = [summarise(_difference(runs[name], runs[base])).assign(strategy=name) for name in names if name != base]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["strategy", *[c for c in table.columns if c != "strategy"]]]
