@@ -96,7 +96,8 @@ def write_report(checks: list[Check], path, figures: dict, command: str, ablatio
             "Kempe et al. 2003, compared with NDlib; bounded confidence, Deffuant et al. 2000), three published findings "
             "about word of mouth, and the stylised facts of real markets measured on the shipped default scenario "
             "(trust, advertising elasticity, review volume and valence, word of mouth against advertising, J-shaped "
-            "ratings, herding, hub seeding, bad news; pattern-oriented modelling, Grimm et al. 2005). "
+            "ratings, herding, hub seeding, bad news, word of mouth's share of customers; pattern-oriented modelling, "
+            "Grimm et al. 2005), each also run with the mechanism it names switched off. "
             "Each section states the published result, how the simulator's figure is measured, the figure with its 95% "
             "interval and whether it agrees within a tolerance derived from the replications. Every figure is "
             "reproducible: the seeds, sizes and replications are listed.",
