@@ -76,3 +76,21 @@ def test_measurements_do_not_depend_on_the_number_of_workers():
     with process_pool(2) as pool:
         parallel = pt.evaluate(DEFAULT_SCENARIO, {"p": 0.05}, 2, targets=targets, overrides=SMALL, pool=pool)
     assert serial == parallel and len(serial) == 6
+
+
+def test_fit_command_writes_targets_trials_and_the_best_candidate(tmp_path, capsys):
+    import json
+
+    import run
+
+    out, storage = tmp_path / "fit.json", tmp_path / "fit.db"
+    argv = ["fit", str(DEFAULT_SCENARIO), "--set", "market.n_consumers=600", "--trials", "1", "-r", "2", "-j", "1"]
+    assert run.main([*argv, "--result", str(out), "--storage", str(storage), "--label", "test"]) == 0
+    written = json.loads(out.read_text())
+    assert written["label"] == "test" and written["trials"] == 1 and written["seeds"].startswith("1..2")
+    assert {t["name"] for t in written["targets"]} == {t.name for t in pt.TARGETS}
+    assert set(written["best"]["values"]) == {t.name for t in pt.TARGETS}
+    assert set(written["best"]["params"]) == set(pt.FREE)
+    assert "targets met" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # the study exists: refused, nothing overwritten
+        run.main([*argv, "--result", str(out), "--storage", str(storage)])

@@ -1,12 +1,12 @@
 """Fit the free parameters jointly to every published pattern (pattern-oriented calibration).
 
-    run.py fit [SCENARIO] [--trials N] [--replications R] [--jobs J] [--out FILE] [--label TEXT]
+    run.py fit [SCENARIO] [--trials N] [--replications R] [--jobs J] [--result FILE] [--label TEXT]
 
 Runs ``calibration.patterns.fit``: Optuna's TPE sampler with a fixed seed proposes candidates one after
-another (SQLite storage beside the output), each measured against every target with the same seeds, its
+another (SQLite storage in results/fit/), each measured against every target with the same seeds, its
 measurements in parallel processes (the same numbers for any number). Writes the targets, the free
 parameters and their ranges, every trial's values and distances, the best candidate and the seeds to
-FILE (JSON; default docs/validation/fit-SCENARIO.json). It does not change any scenario.
+FILE (JSON; default docs/validation/fit-SCENARIO.json; --out is not used). It does not change any scenario.
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core)"
     )
-    parser.add_argument("--out", default=None, help="result file (JSON; default docs/validation/fit-SCENARIO.json)")
+    parser.add_argument("--result", default=None, help="result file (JSON; default docs/validation/fit-SCENARIO.json)")
     parser.add_argument("--label", default="", help="a note stored with the result (e.g. 'preliminary budget')")
+    parser.add_argument(
+        "--storage", default=None, help="SQLite file of the Optuna study, new (default: results/fit/RESULT-NAME.db)"
+    )
 
 
 def main(args) -> int:
@@ -47,10 +50,11 @@ def main(args) -> int:
         if value < least:
             fail(f"{flag} {value}: expected a whole number >= {least}")
     scenario = load(args)
-    out = Path(args.out or ROOT / "docs" / "validation" / f"fit-{scenario.name}.json")
-    storage = out.with_suffix(".db")
+    out = Path(args.result or ROOT / "docs" / "validation" / f"fit-{scenario.name}.json")
+    storage = Path(args.storage or ROOT / "results" / "fit" / f"{out.stem}.db")  # the study: not committed, the JSON is
     if storage.exists():
-        fail(f"{storage}: a study is already stored there; move it away or give another --out")
+        fail(f"{storage}: a study is already stored there; move it away or give another --storage or --result")
+    storage.parent.mkdir(parents=True, exist_ok=True)
     print(
         f"fit {scenario.name}: {len(FREE)} free parameters, {len(TARGETS)} targets, {args.trials} trials x "
         f"{args.replications} replications, {args.jobs} job{'s' * (args.jobs > 1)}"
