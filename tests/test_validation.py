@@ -116,7 +116,13 @@ def test_every_ablation_switches_off_something_its_check_reads():
 
 
 @pytest.mark.parametrize(
-    "ablation", ["seeding/no_greedy", "cascade/no_adoption", "deffuant/no_bound", "seeding_ratio/no_hubs"]
+    "ablation",
+    [
+        "seeding/no_greedy",
+        "cascade/no_adoption",
+        "deffuant/no_bound",
+        pytest.param("seeding_ratio/no_hubs", marks=pytest.mark.slow),  # the report's replications: a minute
+    ],
 )
 def test_cheap_check_agrees_with_its_mechanism_and_not_without(ablation):
     from simulation.validation.suite import run_experiment
