@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .. import kernels
 from ..parameters import PARAMETERS
 from ..scenario.loader import load_scenario
 from ..validation.ablations import scenario_overrides
@@ -197,6 +198,7 @@ def measure(task) -> dict[str, float]:
     """One measurement of one candidate: (scenario path, overrides, measurement, replications, its targets) ->
     each target's value. A plain function of its arguments (fixed seeds): the same values in any process."""
     path, overrides, name, replications, targets = task
+    kernels.for_batches()  # many models per task: the compiled kernels pay for their loading (same numbers)
     scenario = load_scenario(path, list(overrides))
     check = _measurements()[name](scenario, replications)
     return {t.name: _word_of_mouth_share(check) if name == "channels" else t.value(check) for t in targets}

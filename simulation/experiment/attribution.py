@@ -25,6 +25,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from .. import kernels
 from ..marketing.strategy import Strategy
 from ..model import WordOfMouthModel
 from .runs import scenario_network
@@ -127,6 +128,7 @@ def shapley(values: dict[frozenset, float], players) -> dict[str, float]:
 def _replication(task) -> pd.DataFrame:
     """Shapley values and counterfactual losses of one replication (a worker task)."""
     scenario, strategy, channels, replication = task
+    kernels.for_batches()  # 2^channels models per task: the compiled kernels pay for their loading (same numbers)
     if isinstance(scenario, dict):
         from ..scenario.schema import Scenario
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TypedDict
 
+from .. import kernels
 from ..datasets import FACEBOOK_EDGES, FACEBOOK_USERS, data_file
 from ..network.edgelist import load_edge_list
 from ..scenario.loader import load_scenario
@@ -218,6 +219,7 @@ def run_experiment(task: tuple[str, str, str | None]) -> tuple[str | None, Check
     A plain function of its arguments (seeds fixed by the experiment), so it gives the same Check in any
     process: the suite's numbers do not depend on the number of workers."""
     profile, name, ablation_name = task
+    kernels.for_batches()  # many models per task: the compiled kernels pay for their loading (same numbers)
     ablation = find(ablation_name) if ablation_name else None
     params, options = (ablation.params, ablation.options) if ablation else ({}, {})
     run = dict(experiments(profile, params, options))[name]
