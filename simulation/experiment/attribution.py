@@ -60,18 +60,16 @@ WORD_OF_MOUTH = ("experienced", "hearsay", "reshares")  # the channels that are 
 
 
 def active_channels(strategy: Strategy) -> list[str]:
-    """The channels a strategy can use: every parameter channel, and each lever channel it has a lever for."""
-    kinds = {lever.kind for lever in strategy.levers}
-    active = []
-    for channel in CHANNELS:
-        if channel.lever is None:
-            active.append(channel.name)
-        elif channel.lever in kinds and not (
-            channel.mute
-            and all(getattr(lv, k) == 0 for lv in strategy.levers if lv.kind == channel.lever for k in channel.mute)
-        ):
-            active.append(channel.name)
-    return active
+    """The channels a strategy can use: every parameter channel, and each lever channel it has a lever for
+    that is not already muted (content with reshare 0 has no re-shares to switch off)."""
+
+    def used(channel: Channel) -> bool:
+        levers = [lever for lever in strategy.levers if lever.kind == channel.lever]
+        if channel.mute is None:
+            return bool(levers)
+        return any(getattr(lever, field) != value for lever in levers for field, value in channel.mute.items())
+
+    return [c.name for c in CHANNELS if c.lever is None or used(c)]
 
 
 def switched_off(strategy: Strategy, off) -> tuple[Strategy, dict]:
