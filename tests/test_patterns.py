@@ -91,6 +91,7 @@ def test_fit_command_writes_targets_trials_and_the_best_candidate(tmp_path, caps
     assert {t["name"] for t in written["targets"]} == {t.name for t in pt.TARGETS}
     assert set(written["best"]["values"]) == {t.name for t in pt.TARGETS}
     assert set(written["best"]["params"]) == set(pt.FREE)
+    assert set(written["as_shipped"]["distances"]) == {t.name for t in pt.TARGETS}
     assert "targets met" in capsys.readouterr().out
     with pytest.raises(SystemExit):  # the study exists: refused, nothing overwritten
         run.main([*argv, "--result", str(out), "--storage", str(storage)])

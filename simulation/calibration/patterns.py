@@ -13,7 +13,8 @@ same seeds (common random numbers), so D is a deterministic function of theta. O
 with a fixed seed proposes the candidates one after another (SQLite storage: the study can be read,
 and resumed, later); the measurements of one candidate run in parallel processes, which does not
 change the numbers. ``fit`` returns (and the command writes) the targets, the free parameters and their
-ranges, every trial's values and distances, the best candidate and the seeds.
+ranges, every trial's values and distances, the best candidate, the scenario as shipped measured the
+same way (what the fit has to beat) and the seeds.
 """
 
 from __future__ import annotations
@@ -241,6 +242,7 @@ class Fit:
     targets: list[dict]
     best: dict
     history: list[dict]
+    as_shipped: dict  # the scenario's own values of the free parameters, measured the same way
     label: str = ""
 
     def write(self, path) -> Path:
@@ -284,6 +286,9 @@ def fit(
 
         pool = process_pool(workers)
     try:
+        values = evaluate(path, {}, replications, targets, pool, overrides)
+        total, distances = score(values, targets)
+        as_shipped = {"distance": total, "values": values, "distances": distances}
         for number in range(trials):
             trial = study.ask({name: optuna.distributions.FloatDistribution(*bounds) for name, bounds in free.items()})
             values = evaluate(path, trial.params, replications, targets, pool, overrides)
@@ -311,5 +316,6 @@ def fit(
         targets=[asdict(t) for t in targets],
         best=best,
         history=history,
+        as_shipped=as_shipped,
         label=label,
     )

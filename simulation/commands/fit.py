@@ -81,6 +81,7 @@ def main(args) -> int:
     result.storage = str(storage.relative_to(ROOT) if storage.is_relative_to(ROOT) else storage)
     result.write(out)
     best = result.best
+    print(f"the scenario as shipped: distance {result.as_shipped['distance']:.4g}")
     print(f"best of {args.trials} trials (trial {best['trial']}): distance {best['distance']:.4g}")
     for name, value in best["params"].items():
         print(f"  {name} = {value:.4g}")
