@@ -6,6 +6,7 @@
     run.py sweep SCENARIO ...    batch parameter sweeps (local processes or Dask)
     run.py calibrate ...         fit Bass or the full model to a sales history
     run.py validate              run the validation suite, write docs/VALIDATION.md
+    run.py fit [SCENARIO]        fit the free parameters jointly to every published pattern (Optuna)
     run.py optimise SCENARIO ... the best mix of levers for a budget (Optuna), resumable
     run.py robust SCENARIO ...   strategies across uncertain markets: regret and PRIM scenario discovery
     run.py ui [SCENARIO]         the Solara front end
@@ -28,6 +29,7 @@ COMMANDS = {
     "sweep": "simulation.commands.sweep",
     "calibrate": "simulation.commands.calibrate",
     "validate": "simulation.commands.validate",
+    "fit": "simulation.commands.fit",
     "optimise": "simulation.commands.optimise",
     "robust": "simulation.commands.robust",
     "ui": "simulation.commands.ui",

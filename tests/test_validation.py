@@ -8,7 +8,7 @@ import pytest
 
 from simulation.network.edgelist import load_edge_list
 from simulation.scenario.loader import load_scenario
-from simulation.validation import bad_news, hubs, seeding
+from simulation.validation import bad_news, hubs, seeding, stylised_facts
 from simulation.validation.report import markdown_table, write_report
 from simulation.validation.result import Check
 from simulation.validation.suite import DEFAULT_SCENARIO, FIGURES, facebook_scenario
@@ -88,3 +88,107 @@ def test_validate_command_writes_the_report(tmp_path, capsys):
     assert code == 0
     assert "1 of 1 checks agree" in capsys.readouterr().out
     assert "Seeding: greedy" in (tmp_path / "V.md").read_text()
+
+
+# ---------------------------------------------------------------- ablations: checks that can fail
+def test_every_ablation_switches_off_something_its_check_reads():
+    import inspect
+
+    from simulation.parameters import PARAMETERS
+    from simulation.validation.ablations import ABLATIONS, scenario_overrides
+    from simulation.validation.suite import experiments
+
+    names = {name for name, _ in experiments("smoke")}
+    functions = {
+        "seeding": seeding.seeding_check,
+        "bad_news": bad_news.bad_news_check,
+        "bad_news_first_year": stylised_facts.bad_news_first_year,
+    }
+    for ablation in ABLATIONS:
+        assert ablation.check in names, ablation.name
+        assert ablation.params or ablation.options, ablation.name
+        assert set(ablation.params) <= set(PARAMETERS), ablation.name
+        for option in ablation.options:
+            assert option in inspect.signature(functions[ablation.check]).parameters, ablation.name
+        # Every parameter becomes a scenario override the loader accepts.
+        load_scenario(DEFAULT_SCENARIO, scenario_overrides(ablation.params))
+    assert len({a.name for a in ABLATIONS}) == len(ABLATIONS)
+
+
+@pytest.mark.parametrize(
+    "ablation",
+    [
+        "seeding/no_greedy",
+        "cascade/no_adoption",
+        "deffuant/no_bound",
+        pytest.param("seeding_ratio/no_hubs", marks=pytest.mark.slow),  # the report's replications: a minute
+    ],
+)
+def test_cheap_check_agrees_with_its_mechanism_and_not_without(ablation):
+    from simulation.validation.suite import run_experiment
+
+    check = ablation.split("/")[0]
+    profile = "quick" if check == "seeding_ratio" else "smoke"  # the stylised fact needs its replications
+    if check == "seeding_ratio":
+        pytest.importorskip("numba")  # (the default market at 10,000 consumers: only fast with the kernels)
+    _, with_it = run_experiment((profile, check, None))
+    _, without = run_experiment((profile, check, ablation))
+    assert with_it.agrees, with_it.simulated
+    assert not without.agrees, without.simulated
+    assert without.settings["switched off"]
+
+
+def test_ablation_table_says_which_checks_detect_their_mechanism():
+    from simulation.validation.ablations import ablation_table
+
+    def check(agrees):
+        return Check(
+            key="herding",
+            title="Herding",
+            published="",
+            simulated="x",
+            agrees=agrees,
+            table=pd.DataFrame(),
+            settings={},
+        )
+
+    table = ablation_table({"herding": check(True)}, {"herding/no_herding": check(False)})
+    assert table["detects"].tolist() == [True]
+    table = ablation_table({"herding": check(True)}, {"herding/no_herding": check(True)})
+    assert table["detects"].tolist() == [False]  # passes without the mechanism: reported, not hidden
+    assert ablation_table({"herding": check(False)}, {"herding/no_herding": check(False)})["detects"].tolist() == [
+        False
+    ]
+
+
+def test_suite_numbers_do_not_depend_on_the_number_of_workers():
+    from simulation.validation.suite import run_suite
+
+    def run(workers):
+        return run_suite(
+            profile="smoke",
+            only=["deffuant", "rating_distribution"],
+            ablate=True,
+            workers=workers,
+            progress=lambda _: None,
+        )
+
+    serial, parallel = run(1), run(2)
+    assert [c.key for c in serial[0]] == ["deffuant", "rating_distribution"]
+    assert set(serial[1]) == {
+        "deffuant/no_bound",
+        "rating_distribution/no_selective_posting",
+        "rating_distribution/no_herding",
+    }
+    pairs = list(zip(serial[0], parallel[0], strict=True)) + [(serial[1][k], parallel[1][k]) for k in serial[1]]
+    for one, other in pairs:
+        assert one.simulated == other.simulated and one.agrees == other.agrees
+        pd.testing.assert_frame_equal(one.table, other.table)
+
+
+def test_bad_news_by_channel_and_without_a_voice():
+    scenario = load_scenario(DEFAULT_SCENARIO, ["market.n_consumers=1000", "time_unit=month", "horizon=120", "seed=5"])
+    silent = bad_news.bad_news_check(scenario, (0.1,), replications=4, voices=(), by_channel=False)
+    assert silent.table["npv_loss"].iloc[0] == 0.0 and not silent.agrees  # no voice: nothing to lose
+    with pytest.raises(ValueError, match="voices"):
+        bad_news.bad_news_check(scenario, (0.1,), replications=2, voices=("shout",))

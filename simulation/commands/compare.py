@@ -59,6 +59,14 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--xlsx", action="store_true", help="also write comparison.xlsx (summary, paired differences, every run)"
     )
+    parser.add_argument(
+        "--channels",
+        type=int,
+        default=0,
+        metavar="R",
+        help="also attribute each strategy's extra customers to channels (counterfactual runs, Shapley shares) "
+        "over R replications; writes channels.csv",
+    )
 
 
 def _labelled(comparison, table):
@@ -75,6 +83,8 @@ def main(args) -> int:
         fail(f"--replications {args.replications}: expected a whole number >= 1")
     if args.jobs < 1:
         fail(f"--jobs {args.jobs}: expected a whole number >= 1")
+    if args.channels < 0:
+        fail(f"--channels {args.channels}: expected a whole number of replications >= 0 (0: no attribution)")
     if args.xlsx:
         try:
             import openpyxl  # noqa: F401
@@ -156,10 +166,27 @@ def main(args) -> int:
         print(f"n/a: {note}")
     if not comparison.events.empty:
         print_listening(comparison.events, replications)
+    if args.channels > 0 and not folder.is_dir():
+        paths["channels.csv"] = print_channels(scenario, args.channels, args.jobs, out)
     if comparison.elapsed:
         print(f"\ntime {comparison.elapsed:.1f} s ({args.jobs} job{'s' * (args.jobs > 1)})")
     print(f"wrote {out}/ ({', '.join(paths)})")
     return 0
+
+
+def print_channels(scenario, replications: int, jobs: int, out) -> Path:
+    """Where each strategy's extra customers came from (``experiment.attribution``); writes channels.csv."""
+    from ..experiment.attribution import extra_customers_table
+
+    table = extra_customers_table(scenario, replications, jobs)
+    path = Path(out) / "channels.csv"
+    table.to_csv(path, index=False)
+    print(
+        f"\nwhere the extra customers came from (vs {scenario.baseline_name}; Shapley shares, {replications} replications)"
+    )
+    shown = table[["strategy", "channel", "customers", "low", "high", "loss_if_off"]]
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    return path
 
 
 def print_listening(events, replications: int) -> None:

@@ -1,19 +1,24 @@
 """Run the validation suite and write docs/VALIDATION.md (tables, plots, seeds and replications).
 
-Runs the Bass, independent-cascade and bounded-confidence reductions and the seeding, bad-news and
-hub experiments (see simulation/validation/). `--quick` runs smaller sizes (about two minutes);
-the full run takes several minutes. Exit status 1 if any check disagrees.
+Runs the Bass, independent-cascade and bounded-confidence reductions, the seeding, bad-news and hub
+experiments and the stylised facts (see simulation/validation/), then each again with the mechanism it
+names switched off (the ablation table: a check must disagree without its mechanism). Experiments run in
+parallel processes, one per core by default, with the same numbers for any number of workers. `--quick`
+runs smaller sizes (a few minutes); the full run takes longer. Exit status 1 if any check disagrees.
 """
 
 from __future__ import annotations
 
+import os
+
+from ..validation.ablations import ablation_table
 from ..validation.report import write_report
-from ..validation.suite import FIGURES, ROOT, run_suite
+from ..validation.suite import FIGURES, ROOT, run_suite, suite_tasks
 from .common import fail, require_extra
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer replications (about two minutes)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer replications (a few minutes)")
     parser.add_argument(
         "--only", action="append", choices=list(FIGURES), default=None, help="run only this experiment (repeatable)"
     )
@@ -22,23 +27,51 @@ def add_arguments(parser) -> None:
         default=None,
         help="report path (default: docs/VALIDATION.md; --quick: results/validation-quick/VALIDATION.md)",
     )
+    parser.add_argument(
+        "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core)"
+    )
+    parser.add_argument(
+        "--no-ablations", action="store_true", help="skip rerunning each check with its mechanism switched off"
+    )
 
 
 def main(args) -> int:
+    if args.jobs < 1:
+        fail(f"--jobs {args.jobs}: expected a whole number of worker processes, at least 1")
     if not args.only or "cascade" in args.only:
         require_extra("test", "ndlib")  # the cascade check compares with NDlib's independent cascades
     default = ROOT / ("results/validation-quick/VALIDATION.md" if args.quick else "docs/VALIDATION.md")
     out = args.out or default
     mode = "quick" if args.quick else "full"
     print(f"validation suite ({mode}{': ' + ', '.join(args.only) if args.only else ''})")
+    from tqdm import tqdm
+
+    ablate = not args.no_ablations
+    total = len(suite_tasks(mode, args.only, ablate))
     try:
-        checks = run_suite(quick=args.quick, only=args.only)
+        with tqdm(total=total, unit="experiment", dynamic_ncols=True) as bar:
+
+            def progress(line: str) -> None:
+                bar.write(line)
+                bar.update(1)
+
+            checks, ablated = run_suite(
+                quick=args.quick, only=args.only, progress=progress, workers=args.jobs, ablate=ablate
+            )
     except (OSError, ValueError) as error:
         fail(str(error))
     command = (
-        "python run.py validate" + (" --quick" if args.quick else "") + "".join(f" --only {o}" for o in args.only or [])
+        "python run.py validate"
+        + (" --quick" if args.quick else "")
+        + (" --no-ablations" if args.no_ablations else "")
+        + "".join(f" --only {o}" for o in args.only or [])
     )
-    path = write_report(checks, out, FIGURES, command)
+    table = ablation_table({c.key: c for c in checks}, ablated) if ablate else None
+    path = write_report(checks, out, FIGURES, command, ablations=table)
     agreed = sum(c.agrees for c in checks)
     print(f"{agreed} of {len(checks)} checks agree; wrote {path}")
+    if table is not None and len(table):
+        print(
+            f"{int(table['detects'].sum())} of {len(table)} ablations detected (the check disagrees without its mechanism)"
+        )
     return 0 if agreed == len(checks) else 1

@@ -28,6 +28,25 @@ from .result import Check
 Z = 3.0
 
 
+VOICES = ("talk", "post")  # the dissatisfied's channels: word of mouth, ratings on the product page
+
+
+class QuietDissatisfiedModel(WordOfMouthModel):
+    """A market whose dissatisfied buyers use only the channels in ``voices`` ("talk": they keep talking; "post":
+    they keep posting ratings); silenced, a dissatisfied buyer never talks (talkativeness 0) or never posts."""
+
+    voices: frozenset[str] = frozenset()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        quiet: dict[RuleStep, RuleStep] = {}
+        if "talk" not in self.voices:
+            quiet[experience] = _experience_in_silence
+        if "post" not in self.voices:
+            quiet[review] = _review_if_satisfied
+        self.rule_steps = tuple(quiet.get(rule_step, rule_step) for rule_step in self.rule_steps)
+
+
 def _experience_in_silence(model, effects, record) -> None:
     experience(model, effects, record)
     dissatisfied = record.purchases.buyers[record.satisfaction < 0]
@@ -39,55 +58,94 @@ def _review_if_satisfied(model, effects, record) -> None:
     record.reviews = buyers_review(model, effects, record.purchases.buyers[happy], record.satisfaction[happy])
 
 
-class SilentDissatisfiedModel(WordOfMouthModel):
+class SilentDissatisfiedModel(QuietDissatisfiedModel):
     """The counterfactual market: buyers who are dissatisfied never talk nor post (no negative word of mouth)."""
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        silent: dict[RuleStep, RuleStep] = {experience: _experience_in_silence, review: _review_if_satisfied}
-        self.rule_steps = tuple(silent.get(rule_step, rule_step) for rule_step in self.rule_steps)
+
+class TalkingDissatisfiedModel(QuietDissatisfiedModel):
+    """The dissatisfied talk but do not post: bad news through word of mouth alone."""
+
+    voices = frozenset({"talk"})
 
 
-def defect_model(scenario, strategy: str | None, replication: int, share: float, silent: bool) -> WordOfMouthModel:
+class PostingDissatisfiedModel(QuietDissatisfiedModel):
+    """The dissatisfied post but do not talk: bad news through the product page alone."""
+
+    voices = frozenset({"post"})
+
+
+def _model_class(voices) -> type[WordOfMouthModel]:
+    chosen = frozenset(voices)
+    if not chosen <= set(VOICES):
+        raise ValueError(f"bad news: voices = {sorted(chosen)} is not allowed; allowed: any of {', '.join(VOICES)}")
+    classes = {
+        frozenset(VOICES): WordOfMouthModel,
+        frozenset({"talk"}): TalkingDissatisfiedModel,
+        frozenset({"post"}): PostingDissatisfiedModel,
+        frozenset(): SilentDissatisfiedModel,
+    }
+    return classes[chosen]
+
+
+def defect_model(
+    scenario, strategy: str | None, replication: int, share: float, silent: bool, voices=None
+) -> WordOfMouthModel:
     """The scenario's market where a share `share` of units fails its buyers (``defect_rate``, satisfaction -1);
-    which consumers get a failing unit is the same in both arms (common random numbers)."""
+    which consumers get a failing unit is the same in every arm (common random numbers). The dissatisfied use
+    the channels in `voices` (default: none if `silent`, else both)."""
     kwargs = scenario.model_kwargs(strategy, replication)
     kwargs.update(defect_rate=share, defect_satisfaction=-1.0)
-    return (SilentDissatisfiedModel if silent else WordOfMouthModel)(**kwargs)
+    if voices is None:
+        voices = () if silent else VOICES
+    return _model_class(voices)(**kwargs)
 
 
-def run_npv(scenario, strategy: str | None, replication: int, share: float, silent: bool) -> tuple[float, float]:
+def run_npv(
+    scenario, strategy: str | None, replication: int, share: float, silent: bool, voices=None
+) -> tuple[float, float]:
     """(NPV, share of the aware with a negative opinion at the horizon) of one replication."""
-    model = defect_model(scenario, strategy, replication, share, silent)
+    model = defect_model(scenario, strategy, replication, share, silent, voices)
     model.run(scenario.horizon)
     kpis = run_kpis(model.timeseries(), model.network.n, scenario.time_unit, scenario.discount_rate)
     return kpis["npv"], kpis["negative_share"]
 
 
-def bad_news_check(scenario, shares, replications: int, strategy: str | None = None) -> Check:
-    """NPV with and without negative word of mouth for each share dissatisfied (paired replications)."""
+def bad_news_check(
+    scenario, shares, replications: int, strategy: str | None = None, voices=VOICES, by_channel: bool = True
+) -> Check:
+    """NPV with and without negative word of mouth for each share dissatisfied (paired replications).
+
+    The vocal arm's dissatisfied use the channels in `voices` (both by default; fewer is an ablation). With
+    `by_channel`, the loss is also measured through each channel alone: talk only (word of mouth) and post
+    only (the product page), each against the same silent arm."""
     rows, per_share = [], {}
     for share in shares:
-        with_runs = np.array([run_npv(scenario, strategy, r, share, silent=False) for r in range(replications)])
+        with_runs = np.array([run_npv(scenario, strategy, r, share, False, voices) for r in range(replications)])
         without = np.array([run_npv(scenario, strategy, r, share, silent=True)[0] for r in range(replications)])
         with_negative = with_runs[:, 0]
         loss = without - with_negative
         se = float(loss.std(ddof=1) / np.sqrt(replications))
         relative = float(loss.mean() / without.mean())
         per_share[share] = (without, with_negative)
-        rows.append(
-            {
-                "share_dissatisfied": share,
-                "npv_without": float(without.mean()),
-                "npv_with": float(with_negative.mean()),
-                "npv_loss": float(loss.mean()),
-                "se_loss": se,
-                "relative_loss": relative,
-                "se_relative": se / float(without.mean()),
-                "negative_share_of_aware": float(with_runs[:, 1].mean()),
-                "agrees": bool(loss.mean() > Z * se),
-            }
-        )
+        row = {
+            "share_dissatisfied": share,
+            "npv_without": float(without.mean()),
+            "npv_with": float(with_negative.mean()),
+            "npv_loss": float(loss.mean()),
+            "se_loss": se,
+            "relative_loss": relative,
+            "se_relative": se / float(without.mean()),
+            "negative_share_of_aware": float(with_runs[:, 1].mean()),
+            "agrees": bool(loss.mean() > Z * se),
+        }
+        if by_channel:
+            for channel, alone in (("word_of_mouth", ("talk",)), ("page", ("post",))):
+                npv = np.array([run_npv(scenario, strategy, r, share, False, alone)[0] for r in range(replications)])
+                row[f"relative_loss_{channel}"] = float((without - npv).mean() / without.mean())
+                row[f"se_relative_{channel}"] = float(
+                    (without - npv).std(ddof=1) / np.sqrt(replications) / without.mean()
+                )
+        rows.append(row)
     table = pd.DataFrame(rows)
     return Check(
         key="bad_news",
@@ -97,6 +155,12 @@ def bad_news_check(scenario, shares, replications: int, strategy: str | None = N
         simulated="; ".join(
             f"{r['share_dissatisfied']:.0%} dissatisfied: NPV {r['relative_loss']:.1%} lower "
             f"(se {r['se_relative']:.1%})"
+            + (
+                f" [through word of mouth alone {r['relative_loss_word_of_mouth']:.1%}, through the page alone "
+                f"{r['relative_loss_page']:.1%}]"
+                if by_channel
+                else ""
+            )
             for r in rows
         ),
         agrees=bool(table["agrees"].all()),
@@ -111,9 +175,12 @@ def bad_news_check(scenario, shares, replications: int, strategy: str | None = N
             "replications (paired)": replications,
             "seeds": f"{scenario.seed}..{scenario.seed + replications - 1}",
             "failing units": "defect_rate = the share; defect_satisfaction = -1",
+            "the dissatisfied": " and ".join(voices) if voices else "silent",
         },
         notes=f"Paired difference of NPV per replication (same seed in both arms). Agreement: mean loss > {Z:g} standard "
-        "errors. The relative loss is shown next to the share dissatisfied for scale.",
+        "errors. The relative loss is shown next to the share dissatisfied for scale. By channel: the same loss when "
+        "the dissatisfied only talk (word of mouth alone: relative_loss_word_of_mouth) or only post ratings (the "
+        "product page alone: relative_loss_page), each against the same silent arm.",
         data={"per_share": per_share},
     )
 

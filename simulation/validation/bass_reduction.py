@@ -95,12 +95,16 @@ def discretisation_error(p: float, q: float, unit: str, years: float) -> float:
     return float(np.max(np.abs(discrete_bass(p, q, unit, years) - bass_cumulative(step_times(unit, years), p, q))))
 
 
-def simulate_curves(p: float, q: float, n: int, unit: str, years: float, replications: int, seed: int) -> np.ndarray:
-    """Adopter share after each step, one row per replication (seeds seed, seed + 1, ...)."""
+def simulate_curves(
+    p: float, q: float, n: int, unit: str, years: float, replications: int, seed: int, extra: dict | None = None
+) -> np.ndarray:
+    """Adopter share after each step, one row per replication (seeds seed, seed + 1, ...); `extra` model
+    parameters replace the Bass settings (an ablation)."""
     steps = step_times(unit, years).size
     curves = np.empty((replications, steps))
     for r in range(replications):
-        model = WordOfMouthModel(n_consumers=n, p=p, q=q, time_unit=unit, seed=seed + r, **BASS_SETTINGS)
+        settings = {**BASS_SETTINGS, **(extra or {})}
+        model = WordOfMouthModel(n_consumers=n, p=p, q=q, time_unit=unit, seed=seed + r, **settings)
         model.run(steps)
         curves[r] = model.timeseries()["adopters"].to_numpy() / n
     return curves
@@ -122,7 +126,9 @@ def path_residuals(curves: np.ndarray, p: float, q: float, unit: str) -> np.ndar
     return np.cumsum(curves - start - rule_increments(curves, p, q, unit), axis=1)
 
 
-def compare_curve(p: float, q: float, n: int, unit: str, years: float, replications: int, seed: int) -> dict:
+def compare_curve(
+    p: float, q: float, n: int, unit: str, years: float, replications: int, seed: int, extra: dict | None = None
+) -> dict:
     """One (p, q, time unit) case: the simulated mean curve against the recurrence and the closed form, and
     each run's steps against the rule.
 
@@ -131,7 +137,7 @@ def compare_curve(p: float, q: float, n: int, unit: str, years: float, replicati
     for ALPHA and replications - 1 degrees of freedom.
     """
     t = step_times(unit, years)
-    curves = simulate_curves(p, q, n, unit, years, replications, seed)
+    curves = simulate_curves(p, q, n, unit, years, replications, seed, extra)
     mean = curves.mean(axis=0)
     se = curves.std(axis=0, ddof=1) / np.sqrt(replications) if replications > 1 else np.zeros_like(mean)
     closed = bass_cumulative(t, p, q)
@@ -181,12 +187,12 @@ def discretisation_table(pairs=PAIRS, units=("month", "week", "day"), years: flo
     return pd.DataFrame(rows)
 
 
-def bass_check(cases, years: float, seed: int) -> Check:
+def bass_check(cases, years: float, seed: int, extra: dict | None = None) -> Check:
     """The recurrence's accuracy over the (p, q) grid, and every case (p, q, time unit, consumers,
     replications) of `cases` simulated against it."""
     bounds = {unit: discretisation_bound(unit) for unit in ACCURACY}
     accurate = all(bounds[unit][0] <= ACCURACY[unit] for unit in ACCURACY)
-    results = [compare_curve(p, q, n, unit, years, reps, seed) for p, q, unit, n, reps in cases]
+    results = [compare_curve(p, q, n, unit, years, reps, seed, extra) for p, q, unit, n, reps in cases]
     for result in results:  # a step test whose allowance exceeds the claimed accuracy proves nothing
         claimed = ACCURACY.get(result["time_unit"], min(ACCURACY.values()))
         result["powered"] = result["max_drift_allowed"] + result["discretisation"] < claimed

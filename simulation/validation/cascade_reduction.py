@@ -42,8 +42,11 @@ IC_SETTINGS: dict[str, Any] = dict(  # keyword parameters of WordOfMouthModel
 ALPHA = 0.01  # significance level of the two-sample tests
 
 
-def model_spread(network: SocialNetwork, seeds, probability: float, seed: int, max_steps: int = 10_000) -> int:
-    """Final number of adopters (seeds included) of one simulated cascade on `network`."""
+def model_spread(
+    network: SocialNetwork, seeds, probability: float, seed: int, max_steps: int = 10_000, extra: dict | None = None
+) -> int:
+    """Final number of adopters (seeds included) of one simulated cascade on `network` (`extra` model parameters
+    replace the cascade settings: an ablation)."""
     role = np.full(network.n, Role.PROSPECT, dtype=np.int8)
     role[np.asarray(seeds)] = Role.CUSTOMER
     model = WordOfMouthModel(
@@ -54,7 +57,7 @@ def model_spread(network: SocialNetwork, seeds, probability: float, seed: int, m
         seed=seed,
         social_network=network,
         initial_roles=(role, np.zeros(network.n, dtype=bool)),
-        **IC_SETTINGS,
+        **{**IC_SETTINGS, **(extra or {})},
     )
     for _ in range(max_steps):
         model.step()
@@ -92,14 +95,19 @@ def ndlib_spread_samples(network: SocialNetwork, seeds, probability: float, runs
     return spreads
 
 
-def model_spread_samples(network: SocialNetwork, seeds, probability: float, runs: int, seed: int) -> np.ndarray:
+def model_spread_samples(
+    network: SocialNetwork, seeds, probability: float, runs: int, seed: int, extra: dict | None = None
+) -> np.ndarray:
     """Final spreads of `runs` simulated cascades (model seeds seed, seed + 1, ...)."""
-    return np.array([model_spread(network, seeds, probability, seed + r) for r in range(runs)], dtype=np.int64)
+    spreads = [model_spread(network, seeds, probability, seed + r, extra=extra) for r in range(runs)]
+    return np.array(spreads, dtype=np.int64)
 
 
-def compare_spreads(network: SocialNetwork, seeds, probability: float, runs: int, seed: int) -> dict:
+def compare_spreads(
+    network: SocialNetwork, seeds, probability: float, runs: int, seed: int, extra: dict | None = None
+) -> dict:
     """Simulator vs reference: means, standard errors, Kolmogorov-Smirnov and Mann-Whitney p-values."""
-    simulated = model_spread_samples(network, seeds, probability, runs, seed)
+    simulated = model_spread_samples(network, seeds, probability, runs, seed, extra)
     reference = ndlib_spread_samples(network, seeds, probability, runs, seed)
     ks = stats.ks_2samp(simulated, reference)
     mw = stats.mannwhitneyu(simulated, reference, alternative="two-sided")
@@ -119,9 +127,11 @@ def compare_spreads(network: SocialNetwork, seeds, probability: float, runs: int
     }
 
 
-def cascade_check(network: SocialNetwork, cases, runs: int, seed: int, network_name: str) -> Check:
+def cascade_check(
+    network: SocialNetwork, cases, runs: int, seed: int, network_name: str, extra: dict | None = None
+) -> Check:
     """Each (probability, seed set) of `cases` compared; seed sets are fixed lists of consumers."""
-    results = [compare_spreads(network, seeds, prob, runs, seed) for prob, seeds in cases]
+    results = [compare_spreads(network, seeds, prob, runs, seed, extra) for prob, seeds in cases]
     columns = [
         "probability",
         "seeds",

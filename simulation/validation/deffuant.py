@@ -63,9 +63,13 @@ def count_clusters(opinions: np.ndarray, gap: float = CLUSTER_GAP, major_share: 
     return int((sizes >= major_share * x.size).sum())
 
 
-def settle(epsilon: float, n: int, seed: int, max_steps: int, tolerance: float = 1e-4) -> tuple[np.ndarray, int]:
-    """Run the bounded-confidence market until no opinion moves more than `tolerance` in a step."""
-    model = WordOfMouthModel(n_consumers=n, confidence_bound=2.0 * epsilon, seed=seed, **DEFFUANT_SETTINGS)
+def settle(
+    epsilon: float, n: int, seed: int, max_steps: int, tolerance: float = 1e-4, extra: dict | None = None
+) -> tuple[np.ndarray, int]:
+    """Run the bounded-confidence market until no opinion moves more than `tolerance` in a step (`extra` model
+    parameters replace the settings: an ablation)."""
+    settings = {**DEFFUANT_SETTINGS, **(extra or {})}
+    model = WordOfMouthModel(n_consumers=n, confidence_bound=2.0 * epsilon, seed=seed, **settings)
     opinion = model.consumers.opinion
     for step in range(1, max_steps + 1):
         before = opinion.copy()
@@ -75,14 +79,14 @@ def settle(epsilon: float, n: int, seed: int, max_steps: int, tolerance: float =
     return opinion.copy(), max_steps
 
 
-def deffuant_check(epsilons, n: int, replications: int, seed: int, max_steps: int) -> Check:
+def deffuant_check(epsilons, n: int, replications: int, seed: int, max_steps: int, extra: dict | None = None) -> Check:
     """Clusters after settling, for each epsilon, over `replications` markets (seeds seed, seed + 1, ...)."""
     rows, final = [], {}
     for epsilon in epsilons:
         counts: list[int] = []
         steps: list[int] = []
         for r in range(replications):
-            opinions, used = settle(epsilon, n, seed + r, max_steps)
+            opinions, used = settle(epsilon, n, seed + r, max_steps, extra=extra)
             counts.append(count_clusters(opinions))
             steps.append(used)
         final[epsilon] = opinions

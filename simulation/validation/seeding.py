@@ -28,11 +28,19 @@ def seeding_check(
     eval_samples: int,
     seed: int,
     network_name: str,
+    chooser: str = "greedy",
 ) -> Check:
-    """Spread of greedy, top-degree and random seed sets for k = 1..max_k, judged on fresh samples."""
-    greedy = greedy_seeds(
-        network, max_k, probability, samples=choice_samples, rng=np.random.default_rng([seed, 1])
-    ).seeds
+    """Spread of greedy, top-degree and random seed sets for k = 1..max_k, judged on fresh samples.
+
+    chooser='random' replaces greedy's choice with another random order (its ablation)."""
+    if chooser == "greedy":
+        greedy = greedy_seeds(
+            network, max_k, probability, samples=choice_samples, rng=np.random.default_rng([seed, 1])
+        ).seeds
+    elif chooser == "random":
+        greedy = np.random.default_rng([seed, 4]).permutation(network.n)[:max_k].tolist()
+    else:
+        raise ValueError(f"seeding check: chooser = {chooser!r} is not allowed; allowed: 'greedy', 'random'")
     degree = top_degree_seeds(network, max_k)
     # Random seed sets nested in k, like the others: the first k of one random order.
     shuffled = np.random.default_rng([seed, 2]).permutation(network.n)[:max_k].tolist()

@@ -505,12 +505,13 @@ def seeding_ratio(scenario, replications: int, k: int | None = None) -> Check:
     )
 
 
-def bad_news_first_year(scenario, replications: int, share: float = 0.1) -> Check:
-    """Goldenberg et al. (2007): negative word of mouth lowers NPV, visibly within the first year."""
+def bad_news_first_year(scenario, replications: int, share: float = 0.1, voices=("talk", "post")) -> Check:
+    """Goldenberg et al. (2007): negative word of mouth lowers NPV, visibly within the first year (the
+    dissatisfied of the vocal arm use the channels in `voices`: fewer than both is an ablation)."""
     from .bad_news import run_npv
 
     one_year = scenario.model_copy(update={"horizon": int(round(1.0 / _years_per_step(scenario)))})
-    vocal = np.array([run_npv(one_year, None, r, share, silent=False)[0] for r in range(replications)])
+    vocal = np.array([run_npv(one_year, None, r, share, False, voices)[0] for r in range(replications)])
     silent = np.array([run_npv(one_year, None, r, share, silent=True)[0] for r in range(replications)])
     loss = t_interval(silent - vocal)
     relative = loss.mean / float(silent.mean())

@@ -1,19 +1,25 @@
 """The validation suite: every experiment of docs/VALIDATION.md with its sizes, seeds and replications.
 
 ``run_suite(quick=False)`` is what ``run.py validate`` runs; ``quick=True`` is a smaller version for a
-fast check (the same experiments, fewer consumers and replications, so wider tolerances).
+fast check (the same experiments, fewer consumers and replications, so wider tolerances). With
+``ablate=True`` each experiment runs again with the mechanism it names switched off (``ablations``), and
+with ``workers`` > 1 the experiments run in parallel processes, with the same numbers.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import time
 from pathlib import Path
 from typing import TypedDict
 
+from .. import kernels
 from ..datasets import FACEBOOK_EDGES, FACEBOOK_USERS, data_file
 from ..network.edgelist import load_edge_list
 from ..scenario.loader import load_scenario
-from . import bad_news, bass_reduction, cascade_reduction, deffuant, hubs, seeding, stylised_facts
+from . import bad_news, bass_reduction, cascade_reduction, channels, deffuant, hubs, seeding, stylised_facts
+from .ablations import ablations_of, find, scenario_overrides
+from .result import Check
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "default.yaml"
@@ -63,6 +69,7 @@ class Size(TypedDict):
     bad_news: BadNewsSize
     hubs: HubsSize
     facts: int  # replications of each stylised fact
+    channels: int  # replications of the attribution of customers to channels
 
 
 SIZES: dict[str, Size] = {
@@ -87,6 +94,7 @@ SIZES: dict[str, Size] = {
         },
         "hubs": {"overrides": ["horizon=104"], "replications": 20},
         "facts": 60,
+        "channels": 20,
     },
     "quick": {
         "bass": [(0.03, 0.38, "month", 100_000, 24), (0.002, 0.9, "month", 100_000, 24)],
@@ -101,6 +109,23 @@ SIZES: dict[str, Size] = {
         },
         "hubs": {"overrides": ["horizon=104"], "replications": 8},
         "facts": 60,  # fewer replications leave intervals wider than the published ranges they must fit in
+        "channels": 8,
+    },
+    # The machinery at the smallest sizes (tests): its verdicts carry no weight.
+    "smoke": {
+        "bass": [(0.03, 0.38, "month", 2000, 3)],
+        "bass_years": 2.0,
+        "cascade_runs": 10,
+        "deffuant": {"epsilons": (0.1,), "n": 300, "replications": 2, "max_steps": 1000},
+        "seeding": {"probability": 0.01, "max_k": 3, "choice_samples": 30, "eval_samples": 30},
+        "bad_news": {
+            "overrides": ["market.n_consumers=400", "time_unit=month", "horizon=24"],
+            "shares": (0.1,),
+            "replications": 3,
+        },
+        "hubs": {"overrides": ["horizon=20"], "replications": 3},
+        "facts": 3,
+        "channels": 2,
     },
 }
 
@@ -115,9 +140,15 @@ def facebook_scenario(overrides=()):
     return load_scenario(DEFAULT_SCENARIO, network + list(overrides))
 
 
-def experiments(quick: bool = False):
-    """(name, function returning a Check) for every experiment, in report order."""
-    size = SIZES["quick" if quick else "full"]
+def experiments(profile: str = "full", params: dict | None = None, options: dict | None = None):
+    """(name, function returning a Check) for every experiment, in report order.
+
+    `params` (model parameters) and `options` (keywords of the check function) switch one mechanism off: an
+    ablation (``ablations.ABLATIONS``); every experiment it does not concern ignores them.
+    """
+    size = SIZES[profile]
+    params, options = params or {}, options or {}
+    overrides = scenario_overrides(params)
     network = None
 
     def facebook():
@@ -126,7 +157,7 @@ def experiments(quick: bool = False):
             network = load_edge_list(facebook_path())
         return network
 
-    default = load_scenario(DEFAULT_SCENARIO)
+    default = load_scenario(DEFAULT_SCENARIO, overrides)
     facts = size["facts"]
     advertising: list = []
 
@@ -139,25 +170,32 @@ def experiments(quick: bool = False):
         return stylised_facts.word_of_mouth_elasticity(default, facts, ads)
 
     return [
-        ("bass", lambda: bass_reduction.bass_check(size["bass"], size["bass_years"], SEED)),
+        ("bass", lambda: bass_reduction.bass_check(size["bass"], size["bass_years"], SEED, extra=params)),
         (
             "cascade",
-            lambda: cascade_reduction.cascade_check(facebook(), CASCADE_SEEDS, size["cascade_runs"], SEED, FACEBOOK),
+            lambda: cascade_reduction.cascade_check(
+                facebook(), CASCADE_SEEDS, size["cascade_runs"], SEED, FACEBOOK, extra=params
+            ),
         ),
-        ("seeding", lambda: seeding.seeding_check(facebook(), seed=SEED, network_name=FACEBOOK, **size["seeding"])),
-        ("deffuant", lambda: deffuant.deffuant_check(seed=SEED, **size["deffuant"])),
+        (
+            "seeding",
+            lambda: seeding.seeding_check(facebook(), seed=SEED, network_name=FACEBOOK, **size["seeding"], **options),
+        ),
+        ("deffuant", lambda: deffuant.deffuant_check(seed=SEED, **size["deffuant"], extra=params)),
         (
             "bad_news",
             lambda: bad_news.bad_news_check(
-                load_scenario(DEFAULT_SCENARIO, size["bad_news"]["overrides"] + [f"seed={SEED}"]),
+                load_scenario(DEFAULT_SCENARIO, size["bad_news"]["overrides"] + [f"seed={SEED}", *overrides]),
                 size["bad_news"]["shares"],
                 size["bad_news"]["replications"],
+                by_channel=not (params or options),  # the channels are measured once, on the unablated market
+                **options,
             ),
         ),
         (
             "hubs",
             lambda: hubs.hubs_check(
-                facebook_scenario(size["hubs"]["overrides"] + [f"seed={SEED}"]),
+                facebook_scenario(size["hubs"]["overrides"] + [f"seed={SEED}", *overrides]),
                 size["hubs"]["replications"],
                 network_name=FACEBOOK,
             ),
@@ -170,24 +208,67 @@ def experiments(quick: bool = False):
         ("rating_distribution", lambda: stylised_facts.rating_distribution(default, facts)),
         ("herding", lambda: stylised_facts.herding(default, facts)),
         ("seeding_ratio", lambda: stylised_facts.seeding_ratio(default, facts)),
-        ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts)),
+        ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts, **options)),
+        ("channels", lambda: channels.channels_check(default, size["channels"])),
     ]
 
 
-def run_suite(quick: bool = False, only=None, progress=print) -> list:
-    """Run the experiments (all, or those named in `only`); returns their Checks with timings."""
-    checks = []
-    for name, run in experiments(quick):
-        if only and name not in only:
-            continue
-        started = time.perf_counter()
-        check = run()
-        check.settings["run time"] = f"{time.perf_counter() - started:.1f} s"
-        progress(
-            f"{name:9s} {'agrees' if check.agrees else 'DISAGREES'}  ({check.settings['run time']})  {check.simulated}"
-        )
-        checks.append(check)
-    return checks
+def run_experiment(task: tuple[str, str, str | None]) -> tuple[str | None, Check]:
+    """One experiment of a profile, with one of its ablations or none: (profile, experiment, 'check/key' or None).
+
+    A plain function of its arguments (seeds fixed by the experiment), so it gives the same Check in any
+    process: the suite's numbers do not depend on the number of workers."""
+    profile, name, ablation_name = task
+    kernels.for_batches()  # many models per task: the compiled kernels pay for their loading (same numbers)
+    ablation = find(ablation_name) if ablation_name else None
+    params, options = (ablation.params, ablation.options) if ablation else ({}, {})
+    run = dict(experiments(profile, params, options))[name]
+    started = time.perf_counter()
+    check = run()
+    check.settings["run time"] = f"{time.perf_counter() - started:.1f} s"
+    if ablation is not None:
+        check.settings["switched off"] = ablation.mechanism
+    return ablation_name, check
+
+
+def suite_tasks(profile: str, only=None, ablate: bool = True) -> list[tuple[str, str, str | None]]:
+    """Every experiment to run (in report order), then every ablation of them."""
+    names = [name for name, _ in experiments(profile) if not only or name in only]
+    tasks: list[tuple[str, str, str | None]] = [(profile, name, None) for name in names]
+    if ablate:
+        tasks += [(profile, a.check, a.name) for a in ablations_of(names)]
+    return tasks
+
+
+def run_suite(
+    quick: bool = False, only=None, progress=print, workers: int = 1, ablate: bool = False, profile: str | None = None
+) -> tuple[list[Check], dict[str, Check]]:
+    """Run the experiments (all, or those named in `only`) and, with `ablate`, each one again with its named
+    mechanism switched off; `workers` processes (1: in this one). Returns the Checks in report order and the
+    ablated Checks by 'check/key'."""
+    profile = profile or ("quick" if quick else "full")
+    tasks = suite_tasks(profile, only, ablate)
+    results: dict[tuple[str, str | None], Check] = {}
+
+    def report(task, check):
+        results[(task[1], task[2])] = check
+        label = task[1] + (f" without {find(task[2]).key}" if task[2] else "")
+        verdict = "agrees" if check.agrees else "DISAGREES"
+        progress(f"{label:9s} {verdict}  ({check.settings['run time']})  {check.simulated}")
+
+    if workers <= 1:
+        for task in tasks:
+            report(task, run_experiment(task)[1])
+    else:
+        from ..workers import process_pool
+
+        with process_pool(min(workers, len(tasks))) as pool:
+            futures = {pool.submit(run_experiment, task): task for task in tasks}
+            for future in cf.as_completed(futures):
+                report(futures[future], future.result()[1])
+    checks = [results[(name, None)] for _, name, ablation in tasks if ablation is None]
+    ablated = {ablation: results[(name, ablation)] for _, name, ablation in tasks if ablation is not None}
+    return checks, ablated
 
 
 FIGURES = {
@@ -197,6 +278,7 @@ FIGURES = {
     "deffuant": deffuant.figure,
     "bad_news": bad_news.figure,
     "hubs": hubs.figure,
+    "channels": channels.figure,
     **{
         key: stylised_facts.figure
         for key in (
