@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import os
 import shutil
 import sys
 import warnings
@@ -155,6 +157,36 @@ def claim_folder(out: Path, overwrite: bool, resumable: bool = False) -> Path:
                 target.unlink()
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+MAX_REPLICATIONS = 100_000  # the scenario's own limit (scenario.schema: replications)
+MAX_COUNT = 1_000_000  # trials, samples, evaluations: beyond this a command would run for weeks
+MAX_JOBS = 1024
+
+
+def whole_number(low: int, high: int):
+    """An argparse type: a whole number in [low, high] (digits only: '1e9' and 10^5000-digit numbers are
+    refused with the range allowed, never parsed into a huge value)."""
+
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        if not stripped.lstrip("+-").isdigit() or len(stripped) > 20:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number from {low:,} to {high:,}")
+        value = int(stripped)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value:,} is outside the allowed {low:,} to {high:,}")
+        return value
+
+    parse.__name__ = "whole number"  # (argparse names the type in its own messages)
+    return parse
+
+
+def worker_count(jobs: int) -> int:
+    """`jobs`, at most one per core (more workers than cores only add memory): a note says when capped."""
+    cores = os.cpu_count() or 1
+    if jobs > cores:
+        print(f"note: --jobs {jobs}: using {cores} worker processes, one per CPU core", file=sys.stderr)
+    return min(jobs, cores)
 
 
 def require_extra(extra: str, *modules: str) -> None:

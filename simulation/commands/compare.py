@@ -17,7 +17,16 @@ from pathlib import Path
 
 from ..parameters import MAX_SEED
 from ..resources import check_scenario_memory
-from .common import add_scenario_arguments, fail, load, output_dir
+from .common import (
+    MAX_JOBS,
+    MAX_REPLICATIONS,
+    add_scenario_arguments,
+    fail,
+    load,
+    output_dir,
+    whole_number,
+    worker_count,
+)
 
 # The KPIs shown on the terminal (every KPI is in summary.csv and report.html).
 TERMINAL_KPIS = [
@@ -38,10 +47,18 @@ OBJECTIVES = ("profit", "npv", "adopters")  # experiment.incremental.OBJECTIVES,
 def add_arguments(parser) -> None:
     add_scenario_arguments(parser, optional=False)
     parser.add_argument(
-        "--replications", "-r", type=int, default=None, help="replications per strategy (default: the scenario's)"
+        "--replications",
+        "-r",
+        type=whole_number(1, MAX_REPLICATIONS),
+        default=None,
+        help="replications per strategy (default: the scenario's)",
     )
     parser.add_argument(
-        "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per CPU)"
+        "--jobs",
+        "-j",
+        type=whole_number(1, MAX_JOBS),
+        default=os.cpu_count() or 1,
+        help="worker processes (default: one per CPU)",
     )
     parser.add_argument(
         "--baseline",
@@ -71,10 +88,7 @@ def main(args) -> int:
 
     from ..experiment.compare import Comparison, run_comparison
 
-    if args.replications is not None and args.replications < 1:
-        fail(f"--replications {args.replications}: expected a whole number >= 1")
-    if args.jobs < 1:
-        fail(f"--jobs {args.jobs}: expected a whole number >= 1")
+    args.jobs = worker_count(args.jobs)
     if args.xlsx:
         try:
             import openpyxl  # noqa: F401

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_scenario_arguments, fail, load, output_dir, require_extra
+from .common import (
+    MAX_COUNT,
+    MAX_JOBS,
+    MAX_REPLICATIONS,
+    add_scenario_arguments,
+    fail,
+    load,
+    output_dir,
+    require_extra,
+    whole_number,
+)
 
 
 def add_arguments(parser) -> None:
@@ -30,15 +40,28 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--risk", default=None, choices=["q10"], help="also maximise the 10th percentile (NSGA-II, Pareto front)"
     )
-    parser.add_argument("--trials", type=int, default=50, help="finished trials the study should have (default 50)")
-    parser.add_argument("--replications", "-r", type=int, default=10, help="replications per trial (default 10)")
+    parser.add_argument(
+        "--trials",
+        type=whole_number(1, MAX_COUNT),
+        default=50,
+        help="finished trials the study should have (default 50)",
+    )
+    parser.add_argument(
+        "--replications",
+        "-r",
+        type=whole_number(1, MAX_REPLICATIONS),
+        default=10,
+        help="replications per trial (default 10)",
+    )
     parser.add_argument(
         "--validate",
         type=int,
         default=None,
         help="fresh replications for the final comparison (default: the scenario's)",
     )
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes sharing the study (default 1)")
+    parser.add_argument(
+        "--jobs", "-j", type=whole_number(1, MAX_JOBS), default=1, help="worker processes sharing the study (default 1)"
+    )
     parser.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///OUT/study.db)")
     parser.add_argument("--sampler-seed", type=int, default=0, help="seed of the sampler (default 0)")
 

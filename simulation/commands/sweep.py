@@ -19,7 +19,18 @@ import shlex
 import sys
 from pathlib import Path
 
-from .common import add_scenario_arguments, claim_folder, fail, load, output_dir, require_extra
+from .common import (
+    MAX_COUNT,
+    MAX_JOBS,
+    MAX_REPLICATIONS,
+    add_scenario_arguments,
+    claim_folder,
+    fail,
+    load,
+    output_dir,
+    require_extra,
+    whole_number,
+)
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, without importing it here
 
@@ -43,17 +54,20 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--samples",
-        type=int,
+        type=whole_number(1, MAX_COUNT),
         default=None,
         help="random/lhs: points; sobol: base samples N (N(D+2) points, a power of 2); morris: trajectories",
     )
     parser.add_argument("--design-seed", type=int, default=0, help="seed of the sampling design (default 0)")
     parser.add_argument(
-        "--replications", type=int, default=1, help="replications per point and strategy, seeds seed+0..R-1 (default 1)"
+        "--replications",
+        type=whole_number(1, MAX_REPLICATIONS),
+        default=1,
+        help="replications per point and strategy, seeds seed+0..R-1 (default 1)",
     )
     parser.add_argument(
         "--jobs",
-        type=int,
+        type=whole_number(1, MAX_JOBS),
         default=os.cpu_count() or 1,
         help="local worker processes (default: one per core; 1 = serial)",
     )
@@ -61,7 +75,11 @@ def add_arguments(parser) -> None:
         "--scheduler", default=None, metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
     )
     parser.add_argument(
-        "--dask-workers", type=int, default=None, metavar="N", help="run on a local Dask cluster of N worker processes"
+        "--dask-workers",
+        type=whole_number(1, MAX_JOBS),
+        default=None,
+        metavar="N",
+        help="run on a local Dask cluster of N worker processes",
     )
     parser.add_argument(
         "--timeseries", action="store_true", help="also store every run's per-step KPIs (DIR/timeseries/)"

@@ -2,9 +2,10 @@
 
 An edge-list file has one tie per line, ``source target [weight]``, separated by whitespace or
 commas, with an optional header line and ``#`` comment lines; a file ending in ``.gz`` is read
-through gzip. Files are parsed with pandas (one
-pass for integer ids, a second for string ids); Python reads lines one by one only up to the
-first data line, and to point at the line of an error.
+through gzip. A file is read once into memory (``read_data``: decompressed in chunks and refused past
+a size limit, so a gzip bomb, ``/dev/zero`` or a FIFO cannot exhaust memory or hang), then parsed with
+pandas (one pass for integer ids, a second for string ids); Python reads lines one by one only up to
+the first data line, and to point at the line of an error.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import gzip
 import io
 import math
 import re
+import stat
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -77,6 +80,7 @@ def load_edge_list(
     delimiter: str | None = None,
     comment: str = "#",
     header: bool | None = None,
+    max_bytes: int | None = None,
 ) -> SocialNetwork:
     """Read a social network from an edge-list file (SNAP format and the like) into a CSR SocialNetwork.
 
@@ -88,8 +92,10 @@ def load_edge_list(
     columns, an int (2 = third column) or a header name picks a column. ``delimiter=None`` detects
     comma or whitespace from the first data line; ``header=None`` detects a header line. Self-loops
     are dropped and duplicate ties merged (trust averaged); both are counted in ``report``.
+    ``max_bytes`` caps the file's (decompressed) text (default: ``resources.text_budget``).
     """
-    edge_file = _EdgeFile.open(Path(path), delimiter, comment)
+    path = Path(path)
+    edge_file = _EdgeFile.open(path, read_data(path, max_bytes, "edge-list file"), delimiter, comment)
     rest = edge_file.read_rest()
     weight_index = _weight_index(weight_column, edge_file)
     if header is None:
@@ -130,15 +136,16 @@ class _EdgeFile:
     """An edge-list file being read: its format, and its first data line (a header or an edge)."""
 
     path: Path
+    data: bytes  # the file's text (decompressed)
     delimiter: str | None  # None: whitespace
     comment: str
     first_lineno: int
     first_fields: list[str]
 
     @classmethod
-    def open(cls, path: Path, delimiter: str | None, comment: str) -> _EdgeFile:
+    def open(cls, path: Path, data: bytes, delimiter: str | None, comment: str) -> _EdgeFile:
         """Find the first data line and, unless given, the delimiter (a comma there, else whitespace)."""
-        first = _first_data_line(path, comment)
+        first = _first_data_line(data, comment)
         if first is None:
             raise ValueError(f"{path}: no edges found (the file is empty or has only comments/blank lines)")
         lineno, text = first
@@ -151,7 +158,7 @@ class _EdgeFile:
             raise ValueError(
                 f"{path}, line {lineno}: {len(fields)} field; expected at least 2 fields: source target [weight]"
             )
-        return cls(path, delimiter, comment, lineno, fields)
+        return cls(path, data, delimiter, comment, lineno, fields)
 
     @property
     def n_fields(self) -> int:
@@ -168,7 +175,7 @@ class _EdgeFile:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)  # "loss of data": extra fields
                 rest = pd.read_csv(
-                    self.path,
+                    io.BytesIO(self.data),
                     sep=r"\s+" if self.delimiter is None else self.delimiter,
                     header=None,
                     names=range(self.n_fields),
@@ -200,7 +207,7 @@ class _EdgeFile:
 
     def _refuse_ragged_line(self, otherwise: str):
         """ValueError naming the first line whose number of fields differs from the first data line's."""
-        lineno, text = _find_line(self.path, self.comment, lambda t: len(_split(t, self.delimiter)) != self.n_fields)
+        lineno, text = _find_line(self.data, self.comment, lambda t: len(_split(t, self.delimiter)) != self.n_fields)
         if not lineno:
             raise ValueError(f"{self.path}: {otherwise}") from None
         count = len(_split(text, self.delimiter))
@@ -211,13 +218,13 @@ class _EdgeFile:
 
     def line(self, data_row: int) -> tuple[int, str, list[str]]:
         """Line number, text and fields of the ``data_row``-th data line (0 = the first), for errors."""
-        lineno, text = _data_line(self.path, self.comment, data_row)
+        lineno, text = _data_line(self.data, self.comment, data_row)
         return lineno, text, _split(text, self.delimiter)
 
 
-def _first_data_line(path: Path, comment: str) -> tuple[int, str] | None:
+def _first_data_line(data: bytes, comment: str) -> tuple[int, str] | None:
     """Line number and text of the first line that is neither blank nor a comment."""
-    lineno, text = _find_line(path, comment, lambda _text: True)
+    lineno, text = _find_line(data, comment, lambda _text: True)
     return (lineno, text) if lineno else None
 
 
@@ -235,12 +242,12 @@ def _split(text: str, delimiter: str | None) -> list[str]:
     return [field.strip() for field in next(csv.reader(io.StringIO(text), delimiter=delimiter), [])]
 
 
-def _find_line(path: Path, comment: str, is_wanted) -> tuple[int, str]:
+def _find_line(data: bytes, comment: str, is_wanted) -> tuple[int, str]:
     """Line number and text of the first data line satisfying ``is_wanted`` ((0, '') if none).
 
     The only per-line Python loop: used to find the first line and to point at an error's line.
     """
-    with _open_text(path) as handle:
+    with io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="replace") as handle:
         for lineno, line in enumerate(handle, start=1):
             text = _strip_comment(line, comment).strip()
             if text and is_wanted(text):
@@ -248,14 +255,80 @@ def _find_line(path: Path, comment: str, is_wanted) -> tuple[int, str]:
     return 0, ""
 
 
-def _open_text(path: Path):
-    """The file as text lines; a ``.gz`` file is decompressed on the fly (pandas infers the same from the suffix)."""
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace")
-    return path.open(encoding="utf-8-sig", errors="replace")
+CHUNK = 2**20
 
 
-def _data_line(path: Path, comment: str, row: int) -> tuple[int, str]:
+class FileTooLargeError(ValueError):
+    """A data file whose (decompressed) text is larger than the memory it may take."""
+
+
+def read_data(path: Path, max_bytes: int | None, what: str) -> bytes:
+    """The whole text of a data file, decompressed if its name ends in ``.gz`` (see ``file_chunks``);
+    FileTooLargeError once it passes ``max_bytes`` (default: ``resources.text_budget()``), before more
+    is read."""
+    limit = text_limit(max_bytes)
+    chunks, total = [], 0
+    for chunk in file_chunks(path, what):
+        total += len(chunk)
+        if total > limit:
+            raise FileTooLargeError(_too_large(path, what, limit))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def text_size(path: Path, max_bytes: int | None = None, what: str = "edge-list file") -> int:
+    """Bytes of text in a data file (decompressed), measured while streaming and stopped just past
+    ``max_bytes`` (then max_bytes + 1 at most): nothing is kept, so a gzip bomb costs a chunk of memory."""
+    limit = text_limit(max_bytes)
+    total = 0
+    for chunk in file_chunks(path, what):
+        total += len(chunk)
+        if total > limit:
+            return limit + 1
+    return total
+
+
+def text_limit(max_bytes: int | None) -> int:
+    if max_bytes is not None:
+        return max_bytes
+    from ..resources import text_budget
+
+    return text_budget()
+
+
+def file_chunks(path: Path, what: str):
+    """The file's bytes in chunks (decompressed for ``.gz``). Refused with a ValueError naming the file:
+    anything but a regular file (a FIFO would block the reader, a device such as /dev/zero never ends),
+    a corrupt or truncated gzip stream (it would otherwise pass for a smaller network)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read the {what} ({error.strerror or error})") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe or device, not a regular file"
+        raise ValueError(f"{path}: the {what} is {kind}; expected a regular file")
+    try:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    except EOFError:
+        raise ValueError(f"{path}: the {what} is a truncated gzip file (it ends before its end marker)") from None
+    except (gzip.BadGzipFile, zlib.error) as error:
+        raise ValueError(
+            f"{path}: the {what} is not a valid gzip file ({error}); give a .gz file or rename it"
+        ) from None
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read the {what} ({error.strerror or error})") from None
+
+
+def _too_large(path: Path, what: str, limit: int) -> str:
+    return (
+        f"{path}: the {what} holds more than {limit / 2**20:,.0f} MB of text (decompressed), more than the "
+        "memory available can hold as a network; use a smaller file (or raise WOM_MEMORY_LIMIT)"
+    )
+
+
+def _data_line(data: bytes, comment: str, row: int) -> tuple[int, str]:
     """Line number and text of the ``row``-th data line (0-based, counting a header line)."""
     seen = -1
 
@@ -264,7 +337,7 @@ def _data_line(path: Path, comment: str, row: int) -> tuple[int, str]:
         seen += 1
         return seen == row
 
-    return _find_line(path, comment, is_row)
+    return _find_line(data, comment, is_row)
 
 
 def _weight_index(weight_column: int | str | None, edge_file: _EdgeFile) -> int | None:
@@ -416,10 +489,11 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
     repeated nodes and unreadable values raise ValueError with the file, line and value.
     """
     path = Path(path)
+    data = read_data(path, None, "node file")
     try:
         # header=None so that a row with more fields than the header is an error, not an index.
         table = pd.read_csv(
-            path,
+            io.BytesIO(data),
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -434,8 +508,8 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
             f"{path}: empty node file; expected a header line: node,role[,follows_brand][,community]"
         ) from None
     except pd.errors.ParserError:
-        n_columns = len(_split(_find_line(path, "#", lambda _text: True)[1], ","))
-        lineno, text = _find_line(path, "#", lambda t: len(_split(t, ",")) > n_columns)
+        n_columns = len(_split(_find_line(data, "#", lambda _text: True)[1], ","))
+        lineno, text = _find_line(data, "#", lambda t: len(_split(t, ",")) > n_columns)
         raise ValueError(
             f"{path}, line {lineno}: {len(_split(text, ','))} fields; expected {n_columns} like the header line"
         ) from None
@@ -446,12 +520,12 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
     for column in ("node", "role"):
         if column not in table.columns:
             raise ValueError(
-                f"{path}, line {_find_line(path, '#', lambda _text: True)[0]}: the header has no column "
+                f"{path}, line {_find_line(data, '#', lambda _text: True)[0]}: the header has no column "
                 f"{column!r}; expected the columns node, role[, follows_brand][, community]"
             )
 
     def where(row: int) -> str:
-        lineno, _ = _data_line(path, "#", row + 1)  # + 1: the header line
+        lineno, _ = _data_line(data, "#", row + 1)  # + 1: the header line
         return f"{path}, line {lineno}"
 
     index = _node_index(table["node"], network, where)
