@@ -13,6 +13,7 @@ versus.csv, result.json, report.html and validation/ (the comparison, as run.py 
 from __future__ import annotations
 
 import argparse
+import os
 
 from .common import (
     MAX_COUNT,
@@ -24,6 +25,7 @@ from .common import (
     output_dir,
     require_extra,
     whole_number,
+    worker_count,
 )
 
 
@@ -55,12 +57,16 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--validate",
-        type=int,
+        type=whole_number(0, MAX_REPLICATIONS),
         default=None,
         help="fresh replications for the final comparison (default: the scenario's)",
     )
     parser.add_argument(
-        "--jobs", "-j", type=whole_number(1, MAX_JOBS), default=1, help="worker processes sharing the study (default 1)"
+        "--jobs",
+        "-j",
+        type=whole_number(1, MAX_JOBS),
+        default=os.cpu_count() or 1,
+        help="worker processes running each trial's replications (default: one per core; same results for any number)",
     )
     parser.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///OUT/study.db)")
     parser.add_argument("--sampler-seed", type=int, default=0, help="seed of the sampler (default 0)")
@@ -68,11 +74,12 @@ def add_arguments(parser) -> None:
 
 def main(args) -> int:
     require_extra("optimise", "optuna", "sqlalchemy")
+    from sqlalchemy.exc import SQLAlchemyError
     from tqdm import tqdm
 
     from ..optimise.result import summarise
     from ..optimise.space import SearchSpace, SpaceError
-    from ..optimise.study import OptimiseSettings, completed, default_storage, optimise
+    from ..optimise.study import OptimiseSettings, check_storage, completed, default_storage, optimise
 
     scenario = load(args)
     settings = OptimiseSettings(
@@ -89,11 +96,13 @@ def main(args) -> int:
         SearchSpace(scenario, settings.budget, list(settings.levers))
     except (ValueError, SpaceError) as error:
         fail(str(error))
-    if args.jobs < 1:
-        fail(f"--jobs {args.jobs}: expected a whole number >= 1")
+    args.jobs = worker_count(args.jobs)
+    if args.storage is not None:
+        try:
+            check_storage(args.storage)  # before any work, and before Optuna adds its tables to any file
+        except ValueError as error:
+            fail(str(error))
     validate = scenario.replications if args.validate is None else args.validate
-    if validate < 0:
-        fail(f"--validate {validate}: expected a whole number >= 0")
     out = output_dir(args, scenario, "optimise", resumable=True)
     storage = args.storage or default_storage(out)
     with tqdm(total=settings.trials, unit="trial", desc=f"{scenario.name}: optimise") as bar:
@@ -106,6 +115,8 @@ def main(args) -> int:
         except KeyboardInterrupt:
             print(f"\ninterrupted: finished trials are kept in {storage}; run the same command again to resume")
             return 130
+        except (SQLAlchemyError, OSError) as error:  # a database that fails (a full disk, a server gone)
+            fail(f"--storage {storage}: {str(error).splitlines()[0][:200]}; finished trials are kept there")
         progress(len(completed(study)), settings.trials)
     print(f"{len(completed(study))} finished trials ({ran} run now, the rest loaded from {storage})")
     if validate:
@@ -130,5 +141,5 @@ def main(args) -> int:
         print(result.versus.round(1).to_string(index=False))
     if result.verdict:
         print("\n" + result.verdict)
-    print(f"\nwrote {out}/ ({', '.join(paths)}, validation/)")
+    print(f"\nwrote {out}/ ({', '.join(paths)}{', validation/' * bool(validate)})")
     return 0

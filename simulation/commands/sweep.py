@@ -30,6 +30,7 @@ from .common import (
     output_dir,
     require_extra,
     whole_number,
+    worker_count,
 )
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, without importing it here
@@ -103,8 +104,8 @@ def _prepare(args):
     from ..sweep.scheduler import SchedulerError, check_scheduler
 
     problems = []
-    if args.jobs < 1 or (args.dask_workers is not None and args.dask_workers < 1):
-        problems.append("--jobs and --dask-workers need a whole number >= 1")
+    if not (args.scheduler or args.dask_workers):
+        args.jobs = worker_count(args.jobs)
     if args.scheduler and args.dask_workers:
         problems.append("give --scheduler or --dask-workers, not both")
     if args.scheduler and not problems:
