@@ -22,6 +22,7 @@ from .common import (
     MAX_REPLICATIONS,
     add_scenario_arguments,
     fail,
+    finished,
     load,
     output_dir,
     whole_number,
@@ -173,6 +174,7 @@ def main(args) -> int:
     if comparison.elapsed:
         print(f"\ntime {comparison.elapsed:.1f} s ({args.jobs} job{'s' * (args.jobs > 1)})")
     print(f"wrote {out}/ ({', '.join(paths)})")
+    finished(out)
     return 0
 
 

@@ -21,6 +21,7 @@ from .common import (
     MAX_REPLICATIONS,
     add_scenario_arguments,
     fail,
+    finished,
     load,
     output_dir,
     require_extra,
@@ -142,4 +143,5 @@ def main(args) -> int:
     if result.verdict:
         print("\n" + result.verdict)
     print(f"\nwrote {out}/ ({', '.join(paths)}{', validation/' * bool(validate)})")
+    finished(out)
     return 0

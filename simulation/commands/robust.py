@@ -27,6 +27,7 @@ from .common import (
     MAX_REPLICATIONS,
     add_scenario_arguments,
     fail,
+    finished,
     load,
     output_dir,
     require_extra,
@@ -215,4 +216,5 @@ def main(args) -> int:
     if not boxes.empty:
         print(boxes.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"\nwrote {out}/ (markets.csv, summary.csv, prim_boxes.csv, robust_report.html, runs/)")
+    finished(out)
     return 0

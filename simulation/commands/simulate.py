@@ -12,7 +12,7 @@ from ..marketing.listening import EVENT_COLUMNS
 from ..parameters import MAX_SEED
 from ..scenario.loader import scenario_to_yaml
 from ..scenario.paths import resolved_scenario
-from .common import add_scenario_arguments, fail, load, output_dir
+from .common import add_scenario_arguments, fail, finished, load, output_dir
 
 MAX_STEPS = 100_000  # the schema's largest horizon
 
@@ -103,4 +103,5 @@ def main(args) -> int:
         print(f"listening: {len(events)} events (triggers fired or stopped, budget moves); wrote {out / 'events.csv'}")
         print("\n".join(run_events_text(events)) or "  no trigger fired")
     print(f"wrote {out / 'timeseries.csv'}")
+    finished(out)
     return 0

@@ -26,6 +26,7 @@ from .common import (
     add_scenario_arguments,
     claim_folder,
     fail,
+    finished,
     load,
     output_dir,
     require_extra,
@@ -178,7 +179,7 @@ def _run_locked(args, sweep, out: Path) -> int:
 
     scenario, design, strategies, total = sweep.scenario, sweep.design, sweep.strategies, sweep.total
     if args.out:
-        claim_folder(out, args.overwrite, resumable=True)
+        claim_folder(out, args.overwrite, resumable=True, command="sweep")
     try:
         store = sweep.store(out)
     except ValueError as error:
@@ -254,4 +255,5 @@ def _run_locked(args, sweep, out: Path) -> int:
     if result.rankings:
         print("\nwhat drives the results:\n  " + "\n  ".join(result.rankings))
     print(f"wrote {out / 'runs'} and {result.report}")
+    finished(out)
     return 0
