@@ -110,7 +110,7 @@ def edge_list_edges(params: dict) -> float:
 @functools.lru_cache(maxsize=16)
 def _text_size(path: str, _mtime: int, _size: int, budget: int) -> int:
     """edgelist.text_size, once per version of a file (a command and its model both check it)."""
-    from .network.edgelist import text_size
+    from .datafiles import text_size
 
     return text_size(Path(path), budget)
 

@@ -14,10 +14,12 @@ import pytest
 
 import run
 from simulation import WordOfMouthModel
-from simulation.network.edgelist import load_edge_list, read_data, text_size
+from simulation.commands.manifest import MANIFEST
+from simulation.datafiles import read_data, text_size
+from simulation.network.edgelist import load_edge_list
 from simulation.resources import MemoryEstimateError, available_memory, check_scenario_memory
 from simulation.rules.conversation import MAX_MISS_TABLE, miss_table
-from simulation.scenario import parse_scenario
+from simulation.scenario import ScenarioError, parse_scenario
 from simulation.sweep.spec import SpecError, parse_param
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +72,7 @@ def test_the_gzip_bomb_scenario_is_refused_by_the_command(tmp_path, capsys, monk
     monkeypatch.setenv("WOM_MEMORY_LIMIT", "400M")
     line = refused(capsys, "simulate", scenario, "--out", tmp_path / "out")
     assert "bomb.edges.gz (more than" in line and "use a smaller network file" in line
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert not (tmp_path / "out").exists() or {p.name for p in (tmp_path / "out").iterdir()} <= {MANIFEST}
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
@@ -142,7 +144,7 @@ def test_a_huge_talk_rate_is_refused_before_any_run(capsys, tmp_path, override):
         tmp_path,
     )
     assert "messages per consumer per" in line and "at most 10,000 can be simulated" in line
-    assert not any(tmp_path.iterdir())
+    assert {p.name for p in tmp_path.iterdir()} <= {MANIFEST}  # no result written
 
 
 def test_a_huge_talk_boost_is_refused():
@@ -207,3 +209,39 @@ def test_the_memory_limit_setting_names_itself(monkeypatch):
     monkeypatch.setenv("WOM_MEMORY_LIMIT", "..")
     with pytest.raises(ValueError, match=r"WOM_MEMORY_LIMIT='..': expected bytes or a size such as 500M or 8G"):
         available_memory()
+
+
+# ------------------------------------------------------------------------------------ numbers and paths
+@pytest.mark.parametrize(
+    ("text", "overrides", "message"),
+    [
+        ("market:\n  n_consumers: " + "9" * 5000 + "\n", (), "s.yaml:2: a whole number of 5,000 digits; at most 100"),
+        ("", ("market.n_consumers=" + "9" * 5000,), "Unable to parse input string as an integer"),
+        ("", (".".join(["a"] * 2000) + "=1",), "the path has 2,000 levels; at most 50"),
+    ],
+)
+def test_huge_numbers_and_deep_paths_are_refused_in_one_short_line(text, overrides, message):
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(text, "s.yaml", overrides)
+    problems = error.value.problems
+    assert len(problems) == 1 and message in problems[0] and len(problems[0]) < 400
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("year,sales\n" + "".join(f"{i},100\n" for i in range(20)), "sales are 100 in every period: a flat series"),
+        (
+            "year,sales\n" + "".join(f"{i},{i % 7 + 1}\n" for i in range(20_000)),
+            "20,000 rows; a sales history of at most",
+        ),
+        (None, "the sales file is a pipe or device, not a regular file"),
+    ],
+)
+def test_calibrate_refuses_data_it_cannot_fit_at_once(tmp_path, capsys, content, message):
+    data = "/dev/null"
+    if content is not None:
+        data = tmp_path / "sales.csv"
+        data.write_text(content)
+    line = refused(capsys, "calibrate", "--data", data, "--out", tmp_path / "out")
+    assert message in line

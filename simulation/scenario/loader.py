@@ -23,7 +23,7 @@ from ..marketing.strategy import Strategy
 from .checks import ScenarioWarning, data_problems, horizon_warnings
 from .errors import ScenarioError, shown
 from .schema import SECTION_MODELS, IncidentSettings, Scenario
-from .yaml_reader import MAX_BYTES, check_size, decode, read_scalar, read_yaml
+from .yaml_reader import MAX_BYTES, MAX_DEPTH, check_size, decode, read_scalar, read_yaml
 
 MAX_READ = MAX_BYTES + 1  # a file that grew after its size was checked is still refused
 
@@ -206,7 +206,10 @@ def _parse_assignment(text: str) -> tuple[list[str], Any]:
     if "=" not in text:
         raise ScenarioError([f"--set {text!r}: expected dotted.path=value, e.g. market.n_consumers=5000"])
     path, raw = text.split("=", 1)
-    return [p for p in path.strip().split(".") if p], read_scalar(raw) if raw.strip() else None
+    parts = [p for p in path.strip().split(".") if p]
+    if len(parts) > MAX_DEPTH:  # a scenario nests 5 deep; a deeper path would only build recursion bombs
+        raise ScenarioError([f"--set {text[:60]!r}...: the path has {len(parts):,} levels; at most {MAX_DEPTH}"])
+    return parts, read_scalar(raw) if raw.strip() else None
 
 
 def _step_into(node, part: str, path_so_far: list[str], full: str):
@@ -257,7 +260,7 @@ def apply_overrides(data: dict, assignments) -> tuple[dict, dict]:
             key = _step_into(cursor, part, [], text) if isinstance(cursor, list) else part
             loc.append(key)
             cursor = cursor[key] if isinstance(cursor, (dict, list)) else None
-        origins[_dotted(tuple(loc), data)] = f"--set {text}"
+        origins[_dotted(tuple(loc), data)] = f"--set {text if len(text) <= 80 else text[:77] + '...'}"
     return data, origins
 
 
