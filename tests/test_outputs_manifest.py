@@ -115,3 +115,22 @@ def test_a_killed_compare_leaves_its_mark(tmp_path):
         if process.poll() is None:
             process.kill()
     assert json.loads((out / manifest.MANIFEST).read_text())["status"] == "running"
+
+
+def test_a_full_disk_while_writing_ends_in_one_line_and_leaves_the_mark(tmp_path, capsys, monkeypatch):
+    from simulation.experiment.compare import Comparison
+
+    original = Comparison.write
+
+    def half_then_full(self, out, **kwargs):
+        (out / "summary.csv").write_text("half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Comparison, "write", half_then_full)
+    out = tmp_path / "full"
+    error = refused(capsys, "compare", scenario_file(tmp_path), "-r", 2, "-j", 1, "--out", out)
+    assert "could not write the results (No space left on device)" in error and "Traceback" not in error
+    assert json.loads((out / manifest.MANIFEST).read_text())["status"] == "running"
+    monkeypatch.setattr(Comparison, "write", original)
+    assert cli("compare", scenario_file(tmp_path), "-r", 2, "-j", 1, "--out", out) == 0  # starts clean
+    assert (out / "summary.csv").read_text() != "half"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import sys
@@ -196,6 +197,19 @@ def _overwrite_unlisted(out: Path) -> None:
             "--overwrite leaves it alone; move it away yourself, or choose a new folder"
         )
     _removing(out, {name for name in OUTPUTS if (out / name).is_file() or (out / name).is_symlink()})
+
+
+@contextlib.contextmanager
+def writing(out: Path):
+    """Results being written into `out`: a write that fails (a full disk, a folder made read-only) ends the
+    command in one line; the folder's manifest still says running, so its files are known incomplete."""
+    try:
+        yield
+    except OSError as error:
+        fail(
+            f"--out {out}: could not write the results ({error.strerror or error}); the files written are marked "
+            f"incomplete ({manifest.MANIFEST}) and the next command there removes them"
+        )
 
 
 def finished(out: Path) -> None:

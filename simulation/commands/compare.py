@@ -27,6 +27,7 @@ from .common import (
     output_dir,
     whole_number,
     worker_count,
+    writing,
 )
 
 # The KPIs shown on the terminal (every KPI is in summary.csv and report.html).
@@ -142,7 +143,8 @@ def main(args) -> int:
             fail(f"--baseline: {error}")
     assert comparison is not None
     replications = comparison.replications
-    paths = comparison.write(out, objective=args.objective, xlsx=args.xlsx)
+    with writing(out):
+        paths = comparison.write(out, objective=args.objective, xlsx=args.xlsx)
     baseline = comparison.baseline
     print(
         f"\n{scenario.name}: {len(scenario.strategies)} strategies x {replications} replications, "

@@ -27,6 +27,7 @@ from .common import (
     require_extra,
     whole_number,
     worker_count,
+    writing,
 )
 
 
@@ -128,7 +129,8 @@ def main(args) -> int:
         result = summarise(scenario, settings, study, storage, ran, validate, jobs=args.jobs)
     except (ValueError, RuntimeError) as error:
         fail(str(error))
-    paths = result.write(out)
+    with writing(out):
+        paths = result.write(out)
     print(f"\nbest mix (trial {result.best['trial']}): {result.best['strategy']['description']}")
     for name, value in result.best["values"].items():
         print(f"  {name}: {value:,.1f} over the {settings.replications} search replications")
