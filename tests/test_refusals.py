@@ -245,3 +245,11 @@ def test_calibrate_refuses_data_it_cannot_fit_at_once(tmp_path, capsys, content,
         data.write_text(content)
     line = refused(capsys, "calibrate", "--data", data, "--out", tmp_path / "out")
     assert message in line
+
+
+def test_robust_sizes_its_design_before_building_it(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("WOM_MEMORY_LIMIT", "1G")
+    argv = ["robust", "scenarios/default.yaml", "--uncertain", "purchase.q=0.1..0.5", "--samples", "1000000"]
+    line = refused(capsys, *argv, "--replications", "100", "--out", tmp_path / "r")
+    assert "the design has 1,000,000 points (500,000,000 runs)" in line and "nothing was run" in line

@@ -81,6 +81,7 @@ def main(args) -> int:
     import numpy as np
     from tqdm import tqdm
 
+    from ..resources import MemoryEstimateError, check_sweep_memory
     from ..robust.analysis import RobustError, box_text, choose, market_values, prim_boxes, regret, strategy_summary
     from ..robust.report import render_report
     from ..scenario import ScenarioError
@@ -115,6 +116,10 @@ def main(args) -> int:
         problems.append("robust compares strategies: give at least two (--strategy all, or a,b)")
     if problems:
         fail("robust not valid:\n  " + "\n  ".join(problems))
+    try:
+        check_sweep_memory(args.samples, len(specs), args.samples * len(strategies) * args.replications)
+    except MemoryEstimateError as error:
+        fail(f"robust not valid; nothing was run: {error}")
     try:
         design = build_design("lhs", specs, base, args.samples, args.design_seed)
         validate(design, base, strategies)
