@@ -39,7 +39,7 @@ KERNEL_CODE = 120 * 2**20  # numba and the compiled kernels, loaded once per pro
 WORKER_PROCESS = 320 * 2**20  # a spawned worker before its model: Python, numpy, pandas, kernels (measured)
 TEXT_BYTE = 2 * PER_TIE / 4  # an edge-list edge (2 ties) takes at least 4 bytes of text
 UNKNOWN_MEMORY_TEXT = 2**30  # largest edge-list text read when the memory available is unknown
-MAX_MESSAGES_PER_STEP = 10_000  # per consumer (the default market sends about 0.3)
+MAX_MESSAGES_PER_STEP = 1_000_000  # per consumer (the default market sends about 0.3)
 MEMORY_ENV = "WOM_MEMORY_LIMIT"
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 

@@ -143,7 +143,7 @@ def test_a_huge_talk_rate_is_refused_before_any_run(capsys, tmp_path, override):
         "--out",
         tmp_path,
     )
-    assert "messages per consumer per" in line and "at most 10,000 can be simulated" in line
+    assert "messages per consumer per" in line and "at most 1,000,000 can be simulated" in line
     assert {p.name for p in tmp_path.iterdir()} <= {MANIFEST}  # no result written
 
 

@@ -49,7 +49,7 @@ def test_memory_limit_setting(monkeypatch):
         ),
         (
             dict(
-                n_consumers=100_000, network="complete", strategy={"levers": [{"kind": "referral", "talk_boost": 1e3}]}
+                n_consumers=100_000, network="complete", strategy={"levers": [{"kind": "referral", "talk_boost": 1e6}]}
             ),
             ["mean-field market", "messages per consumer per step", "fewer contacts or messages"],
         ),
