@@ -170,7 +170,9 @@ _LEADING_PATH = re.compile(r"^([A-Za-z_][\w.]*): (.*)$", re.S)
 _TAG_ERRORS = {"union_tag_invalid", "union_tag_not_found"}
 
 
-def _problems(error: ValidationError, data: dict, origin: str, lines: dict, overridden: dict, skip=()) -> list[str]:
+def _problems(
+    error: ValidationError, data: dict, origin: str, lines: dict, overridden: dict, skip=(), repeats_told=True
+) -> list[str]:
     problems = []
     for item in error.errors():
         loc = _clean_loc(tuple(item["loc"]), data)
@@ -188,7 +190,7 @@ def _problems(error: ValidationError, data: dict, origin: str, lines: dict, over
         elif not loc and (leading := _LEADING_PATH.match(message)):
             loc = tuple(int(p) if p.isdigit() else p for p in leading.group(1).split("."))
             message = leading.group(2)
-        if any(loc[: len(s)] == s for s in skip) or message.startswith("strategy names must be unique"):
+        if any(loc[: len(s)] == s for s in skip) or (repeats_told and message.startswith("strategy names must be")):
             continue  # already reported by the data checks
         path = _dotted(loc, data)
         where = _where(loc, path, origin, lines, overridden)
@@ -288,6 +290,8 @@ def parse_scenario(text: str, origin: str = "<scenario>", overrides=(), source_d
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         problems += _problems(error, data, origin, lines, origins, skip=[loc for loc, _ in found])
+        if not problems:  # names the data checks cannot see repeated (strategies without a name take the default)
+            problems = _problems(error, data, origin, lines, origins, repeats_told=False)
     if problems:
         raise ScenarioError(sorted(problems, key=_line_of))
     for loc, message in horizon_warnings(scenario):
