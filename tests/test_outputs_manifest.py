@@ -134,3 +134,13 @@ def test_a_full_disk_while_writing_ends_in_one_line_and_leaves_the_mark(tmp_path
     monkeypatch.setattr(Comparison, "write", original)
     assert cli("compare", scenario_file(tmp_path), "-r", 2, "-j", 1, "--out", out) == 0  # starts clean
     assert (out / "summary.csv").read_text() != "half"
+
+
+def test_files_added_after_an_interruption_are_never_removed(tmp_path, capsys):
+    scenario, out = scenario_file(tmp_path), tmp_path / "cut"
+    out.mkdir()
+    manifest.start(out, "compare")
+    (out / "summary.csv").write_text("half")
+    (out / "later.txt").write_text("added by the user after the crash")
+    assert cli("simulate", scenario, "--out", out, "--overwrite") == 0
+    assert (out / "later.txt").exists() and not (out / "summary.csv").exists()

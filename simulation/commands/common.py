@@ -156,10 +156,14 @@ def claim_folder(out: Path, overwrite: bool, resumable: bool = False, command: s
     if entries and resumable and not overwrite and any((out / marker).is_file() for marker in RESUMABLE):
         carried = sorted(manifest.leftovers(out, prior)) if prior else []  # resumed: still this tool's
     elif entries and prior is not None and prior["status"] == "running":
-        stale = manifest.leftovers(out, prior)
+        # Files of the interrupted command (not there when it started, named as commands name theirs): a
+        # file the user added since, under another name, stays.
+        stale = {name for name in manifest.leftovers(out, prior) if name.split("/")[0] in OUTPUTS}
         _removing(out, stale)
-        print(f"note: {out}: removed {len(stale)} files an interrupted command left incomplete", file=sys.stderr)
+        if stale:
+            print(f"note: {out}: removed {len(stale)} files an interrupted command left incomplete", file=sys.stderr)
         entries = [] if manifest.files_in(out) <= set(prior.get("existing", [])) else entries
+        prior = {**prior, "status": "complete", "written": []}  # what is left is not ours: never removed
     if entries and not carried:
         if not overwrite:
             shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
