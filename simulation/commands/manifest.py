@@ -7,8 +7,9 @@ with status ``complete`` and the files it wrote (every file that was not there b
 * ``--overwrite`` removes exactly the files an earlier command listed as written (and folders left
   empty by that), never a file the user put there (``D/validation/thesis.tex`` stays);
 * a folder whose manifest still says ``running`` was left by an interrupted command: its files are
-  marked incomplete, and the next command in that folder removes them (or, for a resumable command,
-  resumes there) without needing ``--overwrite``;
+  marked incomplete, and the next command in that folder removes them (the files that were not there
+  before it and bear the names commands give their outputs, ``common.OUTPUTS``: a file the user added
+  since under another name stays) or, for a resumable command, resumes there, without ``--overwrite``;
 * the manifest is written before any work, so a folder that cannot be written is refused at once.
 """
 
