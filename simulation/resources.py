@@ -36,7 +36,7 @@ PER_TIE = 160
 PER_MESSAGE_SENT = 40  # each of a message's `contacts` recipients, before the feed thins them
 PER_MESSAGE_SEEN = 150  # each recipient who sees it
 KERNEL_CODE = 120 * 2**20  # numba and the compiled kernels, loaded once per process (measured: 110 MB)
-WORKER_PROCESS = 320 * 2**20  # a spawned worker before its model: Python, numpy, pandas, kernels (measured)
+WORKER_PROCESS = 320 * 2**20  # a spawned worker before its model: Python, numpy, pandas, kernels (issue 22: ~320 MB)
 TEXT_BYTE = 2 * PER_TIE / 4  # an edge-list edge (2 ties) takes at least 4 bytes of text
 UNKNOWN_MEMORY_TEXT = 2**30  # largest edge-list text read when the memory available is unknown
 MAX_MESSAGES_PER_STEP = 1_000_000  # per consumer (the default market sends about 0.3)
@@ -109,7 +109,7 @@ def edge_list_edges(params: dict) -> float:
 
 @functools.lru_cache(maxsize=16)
 def _text_size(path: str, _mtime: int, _size: int, budget: int) -> int:
-    """edgelist.text_size, once per version of a file (a command and its model both check it)."""
+    """datafiles.text_size, once per version of a file (a command and its model both check it)."""
     from .datafiles import text_size
 
     return text_size(Path(path), budget)
@@ -169,10 +169,10 @@ def check_model_memory(params: dict, strategy, network=None, runs_at_once: int =
     available = available_memory()
     if available is None:
         return
-    needed = model_memory(params, strategy, network) * runs_at_once + WORKER_PROCESS * workers
+    per_run = model_memory(params, strategy, network)
+    needed = per_run * runs_at_once + WORKER_PROCESS * workers
     if needed <= available:
         return
-    per_run = model_memory(params, strategy, network)
     fit_runs = int(available // (per_run + WORKER_PROCESS * (workers > 0)))
     if workers and fit_runs >= 1:  # the market fits: fewer workers do
         raise MemoryEstimateError(
