@@ -12,9 +12,10 @@ size limit, and --set overrides. Each input must either
 * run a few steps with the market conserved (prospects + followers + customers = n at every step,
   the role tallies equal to a recount), no NaN or negative count and finite money,
 
-within a few seconds. Besides scenario files, inputs are the files a scenario names (edge lists of
-random text or bytes, gzip bombs, truncated or false .gz, devices, FIFOs) and the commands' whole-number
-flags (odd text, huge and negative numbers): a flag is accepted within its range or refused in one line.
+within HANG_SECONDS (those slower than 15 s are counted). Besides scenario files, inputs are the files
+a scenario names (edge lists of random text or bytes, gzip bombs, truncated or false .gz, devices,
+FIFOs) and the commands' whole-number flags (odd text, huge and negative numbers): a flag is accepted
+within its range or refused in one line.
 
 A profile runs in a child process whose memory is capped (``resource.setrlimit``): an allocation beyond
 the cap is counted as over budget (and fails the test) instead of exhausting the machine; an input still
