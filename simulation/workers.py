@@ -18,9 +18,10 @@ POLL_SECONDS = 0.5
 
 
 def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
-    """A pool of `jobs` spawned worker processes that exit when this process dies."""
+    """A pool of `jobs` spawned worker processes, at most one per core (more only add memory, about
+    ``resources.WORKER_PROCESS`` each), that exit when this process dies."""
     return cf.ProcessPoolExecutor(
-        jobs,
+        max(1, min(jobs, os.cpu_count() or 1)),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=exit_with_parent,
         initargs=(os.getpid(),),

@@ -215,3 +215,11 @@ def test_levers_and_incidents_outside_the_horizon_are_warned_about():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         parse_scenario(GOOD, "s.yaml")  # nothing to warn about
+
+
+def test_strategies_that_all_take_the_default_name_are_refused_not_crashed():
+    # Found by the long fuzz profile: names repeated only by default escaped the data checks, and the
+    # schema's message was skipped as if they had told it, leaving no problem and no scenario.
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario("strategies:\n- description: a\n- description: b\n", "s.yaml")
+    assert error.value.problems == ["s.yaml:1: strategies: strategy names must be unique; repeated: baseline"]

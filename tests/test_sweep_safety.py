@@ -103,7 +103,18 @@ def test_a_sweep_with_seeds_up_to_the_largest_stores_every_run(scenario_file, tm
     "params",
     [
         ["--param", "purchase.q=0:1:0.001", "--param", "purchase.p=0:1:0.001", "--param", "product.quality=0:1:0.01"],
-        ["--param", "purchase.q=0..1", "--param", "purchase.p=0..1", "--design", "sobol", "--samples", 2**30],
+        [
+            "--param",
+            "purchase.q=0..1",
+            "--param",
+            "purchase.p=0..1",
+            "--design",
+            "sobol",
+            "--samples",
+            2**19,
+            "--replications",
+            10,
+        ],
     ],
 )
 def test_designs_too_large_are_refused_before_they_are_built(scenario_file, tmp_path, capsys, monkeypatch, params):

@@ -195,3 +195,102 @@ def test_the_server_refuses_websockets_from_other_origins(tmp_path):
         port = int(url.rsplit(":", 1)[1])
         assert handshake(port, f"127.0.0.1:{port}", "https://sim.example.org") == 101
         assert handshake(port, f"127.0.0.1:{port}", "https://other.example.org") == 403
+
+
+# ------------------------------------------------------------------ what a session may cost and leave
+def test_an_uploaded_gzip_bomb_is_refused_before_it_is_decompressed(tmp_path, monkeypatch):
+    import tracemalloc
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = b"".join(packer.compress(b"0" * 2**20) for _ in range(100)) + packer.flush()  # 100 MB as 100 kB
+    monkeypatch.setenv("WOM_MEMORY_LIMIT", "400M")
+    session = ExploreSession(str(ROOT / "scenarios" / "default.yaml"))
+    before = session.model
+    data = {"market": {"n_consumers": 2}, "network": {"kind": "edge_list", "edge_list": "bomb.edges.gz"}}
+    tracemalloc.start()
+    try:
+        assert not session.upload_files(
+            [{"name": "bomb.edges.gz", "data": bomb}, {"name": "up.yaml", "data": yaml.safe_dump(data).encode()}]
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 30 * 2**20
+    assert (
+        "bomb.edges.gz (more than" in session.errors.value[0]
+        and "use a smaller network file" in session.errors.value[0]
+    )
+    assert session.model is before  # the running model is kept
+
+
+def test_a_session_keeps_a_bounded_number_and_size_of_uploads(monkeypatch):
+    from simulation.ui import session as session_module
+
+    monkeypatch.setattr(session_module, "SESSION_UPLOADS", 3)
+    monkeypatch.setattr(session_module, "SESSION_UPLOAD_BYTES", 1000)
+    session = ExploreSession(str(ROOT / "scenarios" / "default.yaml"))
+    assert all(session.upload(f"n{i}.txt", b"1 2\n") for i in range(3))
+    assert not session.upload("n3.txt", b"1 2\n")
+    assert "at most 3 files and 0 MB in all" in session.errors.value[0]
+    assert session.upload("n0.txt", b"2 3\n")  # replacing a kept file is allowed
+    other = ExploreSession(str(ROOT / "scenarios" / "default.yaml"))
+    assert not other.upload("big.txt", b"1 2\n" * 300)  # 1,200 bytes: over the total
+    assert len(list(session.upload_dir.iterdir())) == 3
+
+
+def test_a_closed_session_stops_playing_and_removes_its_uploads():
+    session = ExploreSession(str(ROOT / "scenarios" / "default.yaml"))
+    assert session.upload("ring.txt", b"1 2\n")
+    folder = session.upload_dir
+    session.speed.value = 1000.0
+    session.play()
+    assert session.player is not None
+    session.close()
+    session.player.join(timeout=30)
+    assert not session.player.is_alive() and not session.playing.value
+    assert not folder.exists()
+
+
+def test_temporary_folders_live_under_one_root_per_process_and_stale_roots_go(tmp_path):
+    import subprocess
+    import sys
+    import tempfile
+
+    from simulation.ui.background import TEMP_PREFIX, remove_stale_roots, temp_root_of, use_own_temp_root
+
+    root = use_own_temp_root()
+    assert root.name == f"{TEMP_PREFIX}{os.getpid()}" and Path(tempfile.gettempdir()) == root
+    assert ExploreSession(str(ROOT / "scenarios" / "default.yaml")).upload_dir.parent == root
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = temp_root_of(int(dead.stdout), str(tmp_path))
+    (stale / "wom-uploads-x").mkdir(parents=True)
+    alive = temp_root_of(os.getpid(), str(tmp_path))
+    alive.mkdir()
+    remove_stale_roots(str(tmp_path))
+    assert not stale.exists() and alive.exists()  # a killed server's folder goes, a running one's stays
+
+
+def test_the_ui_command_removes_its_servers_temporary_files(monkeypatch):
+    import subprocess
+    import sys
+
+    from simulation.commands.ui import serve
+    from simulation.ui.background import TEMP_PREFIX, temp_root_of
+
+    script = (
+        "import os, pathlib, tempfile; "
+        f"p = pathlib.Path(tempfile.gettempdir()) / ('{TEMP_PREFIX}' + str(os.getpid())); "
+        "(p / 'wom-compare-x').mkdir(parents=True); (p / 'wom-compare-x' / 'r.csv').write_text('1'); "
+        "os._exit(0)"  # as a server killed before it could clean up
+    )
+    started = []
+    real = subprocess.Popen
+
+    def recording(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", recording)
+    assert serve([sys.executable, "-c", script], dict(os.environ)) == 0
+    assert started and not temp_root_of(started[0].pid).exists()

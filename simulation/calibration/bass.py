@@ -26,12 +26,15 @@ Everything here is pure numpy/scipy, with no simulator state.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
+
+from ..datafiles import read_data
 
 __all__ = [
     "BassFit",
@@ -157,6 +160,10 @@ class BassFit:
         )
 
 
+MAX_PERIODS = 10_000  # periods of one sales history (Bass's data: 10-20 years)
+MAX_SALES_BYTES = 10 * 2**20
+
+
 def _as_sales(sales) -> np.ndarray:
     values = np.asarray(sales, dtype=float).ravel()
     if values.size < 4:
@@ -168,6 +175,10 @@ def _as_sales(sales) -> np.ndarray:
         raise ValueError("sales must be non-negative")
     if values.sum() <= 0:
         raise ValueError("sales are all zero: nothing to fit")
+    if values.size > MAX_PERIODS:
+        raise ValueError(f"{values.size:,} periods of sales; at most {MAX_PERIODS:,} are fitted")
+    if np.ptp(values) == 0:  # a Bass curve rises and falls: flat sales leave p, q and m unidentified
+        raise ValueError(f"sales are {values[0]:g} in every period: a flat series has no diffusion curve to fit")
     return values
 
 
@@ -407,9 +418,15 @@ def load_sales_series(path, column: str | None = None, product: str | None = Non
         available choices.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"sales file {str(path)!r} does not exist")
-    table = pd.read_csv(path)
+    data = read_data(path, MAX_SALES_BYTES, "sales file")  # a regular file, read up to a limit
+    try:
+        table = pd.read_csv(io.BytesIO(data))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path}: not a CSV table of sales ({str(error).splitlines()[0][:120]})") from None
+    if len(table) > MAX_PERIODS:
+        raise ValueError(f"{path}: {len(table):,} rows; a sales history of at most {MAX_PERIODS:,} periods is fitted")
     columns = [str(c) for c in table.columns]
     table.columns = columns
     is_long = _PRODUCT_COLUMN in columns

@@ -24,7 +24,7 @@ from ..scenario import ScenarioError
 from ..scenario.loader import load_scenario, parse_scenario, scenario_to_yaml
 from ..scenario.paths import folder_name
 from ..validation.bass_reduction import BASS_SETTINGS
-from .common import ROOT, add_out_arguments, claim_folder, fail
+from .common import MAX_COUNT, MAX_REPLICATIONS, ROOT, add_out_arguments, claim_folder, fail, finished, whole_number
 
 SIMULATION_UNIT = "month"  # step length of the Bass scenario written from a fit
 
@@ -47,10 +47,16 @@ def add_arguments(parser) -> None:
         help="scenario parameter to fit, e.g. purchase.q (repeatable; needs SCENARIO)",
     )
     parser.add_argument(
-        "--replications", type=int, default=4, help="simulations per evaluation in the --fit search (default 4)"
+        "--replications",
+        type=whole_number(1, MAX_REPLICATIONS),
+        default=4,
+        help="simulations per evaluation in the --fit search (default 4)",
     )
     parser.add_argument(
-        "--max-evaluations", type=int, default=200, help="evaluation budget of the --fit search (default 200)"
+        "--max-evaluations",
+        type=whole_number(1, MAX_COUNT),
+        default=200,
+        help="evaluation budget of the --fit search (default 200)",
     )
     parser.add_argument(
         "--market-size",
@@ -271,5 +277,8 @@ def main(args) -> int:
             f"{args.scenario}: name the parameters to fit with --fit SECTION.NAME (or omit the scenario for the Bass fit)"
         )
     if args.out:
-        claim_folder(Path(args.out), args.overwrite)  # a folder that is not free is refused before the work
-    return main_abm(args) if args.fit else main_bass(args)
+        claim_folder(Path(args.out), args.overwrite, command="calibrate")  # refused before the work if not free
+    code = main_abm(args) if args.fit else main_bass(args)
+    if args.out:
+        finished(Path(args.out))
+    return code

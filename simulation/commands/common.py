@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import importlib.util
-import shutil
+import os
 import sys
 import warnings
 from datetime import datetime
@@ -12,10 +14,12 @@ from pathlib import Path
 from ..scenario import ScenarioError, load_scenario
 from ..scenario.checks import ScenarioWarning
 from ..scenario.paths import folder_name
+from . import manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "default.yaml"
-# What the commands write into an output folder: --overwrite removes these (and nothing else) first.
+# What the commands write at the top of an output folder: --overwrite removes these files from a folder
+# written before manifests existed (``_overwrite_unlisted``); otherwise the manifest says what to remove.
 OUTPUTS = (
     "timeseries.csv",
     "scenario.yaml",
@@ -123,38 +127,131 @@ def output_dir(args, scenario, command: str, *, resumable: bool = False) -> Path
     (a sweep resumes there; the sweep itself checks that it is the same sweep).
     """
     if args.out:
-        return claim_folder(Path(args.out), getattr(args, "overwrite", False), resumable)
+        return claim_folder(Path(args.out), getattr(args, "overwrite", False), resumable, command)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = ROOT / "results" / folder_name(scenario.name) / f"{command}-{stamp}"
     out, count = base, 1
     while True:
         try:
             out.mkdir(parents=True)
-            return out
+            return claim_folder(out, False, False, command)
         except FileExistsError:  # two runs in the same second
             count += 1
             out = base.with_name(f"{base.name}-{count}")
 
 
-def claim_folder(out: Path, overwrite: bool, resumable: bool = False) -> Path:
+def claim_folder(out: Path, overwrite: bool, resumable: bool = False, command: str = "") -> Path:
+    """Make `out` the command's folder, marked as being written (see ``manifest``), or exit saying why not.
+
+    A folder with entries needs --overwrite, which removes only the files an earlier command listed in
+    its manifest; a resumable command's earlier work is kept; an interrupted command's files are removed
+    without --overwrite (they are incomplete). Refused before any work: a folder that cannot be written.
+    """
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: exists and is not a folder")
-    entries = sorted(p.name for p in out.iterdir() if p.name not in BOOKKEEPING) if out.is_dir() else []
-    if entries and not (resumable and any((out / marker).is_file() for marker in RESUMABLE) and not overwrite):
+    prior = manifest.read(out) if out.is_dir() else None
+    hidden = {*BOOKKEEPING, manifest.MANIFEST, f"{manifest.MANIFEST}.tmp"}
+    entries = sorted(p.name for p in out.iterdir() if p.name not in hidden) if out.is_dir() else []
+    carried: list[str] = []
+    if entries and resumable and not overwrite and any((out / marker).is_file() for marker in RESUMABLE):
+        carried = sorted(manifest.leftovers(out, prior)) if prior else []  # resumed: still this tool's
+    elif entries and prior is not None and prior["status"] == "running":
+        # Files of the interrupted command (not there when it started, named as commands name theirs): a
+        # file the user added since, under another name, stays.
+        stale = {name for name in manifest.leftovers(out, prior) if name.split("/")[0] in OUTPUTS}
+        _removing(out, stale)
+        if stale:
+            print(f"note: {out}: removed {len(stale)} files an interrupted command left incomplete", file=sys.stderr)
+        entries = [] if manifest.files_in(out) <= set(prior.get("existing", [])) else entries
+        prior = {**prior, "status": "complete", "written": []}  # what is left is not ours: never removed
+    if entries and not carried:
         if not overwrite:
             shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
             fail(
                 f"--out {out}: the folder is not empty ({len(entries)} entries: {shown}); choose a new or empty "
                 "folder, or pass --overwrite to replace the results written there"
             )
-        for name in OUTPUTS:
-            target = out / name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            elif target.exists() or target.is_symlink():
-                target.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+        if prior is not None:
+            _removing(out, manifest.leftovers(out, prior))
+        else:
+            _overwrite_unlisted(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        manifest.start(out, command, carried)
+    except OSError as error:
+        fail(f"--out {out}: cannot write there ({error.strerror or error}); choose a folder you can write to")
     return out
+
+
+def _removing(out: Path, names: set[str]) -> None:
+    try:
+        manifest.remove(out, names)
+    except OSError as error:
+        fail(f"--out {out}: cannot remove the earlier results ({error.strerror or error})")
+
+
+def _overwrite_unlisted(out: Path) -> None:
+    """--overwrite in a folder without a manifest (results written before manifests existed): the files
+    a command writes at the top are removed; a folder of those names may hold the user's own files, so it
+    is refused rather than deleted."""
+    folders = [name for name in OUTPUTS if (out / name).is_dir() and not (out / name).is_symlink()]
+    if folders:
+        fail(
+            f"--out {out}: {folders[0]}/ was not recorded as written by this tool (no {manifest.MANIFEST}), so "
+            "--overwrite leaves it alone; move it away yourself, or choose a new folder"
+        )
+    _removing(out, {name for name in OUTPUTS if (out / name).is_file() or (out / name).is_symlink()})
+
+
+@contextlib.contextmanager
+def writing(out: Path):
+    """Results being written into `out`: a write that fails (a full disk, a folder made read-only) ends the
+    command in one line; the folder's manifest still says running, so its files are known incomplete."""
+    try:
+        yield
+    except OSError as error:
+        fail(
+            f"--out {out}: could not write the results ({error.strerror or error}); the files written are marked "
+            f"incomplete ({manifest.MANIFEST}) and the next command there removes them"
+        )
+
+
+def finished(out: Path) -> None:
+    """Mark the command's folder complete, listing the files it wrote (see ``manifest``)."""
+    try:
+        manifest.finish(out)
+    except OSError as error:
+        fail(f"--out {out}: the results are written but their list could not be ({error.strerror or error})")
+
+
+MAX_REPLICATIONS = 100_000  # the scenario's own limit (scenario.schema: replications)
+MAX_COUNT = 1_000_000  # trials, samples, evaluations: beyond this a command would run for weeks
+MAX_JOBS = 1024
+
+
+def whole_number(low: int, high: int):
+    """An argparse type: a whole number in [low, high] (digits only: '1e9' and 10^5000-digit numbers are
+    refused with the range allowed, never parsed into a huge value)."""
+
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        if not stripped.lstrip("+-").isdigit() or len(stripped) > 20:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number from {low:,} to {high:,}")
+        value = int(stripped)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value:,} is outside the allowed {low:,} to {high:,}")
+        return value
+
+    parse.__name__ = "whole number"  # (argparse names the type in its own messages)
+    return parse
+
+
+def worker_count(jobs: int) -> int:
+    """`jobs`, at most one per core (more workers than cores only add memory): a note says when capped."""
+    cores = os.cpu_count() or 1
+    if jobs > cores:
+        print(f"note: --jobs {jobs}: using {cores} worker processes, one per CPU core", file=sys.stderr)
+    return min(jobs, cores)
 
 
 def require_extra(extra: str, *modules: str) -> None:

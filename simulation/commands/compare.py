@@ -17,7 +17,18 @@ from pathlib import Path
 
 from ..parameters import MAX_SEED
 from ..resources import check_scenario_memory
-from .common import add_scenario_arguments, fail, load, output_dir
+from .common import (
+    MAX_JOBS,
+    MAX_REPLICATIONS,
+    add_scenario_arguments,
+    fail,
+    finished,
+    load,
+    output_dir,
+    whole_number,
+    worker_count,
+    writing,
+)
 
 # The KPIs shown on the terminal (every KPI is in summary.csv and report.html).
 TERMINAL_KPIS = [
@@ -38,10 +49,18 @@ OBJECTIVES = ("profit", "npv", "adopters")  # experiment.incremental.OBJECTIVES,
 def add_arguments(parser) -> None:
     add_scenario_arguments(parser, optional=False)
     parser.add_argument(
-        "--replications", "-r", type=int, default=None, help="replications per strategy (default: the scenario's)"
+        "--replications",
+        "-r",
+        type=whole_number(1, MAX_REPLICATIONS),
+        default=None,
+        help="replications per strategy (default: the scenario's)",
     )
     parser.add_argument(
-        "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per CPU)"
+        "--jobs",
+        "-j",
+        type=whole_number(1, MAX_JOBS),
+        default=os.cpu_count() or 1,
+        help="worker processes (default: one per CPU)",
     )
     parser.add_argument(
         "--baseline",
@@ -79,12 +98,9 @@ def main(args) -> int:
 
     from ..experiment.compare import Comparison, run_comparison
 
-    if args.replications is not None and args.replications < 1:
-        fail(f"--replications {args.replications}: expected a whole number >= 1")
-    if args.jobs < 1:
-        fail(f"--jobs {args.jobs}: expected a whole number >= 1")
     if args.channels < 0:
         fail(f"--channels {args.channels}: expected a whole number of replications >= 0 (0: no attribution)")
+    args.jobs = worker_count(args.jobs)
     if args.xlsx:
         try:
             import openpyxl  # noqa: F401
@@ -137,7 +153,8 @@ def main(args) -> int:
             fail(f"--baseline: {error}")
     assert comparison is not None
     replications = comparison.replications
-    paths = comparison.write(out, objective=args.objective, xlsx=args.xlsx)
+    with writing(out):
+        paths = comparison.write(out, objective=args.objective, xlsx=args.xlsx)
     baseline = comparison.baseline
     print(
         f"\n{scenario.name}: {len(scenario.strategies)} strategies x {replications} replications, "
@@ -171,6 +188,7 @@ def main(args) -> int:
     if comparison.elapsed:
         print(f"\ntime {comparison.elapsed:.1f} s ({args.jobs} job{'s' * (args.jobs > 1)})")
     print(f"wrote {out}/ ({', '.join(paths)})")
+    finished(out)
     return 0
 
 

@@ -13,8 +13,22 @@ versus.csv, result.json, report.html and validation/ (the comparison, as run.py 
 from __future__ import annotations
 
 import argparse
+import os
 
-from .common import add_scenario_arguments, fail, load, output_dir, require_extra
+from .common import (
+    MAX_COUNT,
+    MAX_JOBS,
+    MAX_REPLICATIONS,
+    add_scenario_arguments,
+    fail,
+    finished,
+    load,
+    output_dir,
+    require_extra,
+    whole_number,
+    worker_count,
+    writing,
+)
 
 
 def add_arguments(parser) -> None:
@@ -30,26 +44,44 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--risk", default=None, choices=["q10"], help="also maximise the 10th percentile (NSGA-II, Pareto front)"
     )
-    parser.add_argument("--trials", type=int, default=50, help="finished trials the study should have (default 50)")
-    parser.add_argument("--replications", "-r", type=int, default=10, help="replications per trial (default 10)")
+    parser.add_argument(
+        "--trials",
+        type=whole_number(1, MAX_COUNT),
+        default=50,
+        help="finished trials the study should have (default 50)",
+    )
+    parser.add_argument(
+        "--replications",
+        "-r",
+        type=whole_number(1, MAX_REPLICATIONS),
+        default=10,
+        help="replications per trial (default 10)",
+    )
     parser.add_argument(
         "--validate",
-        type=int,
+        type=whole_number(0, MAX_REPLICATIONS),
         default=None,
         help="fresh replications for the final comparison (default: the scenario's)",
     )
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes sharing the study (default 1)")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=whole_number(1, MAX_JOBS),
+        default=os.cpu_count() or 1,
+        help="worker processes running each trial's replications (default: one per core; same results for any number)",
+    )
     parser.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///OUT/study.db)")
     parser.add_argument("--sampler-seed", type=int, default=0, help="seed of the sampler (default 0)")
 
 
 def main(args) -> int:
     require_extra("optimise", "optuna", "sqlalchemy")
+    from sqlalchemy.exc import SQLAlchemyError
     from tqdm import tqdm
 
     from ..optimise.result import summarise
     from ..optimise.space import SearchSpace, SpaceError
-    from ..optimise.study import OptimiseSettings, completed, default_storage, optimise
+    from ..optimise.study import OptimiseSettings, check_storage, completed, default_storage, optimise
 
     scenario = load(args)
     settings = OptimiseSettings(
@@ -66,11 +98,13 @@ def main(args) -> int:
         SearchSpace(scenario, settings.budget, list(settings.levers))
     except (ValueError, SpaceError) as error:
         fail(str(error))
-    if args.jobs < 1:
-        fail(f"--jobs {args.jobs}: expected a whole number >= 1")
+    args.jobs = worker_count(args.jobs)
+    if args.storage is not None:
+        try:
+            check_storage(args.storage)  # before any work, and before Optuna adds its tables to any file
+        except ValueError as error:
+            fail(str(error))
     validate = scenario.replications if args.validate is None else args.validate
-    if validate < 0:
-        fail(f"--validate {validate}: expected a whole number >= 0")
     out = output_dir(args, scenario, "optimise", resumable=True)
     storage = args.storage or default_storage(out)
     with tqdm(total=settings.trials, unit="trial", desc=f"{scenario.name}: optimise") as bar:
@@ -83,6 +117,8 @@ def main(args) -> int:
         except KeyboardInterrupt:
             print(f"\ninterrupted: finished trials are kept in {storage}; run the same command again to resume")
             return 130
+        except (SQLAlchemyError, OSError) as error:  # a database that fails (a full disk, a server gone)
+            fail(f"--storage {storage}: {str(error).splitlines()[0][:200]}; finished trials are kept there")
         progress(len(completed(study)), settings.trials)
     print(f"{len(completed(study))} finished trials ({ran} run now, the rest loaded from {storage})")
     if validate:
@@ -93,7 +129,8 @@ def main(args) -> int:
         result = summarise(scenario, settings, study, storage, ran, validate, jobs=args.jobs)
     except (ValueError, RuntimeError) as error:
         fail(str(error))
-    paths = result.write(out)
+    with writing(out):
+        paths = result.write(out)
     print(f"\nbest mix (trial {result.best['trial']}): {result.best['strategy']['description']}")
     for name, value in result.best["values"].items():
         print(f"  {name}: {value:,.1f} over the {settings.replications} search replications")
@@ -107,5 +144,6 @@ def main(args) -> int:
         print(result.versus.round(1).to_string(index=False))
     if result.verdict:
         print("\n" + result.verdict)
-    print(f"\nwrote {out}/ ({', '.join(paths)}, validation/)")
+    print(f"\nwrote {out}/ ({', '.join(paths)}{', validation/' * bool(validate)})")
+    finished(out)
     return 0

@@ -21,7 +21,19 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from .common import add_scenario_arguments, fail, load, output_dir, require_extra
+from .common import (
+    MAX_COUNT,
+    MAX_JOBS,
+    MAX_REPLICATIONS,
+    add_scenario_arguments,
+    fail,
+    finished,
+    load,
+    output_dir,
+    require_extra,
+    whole_number,
+    worker_count,
+)
 
 
 def add_arguments(parser) -> None:
@@ -35,8 +47,15 @@ def add_arguments(parser) -> None:
         metavar="PATH=LO..HI",
         help="an uncertain field and its plausible range (repeatable)",
     )
-    parser.add_argument("--samples", type=int, default=100, help="markets drawn by Latin hypercube (default 100)")
-    parser.add_argument("--replications", type=int, default=3, help="replications per market and strategy (default 3)")
+    parser.add_argument(
+        "--samples", type=whole_number(2, MAX_COUNT), default=100, help="markets drawn by Latin hypercube (default 100)"
+    )
+    parser.add_argument(
+        "--replications",
+        type=whole_number(1, MAX_REPLICATIONS),
+        default=3,
+        help="replications per market and strategy (default 3)",
+    )
     parser.add_argument("--strategy", default="all", help="strategies to evaluate: 'all' (default) or names a,b")
     parser.add_argument("--objective", default="profit", choices=["profit", "npv", "adopters"], help="default profit")
     parser.add_argument("--chosen", default=None, help="the strategy whose losses PRIM explains (default: best mean)")
@@ -50,7 +69,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--density", type=float, default=0.8, help="least density of a PRIM box (default 0.8)")
     parser.add_argument("--design-seed", type=int, default=0, help="seed of the Latin hypercube (default 0)")
     parser.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes (default: one per core)"
+        "--jobs",
+        type=whole_number(1, MAX_JOBS),
+        default=os.cpu_count() or 1,
+        help="local worker processes (default: one per core)",
     )
 
 
@@ -59,6 +81,7 @@ def main(args) -> int:
     import numpy as np
     from tqdm import tqdm
 
+    from ..resources import MemoryEstimateError, check_sweep_memory
     from ..robust.analysis import RobustError, box_text, choose, market_values, prim_boxes, regret, strategy_summary
     from ..robust.report import render_report
     from ..scenario import ScenarioError
@@ -81,8 +104,7 @@ def main(args) -> int:
         if spec.form != "bounds":
             problems.append(f"--uncertain {text}: give a plausible range lo..hi (a Latin hypercube samples it)")
         specs.append(spec)
-    if args.samples < 2 or args.replications < 1 or args.jobs < 1:
-        problems.append("--samples needs >= 2, --replications and --jobs >= 1")
+    args.jobs = worker_count(args.jobs)
     if not 0 < args.density <= 1:
         problems.append(f"--density {args.density}: expected a number in (0, 1]")
     strategies = (
@@ -94,6 +116,10 @@ def main(args) -> int:
         problems.append("robust compares strategies: give at least two (--strategy all, or a,b)")
     if problems:
         fail("robust not valid:\n  " + "\n  ".join(problems))
+    try:
+        check_sweep_memory(args.samples, len(specs), args.samples * len(strategies) * args.replications)
+    except MemoryEstimateError as error:
+        fail(f"robust not valid; nothing was run: {error}")
     try:
         design = build_design("lhs", specs, base, args.samples, args.design_seed)
         validate(design, base, strategies)
@@ -195,4 +221,5 @@ def main(args) -> int:
     if not boxes.empty:
         print(boxes.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"\nwrote {out}/ (markets.csv, summary.csv, prim_boxes.csv, robust_report.html, runs/)")
+    finished(out)
     return 0

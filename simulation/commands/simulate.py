@@ -12,7 +12,7 @@ from ..marketing.listening import EVENT_COLUMNS
 from ..parameters import MAX_SEED
 from ..scenario.loader import scenario_to_yaml
 from ..scenario.paths import resolved_scenario
-from .common import add_scenario_arguments, fail, load, output_dir
+from .common import add_scenario_arguments, fail, finished, load, output_dir, writing
 
 MAX_STEPS = 100_000  # the schema's largest horizon
 
@@ -72,9 +72,10 @@ def main(args) -> int:
     model.run(scenario.horizon)
     elapsed = time.perf_counter() - started
     frame = model.timeseries()
-    frame.to_csv(out / "timeseries.csv", index=False)
     header = f"# Scenario as run by `run.py simulate`. Reproduce: python run.py simulate scenario.yaml --strategy {strategy}\n"
-    (out / "scenario.yaml").write_text(header + scenario_to_yaml(resolved_scenario(scenario)), encoding="utf-8")
+    with writing(out):
+        frame.to_csv(out / "timeseries.csv", index=False)
+        (out / "scenario.yaml").write_text(header + scenario_to_yaml(resolved_scenario(scenario)), encoding="utf-8")
     last = frame.iloc[-1]
     n = model.network.n
     print(
@@ -103,4 +104,5 @@ def main(args) -> int:
         print(f"listening: {len(events)} events (triggers fired or stopped, budget moves); wrote {out / 'events.csv'}")
         print("\n".join(run_events_text(events)) or "  no trigger fired")
     print(f"wrote {out / 'timeseries.csv'}")
+    finished(out)
     return 0

@@ -19,7 +19,20 @@ import shlex
 import sys
 from pathlib import Path
 
-from .common import add_scenario_arguments, claim_folder, fail, load, output_dir, require_extra
+from .common import (
+    MAX_COUNT,
+    MAX_JOBS,
+    MAX_REPLICATIONS,
+    add_scenario_arguments,
+    claim_folder,
+    fail,
+    finished,
+    load,
+    output_dir,
+    require_extra,
+    whole_number,
+    worker_count,
+)
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, without importing it here
 
@@ -43,17 +56,20 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--samples",
-        type=int,
+        type=whole_number(1, MAX_COUNT),
         default=None,
         help="random/lhs: points; sobol: base samples N (N(D+2) points, a power of 2); morris: trajectories",
     )
     parser.add_argument("--design-seed", type=int, default=0, help="seed of the sampling design (default 0)")
     parser.add_argument(
-        "--replications", type=int, default=1, help="replications per point and strategy, seeds seed+0..R-1 (default 1)"
+        "--replications",
+        type=whole_number(1, MAX_REPLICATIONS),
+        default=1,
+        help="replications per point and strategy, seeds seed+0..R-1 (default 1)",
     )
     parser.add_argument(
         "--jobs",
-        type=int,
+        type=whole_number(1, MAX_JOBS),
         default=os.cpu_count() or 1,
         help="local worker processes (default: one per core; 1 = serial)",
     )
@@ -61,7 +77,11 @@ def add_arguments(parser) -> None:
         "--scheduler", default=None, metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
     )
     parser.add_argument(
-        "--dask-workers", type=int, default=None, metavar="N", help="run on a local Dask cluster of N worker processes"
+        "--dask-workers",
+        type=whole_number(1, MAX_JOBS),
+        default=None,
+        metavar="N",
+        help="run on a local Dask cluster of N worker processes",
     )
     parser.add_argument(
         "--timeseries", action="store_true", help="also store every run's per-step KPIs (DIR/timeseries/)"
@@ -85,8 +105,8 @@ def _prepare(args):
     from ..sweep.scheduler import SchedulerError, check_scheduler
 
     problems = []
-    if args.jobs < 1 or (args.dask_workers is not None and args.dask_workers < 1):
-        problems.append("--jobs and --dask-workers need a whole number >= 1")
+    if not (args.scheduler or args.dask_workers):
+        args.jobs = worker_count(args.jobs)
     if args.scheduler and args.dask_workers:
         problems.append("give --scheduler or --dask-workers, not both")
     if args.scheduler and not problems:
@@ -159,7 +179,7 @@ def _run_locked(args, sweep, out: Path) -> int:
 
     scenario, design, strategies, total = sweep.scenario, sweep.design, sweep.strategies, sweep.total
     if args.out:
-        claim_folder(out, args.overwrite, resumable=True)
+        claim_folder(out, args.overwrite, resumable=True, command="sweep")
     try:
         store = sweep.store(out)
     except ValueError as error:
@@ -235,4 +255,5 @@ def _run_locked(args, sweep, out: Path) -> int:
     if result.rankings:
         print("\nwhat drives the results:\n  " + "\n  ".join(result.rankings))
     print(f"wrote {out / 'runs'} and {result.report}")
+    finished(out)
     return 0

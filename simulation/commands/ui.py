@@ -12,6 +12,7 @@ WOM_ALLOWED_ORIGINS, e.g. https://sim.example.org). See the README's "Security" 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -115,4 +116,7 @@ def serve(cmd: list[str], env: dict, stop_timeout: float = 10.0) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        from ..ui.background import temp_root_of
+
+        shutil.rmtree(temp_root_of(child.pid), ignore_errors=True)  # its temporary files, even if it was killed
     return 0 if stopping else code

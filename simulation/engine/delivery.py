@@ -125,7 +125,7 @@ class DeliveryPaths:
         misses = conversation.miss_table(model.settings.reach, counts.max(initial=1))  # (as the passes draw them)
         # (a product and a sum, not ``@``: a BLAS call would wake BLAS's own threads, which then spin on the
         # cores the kernels' threads need)
-        deliveries = float((self.spoken[1] * (1.0 - misses[counts])).sum())
+        deliveries = float((self.spoken[1] * (1.0 - misses[np.minimum(counts, misses.size - 1)])).sum())
         many = deliveries > AGGREGATE_SHARE * model.network.n_ties
         return "dense" if many else "sparse"
 

@@ -2,15 +2,15 @@
 
 An edge-list file has one tie per line, ``source target [weight]``, separated by whitespace or
 commas, with an optional header line and ``#`` comment lines; a file ending in ``.gz`` is read
-through gzip. Files are parsed with pandas (one
-pass for integer ids, a second for string ids); Python reads lines one by one only up to the
-first data line, and to point at the line of an error.
+through gzip. A file is read once into memory (``read_data``: decompressed in chunks and refused past
+a size limit, so a gzip bomb, ``/dev/zero`` or a FIFO cannot exhaust memory or hang), then parsed with
+pandas (one pass for integer ids, a second for string ids); Python reads lines one by one only up to
+the first data line, and to point at the line of an error.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import math
 import re
@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..datafiles import read_data
 from .csr import network_from_edges
 from .graph import SocialNetwork
 
@@ -77,6 +78,7 @@ def load_edge_list(
     delimiter: str | None = None,
     comment: str = "#",
     header: bool | None = None,
+    max_bytes: int | None = None,
 ) -> SocialNetwork:
     """Read a social network from an edge-list file (SNAP format and the like) into a CSR SocialNetwork.
 
@@ -88,8 +90,10 @@ def load_edge_list(
     columns, an int (2 = third column) or a header name picks a column. ``delimiter=None`` detects
     comma or whitespace from the first data line; ``header=None`` detects a header line. Self-loops
     are dropped and duplicate ties merged (trust averaged); both are counted in ``report``.
+    ``max_bytes`` caps the file's (decompressed) text (default: ``resources.text_budget``).
     """
-    edge_file = _EdgeFile.open(Path(path), delimiter, comment)
+    path = Path(path)
+    edge_file = _EdgeFile.open(path, read_data(path, max_bytes, "edge-list file"), delimiter, comment)
     rest = edge_file.read_rest()
     weight_index = _weight_index(weight_column, edge_file)
     if header is None:
@@ -130,15 +134,16 @@ class _EdgeFile:
     """An edge-list file being read: its format, and its first data line (a header or an edge)."""
 
     path: Path
+    data: bytes  # the file's text (decompressed)
     delimiter: str | None  # None: whitespace
     comment: str
     first_lineno: int
     first_fields: list[str]
 
     @classmethod
-    def open(cls, path: Path, delimiter: str | None, comment: str) -> _EdgeFile:
+    def open(cls, path: Path, data: bytes, delimiter: str | None, comment: str) -> _EdgeFile:
         """Find the first data line and, unless given, the delimiter (a comma there, else whitespace)."""
-        first = _first_data_line(path, comment)
+        first = _first_data_line(data, comment)
         if first is None:
             raise ValueError(f"{path}: no edges found (the file is empty or has only comments/blank lines)")
         lineno, text = first
@@ -151,7 +156,7 @@ class _EdgeFile:
             raise ValueError(
                 f"{path}, line {lineno}: {len(fields)} field; expected at least 2 fields: source target [weight]"
             )
-        return cls(path, delimiter, comment, lineno, fields)
+        return cls(path, data, delimiter, comment, lineno, fields)
 
     @property
     def n_fields(self) -> int:
@@ -168,7 +173,7 @@ class _EdgeFile:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)  # "loss of data": extra fields
                 rest = pd.read_csv(
-                    self.path,
+                    io.BytesIO(self.data),
                     sep=r"\s+" if self.delimiter is None else self.delimiter,
                     header=None,
                     names=range(self.n_fields),
@@ -200,7 +205,7 @@ class _EdgeFile:
 
     def _refuse_ragged_line(self, otherwise: str):
         """ValueError naming the first line whose number of fields differs from the first data line's."""
-        lineno, text = _find_line(self.path, self.comment, lambda t: len(_split(t, self.delimiter)) != self.n_fields)
+        lineno, text = _find_line(self.data, self.comment, lambda t: len(_split(t, self.delimiter)) != self.n_fields)
         if not lineno:
             raise ValueError(f"{self.path}: {otherwise}") from None
         count = len(_split(text, self.delimiter))
@@ -211,13 +216,13 @@ class _EdgeFile:
 
     def line(self, data_row: int) -> tuple[int, str, list[str]]:
         """Line number, text and fields of the ``data_row``-th data line (0 = the first), for errors."""
-        lineno, text = _data_line(self.path, self.comment, data_row)
+        lineno, text = _data_line(self.data, self.comment, data_row)
         return lineno, text, _split(text, self.delimiter)
 
 
-def _first_data_line(path: Path, comment: str) -> tuple[int, str] | None:
+def _first_data_line(data: bytes, comment: str) -> tuple[int, str] | None:
     """Line number and text of the first line that is neither blank nor a comment."""
-    lineno, text = _find_line(path, comment, lambda _text: True)
+    lineno, text = _find_line(data, comment, lambda _text: True)
     return (lineno, text) if lineno else None
 
 
@@ -235,12 +240,12 @@ def _split(text: str, delimiter: str | None) -> list[str]:
     return [field.strip() for field in next(csv.reader(io.StringIO(text), delimiter=delimiter), [])]
 
 
-def _find_line(path: Path, comment: str, is_wanted) -> tuple[int, str]:
+def _find_line(data: bytes, comment: str, is_wanted) -> tuple[int, str]:
     """Line number and text of the first data line satisfying ``is_wanted`` ((0, '') if none).
 
     The only per-line Python loop: used to find the first line and to point at an error's line.
     """
-    with _open_text(path) as handle:
+    with io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="replace") as handle:
         for lineno, line in enumerate(handle, start=1):
             text = _strip_comment(line, comment).strip()
             if text and is_wanted(text):
@@ -248,14 +253,7 @@ def _find_line(path: Path, comment: str, is_wanted) -> tuple[int, str]:
     return 0, ""
 
 
-def _open_text(path: Path):
-    """The file as text lines; a ``.gz`` file is decompressed on the fly (pandas infers the same from the suffix)."""
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace")
-    return path.open(encoding="utf-8-sig", errors="replace")
-
-
-def _data_line(path: Path, comment: str, row: int) -> tuple[int, str]:
+def _data_line(data: bytes, comment: str, row: int) -> tuple[int, str]:
     """Line number and text of the ``row``-th data line (0-based, counting a header line)."""
     seen = -1
 
@@ -264,7 +262,7 @@ def _data_line(path: Path, comment: str, row: int) -> tuple[int, str]:
         seen += 1
         return seen == row
 
-    return _find_line(path, comment, is_row)
+    return _find_line(data, comment, is_row)
 
 
 def _weight_index(weight_column: int | str | None, edge_file: _EdgeFile) -> int | None:
@@ -416,10 +414,11 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
     repeated nodes and unreadable values raise ValueError with the file, line and value.
     """
     path = Path(path)
+    data = read_data(path, None, "node file")
     try:
         # header=None so that a row with more fields than the header is an error, not an index.
         table = pd.read_csv(
-            path,
+            io.BytesIO(data),
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -434,8 +433,8 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
             f"{path}: empty node file; expected a header line: node,role[,follows_brand][,community]"
         ) from None
     except pd.errors.ParserError:
-        n_columns = len(_split(_find_line(path, "#", lambda _text: True)[1], ","))
-        lineno, text = _find_line(path, "#", lambda t: len(_split(t, ",")) > n_columns)
+        n_columns = len(_split(_find_line(data, "#", lambda _text: True)[1], ","))
+        lineno, text = _find_line(data, "#", lambda t: len(_split(t, ",")) > n_columns)
         raise ValueError(
             f"{path}, line {lineno}: {len(_split(text, ','))} fields; expected {n_columns} like the header line"
         ) from None
@@ -446,12 +445,12 @@ def load_node_roles(path: str | Path, network: SocialNetwork) -> NodeRoles:
     for column in ("node", "role"):
         if column not in table.columns:
             raise ValueError(
-                f"{path}, line {_find_line(path, '#', lambda _text: True)[0]}: the header has no column "
+                f"{path}, line {_find_line(data, '#', lambda _text: True)[0]}: the header has no column "
                 f"{column!r}; expected the columns node, role[, follows_brand][, community]"
             )
 
     def where(row: int) -> str:
-        lineno, _ = _data_line(path, "#", row + 1)  # + 1: the header line
+        lineno, _ = _data_line(data, "#", row + 1)  # + 1: the header line
         return f"{path}, line {lineno}"
 
     index = _node_index(table["node"], network, where)

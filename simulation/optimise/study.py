@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import threading
 import warnings
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..marketing.strategy import Strategy
-from .evaluate import OBJECTIVES, RISKS, objective_values, replication_values
+from .evaluate import OBJECTIVES, RISKS, PooledReplications, objective_values, replication_values
 from .space import SearchSpace
 
 
@@ -74,6 +73,63 @@ def study_name(scenario, settings: OptimiseSettings) -> str:
 
 def default_storage(out: Path) -> str:
     return f"sqlite:///{Path(out).resolve() / 'study.db'}"
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+OPTUNA_TABLES = {"studies", "trials", "version_info"}
+
+
+def check_storage(url: str) -> None:
+    """ValueError, in one line naming the URL, unless `url` is storage an optimisation may use: a SQLite file
+    that does not exist yet (in an existing folder) or that is an Optuna database already, or a server
+    database whose driver is installed. In-memory SQLite, folders, devices, corrupt files and SQLite files
+    of something else (which Optuna would silently add its tables to) are refused."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    shown = repr(url[:200])
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ValueError(f"--storage {shown}: not a database URL; expected e.g. sqlite:///study.db") from None
+    if parsed.get_backend_name() != "sqlite":
+        from sqlalchemy import create_engine
+
+        try:
+            create_engine(parsed).dispose()  # loads the dialect and its driver, connects to nothing
+        except (NoSuchModuleError, ImportError, ArgumentError) as error:
+            raise ValueError(
+                f"--storage {shown}: {parsed.drivername!r} cannot be used here ({str(error)[:120]}); use a "
+                "sqlite:///FILE URL or install the database's driver"
+            ) from None
+        return
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        raise ValueError(f"--storage {shown}: an in-memory database keeps nothing; give a file, sqlite:///study.db")
+    path = Path(database)
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise ValueError(f"--storage {shown}: the folder {path.parent} does not exist")
+        return
+    if not path.is_file():
+        raise ValueError(f"--storage {shown}: {path} is not a regular file (a folder or a device)")
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        what = "an empty file" if not header else "not a SQLite database"
+        raise ValueError(f"--storage {shown}: {path} is {what}; give a new file or an earlier study's database")
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error as error:
+        raise ValueError(f"--storage {shown}: {path} cannot be read as SQLite ({error})") from None
+    if not OPTUNA_TABLES <= tables:
+        raise ValueError(
+            f"--storage {shown}: {path} is a SQLite database but not an Optuna study's (tables: "
+            f"{', '.join(sorted(tables)[:5]) or 'none'}); give a new file so that it is left untouched"
+        )
 
 
 def _storage(url: str | None):
@@ -150,26 +206,6 @@ def completed(study) -> list:
     return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
 
 
-def _portable(scenario) -> dict:
-    return {"data": scenario.model_dump(mode="json"), "source_dir": scenario.source_dir}
-
-
-def _worker(portable: dict, settings: OptimiseSettings, storage: str, worker: int) -> int:
-    """One worker process of a parallel optimisation: trials until the study has enough."""
-    import optuna
-
-    from ..scenario.schema import Scenario
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    scenario = Scenario.model_validate(portable["data"]).model_copy(update={"source_dir": portable["source_dir"]})
-    worker_settings = OptimiseSettings(**{**settings.__dict__, "seed": settings.seed + 1000 * worker})
-    study = open_study(scenario, worker_settings, storage)
-    objective = Objective(scenario, worker_settings)
-    stop = optuna.study.MaxTrialsCallback(settings.trials, states=(optuna.trial.TrialState.COMPLETE,))
-    study.optimize(objective, n_trials=settings.trials, callbacks=[stop])
-    return objective.evaluated
-
-
 def optimise(
     scenario,
     settings: OptimiseSettings,
@@ -181,8 +217,11 @@ def optimise(
 ):
     """Run the study until it has ``settings.trials`` finished trials; returns (study, trials run now).
 
-    ``progress(done, total)`` is called after each trial of this process; setting ``cancel`` stops after
-    the trial in progress (finished trials stay in storage).
+    Trials run one after another in this process (the sampler sees every earlier trial, and the study
+    ends with exactly ``settings.trials``); with ``jobs`` > 1 each trial's replications run in as many
+    worker processes (``evaluate.PooledReplications``), which gives the same values, hence the same
+    study, as one process. ``progress(done, total)`` is called after each trial; setting ``cancel``
+    stops after the trial in progress (finished trials stay in storage).
     """
     import optuna
 
@@ -193,14 +232,8 @@ def optimise(
     missing = settings.trials - len(completed(study))
     if missing <= 0:
         return study, 0
-    if jobs > 1:
-        if storage is None:
-            raise ValueError("--jobs > 1 needs a storage the workers share (a SQLite file or a database URL)")
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(jobs) as pool:
-            ran = pool.starmap(_worker, [(_portable(scenario), settings, storage, w + 1) for w in range(jobs)])
-        return study, int(sum(ran))
-    objective = Objective(scenario, settings, cancel, evaluate)
+    pool = PooledReplications(min(jobs, settings.replications)) if jobs > 1 and evaluate is None else None
+    objective = Objective(scenario, settings, cancel, pool or evaluate)
 
     def after_trial(study, trial):
         if progress:
@@ -209,7 +242,11 @@ def optimise(
             study.stop()
 
     stop = optuna.study.MaxTrialsCallback(settings.trials, states=(optuna.trial.TrialState.COMPLETE,))
-    study.optimize(objective, n_trials=missing, callbacks=[stop, after_trial])
+    try:
+        study.optimize(objective, n_trials=missing, callbacks=[stop, after_trial])
+    finally:
+        if pool is not None:
+            pool.close()
     return study, objective.evaluated
 
 

@@ -16,6 +16,8 @@ one message per step (used by the reductions).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import kernels
@@ -285,9 +287,28 @@ def deliver_on_network(
     return candidate[keep], seen[keep]
 
 
+# Longest miss table: a market's tables are bounded by its consumers' messages, which the resource
+# check bounds (resources.MAX_MESSAGES_PER_STEP); a longer one means a rate beyond that check.
+MAX_MISS_TABLE = 2**24
+
+
 def miss_table(p: float, most: int) -> np.ndarray:
-    """(1 - p) ** k for k = 0..most, as ``binomial_by_inversion`` computes it (the kernels look it up)."""
-    return (1.0 - p) ** np.arange(max(int(most), 1) + 1, dtype=np.int64)
+    """(1 - p) ** k for k = 0..most, as ``binomial_by_inversion`` computes it (the kernels look it up; an
+    exponent beyond the table reads its last entry). The table stops where (1 - p) ** k underflows to 0
+    (k > 746 / -ln(1 - p)) or stays 1 (1 - p rounds to 1): every later entry equals the last, so the
+    values looked up are unchanged and a reach of 1 needs two entries whatever the message counts."""
+    last = max(int(most), 1)
+    miss = 1.0 - p  # (the float numpy raises to each power)
+    if miss <= 0.0 or miss == 1.0:
+        last = 1
+    else:
+        last = min(last, int(746.0 / -math.log(miss)) + 2)
+    if last > MAX_MISS_TABLE:
+        raise ValueError(
+            f"{last:,} messages from one consumer in a step (reach {p:g}): more than the {MAX_MISS_TABLE:,} "
+            "simulated; lower the talk rate"
+        )
+    return (1.0 - p) ** np.arange(last + 1, dtype=np.int64)
 
 
 def binomial_by_inversion(trials: np.ndarray, p: float, uniforms: np.ndarray) -> np.ndarray:

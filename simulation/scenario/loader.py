@@ -23,7 +23,7 @@ from ..marketing.strategy import Strategy
 from .checks import ScenarioWarning, data_problems, horizon_warnings
 from .errors import ScenarioError, shown
 from .schema import SECTION_MODELS, IncidentSettings, Scenario
-from .yaml_reader import MAX_BYTES, check_size, decode, read_scalar, read_yaml
+from .yaml_reader import MAX_BYTES, MAX_DEPTH, check_size, decode, read_scalar, read_yaml
 
 MAX_READ = MAX_BYTES + 1  # a file that grew after its size was checked is still refused
 
@@ -170,7 +170,9 @@ _LEADING_PATH = re.compile(r"^([A-Za-z_][\w.]*): (.*)$", re.S)
 _TAG_ERRORS = {"union_tag_invalid", "union_tag_not_found"}
 
 
-def _problems(error: ValidationError, data: dict, origin: str, lines: dict, overridden: dict, skip=()) -> list[str]:
+def _problems(
+    error: ValidationError, data: dict, origin: str, lines: dict, overridden: dict, skip=(), repeats_told=True
+) -> list[str]:
     problems = []
     for item in error.errors():
         loc = _clean_loc(tuple(item["loc"]), data)
@@ -188,7 +190,7 @@ def _problems(error: ValidationError, data: dict, origin: str, lines: dict, over
         elif not loc and (leading := _LEADING_PATH.match(message)):
             loc = tuple(int(p) if p.isdigit() else p for p in leading.group(1).split("."))
             message = leading.group(2)
-        if any(loc[: len(s)] == s for s in skip) or message.startswith("strategy names must be unique"):
+        if any(loc[: len(s)] == s for s in skip) or (repeats_told and message.startswith("strategy names must be")):
             continue  # already reported by the data checks
         path = _dotted(loc, data)
         where = _where(loc, path, origin, lines, overridden)
@@ -206,7 +208,10 @@ def _parse_assignment(text: str) -> tuple[list[str], Any]:
     if "=" not in text:
         raise ScenarioError([f"--set {text!r}: expected dotted.path=value, e.g. market.n_consumers=5000"])
     path, raw = text.split("=", 1)
-    return [p for p in path.strip().split(".") if p], read_scalar(raw) if raw.strip() else None
+    parts = [p for p in path.strip().split(".") if p]
+    if len(parts) > MAX_DEPTH:  # a scenario nests 5 deep; a deeper path would only build recursion bombs
+        raise ScenarioError([f"--set {text[:60]!r}...: the path has {len(parts):,} levels; at most {MAX_DEPTH}"])
+    return parts, read_scalar(raw) if raw.strip() else None
 
 
 def _step_into(node, part: str, path_so_far: list[str], full: str):
@@ -257,7 +262,7 @@ def apply_overrides(data: dict, assignments) -> tuple[dict, dict]:
             key = _step_into(cursor, part, [], text) if isinstance(cursor, list) else part
             loc.append(key)
             cursor = cursor[key] if isinstance(cursor, (dict, list)) else None
-        origins[_dotted(tuple(loc), data)] = f"--set {text}"
+        origins[_dotted(tuple(loc), data)] = f"--set {text if len(text) <= 80 else text[:77] + '...'}"
     return data, origins
 
 
@@ -285,6 +290,8 @@ def parse_scenario(text: str, origin: str = "<scenario>", overrides=(), source_d
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         problems += _problems(error, data, origin, lines, origins, skip=[loc for loc, _ in found])
+        if not problems:  # names the data checks cannot see repeated (strategies without a name take the default)
+            problems = _problems(error, data, origin, lines, origins, repeats_told=False)
     if problems:
         raise ScenarioError(sorted(problems, key=_line_of))
     for loc, message in horizon_warnings(scenario):

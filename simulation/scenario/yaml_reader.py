@@ -18,6 +18,7 @@ from .errors import ScenarioError
 
 MAX_BYTES = 1_000_000  # the bundled scenarios are 1-5 kB
 MAX_DEPTH = 50  # sections, strategies, levers: real files nest 5 deep
+MAX_DIGITS = 100  # digits of a whole number (seeds need 19): Python refuses to read more than 4,300
 MAX_VALUES = 100_000  # values after expanding aliases (the bundled scenarios have a few hundred)
 
 
@@ -69,6 +70,17 @@ _Loader.add_implicit_resolver(
     re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"),
     list("-+0123456789"),
 )
+
+
+def _whole_number(loader, node):
+    """YAML integers with a digit limit: a 5,000-digit number is refused with its line, not a traceback."""
+    digits = sum(c.isdigit() for c in node.value)
+    if digits > MAX_DIGITS:
+        raise _Refused(node.start_mark.line + 1, f"a whole number of {digits:,} digits; at most {MAX_DIGITS} are read")
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _whole_number)
 
 
 class _Refused(Exception):

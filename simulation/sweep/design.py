@@ -281,7 +281,9 @@ def validate(design: Design, base: BaseScenario, strategies: list[str], shown: i
                     problems.append(message)
                 continue
             try:
-                check_model_memory(validate_parameters(scenario.model_parameters()), strategy, None, runs_at_once)
+                params = validate_parameters(scenario.model_parameters())
+                workers = runs_at_once if runs_at_once > 1 else 0  # each run at once is a worker process
+                check_model_memory(params, strategy, None, runs_at_once, workers)
             except ValueError as error:
                 message = f"design point {index}: {error}"
                 if str(error) not in seen:

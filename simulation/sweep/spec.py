@@ -57,9 +57,18 @@ def _scalar(text: str):
     return read_scalar(text)
 
 
+MAX_RANGE_VALUES = 100_000
+
+
+def range_count(low: float, high: float, step: float) -> float:
+    """How many values lo:hi:step has (a float: inf or beyond any list for a tiny step), counted before any is made."""
+    span = (high - low) / step * (1 + 1e-12) + 1e-9
+    return math.floor(span) + 1.0 if math.isfinite(span) else math.inf
+
+
 def range_values(low: float, high: float, step: float) -> tuple:
     """lo, lo + step, ... up to hi inclusive (to a relative tolerance of 1e-9 of the step)."""
-    count = math.floor((high - low) / step * (1 + 1e-12) + 1e-9) + 1
+    count = int(range_count(low, high, step))
     whole = all(float(v).is_integer() for v in (low, high, step))
     values = [low + i * step for i in range(count)]
     # Round away float noise (0.1 * 3 = 0.30000000000000004) so values read as the user wrote them.
@@ -90,9 +99,12 @@ def parse_param(text: str) -> ParamSpec:
             raise SpecError(f"--param {text}: the step of a range must be > 0, got {parts[2]}")
         if high < low:
             raise SpecError(f"--param {text}: range {spec} has hi < lo")
+        count = range_count(low, high, step)
+        if count > MAX_RANGE_VALUES:  # refused before the values are made (1e-12 steps: 10^12 of them)
+            raise SpecError(
+                f"--param {text}: range {spec} has {f'{count:,.0f}' if math.isfinite(count) else 'too many'} values (at most {MAX_RANGE_VALUES:,}); use a larger step"
+            )
         values = range_values(low, high, step)
-        if len(values) > 100_000:
-            raise SpecError(f"--param {text}: range {spec} has {len(values):,} values (at most 100,000)")
         return ParamSpec(path, spec, values, low, high, "range")
     values = tuple(_scalar(v.strip()) for v in spec.split(","))
     if any(v is None for v in values):

@@ -37,11 +37,13 @@ from ..scenario.schema import Scenario
 from ..scenario.yaml_reader import decode
 from ..state import Role
 from . import SCENARIO_ENV
-from .background import start_thread
+from .background import on_session_end, start_thread, use_own_temp_root
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = ROOT / "scenarios"
 UPLOAD_LIMIT = 200 * 2**20  # bytes of a network file uploaded with a scenario
+SESSION_UPLOADS = 20  # network files one session keeps
+SESSION_UPLOAD_BYTES = 400 * 2**20  # their total size
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 _NETWORK_CACHE: OrderedDict = OrderedDict()  # (network parameters, seed) -> SocialNetwork, shared by sessions
@@ -94,7 +96,17 @@ class ExploreSession:
         self.confined = False  # an uploaded scenario: the files it names must be the allowed ones
         self._uploads: tempfile.TemporaryDirectory | None = None
         self._waiting: tuple[str, str] | None = None  # an uploaded scenario waiting for the file it names
+        use_own_temp_root()  # the front end's temporary folders: one per server process, removed at exit
+        on_session_end(self.close)  # page closed: its play loop stops, its uploads go
         self.load_file(path or default_scenario_file())
+
+    def close(self) -> None:
+        """The session is over: stop the play loop and remove the uploaded files."""
+        self._generation += 1
+        self.playing.value = False
+        if self._uploads is not None:
+            self._uploads.cleanup()
+            self._uploads = None
 
     # ------------------------------------------------------------ scenario
     def load_file(self, path: str) -> bool:
@@ -145,6 +157,13 @@ class ExploreSession:
             self.errors.value = [f"{name}: more than {UPLOAD_LIMIT // 2**20} MB; upload a smaller network file"]
             return False
         target = self.upload_dir / folder_name(name, "upload")
+        kept = [p for p in self.upload_dir.iterdir() if p.is_file() and p != target]
+        if len(kept) >= SESSION_UPLOADS or sum(p.stat().st_size for p in kept) + len(data) > SESSION_UPLOAD_BYTES:
+            self.errors.value = [
+                f"{name}: this page already keeps {len(kept)} uploaded files; at most {SESSION_UPLOADS} files and "
+                f"{SESSION_UPLOAD_BYTES // 2**20} MB in all are kept for one page (reload the page to start afresh)"
+            ]
+            return False
         target.write_bytes(data)
         self.notice.value = (
             f"received {target.name}: a scenario dropped with it may name it as its edge list or node roles"
