@@ -118,7 +118,7 @@ def _bass_first_year() -> float:
 
 INF = math.inf
 J_BANDS = "Amazon corpora as summarised in issue 20 (1 star 7-12%, 2 stars 4-7%, 3 stars 6-10%, 4 stars 14-20%, 5 stars 55-65%)"
-# The targets: the figures and tolerances of docs/VALIDATION.md and ../shared/NOTES-stylised-facts.md.
+# The targets: the figures and tolerances of docs/VALIDATION.md (the published stylised facts it cites).
 TARGETS: tuple[Target, ...] = (
     Target(
         "first_year_adopters",
