@@ -10,7 +10,6 @@ screenshots to results/ui/ (explore.png, upload_error.png, compare.png, sweep.pn
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -100,12 +99,10 @@ def test_explore_horizon_upload_compare_and_sweep_in_browser(tmp_path):
             page.wait_for_function(
                 "() => /step ([3-9]|1\\d) of/.test(document.querySelector('.step-counter').innerText)", timeout=30_000
             )
-            started, first = time.monotonic(), step_number(page)
-            page.wait_for_timeout(1000)
+            # The speed is the play loop's schedule, tested without a clock in test_ui_components; here
+            # only that Play steps and Pause stops (no rate: a loaded machine steps slower).
             page.get_by_role("button", name="Pause", exact=True).click()
             expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible(timeout=10_000)
-            rate = (step_number(page) - first) / (time.monotonic() - started)
-            assert 4 <= rate <= 10, f"{rate:.1f} steps/s at a speed of 8"
             paused_at = step_number(page)
             page.wait_for_timeout(800)
             assert step_number(page) == paused_at, "the model kept stepping after Pause"
