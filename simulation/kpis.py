@@ -194,15 +194,17 @@ _RUN = [
 ]
 
 _PAIR = [
-    _pair("expansion_customers", "net customers who would never have bought", "consumers"),
-    _pair("customers_gained", "customers who would never have bought", "consumers"),
+    _pair("expansion_customers", "net paying customers who would never have bought", "consumers"),
+    _pair("customers_gained", "paying customers who would never have bought", "consumers"),
     _pair("customers_lost", "baseline customers lost", "consumers"),
+    _pair("free_seeds", "customers given the product free (seeds), net of the baseline's", "consumers"),
     _pair("acceleration_customers", "customers who bought earlier", "consumers"),
     _pair("delayed_customers", "customers who bought later", "consumers"),
     _pair("steps_forward", "mean steps purchases were brought forward", "steps"),
     _pair("expansion_value", "NPV of expansion", "money"),
     _pair("acceleration_value", "NPV of acceleration", "money"),
-    _pair("other_value", "NPV of the rest (spend, free seeds, discounts, repeat purchases)", "money"),
+    _pair("free_seed_value", "NPV of sales given away to free seeds", "money"),
+    _pair("other_value", "NPV of the rest (marketing spend, discounts, repeat purchases)", "money"),
     _pair("npv_difference", "NPV difference", "money"),
     # Incremental results against the baseline (experiment.incremental): paired differences of run KPIs,
     # and two ratios of mean differences.

@@ -145,7 +145,7 @@ def _decomposition(comparison) -> str:
     plt = _pyplot()
     parts = comparison.decomposition.set_index(["strategy", "measure"])
     names = [n for n in comparison.strategies if n != comparison.decomposition_baseline]
-    measures = ["expansion_value", "acceleration_value", "other_value", "npv_difference"]
+    measures = ["expansion_value", "acceleration_value", "free_seed_value", "other_value", "npv_difference"]
     figure, ax = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(measures)
     x = np.arange(len(names))
@@ -163,7 +163,7 @@ def _decomposition(comparison) -> str:
     ax.set_xticks(x + width * (len(measures) - 1) / 2, names)
     ax.set_ylabel(f"NPV vs {comparison.decomposition_baseline} ({find_kpi('npv').unit_text(comparison.currency)})")
     ax.legend(fontsize=8)
-    ax.set_title("Value over the baseline: expansion vs acceleration (95% CI)")
+    ax.set_title("Value over the baseline: expansion, acceleration, free seeds and the rest (95% CI)")
     return _png(figure)
 
 
@@ -339,16 +339,25 @@ def render_report(comparison, objective: str = "profit") -> str:
         _spend_revenue(comparison),
     ]
     if not comparison.decomposition.empty:
+        represents = scenario.market.represents
         unit_value = scenario.product.price * scenario.product.margin
+        scale = (
+            f" (each simulated customer stands for {represents:,g} real ones: {format_value('npv', unit_value * represents)}"
+            " per simulated customer)"
+            if represents != 1
+            else ""
+        )
         sections += [
             f"<h2>Expansion and acceleration against {html.escape(comparison.decomposition_baseline)} "
             "(Libai, Muller &amp; Peres 2013)</h2>",
-            "<p>Per paired replication, customers the strategy won who would never have bought under the baseline "
-            "(expansion, net of customers lost) and purchases it brought forward (acceleration), with their "
-            f"discounted gross profit at {format_value('npv', unit_value)} "
-            f"{html.escape(find_kpi('npv').unit_text(comparison.currency))} per first purchase; 'rest' is the "
-            "remainder of the NPV difference (spend, free seeds, discounts, repeat purchases). This split needs "
-            "each consumer's purchases, so it stays against the baseline the comparison was run with.</p>",
+            "<p>Per paired replication, paying customers the strategy won who would never have bought under the "
+            "baseline (expansion, net of customers lost), paid purchases it brought forward (acceleration) and sales "
+            "given away to free seeds who would otherwise have paid, with their discounted gross profit at "
+            f"{format_value('npv', unit_value)} {html.escape(find_kpi('npv').unit_text(comparison.currency))} per "
+            f"real first purchase{scale}; counts are simulated customers. 'Rest' is the remainder of the NPV "
+            "difference (marketing spend, discounts, repeat purchases). The parts add up to the NPV difference. "
+            "This split needs each consumer's purchases, so it stays against the baseline the comparison was "
+            "run with.</p>",
             f'<div class="wide">{_table(_decomposition_table(comparison))}</div>',
             _decomposition(comparison),
         ]
