@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from simulation.experiment.compare import Comparison, run_comparison
 from simulation.experiment.incremental import incremental, verdict
 from simulation.experiment.report import render_report
-from simulation.experiment.stats import ratio_interval
+from simulation.experiment.stats import paired_difference, ratio_interval
 from simulation.scenario import ScenarioError, parse_scenario
 
 
@@ -191,13 +194,112 @@ def test_verdict_names_the_winner_the_margin_and_what_cannot_be_told_apart():
 
 def test_verdict_says_when_the_best_two_are_tied_and_when_nothing_beats_the_baseline():
     tied = verdict(_runs({"base": 0, "a": 100, "b": 100.2}, noise=5), ["base", "a", "b"], "base")
-    assert "cannot be told apart" in tied.text and set(tied.ties) == {"a", "b"} - {tied.best}
+    assert "Its lead over " in tied.text and set(tied.ties) == {"a", "b"} - {tied.best}
+    assert "is not distinguishable from zero on profit" in tied.text
     none = verdict(_runs({"base": 0, "a": -20, "b": -30}), ["base", "a", "b"], "base", objective="npv")
     assert none.best == "base" and none.text.startswith("No strategy beats the baseline, base, on NPV")
     unclear = verdict(_runs({"base": 0, "a": 0.2}, noise=5), ["base", "a"], "base", objective="adopters")
     assert "is not distinguishable from zero" in unclear.text
     with pytest.raises(ValueError, match="objective = 'sales' is not allowed; allowed: profit, npv, adopters"):
         verdict(_runs({"base": 0}), ["base"], "base", objective="sales")
+
+
+# The sentences of a verdict that compare two strategies, and the relation each states.
+_NAME = r"[a-z][a-z0-9_]*"
+_SENTENCES = [
+    (rf"({_NAME}) wins on [^:]+: .*? against ({_NAME}) \(mean paired", "better", "pair"),
+    (rf"({_NAME}) has the highest mean .*?, but its difference from ({_NAME}), ", "tied", "pair"),
+    (rf"It leads the runner-up, ({_NAME}), by", "better", "best"),
+    (rf"The runner-up is ({_NAME}) itself\.", "better", "best"),
+    (rf"Its lead over ((?:{_NAME}(?:, | and )?)+) is not distinguishable from zero", "tied", "best-list"),
+    (rf"Also better than ({_NAME}): (.*?)\.(?: [A-Z]|$)", "better", "base-list"),
+    (rf"Not distinguishable from ({_NAME}) on \w+: ((?:{_NAME}(?:, | and )?)+)\.", "tied", "base-list"),
+    (rf"Worse than ({_NAME}): (.*?)\.(?: [A-Z]|$)", "worse", "base-list"),
+]
+
+
+def _stated(text: str, best: str) -> set[tuple[str, str, str]]:
+    """(subject, other, relation) of every comparison the verdict's words make."""
+    stated = set()
+    for pattern, what, form in _SENTENCES:
+        for match in re.finditer(pattern, text):
+            if form == "pair":
+                stated.add((match[1], match[2], what))
+            elif form == "best":
+                stated.add((best, match[1], what))
+            elif form == "best-list":
+                stated |= {(best, name, what) for name in re.split(r", | and ", match[1])}
+            else:  # a list against the baseline, each name maybe followed by its interval
+                names = [item.split(" (")[0] for item in re.split(r", (?=[a-z])| and ", match[2])]
+                stated |= {(name, match[1], what) for name in names}
+    return stated
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    effects=st.lists(st.integers(-6, 6), min_size=2, max_size=5),
+    noise=st.integers(0, 6),
+    replications=st.integers(1, 8),
+    seed=st.integers(0, 2**16),
+    baseline=st.integers(0, 4),
+    objective=st.sampled_from(["profit", "npv", "adopters"]),
+)
+def test_every_comparison_in_a_verdict_follows_from_its_interval(
+    effects, noise, replications, seed, baseline, objective
+):
+    """Random paired runs (effects and noise on a coarse grid, so ties and borderline intervals are
+    common): each comparison the words make is one the intervals support, as computed here from the runs,
+    and the words make exactly the verdict's claims; no pair is called both tied and different."""
+    names = [f"s{i}" for i in range(len(effects))]
+    base = names[baseline % len(names)]
+    rng = np.random.default_rng(seed)
+    market = rng.integers(-20, 20, replications)
+    rows = []
+    for name, effect in zip(names, effects):
+        for r in range(replications):
+            value = float(100 + market[r] + effect + noise * rng.integers(-1, 2))
+            rows.append(
+                {"strategy": name, "replication": r, "profit": value, "npv": value, "adopters": value, "spend": 1.0}
+            )
+    runs = pd.DataFrame(rows)
+    result = verdict(runs, names, base, objective=objective, currency="USD")
+    stated = _stated(result.text, result.best)
+    assert stated == {(c.subject, c.other, c.relation) for c in result.claims}, result.text
+    kpi = {"profit": "profit", "npv": "npv", "adopters": "adopters"}[objective]
+    for subject, other, said in stated:
+        mine = runs[runs["strategy"] == subject].sort_values("replication")[kpi].to_numpy()
+        theirs = runs[runs["strategy"] == other].sort_values("replication")[kpi].to_numpy()
+        interval = paired_difference(mine, theirs)
+        shows = (
+            "tied"
+            if interval.n == 0 or interval.low <= 0 <= interval.high
+            else ("better" if interval.low > 0 else "worse")
+        )
+        assert said == shows, (subject, other, said, interval, result.text)
+    pairs: dict[frozenset, set] = {}
+    for subject, other, said in stated:
+        flipped = {"better": "worse", "worse": "better", "tied": "tied"}[said]
+        pairs.setdefault(frozenset((subject, other)), set()).add(said if subject < other else flipped)
+    assert all(len(said) == 1 for said in pairs.values()), result.text
+
+
+def test_a_strategy_tied_with_the_best_is_not_called_tied_with_the_rest():
+    """The contradiction the property test guards against: the best is tied with two strategies that
+    differ from each other (one is the baseline); the verdict must not call all three indistinguishable."""
+    rng = np.random.default_rng(1)
+    market = rng.normal(0, 50, 10)
+    rows = []
+    for name, effect, noise in (("base", 0.0, 0.1), ("top", 3.0, 8.0), ("low", -4.0, 0.1)):
+        own = rng.normal(0, noise, 10)
+        for r in range(10):
+            rows.append(
+                {"strategy": name, "replication": r, "profit": 1000 + market[r] + effect + own[r], "spend": 1.0}
+            )
+    result = verdict(pd.DataFrame(rows), ["base", "top", "low"], "base")
+    relations = {(c.subject, c.other): c.relation for c in result.claims}
+    assert relations[("top", "base")] == "tied" and relations[("top", "low")] == "tied"
+    assert relations[("low", "base")] == "worse" and "Worse than base: low (" in result.text
+    assert "cannot be told apart" not in result.text
 
 
 # ---------------------------------------------------------------- head to head without rerunning
