@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..experiment.report import _png, _pyplot, _table
 from ..kpis import format_value
+from .analysis import round_bounds
 
 
 def _regret_figure(values: pd.DataFrame, regrets: pd.DataFrame, strategies: list[str], objective: str) -> str:
@@ -45,7 +46,14 @@ def _markets_figure(
         lo_y, hi_y = (box.loc[y, "low"], box.loc[y, "high"]) if y in box.index else ax.get_ylim()
         ax.add_patch(
             plt.Rectangle(
-                (lo_x, lo_y), hi_x - lo_x, hi_y - lo_y, fill=False, edgecolor="black", linewidth=1.5, label="PRIM box 1"
+                (lo_x, lo_y),
+                hi_x - lo_x,
+                hi_y - lo_y,
+                fill=False,
+                edgecolor="black",
+                linewidth=1.5,
+                linestyle="-" if bool(box["finding"].iloc[0]) else "--",
+                label="PRIM box 1" + ("" if bool(box["finding"].iloc[0]) else " (not a finding: may be noise)"),
             )
         )
     ax.set_xlabel(x)
@@ -95,6 +103,9 @@ def render_report(
         for column in ("coverage", "density", "mass"):
             table[column] = [f"{v:.0%}" for v in table[column]]
         table["quasi_p"] = [f"{v:.2g}" for v in table["quasi_p"]]
+        bounds = [round_bounds(low, high) for low, high in zip(table["low"], table["high"])]
+        table["low"], table["high"] = [f"{b[0]:.3g}" for b in bounds], [f"{b[1]:.3g}" for b in bounds]
+        table["finding"] = ["yes" if v else "no: may be noise" for v in table["finding"]]
         sections.append(_table(table.set_index("box")))
     if len(params) >= 1:
         sections.append(_markets_figure(values, params, loses, boxes, chosen))
