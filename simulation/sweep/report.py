@@ -35,8 +35,13 @@ def _figure_html(fig) -> str:
     return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
+def number(value: float) -> str:
+    """A table's number: thousands separated from 1,000 up (144,600, not 1.446e+05), else 4 significant digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0, classes="data")
+    return frame.to_html(index=False, float_format=number, na_rep="", border=0, classes="data")
 
 
 def kpi_axis(kpi: str, currency: str | None = None, time_unit: str | None = None) -> str:
