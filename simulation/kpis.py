@@ -145,6 +145,7 @@ _RUN = [
     _run("adopters", "adopters at the horizon", "consumers", "last", "adopters", headline=True, sweep=True),
     _run("adoption_share", "share of the market that bought", "share"),
     _run("new_adopters", "customers won during the run", "consumers"),
+    _run("paying_adopters", "paying customers won during the run (free seeds left out)", "consumers"),
     _run("time_to_10pct", "steps until 10% of the market bought", "steps", headline=True, short="time to 10%"),
     _run("time_to_50pct", "steps until 50% of the market bought", "steps", short="time to 50%"),
     _run("aware_share", "share aware at the horizon", "share", "last", "aware_share", headline=True, sweep=True),
@@ -171,10 +172,10 @@ _RUN = [
     _run("npv", "net present value of profit", "money", headline=True, sweep=True, short="NPV"),
     _run(
         "cost_per_acquisition",
-        "total spend per real customer won (simulated customers x represents; a total, not against the baseline: "
-        "see incremental_cpa)",
+        "total spend per real paying customer won (simulated customers x represents, free seeds left out; a "
+        "total, not against the baseline: see incremental_cpa)",
         "money",
-        short="total spend per customer won",
+        short="total spend per paying customer",
     ),
     _run(
         "roi",
@@ -221,9 +222,10 @@ _PAIR = [
     ),
     _pair(
         "incremental_cpa",
-        "cost per incremental acquisition: extra spend / extra real customers (x represents) against the baseline",
+        "cost per incremental paying customer: extra spend / extra real paying customers (x represents, free "
+        "seeds left out) against the baseline",
         "money",
-        short="cost per extra customer",
+        short="cost per extra paying customer",
     ),
 ]
 

@@ -6,11 +6,13 @@ the strategy's effect in that market. From the d_r:
 
 * incremental adopters, revenue, spend, profit and NPV: mean of d_r with its t-interval;
 * incremental ROI = mean(d profit) / mean(d spend) (extra profit per unit of extra spend) and the
-  cost per incremental acquisition = mean(d spend) / (mean(d customers won) x represents), per real customer
-  when each simulated consumer stands for `represents` real ones, both ratios of mean
-  differences with Fieller's interval (``stats.ratio_interval``). A ratio is left undefined, with the
-  reason, when its denominator is not positive (no extra spend, no extra customer); its interval is
-  unbounded when the denominator is not distinguishable from zero.
+  cost per incremental paying customer = mean(d spend) / (mean(d paying customers won) x represents),
+  per real customer when each simulated consumer stands for `represents` real ones (free seeds are not
+  paying customers), both ratios of mean differences with Fieller's interval (``stats.ratio_interval``).
+  A ratio is left undefined, with the reason, when its denominator is not positive (no extra spend, no
+  extra paying customer) and the cost per customer also when the extra spend is not positive (a price
+  per customer of zero or below means nothing); its interval is unbounded when the denominator is not
+  distinguishable from zero.
 
 The ROI and cost per acquisition of a single strategy (run KPIs ``roi`` and ``cost_per_acquisition``)
 are totals: a strategy can show a positive total ROI and still lose money against doing nothing.
@@ -41,7 +43,7 @@ DIFFERENCES = {
 # Ratio measure -> (numerator, denominator) run KPIs whose paired differences it divides.
 RATIOS = {
     "incremental_roi": ("profit", "spend"),
-    "incremental_cpa": ("spend", "new_adopters"),
+    "incremental_cpa": ("spend", "paying_adopters"),
 }
 MEASURES = (*DIFFERENCES, *RATIOS)
 # Objectives a verdict can be about: name -> run KPI.
@@ -70,7 +72,7 @@ def _ratio(runs, strategy, reference, measure, confidence, represents: float = 1
     top, bottom = RATIOS[measure]
     num = np.subtract(*paired(runs, strategy, reference, top))
     den = np.subtract(*paired(runs, strategy, reference, bottom))
-    if bottom == "new_adopters":  # simulated customers -> real ones: the spend they are divided into is real
+    if bottom == "paying_adopters":  # simulated customers -> real ones: the spend they are divided into is real
         den = den * represents
     keep = ~(np.isnan(num) | np.isnan(den))
     n = int(keep.sum())
@@ -78,8 +80,13 @@ def _ratio(runs, strategy, reference, measure, confidence, represents: float = 1
     if n == 0:
         return Interval(math.nan, math.nan, math.nan, 0), "no replication to compare"
     if den[keep].mean() <= 0:
-        reason = "spends no more than" if bottom == "spend" else "wins no more customers than"
+        reason = "spends no more than" if bottom == "spend" else "wins no more paying customers than"
         return Interval(math.nan, math.nan, math.nan, n), f"undefined: {reason} the baseline"
+    if top == "spend" and num[keep].mean() <= 0:  # more customers for no extra spend: no price per customer
+        return Interval(math.nan, math.nan, math.nan, n), (
+            "undefined: wins more paying customers for no extra marketing spend (a discount's cost is revenue "
+            "forgone, in the extra profit)"
+        )
     value = ratio_interval(num, den, confidence)
     if math.isinf(value.low) or math.isinf(value.high):
         return value, f"interval unbounded: the {what} are not distinguishable from zero"

@@ -100,6 +100,8 @@ def run_kpis(
             kpis[name] = float(timeseries[kpi.source].sum())
     adopters = timeseries["adopters"].to_numpy()
     new_adopters = int(last["adopters"]) - initial_adopters
+    # Customers first reached by seeding got the product free (seeding.act): not paying customers.
+    paying = new_adopters - int(last["adopters_seeding"])
     spend, gross = kpis["spend"], kpis["gross_profit"]
     years = (timeseries["step"].to_numpy() + 1) * TIME_UNITS[time_unit]
     won = {s: float(last[f"adopters_{s}"]) for s in ADOPTION_SOURCES if s != "prior"}
@@ -108,12 +110,13 @@ def run_kpis(
         {
             "adoption_share": float(last["adopters"]) / n_consumers,
             "new_adopters": float(new_adopters),
+            "paying_adopters": float(paying),
             "time_to_10pct": _first_step_reaching(adopters, 0.1 * n_consumers),
             "time_to_50pct": _first_step_reaching(adopters, 0.5 * n_consumers),
             "followers_gained": float(last["following"]) - initial_following,
             "profit": gross - spend,
             "npv": float((timeseries["profit"].to_numpy() / (1.0 + discount_rate) ** years).sum()),
-            "cost_per_acquisition": spend / (new_adopters * represents) if new_adopters > 0 else math.nan,
+            "cost_per_acquisition": spend / (paying * represents) if paying > 0 else math.nan,
             "roi": (gross - spend) / spend if spend > 0 else math.nan,
             **{f"share_{s}": count / total_won if total_won > 0 else math.nan for s, count in won.items()},
         }

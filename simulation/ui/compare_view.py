@@ -207,7 +207,7 @@ def CompareResult(compare: CompareSession, files: dict):
         Note(f"n/a or unbounded: {note}")
     Note(
         "Extra customers, revenue, spend, profit and NPV are mean paired differences; incremental ROI = extra profit / "
-        "extra spend and cost per extra customer = extra spend / extra customers, with Fieller's interval. The ROI in "
+        "extra spend and cost per extra paying customer = extra spend / extra paying customers (free seeds left out), with Fieller's interval. The ROI in "
         "the KPI table below is a total for each strategy alone."
     )
     Heading(f"Head to head: {comparison.column(kpi)}, row minus column")
