@@ -3,6 +3,8 @@ region is known, and `run.py robust` end to end on the default scenario with thr
 
 from __future__ import annotations
 
+import argparse
+import os
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +153,29 @@ def test_robust_refuses_bad_input(tmp_path, capsys):
             ["robust", str(ROOT / "scenarios" / "default.yaml"), "--uncertain", "purchase.q=0.1,0.2", "--samples", "5"]
         )
     assert "give a plausible range lo..hi" in capsys.readouterr().err
+
+
+def test_robust_gives_the_same_numbers_for_any_number_of_workers(tmp_path, capsys):
+    """Every core by default (--jobs defaults to one per core); each run has its own seed, so one worker
+    and two give the same markets, summary and boxes."""
+    from run import main
+    from simulation.commands import robust
+
+    parser = argparse.ArgumentParser()
+    robust.add_arguments(parser)
+    assert parser.parse_args(["x", "--uncertain", "purchase.q=0.5..1"]).jobs == (os.cpu_count() or 1)
+    data = yaml.safe_load((ROOT / "scenarios" / "default.yaml").read_text())
+    data["market"]["n_consumers"] = 300
+    data["horizon"] = 6
+    data["strategies"] = data["strategies"][:2]
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        argv = ["robust", str(path), "--uncertain", "purchase.q=0.5..1.5", "--samples", "6", "--replications", "2"]
+        assert main([*argv, "--jobs", jobs, "--out", str(out)]) == 0
+        outputs[jobs] = {name: (out / name).read_text() for name in ("markets.csv", "summary.csv", "prim_boxes.csv")}
+    capsys.readouterr()
+    assert outputs["1"] == outputs["2"]
+    assert len(pd.read_csv(tmp_path / "jobs1" / "markets.csv")) == 6
