@@ -61,7 +61,12 @@ def _main(argv=None) -> int:
     module = None
     for name, module_name in COMMANDS.items():
         doc = _docstring(module_name)
-        command_parser = sub.add_parser(name, help=doc.strip().splitlines()[0] if doc else "", description=doc)
+        command_parser = sub.add_parser(  # help texts keep their paragraphs and example lines
+            name,
+            help=doc.strip().splitlines()[0] if doc else "",
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if name == chosen:
             module = importlib.import_module(module_name)
             module.add_arguments(command_parser)

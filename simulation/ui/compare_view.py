@@ -144,13 +144,18 @@ def CompareControls(compare: CompareSession, scenario):
     running = compare.running.value
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputInt(
-            "Replications per strategy", value=compare.replications, continuous_update=False, disabled=running
+            "Replications per strategy",
+            value=compare.replications,
+            optional=True,
+            placeholder=f"the scenario's: {scenario.replications}",
+            continuous_update=False,
+            disabled=running,
         )
         solara.InputInt("Worker processes", value=compare.jobs, continuous_update=False, disabled=running)
         solara.Button(
             "Run comparison",
             on_click=lambda: compare.start(scenario),
-            disabled=running or compare.replications.value < 1 or compare.jobs.value < 1,
+            disabled=running or compare.replications_for(scenario) < 1 or compare.jobs.value < 1,
             color="primary",
         )
         solara.Button("Cancel", on_click=compare.cancel, disabled=not running, color="error")
