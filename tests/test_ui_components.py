@@ -555,7 +555,18 @@ def test_compare_view_opens_with_the_verdict_and_reads_other_baselines(tmp_path)
     bands = live["compare-bands"].spec
     assert {r["strategy"] for r in bands["data"]["values"]} == set(result.strategies)
     assert bands["layer"][0]["mark"]["type"] == "area" and bands["layer"][0]["encoding"]["y2"] == {"field": "high"}
-    assert live["compare-bars"].spec["layer"][1]["encoding"]["x2"] == {"field": "high"}
+    # Paired differences against the baseline (seed_hubs now), with their intervals, around a zero line.
+    bars = live["compare-bars"].spec
+    assert bars["layer"][1]["encoding"]["x2"] == {"field": "high"} and bars["layer"][2]["encoding"]["x"] == {"datum": 0}
+    rebased = direct.rebase("seed_hubs").summary.set_index(["strategy", "kpi"])
+    points = {r["strategy"]: r for r in bars["data"]["values"]}
+    assert set(points) == set(result.strategies) - {"seed_hubs"}
+    for name, point in points.items():
+        row = rebased.loc[(name, "npv")]
+        assert (point["mean"], point["low"], point["high"]) == pytest.approx(
+            (row["diff_mean"], row["diff_low"], row["diff_high"])
+        )
+    assert bars["title"].startswith("NPV minus seed_hubs (USD)")
     assert "5 strategies x 3 replications" in compare.message.value
     # Downloads: the files run.py compare writes.
     labels = [str(c) for w in rc.find(v.Btn).widgets for c in w.children if isinstance(c, str)]
