@@ -250,3 +250,16 @@ def test_shipped_scenario_runs(path, tmp_path):
     assert (tmp_path / "out").exists() is False
     comparison.write(tmp_path / "out")
     assert (tmp_path / "out" / "report.html").stat().st_size > 10_000
+
+
+def test_report_leaves_out_kpis_undefined_in_every_run():
+    """Nobody reaches 10% of the market in 3 weeks: the time-to rows are left out and said once."""
+    from simulation.experiment.report import render_report
+
+    text = SMALL.replace("horizon: 12", "horizon: 3").replace("{p: 0.3, q: 1.0}", "{p: 0.01, q: 0}")
+    comparison = run_comparison(parse_scenario(text, "slow.yaml"), replications=2, jobs=1)
+    assert (comparison.summary[comparison.summary["kpi"] == "time_to_50pct"]["n"] == 0).all()
+    report = render_report(comparison)
+    column = comparison.column("time_to_50pct")
+    assert f"{column}: half of the market never bought within the horizon" in report
+    assert f"<th>{column}" not in report and report.count(column) == 1
