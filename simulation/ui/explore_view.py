@@ -29,6 +29,7 @@ from .controls import Control, clean, current_value, decimals, lever_controls, p
 from .listening_view import RunEvents
 from .live_chart import LiveChart, LiveChartView
 from .network_view import caption, network_rows, network_sample, network_spec
+from .scenario_editor import ScenarioEditor, shown_strategy
 from .session import ExploreSession, network_key, scenario_files
 from .text import Note, TextLine
 
@@ -240,14 +241,6 @@ def Downloads(session: ExploreSession):
         )
 
 
-def shown_strategy(session: ExploreSession) -> str:
-    """The selected strategy, or the scenario's baseline while a newly loaded scenario that lacks it is
-    being committed (the scenario and the strategy are two reactive values, set one after the other)."""
-    scenario = session.scenario.value
-    name = session.strategy.value
-    return name if name in {s.name for s in scenario.strategies} else scenario.baseline_name
-
-
 @solara.component
 def ExploreControls(session: ExploreSession):
     """Sidebar: scenario, strategy, seed, run buttons, parameter controls and downloads."""
@@ -285,6 +278,7 @@ def ExploreControls(session: ExploreSession):
             ParameterControl(session, control)
     if session.overrides.value:
         solara.Button("Back to the file's values", on_click=session.clear_overrides, text=True)
+    ScenarioEditor(session)
 
 
 @solara.component
