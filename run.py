@@ -68,7 +68,12 @@ def _main(argv=None) -> int:
             doc = module.__doc__ or ""
         else:
             doc = _docstring(module_name) if chosen not in COMMANDS else ""
-        command_parser = sub.add_parser(name, help=doc.strip().splitlines()[0] if doc else "", description=doc)
+        command_parser = sub.add_parser(  # help texts keep their paragraphs and example lines
+            name,
+            help=doc.strip().splitlines()[0] if doc else "",
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if module is not None and name == chosen:
             module.add_arguments(command_parser)
     args = parser.parse_args(argv)

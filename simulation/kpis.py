@@ -279,6 +279,11 @@ class RunView:
     def new_adopters(self) -> int:
         return int(self.last["adopters"]) - self.initial_adopters
 
+    @property
+    def paying_adopters(self) -> int:
+        """Customers won who paid: those first reached by seeding got the product free (seeding.act)."""
+        return self.new_adopters - int(self.last["adopters_seeding"])
+
     def first_step_reaching(self, share: float) -> float:
         """Steps until the adopters reach `share` of the market (NaN if they never do)."""
         hit = np.flatnonzero(self.timeseries["adopters"].to_numpy() >= share * self.n_consumers)
@@ -326,6 +331,12 @@ _RUN = [
         measure=lambda r: float(r.last["adopters"]) / r.n_consumers,
     ),
     _run("new_adopters", "customers won during the run", "consumers", measure=lambda r: float(r.new_adopters)),
+    _run(
+        "paying_adopters",
+        "paying customers won during the run (free seeds left out)",
+        "consumers",
+        measure=lambda r: float(r.paying_adopters),
+    ),
     _run(
         "time_to_10pct",
         "steps until 10% of the market bought",
@@ -394,12 +405,14 @@ _RUN = [
     ),
     _run(
         "cost_per_acquisition",
-        "total spend per real customer won (simulated customers x represents; a total, not against the baseline: "
-        "see incremental_cpa)",
+        "total spend per real paying customer won (simulated customers x represents, free seeds left out; a "
+        "total, not against the baseline: see incremental_cpa)",
         "money",
-        short="total spend per customer won",
-        measure=lambda r: r.total("spend") / (r.new_adopters * r.represents) if r.new_adopters > 0 else math.nan,
-        undefined=NO_CUSTOMER,
+        short="total spend per paying customer",
+        measure=lambda r: (
+            r.total("spend") / (r.paying_adopters * r.represents) if r.paying_adopters > 0 else math.nan
+        ),
+        undefined="no paying customer was won (free seeds are not paying customers)",
     ),
     _run(
         "roi",
@@ -436,15 +449,17 @@ _RUN = [
 ]
 
 _PAIR = [
-    _pair("expansion_customers", "net customers who would never have bought", "consumers"),
-    _pair("customers_gained", "customers who would never have bought", "consumers"),
+    _pair("expansion_customers", "net paying customers who would never have bought", "consumers"),
+    _pair("customers_gained", "paying customers who would never have bought", "consumers"),
     _pair("customers_lost", "baseline customers lost", "consumers"),
+    _pair("free_seeds", "customers given the product free (seeds), net of the baseline's", "consumers"),
     _pair("acceleration_customers", "customers who bought earlier", "consumers"),
     _pair("delayed_customers", "customers who bought later", "consumers"),
     _pair("steps_forward", "mean steps purchases were brought forward", "steps"),
     _pair("expansion_value", "NPV of expansion", "money"),
     _pair("acceleration_value", "NPV of acceleration", "money"),
-    _pair("other_value", "NPV of the rest (spend, free seeds, discounts, repeat purchases)", "money"),
+    _pair("free_seed_value", "NPV of sales given away to free seeds", "money"),
+    _pair("other_value", "NPV of the rest (marketing spend, discounts, repeat purchases)", "money"),
     _pair("npv_difference", "NPV difference", "money"),
     # Incremental results against the baseline (experiment.incremental): paired differences of run KPIs,
     # and two ratios of mean differences.
@@ -461,9 +476,10 @@ _PAIR = [
     ),
     _pair(
         "incremental_cpa",
-        "cost per incremental acquisition: extra spend / extra real customers (x represents) against the baseline",
+        "cost per incremental paying customer: extra spend / extra real paying customers (x represents, free "
+        "seeds left out) against the baseline",
         "money",
-        short="cost per extra customer",
+        short="cost per extra paying customer",
     ),
 ]
 

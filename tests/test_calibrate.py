@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 
 from simulation.calibration.abm_fit import fit_scenario, fittable_parameter, simulated_sales, with_values
-from simulation.calibration.bass import bass_cumulative, fit_bass_nls
+from simulation.calibration.bass import bass_cumulative, fit_bass_nls, load_sales_series
 from simulation.commands import calibrate
 from simulation.experiment.runs import simulate
 from simulation.scenario.loader import load_scenario
 
+ROOT = Path(__file__).resolve().parents[1]
 # Bass (1969) as tabulated in data/README.md.
 PUBLISHED = {"room_air_conditioners": (0.010, 0.42), "clothes_dryers": (0.017, 0.36)}
 
@@ -111,10 +112,10 @@ def test_fittable_parameters_come_from_the_table():
         fittable_parameter("market.n_consumers")  # a whole number: not searched continuously
 
 
-def _bass_scenario(p: float, q: float, n: int, tmp_path: Path):
+def _bass_scenario(p: float, q: float, n: int, tmp_path: Path, periods: int = 10):
     """A Bass-reduction scenario (complete network, neutral opinions) in quarterly steps."""
     fit = SimpleNamespace(p=p, q=q, m=n, method="synthetic")
-    text = calibrate.bass_scenario_yaml(fit, periods=10, period="year", name="synthetic").replace(
+    text = calibrate.bass_scenario_yaml(fit, periods=periods, period="year", name="synthetic").replace(
         "time_unit: month", "time_unit: quarter"
     )
     path = tmp_path / "synthetic.yaml"
@@ -123,27 +124,55 @@ def _bass_scenario(p: float, q: float, n: int, tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_abm_fit_recovers_known_p_and_q(tmp_path):
-    """Data simulated with known p, q (other seeds than the fit's); the fit recovers them.
-
-    Tolerance: the Bass NLS standard errors on the same data measure how well the series pins down
-    p and q; the simulation-based fit, with its own sampling error, must land within 3 x sqrt(2) of them.
-    """
-    truth = {"purchase.p": 0.02, "purchase.q": 0.6}
-    scenario = _bass_scenario(0.03, 0.38, 1000, tmp_path)  # starts away from the truth
+def test_abm_fit_converges_and_recovers_known_p_and_q(tmp_path):
+    """A synthetic history with the bundled sales data's shape: 13 years of room air conditioners, with the
+    Bass NLS fit of them as the known p and q, simulated in 8 markets of 1,000 on other seeds than the
+    fit's. The fit starts away from the truth, must converge within its budget, and must recover p and q
+    within its own stated 95% intervals and within 3 x sqrt(2) of the Bass NLS standard errors on the same
+    data (how well the series pins p and q down, widened for the fit's own sampling error)."""
+    series = load_sales_series(ROOT / "data" / "bass1969_sales.csv", product="room_air_conditioners")
+    bass = fit_bass_nls(series.to_numpy())
+    truth = {"purchase.p": bass.p, "purchase.q": bass.q}
+    scenario = _bass_scenario(0.02, 0.7, 1000, tmp_path, periods=series.size)  # starts away from the truth
     generator = with_values(scenario, truth).model_copy(update={"seed": 5000})
-    data = simulated_sales(generator, 10, "year", 8).mean(axis=0) * 1000  # 8 markets of 1,000
+    data = simulated_sales(generator, series.size, "year", 8).mean(axis=0) * 1000
     reference = fit_bass_nls(data)
     fit = fit_scenario(
-        scenario, data, list(truth), period="year", market_size=1000, replications=4, max_evaluations=150
+        scenario, data, list(truth), period="year", market_size=1000, replications=4, max_evaluations=120
     )
+    assert fit.converged, fit.message
     tolerance = {"purchase.p": 3 * np.sqrt(2) * reference.p_se, "purchase.q": 3 * np.sqrt(2) * reference.q_se}
     for path, value in truth.items():
+        low, high = fit.intervals[path]
+        assert low <= value <= high, (path, value, fit.intervals[path])
         assert abs(fit.values[path] - value) <= tolerance[path], (path, fit.values[path], tolerance[path])
+        assert high / low < 3  # an interval that says something
     assert fit.rmse_share < 0.01
     # Common random numbers: the same candidate gives the same objective twice.
-    again = simulated_sales(fit.scenario, 10, "year", 4)
+    again = simulated_sales(fit.scenario, series.size, "year", 4)
     assert np.allclose(again.mean(axis=0) * 1000, fit.simulated)
+
+
+def test_the_fit_is_the_same_for_any_number_of_workers(tmp_path):
+    scenario = _bass_scenario(0.03, 0.38, 300, tmp_path)
+    data = simulated_sales(with_values(scenario, {"purchase.q": 0.5}), 10, "year", 1)[0] * 300
+    fits = [
+        fit_scenario(
+            scenario, data, ["purchase.q"], period="year", market_size=300, replications=3, max_evaluations=8, jobs=jobs
+        )
+        for jobs in (1, 2)
+    ]
+    assert fits[0].values == fits[1].values and fits[0].intervals == fits[1].intervals
+    assert np.array_equal(fits[0].simulated, fits[1].simulated) and fits[0].evaluations == fits[1].evaluations
+
+
+def test_a_fit_that_runs_out_of_evaluations_says_so(tmp_path):
+    scenario = _bass_scenario(0.03, 0.38, 300, tmp_path)
+    data = simulated_sales(with_values(scenario, {"purchase.q": 0.6}), 10, "year", 1)[0] * 300
+    fit = fit_scenario(
+        scenario, data, ["purchase.q"], period="year", market_size=300, replications=1, max_evaluations=3
+    )
+    assert not fit.converged and "NOT converged" in fit.summary()
 
 
 def test_calibrate_command_fits_a_scenario_and_writes_it(tmp_path, capsys):
@@ -170,7 +199,7 @@ def test_calibrate_command_fits_a_scenario_and_writes_it(tmp_path, capsys):
     )
     assert code == 0
     out = capsys.readouterr().out
-    assert "ABM fit: purchase.q =" in out and "RMSE" in out
+    assert "ABM fit: purchase.q =" in out and "RMSE" in out and "95% interval [" in out
     fitted = load_scenario(tmp_path / "out" / "fitted_scenario.yaml")
     assert fitted.purchase.q != 0.38 and 0.3 < fitted.purchase.q < 0.7
     assert (tmp_path / "out" / "abm_fit.png").is_file()

@@ -125,8 +125,9 @@ strategies: [{name: none}]
 
 
 # ---------------------------------------------------------------- expansion and acceleration
-def _run(customer, step, npv):
-    return SimpleNamespace(customer=np.array(customer), purchase_step=np.array(step), kpis={"npv": npv})
+def _run(customer, step, npv, free=None):
+    free = np.zeros(len(customer), dtype=bool) if free is None else np.array(free, dtype=bool)
+    return SimpleNamespace(customer=np.array(customer), purchase_step=np.array(step), kpis={"npv": npv}, free_seed=free)
 
 
 def test_decomposition_on_a_constructed_example():
@@ -148,16 +149,52 @@ def test_decomposition_on_a_constructed_example():
     assert parts["expansion_value"] == pytest.approx(v * (d(6) - d(3)))
     assert parts["acceleration_value"] == pytest.approx(v * (d(2) - d(5)))
     assert parts["npv_difference"] == 100.0
-    assert parts["expansion_value"] + parts["acceleration_value"] + parts["other_value"] == pytest.approx(100.0)
+    assert parts["free_seed_value"] == 0 and parts["free_seeds"] == 0
+    assert parts["other_value"] == pytest.approx(100.0 - v * (d(6) - d(3) + d(2) - d(5)))
     assert d(0) == pytest.approx(1.1 ** (-7 / 365.25))
 
 
-def test_decomposition_adds_up_to_the_npv_difference(small_comparison):
-    parts = small_comparison.decomposition_runs
-    total = parts["expansion_value"] + parts["acceleration_value"] + parts["other_value"]
-    np.testing.assert_allclose(total, parts["npv_difference"], rtol=1e-9, atol=1e-6)
-    ads = parts[parts["strategy"] == "ads"]
-    assert ads["customers_gained"].sum() > 0  # the campaign gains customers over its replications
+def test_free_seeds_are_not_paying_customers():
+    # Consumer 0 was seeded free but would have paid at step 4 under the baseline (a sale given away);
+    # 1 was seeded free and would never have bought; 2 is a paying customer gained.
+    strategy = _run([True, True, True], [0, 0, 3], npv=50.0, free=[True, True, False])
+    baseline = _run([True, False, False], [4, -1, -1], npv=80.0)
+    v, rate, unit = 30.0, 0.1, "week"
+    parts = decompose(strategy, baseline, v, rate, unit)
+    d = lambda t: float(discount_factor(t, rate, unit))  # noqa: E731
+    assert parts["customers_gained"] == 1 and parts["free_seeds"] == 2 and parts["customers_lost"] == 0
+    assert parts["expansion_value"] == pytest.approx(v * d(3))
+    assert parts["free_seed_value"] == pytest.approx(-v * d(4))
+    assert parts["acceleration_value"] == 0
+
+
+FREE_SEEDS = """\
+name: free_seeds
+horizon: 12
+seed: 3
+market: {n_consumers: 500, initial_awareness: 0.1, represents: 40}
+network: {kind: small_world, mean_degree: 6}
+purchase: {p: 0.2, q: 0.8}
+product: {price: 25, margin: 0.4}
+strategies:
+  - name: none
+  - name: seeds
+    levers: [{kind: seeding, k: 25, targeting: hubs, cost_per_seed: 0}]
+"""
+
+
+def test_decomposition_explains_the_npv_difference_in_real_money():
+    """Free seeding costs nothing and there are no discounts or repeat purchases: first purchases are the
+    only money that differs, so expansion + acceleration + free seeds must be the whole NPV difference
+    (this fails when the parts ignore market.represents: they would be 1/40 of it)."""
+    comparison = run_comparison(parse_scenario(FREE_SEEDS, "free_seeds.yaml"), replications=3, jobs=1)
+    parts = comparison.decomposition_runs
+    parts = parts[parts["strategy"] == "seeds"]
+    explained = parts["expansion_value"] + parts["acceleration_value"] + parts["free_seed_value"]
+    assert parts["npv_difference"].abs().max() > 100  # the seeds changed the money
+    np.testing.assert_allclose(explained, parts["npv_difference"], rtol=1e-9)
+    np.testing.assert_allclose(parts["other_value"], 0, atol=1e-6 * parts["npv_difference"].abs().max())
+    assert (parts["free_seeds"] == 25).all()
 
 
 # ---------------------------------------------------------------- outputs, progress, cancel
@@ -213,3 +250,16 @@ def test_shipped_scenario_runs(path, tmp_path):
     assert (tmp_path / "out").exists() is False
     comparison.write(tmp_path / "out")
     assert (tmp_path / "out" / "report.html").stat().st_size > 10_000
+
+
+def test_report_leaves_out_kpis_undefined_in_every_run():
+    """Nobody reaches 10% of the market in 3 weeks: the time-to rows are left out and said once."""
+    from simulation.experiment.report import render_report
+
+    text = SMALL.replace("horizon: 12", "horizon: 3").replace("{p: 0.3, q: 1.0}", "{p: 0.01, q: 0}")
+    comparison = run_comparison(parse_scenario(text, "slow.yaml"), replications=2, jobs=1)
+    assert (comparison.summary[comparison.summary["kpi"] == "time_to_50pct"]["n"] == 0).all()
+    report = render_report(comparison)
+    column = comparison.column("time_to_50pct")
+    assert f"{column}: half of the market never bought within the horizon" in report
+    assert f"<th>{column}" not in report and report.count(column) == 1

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from simulation.experiment.compare import Comparison, run_comparison
 from simulation.experiment.incremental import incremental, verdict
 from simulation.experiment.report import render_report
-from simulation.experiment.stats import ratio_interval
+from simulation.experiment.stats import paired_difference, ratio_interval
 from simulation.scenario import ScenarioError, parse_scenario
 
 
@@ -87,30 +90,46 @@ strategies:
 
 def test_incremental_roi_and_cpa_are_exact_when_nobody_would_buy():
     """p = 0: nobody buys without the campaign, so each of the 50 seeds is an extra customer who pays
-    nothing: 50 extra customers, spend 50 x 20, cost per extra customer 20, incremental ROI -100%."""
+    nothing: 50 extra customers, none paying, spend 50 x 20, incremental ROI -100%, and no cost per extra
+    paying customer (free seeds are not paying customers)."""
     comparison = run_comparison(parse_scenario(KNOWN.format(p=0), "known.yaml"), replications=3)
     rows = comparison.incremental.set_index("measure")
     assert rows.loc["incremental_adopters", ["mean", "low", "high"]].tolist() == [50, 50, 50]
     assert rows.loc["incremental_spend", "mean"] == 1000
-    assert rows.loc["incremental_cpa", ["mean", "low", "high"]].tolist() == pytest.approx([20, 20, 20])
+    seeded = comparison.runs[comparison.runs["strategy"] == "seed"]
+    assert seeded["new_adopters"].tolist() == [50] * 3 and seeded["paying_adopters"].tolist() == [0] * 3
+    assert np.isnan(rows.loc["incremental_cpa", "mean"])
+    assert rows.loc["incremental_cpa", "note"] == "undefined: wins no more paying customers than the baseline"
+    assert seeded["cost_per_acquisition"].isna().all()
     assert rows.loc["incremental_roi", ["mean", "low", "high"]].tolist() == pytest.approx([-1, -1, -1])
     table = comparison.incremental_table()
     assert table.loc["seed", "incremental ROI (%)"] == "-100% [-100%, -100%]"
-    assert table.loc["seed", "cost per extra customer (EUR)"] == "20 [20, 20]"
 
 
-def test_cost_per_customer_is_per_real_customer_when_a_consumer_stands_for_several():
-    """market.represents = 10: each of the 50 simulated seeds stands for 10 real consumers, who each cost 20, so
-    the spend is 10,000 for 500 real customers: 20 per extra customer (total and incremental), not 200; counts stay
-    simulated and every output says so."""
-    text = KNOWN.format(p=0).replace("follower_share: 0,", "follower_share: 0, represents: 10,")
-    comparison = run_comparison(parse_scenario(text, "known.yaml"), replications=3)
-    rows = comparison.incremental.set_index("measure")
-    assert rows.loc["incremental_adopters", "mean"] == 50
-    assert rows.loc["incremental_spend", "mean"] == 10_000
+def _paired_runs(extra_paying: float, extra_spend: float) -> pd.DataFrame:
+    rows = []
+    for r in range(4):
+        for name, paying, spend in (("none", 100 + r, 0.0), ("ads", 100 + r + extra_paying, extra_spend)):
+            rows.append(
+                {"strategy": name, "replication": r, "paying_adopters": paying, "spend": spend, "profit": -spend}
+            )
+            rows[-1].update({k: 0.0 for k in ("new_adopters", "revenue", "npv")})
+    return pd.DataFrame(rows)
+
+
+def test_cost_per_customer_is_per_real_paying_customer_and_undefined_when_meaningless():
+    """market.represents = 10: 50 extra simulated paying customers are 500 real ones, so a spend of 10,000 is
+    20 per extra paying customer, not 200. Spending less (or nothing more) for more customers has no cost per
+    customer: undefined, with the reason, never 0 or negative."""
+    rows = incremental(_paired_runs(50, 10_000), ["none", "ads"], "none", represents=10).set_index("measure")
     assert rows.loc["incremental_cpa", ["mean", "low", "high"]].tolist() == pytest.approx([20, 20, 20])
-    seeded = comparison.runs[comparison.runs["strategy"] == "seed"]
-    assert seeded["cost_per_acquisition"].tolist() == pytest.approx([20, 20, 20])
+    for spend in (0.0, -500.0):
+        rows = incremental(_paired_runs(50, spend), ["none", "ads"], "none", represents=10).set_index("measure")
+        assert np.isnan(rows.loc["incremental_cpa", "mean"])
+        assert rows.loc["incremental_cpa", "note"].startswith("undefined: wins more paying customers for no extra")
+    text = KNOWN.format(p=0).replace("follower_share: 0,", "follower_share: 0, represents: 10,")
+    comparison = run_comparison(parse_scenario(text, "known.yaml"), replications=2)
+    assert comparison.incremental.set_index("measure").loc["incremental_spend", "mean"] == 10_000
     assert "each standing for 10 real ones" in comparison.scale_note
     assert comparison.scale_note in html.unescape(render_report(comparison))
 
@@ -120,12 +139,12 @@ def test_incremental_roi_and_cpa_match_the_known_answer_with_chance_purchases():
     pi = 1 - exp(-p H dt) whatever the others do, and common random numbers give a seeded consumer the
     same draws in both worlds. Seeding 50 random consumers at step 0 (20 each) therefore wins
     50 (1 - pi) extra customers on average and loses the revenue of the seeds who would have bought:
-    cost per extra customer = 20 / (1 - pi); incremental ROI = -1 - margin x price x pi / 20.
+    incremental ROI = -1 - margin x price x pi / 20; the extra paying customers, -50 pi, are fewer than none,
+    so there is no cost per extra paying customer.
     30 groups of 10 replications give 30 Fieller intervals each; at 95% coverage fewer than 24 covering
     has probability below 0.2%."""
     p, horizon = 5.0, 3
     pi = 1 - np.exp(-p * horizon * 7 / 365.25)
-    true_cpa = 20 / (1 - pi)
     true_roi = -1 - 0.3 * 100 * pi / 20
     comparison = run_comparison(parse_scenario(KNOWN.format(p=p), "known.yaml"), replications=300)
     runs = comparison.runs
@@ -135,19 +154,16 @@ def test_incremental_roi_and_cpa_match_the_known_answer_with_chance_purchases():
         - runs[runs.strategy == "none"]["new_adopters"].to_numpy()
     )
     assert abs(extra.mean() - 50 * (1 - pi)) < 3 * extra.std(ddof=1) / np.sqrt(extra.size)
-    assert rows.loc["incremental_cpa", "low"] <= true_cpa <= rows.loc["incremental_cpa", "high"]
+    assert rows.loc["incremental_cpa", "note"] == "undefined: wins no more paying customers than the baseline"
     assert rows.loc["incremental_roi", "low"] <= true_roi <= rows.loc["incremental_roi", "high"]
-    covered = {"incremental_cpa": 0, "incremental_roi": 0}
+    covered = {"incremental_roi": 0}
     for group in range(30):
         part = runs[(runs.replication >= 10 * group) & (runs.replication < 10 * (group + 1))]
         rows = incremental(part, ["none", "seed"], "none").set_index("measure")
-        covered["incremental_cpa"] += (
-            rows.loc["incremental_cpa", "low"] <= true_cpa <= rows.loc["incremental_cpa", "high"]
-        )
         covered["incremental_roi"] += (
             rows.loc["incremental_roi", "low"] <= true_roi <= rows.loc["incremental_roi", "high"]
         )
-    assert covered["incremental_cpa"] >= 24 and covered["incremental_roi"] >= 24, covered
+    assert covered["incremental_roi"] >= 24, covered
     # The totals tell another story: ROI on total spend is far above the incremental ROI.
     total_roi = comparison.summary.set_index(["strategy", "kpi"]).loc[("seed", "roi"), "mean"]
     assert total_roi > true_roi + 0.5
@@ -191,13 +207,112 @@ def test_verdict_names_the_winner_the_margin_and_what_cannot_be_told_apart():
 
 def test_verdict_says_when_the_best_two_are_tied_and_when_nothing_beats_the_baseline():
     tied = verdict(_runs({"base": 0, "a": 100, "b": 100.2}, noise=5), ["base", "a", "b"], "base")
-    assert "cannot be told apart" in tied.text and set(tied.ties) == {"a", "b"} - {tied.best}
+    assert "Its lead over " in tied.text and set(tied.ties) == {"a", "b"} - {tied.best}
+    assert "is not distinguishable from zero on profit" in tied.text
     none = verdict(_runs({"base": 0, "a": -20, "b": -30}), ["base", "a", "b"], "base", objective="npv")
     assert none.best == "base" and none.text.startswith("No strategy beats the baseline, base, on NPV")
     unclear = verdict(_runs({"base": 0, "a": 0.2}, noise=5), ["base", "a"], "base", objective="adopters")
     assert "is not distinguishable from zero" in unclear.text
     with pytest.raises(ValueError, match="objective = 'sales' is not allowed; allowed: profit, npv, adopters"):
         verdict(_runs({"base": 0}), ["base"], "base", objective="sales")
+
+
+# The sentences of a verdict that compare two strategies, and the relation each states.
+_NAME = r"[a-z][a-z0-9_]*"
+_SENTENCES = [
+    (rf"({_NAME}) wins on [^:]+: .*? against ({_NAME}) \(mean paired", "better", "pair"),
+    (rf"({_NAME}) has the highest mean .*?, but its difference from ({_NAME}), ", "tied", "pair"),
+    (rf"It leads the runner-up, ({_NAME}), by", "better", "best"),
+    (rf"The runner-up is ({_NAME}) itself\.", "better", "best"),
+    (rf"Its lead over ((?:{_NAME}(?:, | and )?)+) is not distinguishable from zero", "tied", "best-list"),
+    (rf"Also better than ({_NAME}): (.*?)\.(?: [A-Z]|$)", "better", "base-list"),
+    (rf"Not distinguishable from ({_NAME}) on \w+: ((?:{_NAME}(?:, | and )?)+)\.", "tied", "base-list"),
+    (rf"Worse than ({_NAME}): (.*?)\.(?: [A-Z]|$)", "worse", "base-list"),
+]
+
+
+def _stated(text: str, best: str) -> set[tuple[str, str, str]]:
+    """(subject, other, relation) of every comparison the verdict's words make."""
+    stated = set()
+    for pattern, what, form in _SENTENCES:
+        for match in re.finditer(pattern, text):
+            if form == "pair":
+                stated.add((match[1], match[2], what))
+            elif form == "best":
+                stated.add((best, match[1], what))
+            elif form == "best-list":
+                stated |= {(best, name, what) for name in re.split(r", | and ", match[1])}
+            else:  # a list against the baseline, each name maybe followed by its interval
+                names = [item.split(" (")[0] for item in re.split(r", (?=[a-z])| and ", match[2])]
+                stated |= {(name, match[1], what) for name in names}
+    return stated
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    effects=st.lists(st.integers(-6, 6), min_size=2, max_size=5),
+    noise=st.integers(0, 6),
+    replications=st.integers(1, 8),
+    seed=st.integers(0, 2**16),
+    baseline=st.integers(0, 4),
+    objective=st.sampled_from(["profit", "npv", "adopters"]),
+)
+def test_every_comparison_in_a_verdict_follows_from_its_interval(
+    effects, noise, replications, seed, baseline, objective
+):
+    """Random paired runs (effects and noise on a coarse grid, so ties and borderline intervals are
+    common): each comparison the words make is one the intervals support, as computed here from the runs,
+    and the words make exactly the verdict's claims; no pair is called both tied and different."""
+    names = [f"s{i}" for i in range(len(effects))]
+    base = names[baseline % len(names)]
+    rng = np.random.default_rng(seed)
+    market = rng.integers(-20, 20, replications)
+    rows = []
+    for name, effect in zip(names, effects):
+        for r in range(replications):
+            value = float(100 + market[r] + effect + noise * rng.integers(-1, 2))
+            rows.append(
+                {"strategy": name, "replication": r, "profit": value, "npv": value, "adopters": value, "spend": 1.0}
+            )
+    runs = pd.DataFrame(rows)
+    result = verdict(runs, names, base, objective=objective, currency="USD")
+    stated = _stated(result.text, result.best)
+    assert stated == {(c.subject, c.other, c.relation) for c in result.claims}, result.text
+    kpi = {"profit": "profit", "npv": "npv", "adopters": "adopters"}[objective]
+    for subject, other, said in stated:
+        mine = runs[runs["strategy"] == subject].sort_values("replication")[kpi].to_numpy()
+        theirs = runs[runs["strategy"] == other].sort_values("replication")[kpi].to_numpy()
+        interval = paired_difference(mine, theirs)
+        shows = (
+            "tied"
+            if interval.n == 0 or interval.low <= 0 <= interval.high
+            else ("better" if interval.low > 0 else "worse")
+        )
+        assert said == shows, (subject, other, said, interval, result.text)
+    pairs: dict[frozenset, set] = {}
+    for subject, other, said in stated:
+        flipped = {"better": "worse", "worse": "better", "tied": "tied"}[said]
+        pairs.setdefault(frozenset((subject, other)), set()).add(said if subject < other else flipped)
+    assert all(len(said) == 1 for said in pairs.values()), result.text
+
+
+def test_a_strategy_tied_with_the_best_is_not_called_tied_with_the_rest():
+    """The contradiction the property test guards against: the best is tied with two strategies that
+    differ from each other (one is the baseline); the verdict must not call all three indistinguishable."""
+    rng = np.random.default_rng(1)
+    market = rng.normal(0, 50, 10)
+    rows = []
+    for name, effect, noise in (("base", 0.0, 0.1), ("top", 3.0, 8.0), ("low", -4.0, 0.1)):
+        own = rng.normal(0, noise, 10)
+        for r in range(10):
+            rows.append(
+                {"strategy": name, "replication": r, "profit": 1000 + market[r] + effect + own[r], "spend": 1.0}
+            )
+    result = verdict(pd.DataFrame(rows), ["base", "top", "low"], "base")
+    relations = {(c.subject, c.other): c.relation for c in result.claims}
+    assert relations[("top", "base")] == "tied" and relations[("top", "low")] == "tied"
+    assert relations[("low", "base")] == "worse" and "Worse than base: low (" in result.text
+    assert "cannot be told apart" not in result.text
 
 
 # ---------------------------------------------------------------- head to head without rerunning
@@ -268,7 +383,7 @@ def test_units_follow_the_scenario(small):
     assert small.column("profit") == "profit (USD)"
     assert small.column("time_to_10pct") == "time to 10% (weeks)"
     assert small.column("roi") == "ROI on total spend (%)"
-    assert small.column("incremental_cpa", "pair") == "cost per extra customer (USD)"
+    assert small.column("incremental_cpa", "pair") == "cost per extra paying customer (USD)"
     assert small.kpi_table(["roi"]).loc["ads", "roi"].startswith("+")
     assert small.kpi_table(["roi"]).loc["ads", "roi"].endswith("%]")
     assert "roi" not in small.kpi_table(["roi", "profit"], differences=True).columns

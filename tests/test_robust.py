@@ -3,6 +3,8 @@ region is known, and `run.py robust` end to end on the default scenario with thr
 
 from __future__ import annotations
 
+import argparse
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from simulation.robust.analysis import box_text, prim_boxes, regret, strategy_summary
+from simulation.robust.analysis import box_text, is_finding, prim_boxes, regret, round_bounds, strategy_summary
 
 pytest.importorskip("ema_workbench")
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,9 +40,49 @@ def test_prim_finds_the_known_losing_region():
     )
     assert first["coverage"].iloc[0] >= 0.9 and first["density"].iloc[0] >= 0.8
     assert (first["quasi_p"] < 1e-6).all()
+    assert first["finding"].all()
     text = box_text(boxes, "s", int(loses.sum()), 400)
-    assert text[0] == f"s loses in {loses.sum()} of 400 markets." and "a in [0." in text[1]
+    assert text[0] == f"s loses in {loses.sum()} of 400 markets." and text[1].startswith("Box 1: s loses where ")
+    assert "a in [0." in text[1]
     assert prim_boxes(x, np.zeros(400, dtype=bool)).empty
+
+
+def test_a_prim_box_in_noise_is_not_reported_as_a_finding():
+    """Losses drawn independently of the parameters: whatever box PRIM peels is noise, shown with its
+    statistics and a caveat, never as a condition where the strategy loses."""
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame(rng.random((200, 3)), columns=["a", "b", "c"])
+    loses = rng.random(200) < 0.3
+    boxes = prim_boxes(x, loses)
+    assert not boxes.empty and not boxes["finding"].any()
+    text = box_text(boxes, "s", int(loses.sum()), 200)
+    assert all(" is not a finding (density " in line and "It may be noise" in line for line in text[1:])
+    assert not any("loses where" in line for line in text)
+
+
+def test_box_text_states_thresholds_and_rounds_bounds():
+    """The case the issue met: density 44%, coverage 75%, quasi-p 0.35 and bounds to 16 decimals."""
+    boxes = pd.DataFrame(
+        [
+            {
+                "box": 1,
+                "coverage": 0.75,
+                "density": 0.44,
+                "mass": 0.3,
+                "markets": 30,
+                "finding": False,
+                "parameter": "purchase.q",
+                "low": 0.6123456789012345,
+                "high": 1.3876543210987654,
+                "quasi_p": 0.35,
+            },
+        ]
+    )
+    (line,) = box_text(boxes, "ads", 40, 100)[1:]
+    assert line.startswith("Box 1 is not a finding (density 44% < 80%): purchase.q in [0.61, 1.39]: ")
+    assert "quasi-p up to 0.35" in line and "coverage 75% <" not in line
+    assert round_bounds(0.6123456789012345, 1.3876543210987654) == (0.61, 1.39)
+    assert is_finding(0.8, 0.5) and not is_finding(0.79, 0.9) and not is_finding(0.95, 0.49)
 
 
 def test_robust_command_on_the_default_scenario_reports_prim_boxes(tmp_path, capsys):
@@ -95,7 +137,7 @@ def test_robust_command_on_the_default_scenario_reports_prim_boxes(tmp_path, cap
     assert "purchase.price_elasticity" in first.index
     assert first.loc["purchase.price_elasticity", "low"] == pytest.approx(markets["purchase.price_elasticity"].min())
     assert first.loc["purchase.price_elasticity", "high"] < 4.0
-    assert "Box 1: " in shown and "(coverage)" in shown
+    assert "Box 1" in shown and "(coverage)" in shown
     report = (out / "robust_report.html").read_text()
     assert "Scenario discovery (PRIM)" in report and "worst decile" in report
     # The runs are a sweep store: the same command again runs nothing new.
@@ -111,3 +153,29 @@ def test_robust_refuses_bad_input(tmp_path, capsys):
             ["robust", str(ROOT / "scenarios" / "default.yaml"), "--uncertain", "purchase.q=0.1,0.2", "--samples", "5"]
         )
     assert "give a plausible range lo..hi" in capsys.readouterr().err
+
+
+def test_robust_gives_the_same_numbers_for_any_number_of_workers(tmp_path, capsys):
+    """Every core by default (--jobs defaults to one per core); each run has its own seed, so one worker
+    and two give the same markets, summary and boxes."""
+    from run import main
+    from simulation.commands import robust
+
+    parser = argparse.ArgumentParser()
+    robust.add_arguments(parser)
+    assert parser.parse_args(["x", "--uncertain", "purchase.q=0.5..1"]).jobs == (os.cpu_count() or 1)
+    data = yaml.safe_load((ROOT / "scenarios" / "default.yaml").read_text())
+    data["market"]["n_consumers"] = 300
+    data["horizon"] = 6
+    data["strategies"] = data["strategies"][:2]
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        argv = ["robust", str(path), "--uncertain", "purchase.q=0.5..1.5", "--samples", "6", "--replications", "2"]
+        assert main([*argv, "--jobs", jobs, "--out", str(out)]) == 0
+        outputs[jobs] = {name: (out / name).read_text() for name in ("markets.csv", "summary.csv", "prim_boxes.csv")}
+    capsys.readouterr()
+    assert outputs["1"] == outputs["2"]
+    assert len(pd.read_csv(tmp_path / "jobs1" / "markets.csv")) == 6

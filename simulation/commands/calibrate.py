@@ -6,13 +6,14 @@ run.py calibrate --data SALES.csv [--product NAME | --column NAME] [--period yea
     reproduce the fitted curve (written as bass_scenario.yaml).
 run.py calibrate SCENARIO --data SALES.csv --fit purchase.p --fit purchase.q [--replications 4]
     simulation-based fit of the named parameters (common random numbers, R replications per
-    evaluation, Powell's derivative-free method); reports the fit, its error and the fitted
-    scenario file.
+    evaluation on every core, the Nelder-Mead simplex); reports whether it converged, the fitted values
+    with 95% intervals, the fit's error and the fitted scenario file.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,13 @@ def add_arguments(parser) -> None:
         help="evaluation budget of the --fit search (default 200)",
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes for the replications of each --fit evaluation (default: one per core; "
+        "the fit is the same for any number)",
+    )
+    parser.add_argument(
         "--market-size",
         type=float,
         default=None,
@@ -79,7 +87,8 @@ def _series(args):
     try:
         series = load_sales_series(args.data, column=args.column, product=args.product)
     except (OSError, ValueError) as error:
-        fail(f"--data: {error}")
+        # The library names its Python arguments; on the command line they are flags.
+        fail(f"--data: {error}".replace("pass product=", "pass --product").replace("pass column=", "pass --column"))
     if series.size < 4:
         fail(f"--data {args.data}: {series.size} periods of sales; the Bass fits need at least 4")
     return series
@@ -224,6 +233,8 @@ def main_abm(args) -> int:
             fail(str(error))
     if args.replications < 1:
         fail(f"--replications {args.replications}: expected a whole number >= 1")
+    if args.jobs < 1:
+        fail(f"--jobs {args.jobs}: expected a whole number >= 1")
     series = _series(args)
     sales = series.to_numpy()
     market = args.market_size
@@ -231,10 +242,14 @@ def main_abm(args) -> int:
         market = fit_bass_nls(sales).m
         print(f"market size: {market:,.0f} (Bass NLS estimate of m; set --market-size to choose)")
 
+    from tqdm import tqdm
+
+    bar = tqdm(total=args.max_evaluations + 2 * len(args.fit), unit="evaluation", desc="fit")
+
     def progress(evaluation, values, objective):
-        if evaluation % 10 == 0:
-            shown = ", ".join(f"{k} = {v:.4g}" for k, v in values.items())
-            print(f"  evaluation {evaluation}: {shown}: RMSE {math.sqrt(objective / sales.size):.3%} of the market")
+        bar.update(evaluation - bar.n)
+        shown = ", ".join(f"{k.split('.')[-1]}={v:.4g}" for k, v in values.items())
+        bar.set_postfix_str(f"{shown} RMSE {math.sqrt(objective / sales.size):.3%}")
 
     print(
         f"fitting {', '.join(args.fit)} of {scenario.name} to {sales.size} {args.period}s of sales "
@@ -250,13 +265,20 @@ def main_abm(args) -> int:
             replications=args.replications,
             max_evaluations=args.max_evaluations,
             progress=progress,
+            jobs=args.jobs,
         )
     except ValueError as error:
         fail(str(error))
+    finally:
+        bar.close()
     print(fit.summary())
     for path, value in fit.values.items():
-        print(f"  {path:30s} {fit.start[path]:>10.4g} -> {value:.4g}")
-    print(f"  optimiser: {fit.message}")
+        low, high = fit.intervals.get(path, (math.nan, math.nan))
+        print(f"  {path:30s} {fit.start[path]:>10.4g} -> {value:.4g}   95% interval [{low:.4g}, {high:.4g}]")
+    print(
+        f"  optimiser: {fit.message}"
+        + ("" if fit.converged else f" -- not converged: raise --max-evaluations (now {args.max_evaluations})")
+    )
     curves = {"simulated": fit.simulated}
     print(text_plot(list(series.index), sales, curves))
     out = _out(args, scenario.name)

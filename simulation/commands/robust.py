@@ -189,7 +189,8 @@ def main(args) -> int:
     lines = [
         f"Chosen strategy: {chosen}"
         + (" (best mean)" if args.chosen is None else "")
-        + f"; it loses where {rival}'s mean {args.objective} beats it by more than {args.margin:g}.",
+        + f"; it loses where {rival}'s mean {args.objective} beats it by more than {args.margin:,g}"
+        + (f" {scenario.currency}." if args.objective != "adopters" and scenario.currency else "."),
         *box_text(boxes, chosen, int(loses.sum()), len(values)),
     ]
     markets = values.join(regrets.add_prefix("regret_")).assign(chosen_loses=loses)
@@ -211,11 +212,13 @@ def main(args) -> int:
             boxes,
             lines,
             notes,
+            scenario.currency,
         ),
         encoding="utf-8",
     )
     with np.printoptions(precision=1):
-        print(f"\n{args.objective} across {len(values)} markets:")
+        unit = f" ({scenario.currency})" if args.objective != "adopters" and scenario.currency else ""
+        print(f"\n{args.objective}{unit} across {len(values)} markets:")
         print(summary.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print("\n" + "\n".join(lines))
     if not boxes.empty:

@@ -1,4 +1,4 @@
-"""Start the Solara front end (Explore and Compare views) on 127.0.0.1 and print its address.
+"""Start the Solara front end (Explore, Compare, Optimise and Sweep views) on 127.0.0.1 and print its address.
 
 Runs `solara run simulation/app.py` in production mode with Solara's telemetry off; the scenario file
 given here is the one the page opens. Stop it with Ctrl+C, or SIGTERM/SIGHUP (a service manager, a

@@ -55,7 +55,8 @@ def run_replication(scenario: Scenario | dict, replication: int) -> dict:
     # The engine's own network for seed + r: identical to what each run would build, built once.
     network = scenario_network(scenario, replication)
     results = {s.name: run_once(scenario, s.name, replication, social_network=network) for s in scenario.strategies}
-    unit_value = scenario.product.price * scenario.product.margin
+    # A first purchase's gross profit in the market's money (money scales with represents, as in the run).
+    unit_value = scenario.product.price * scenario.product.margin * scenario.market.represents
     rows, frames, parts, events = [], [], [], []
     for name, result in results.items():
         if not result.events.empty:

@@ -6,11 +6,13 @@ the strategy's effect in that market. From the d_r:
 
 * incremental adopters, revenue, spend, profit and NPV: mean of d_r with its t-interval;
 * incremental ROI = mean(d profit) / mean(d spend) (extra profit per unit of extra spend) and the
-  cost per incremental acquisition = mean(d spend) / (mean(d customers won) x represents), per real customer
-  when each simulated consumer stands for `represents` real ones, both ratios of mean
-  differences with Fieller's interval (``stats.ratio_interval``). A ratio is left undefined, with the
-  reason, when its denominator is not positive (no extra spend, no extra customer); its interval is
-  unbounded when the denominator is not distinguishable from zero.
+  cost per incremental paying customer = mean(d spend) / (mean(d paying customers won) x represents),
+  per real customer when each simulated consumer stands for `represents` real ones (free seeds are not
+  paying customers), both ratios of mean differences with Fieller's interval (``stats.ratio_interval``).
+  A ratio is left undefined, with the reason, when its denominator is not positive (no extra spend, no
+  extra paying customer) and the cost per customer also when the extra spend is not positive (a price
+  per customer of zero or below means nothing); its interval is unbounded when the denominator is not
+  distinguishable from zero.
 
 The ROI and cost per acquisition of a single strategy (run KPIs ``roi`` and ``cost_per_acquisition``)
 are totals: a strategy can show a positive total ROI and still lose money against doing nothing.
@@ -41,7 +43,7 @@ DIFFERENCES = {
 # Ratio measure -> (numerator, denominator) run KPIs whose paired differences it divides.
 RATIOS = {
     "incremental_roi": ("profit", "spend"),
-    "incremental_cpa": ("spend", "new_adopters"),
+    "incremental_cpa": ("spend", "paying_adopters"),
 }
 MEASURES = (*DIFFERENCES, *RATIOS)
 # Objectives a verdict can be about: name -> run KPI.
@@ -70,7 +72,7 @@ def _ratio(runs, strategy, reference, measure, confidence, represents: float = 1
     top, bottom = RATIOS[measure]
     num = np.subtract(*paired(runs, strategy, reference, top))
     den = np.subtract(*paired(runs, strategy, reference, bottom))
-    if bottom == "new_adopters":  # simulated customers -> real ones: the spend they are divided into is real
+    if bottom == "paying_adopters":  # simulated customers -> real ones: the spend they are divided into is real
         den = den * represents
     keep = ~(np.isnan(num) | np.isnan(den))
     n = int(keep.sum())
@@ -78,8 +80,13 @@ def _ratio(runs, strategy, reference, measure, confidence, represents: float = 1
     if n == 0:
         return Interval(math.nan, math.nan, math.nan, 0), "no replication to compare"
     if den[keep].mean() <= 0:
-        reason = "spends no more than" if bottom == "spend" else "wins no more customers than"
+        reason = "spends no more than" if bottom == "spend" else "wins no more paying customers than"
         return Interval(math.nan, math.nan, math.nan, n), f"undefined: {reason} the baseline"
+    if top == "spend" and num[keep].mean() <= 0:  # more customers for no extra spend: no price per customer
+        return Interval(math.nan, math.nan, math.nan, n), (
+            "undefined: wins more paying customers for no extra marketing spend (a discount's cost is revenue "
+            "forgone, in the extra profit)"
+        )
     value = ratio_interval(num, den, confidence)
     if math.isinf(value.low) or math.isinf(value.high):
         return value, f"interval unbounded: the {what} are not distinguishable from zero"
@@ -122,15 +129,40 @@ def distinguishable(value: Interval) -> bool:
     return value.n > 0 and not (value.low <= 0 <= value.high)
 
 
+# What a paired interval says about strategy - other: above zero, below zero, or containing zero.
+RELATIONS = ("better", "worse", "tied")
+
+
+def relation(value: Interval) -> str:
+    """'better' when the interval of subject - other lies above zero, 'worse' below, else 'tied'."""
+    if not distinguishable(value):
+        return "tied"
+    return "better" if value.low > 0 else "worse"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One comparison a verdict states in words: subject - other on its objective, and what its interval says."""
+
+    subject: str
+    other: str
+    relation: str  # one of RELATIONS, always relation(value)
+    value: Interval
+
+
 @dataclass
 class Verdict:
-    """Which strategy wins on an objective, by how much, and what cannot be told apart (in words)."""
+    """Which strategy wins on an objective, by how much, and what cannot be told apart (in words).
+
+    Every comparison in ``text`` is one of ``claims``, each worded from its own paired interval: two
+    strategies are called tied, better or worse only as their difference's interval says."""
 
     objective: str
     best: str
     text: str  # the verdict in plain words, a few sentences
     ties: list[str] = field(default_factory=list)  # strategies not distinguishable from the best
     not_distinguishable: list[str] = field(default_factory=list)  # ... from the baseline
+    claims: list[Claim] = field(default_factory=list)
 
     def __str__(self) -> str:
         return self.text
@@ -166,8 +198,11 @@ def verdict(
     """The verdict on `objective` (profit, npv or adopters) from the paired replications.
 
     Names the strategy with the highest mean, its paired difference (with the interval) against the
-    baseline and against the runner-up, and the strategies whose difference from the baseline cannot be
-    told from zero. `horizon` (e.g. "52 weeks") says over what period the objective is counted.
+    baseline and against the runner-up, and how every other strategy stands against the baseline. Each
+    comparison is a ``Claim`` worded from its own interval (``relation``): "not distinguishable" is said
+    of a pair only when their difference's interval contains zero, "better"/"worse" only when it excludes
+    it; nothing is said of a pair that was not compared (being tied with the best does not make two
+    strategies tied with each other). `horizon` (e.g. "52 weeks") says over what period it is counted.
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective = {objective!r} is not allowed; allowed: {', '.join(OBJECTIVES)}")
@@ -181,9 +216,14 @@ def verdict(
     )
     best = ranked[0]
     n = len(runs[runs["strategy"] == best])
+    claims: list[Claim] = []  # the comparisons the words make, in order
+
+    def claim(subject: str, other: str) -> Claim:
+        value = difference(runs, subject, other, kpi, confidence)
+        return Claim(subject, other, relation(value), value)
+
     sentences = []
-    ties = [s for s in ranked[1:] if not distinguishable(difference(runs, best, s, kpi, confidence))]
-    against_base = {s: difference(runs, s, baseline, kpi, confidence) for s in strategies if s != baseline}
+    against_base = {s: claim(s, baseline) for s in ranked if s != baseline}
     if best == baseline:
         sentences.append(
             f"No strategy beats the baseline, {baseline}, on {label}{over}: it has the highest mean "
@@ -191,15 +231,16 @@ def verdict(
         )
     else:
         gain = against_base[best]
-        if distinguishable(gain):
+        claims.append(gain)
+        if gain.relation == "better":
             sentences.append(
-                f"{best} wins on {label}{over}: {_interval(kpi, gain, currency)} against {baseline} "
-                f"(mean paired difference, {level}% interval, {gain.n} paired replications)."
+                f"{best} wins on {label}{over}: {_interval(kpi, gain.value, currency)} against {baseline} "
+                f"(mean paired difference, {level}% interval, {gain.value.n} paired replications)."
             )
         else:
             sentences.append(
                 f"{best} has the highest mean {label}{over}, but its difference from {baseline}, "
-                f"{_interval(kpi, gain, currency)} ({level}% interval, {gain.n} paired replications), "
+                f"{_interval(kpi, gain.value, currency)} ({level}% interval, {gain.value.n} paired replications), "
                 "is not distinguishable from zero."
             )
     if best != baseline and objective != "adopters":
@@ -208,26 +249,35 @@ def verdict(
             sentences.append(
                 f"Its incremental ROI (extra profit / extra spend) is {_interval('incremental_roi', roi, currency)}."
             )
+    against_best = {s: claim(best, s) for s in ranked[1:]}
+    ties = [s for s, c in against_best.items() if c.relation == "tied"]
     if len(ranked) > 1:
         runner_up = ranked[1]
-        lead = difference(runs, best, runner_up, kpi, confidence)
-        if distinguishable(lead) and runner_up == baseline:
+        lead = against_best[runner_up]
+        claims.extend([lead] if lead.relation == "better" else [against_best[s] for s in ties])
+        if lead.relation == "better" and runner_up == baseline:
             sentences.append(f"The runner-up is {baseline} itself.")
-        elif distinguishable(lead):
-            sentences.append(f"It leads the runner-up, {runner_up}, by {_interval(kpi, lead, currency)}.")
+        elif lead.relation == "better":
+            sentences.append(f"It leads the runner-up, {runner_up}, by {_interval(kpi, lead.value, currency)}.")
         else:
-            tied = [best, *ties]
             sentences.append(
-                f"{_names(tied)} cannot be told apart on {label} (difference {best} - {runner_up}: "
-                f"{_interval(kpi, lead, currency)}); choose among them on other grounds or run more replications."
+                f"Its lead over {_names(ties)} is not distinguishable from zero on {label} (over the runner-up, "
+                f"{runner_up}: {_interval(kpi, lead.value, currency)}); choose among them on other grounds or run "
+                "more replications."
             )
-    unclear = [s for s, value in against_base.items() if s != best and not distinguishable(value)]
-    worse = [s for s, value in against_base.items() if distinguishable(value) and value.mean < 0]
+    others = {s: c for s, c in against_base.items() if s != best}
+    unclear = [s for s, c in others.items() if c.relation == "tied"]
+    better = [s for s, c in others.items() if c.relation == "better"]
+    worse = [s for s, c in others.items() if c.relation == "worse"]
+    claims.extend(others.values())
+    if better:
+        items = [f"{s} ({_interval(kpi, others[s].value, currency)})" for s in better]
+        sentences.append(f"Also better than {baseline}: {_names(items)}.")
     if unclear:
         sentences.append(f"Not distinguishable from {baseline} on {label}: {_names(unclear)}.")
     if worse:
-        items = [f"{s} ({_interval(kpi, against_base[s], currency)})" for s in worse]
+        items = [f"{s} ({_interval(kpi, others[s].value, currency)})" for s in worse]
         sentences.append(f"Worse than {baseline}: {_names(items)}.")
     if n < 2:
         sentences.append("With a single replication no difference can be told from chance.")
-    return Verdict(objective, best, " ".join(sentences), ties, unclear)
+    return Verdict(objective, best, " ".join(sentences), ties, unclear, claims)

@@ -22,6 +22,7 @@ from ..kpis import RUN_KPIS, format_interval, format_value
 from ..kpis import kpi as find_kpi
 from ..scenario.loader import scenario_to_yaml
 from ..scenario.paths import resolved_scenario
+from .compare import UNDEFINED_REASONS
 from .decomposition import MEASURES
 from .events import budget_summary, trigger_summary
 from .incremental import OBJECTIVES
@@ -145,7 +146,7 @@ def _decomposition(comparison) -> str:
     plt = _pyplot()
     parts = comparison.decomposition.set_index(["strategy", "measure"])
     names = [n for n in comparison.strategies if n != comparison.decomposition_baseline]
-    measures = ["expansion_value", "acceleration_value", "other_value", "npv_difference"]
+    measures = ["expansion_value", "acceleration_value", "free_seed_value", "other_value", "npv_difference"]
     figure, ax = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(measures)
     x = np.arange(len(names))
@@ -163,7 +164,7 @@ def _decomposition(comparison) -> str:
     ax.set_xticks(x + width * (len(measures) - 1) / 2, names)
     ax.set_ylabel(f"NPV vs {comparison.decomposition_baseline} ({find_kpi('npv').unit_text(comparison.currency)})")
     ax.legend(fontsize=8)
-    ax.set_title("Value over the baseline: expansion vs acceleration (95% CI)")
+    ax.set_title("Value over the baseline: expansion, acceleration, free seeds and the rest (95% CI)")
     return _png(figure)
 
 
@@ -182,14 +183,26 @@ def _list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>" if items else ""
 
 
+def never_defined(comparison) -> list[str]:
+    """KPIs undefined in every run of every strategy (e.g. time to 50% when no run got there): left out of
+    the tables, said once."""
+    defined = comparison.summary.groupby("kpi", sort=False)["n"].max()
+    return [kpi for kpi, n in defined.items() if n == 0]
+
+
 def _undefined_note(comparison) -> str:
-    notes = comparison.undefined_notes()
-    if not notes:
-        return ""
-    return (
-        "<p><b>n/a</b> marks a KPI undefined in every run of a strategy (means use the runs where it is defined); why:</p>"
-        + _list(notes)
-    )
+    left_out = never_defined(comparison)
+    notes = [n for n in comparison.undefined_notes() if not any(n.startswith(comparison.column(k)) for k in left_out)]
+    lines = []
+    if left_out:
+        reasons = "; ".join(f"{comparison.column(k)}: {UNDEFINED_REASONS.get(k, 'undefined')}" for k in left_out)
+        lines.append(f"<p>Left out of the tables, undefined in every run: {html.escape(reasons)}.</p>")
+    if notes:
+        lines.append(
+            "<p><b>n/a</b> marks a KPI undefined in every run of a strategy (means use the runs where it is "
+            "defined); why:</p>" + _list(notes)
+        )
+    return "".join(lines)
 
 
 def _spend_section(comparison) -> str:
@@ -234,7 +247,8 @@ def _incremental_section(comparison) -> str:
         f"<h2>Incremental results against {html.escape(comparison.baseline)}</h2>"
         "<p>What each strategy adds over the baseline in the same markets (paired replications): extra "
         "customers, revenue, spend, profit and NPV; the incremental ROI (extra profit / extra spend) and the cost "
-        "per incremental customer (extra spend / extra customers), ratios of mean differences with Fieller's "
+        "per incremental paying customer (extra spend / extra paying customers, free seeds left out), ratios of "
+        "mean differences with Fieller's "
         "95% interval. The ROI and spend per customer in the KPI table below are totals and can look good for a "
         "strategy that loses money against the baseline.</p>"
         f'<div class="wide">{_table(table)}</div>' + _list(comparison.incremental_notes())
@@ -280,9 +294,10 @@ def render_report(comparison, objective: str = "profit") -> str:
     """The HTML report of a comparison (see the module docstring); the verdict is on `objective`."""
     scenario = comparison.scenario
     baseline = comparison.baseline
-    levels = comparison.kpi_table().T
+    shown = [k for k in RUN_KPIS if k not in never_defined(comparison)]
+    levels = comparison.kpi_table(shown).T
     levels.index.name = "KPI (mean [95% CI])"
-    diffs = comparison.kpi_table(differences=True).drop(index=baseline).T
+    diffs = comparison.kpi_table(shown, differences=True).drop(index=baseline).T
     diffs.index.name = f"paired difference vs {baseline}"
     labels = {k: f"{comparison.column(k)}: {v.label}" for k, v in RUN_KPIS.items()}
     strategies = "".join(
@@ -339,16 +354,25 @@ def render_report(comparison, objective: str = "profit") -> str:
         _spend_revenue(comparison),
     ]
     if not comparison.decomposition.empty:
+        represents = scenario.market.represents
         unit_value = scenario.product.price * scenario.product.margin
+        scale = (
+            f" (each simulated customer stands for {represents:,g} real ones: {format_value('npv', unit_value * represents)}"
+            " per simulated customer)"
+            if represents != 1
+            else ""
+        )
         sections += [
             f"<h2>Expansion and acceleration against {html.escape(comparison.decomposition_baseline)} "
             "(Libai, Muller &amp; Peres 2013)</h2>",
-            "<p>Per paired replication, customers the strategy won who would never have bought under the baseline "
-            "(expansion, net of customers lost) and purchases it brought forward (acceleration), with their "
-            f"discounted gross profit at {format_value('npv', unit_value)} "
-            f"{html.escape(find_kpi('npv').unit_text(comparison.currency))} per first purchase; 'rest' is the "
-            "remainder of the NPV difference (spend, free seeds, discounts, repeat purchases). This split needs "
-            "each consumer's purchases, so it stays against the baseline the comparison was run with.</p>",
+            "<p>Per paired replication, paying customers the strategy won who would never have bought under the "
+            "baseline (expansion, net of customers lost), paid purchases it brought forward (acceleration) and sales "
+            "given away to free seeds who would otherwise have paid, with their discounted gross profit at "
+            f"{format_value('npv', unit_value)} {html.escape(find_kpi('npv').unit_text(comparison.currency))} per "
+            f"real first purchase{scale}; counts are simulated customers. 'Rest' is the remainder of the NPV "
+            "difference (marketing spend, discounts, repeat purchases). The parts add up to the NPV difference. "
+            "This split needs each consumer's purchases, so it stays against the baseline the comparison was "
+            "run with.</p>",
             f'<div class="wide">{_table(_decomposition_table(comparison))}</div>',
             _decomposition(comparison),
         ]

@@ -17,7 +17,7 @@ from ..model import WordOfMouthModel
 from ..network.build import build_market_network
 from ..network.edgelist import load_node_roles
 from ..parameters import PARAMETERS
-from ..state import Role
+from ..state import Role, Source
 
 
 def build_model(
@@ -99,6 +99,7 @@ class RunResult:
     timeseries: pd.DataFrame  # per-step KPIs
     purchase_step: np.ndarray  # per consumer: step of first purchase in the run, -1 if none (or bought before)
     customer: np.ndarray  # per consumer: a customer at the horizon
+    free_seed: np.ndarray  # per consumer: got the product free from a seeding lever (a customer who paid nothing)
     events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_COLUMNS))  # triggers, budget moves
 
 
@@ -127,5 +128,6 @@ def run_once(scenario, strategy: str | None = None, replication: int = 0, social
         timeseries=frame,
         purchase_step=model.consumers.purchase_step.copy(),
         customer=model.consumers.role == Role.CUSTOMER,
+        free_seed=(model.consumers.role == Role.CUSTOMER) & (model.consumers.first_source == Source.SEEDING),
         events=pd.DataFrame(model.brand.events, columns=EVENT_COLUMNS),
     )

@@ -24,6 +24,7 @@ from ..experiment.compare import Comparison, run_comparison
 from ..experiment.report import _png, _pyplot, _table
 from ..experiment.stats import paired_difference
 from ..kpis import format_interval, format_value
+from ..kpis import kpi as find_kpi
 from ..scenario.loader import scenario_to_yaml
 from .evaluate import OBJECTIVES
 from .study import OptimiseSettings, best_trial, completed, trial_strategy
@@ -155,22 +156,56 @@ def verdict_text(versus: pd.DataFrame, comparison: Comparison, objective: str, b
     row = versus.set_index("strategy").loc[rival]
     best_runs = comparison.runs[comparison.runs["strategy"] == BEST]
     n = int(row["n"])
-    interval = format_interval(kpi, row["difference"], row["low"], row["high"], signed=True)
-    mine = format_value(kpi, float(best_runs[kpi].mean()))
-    theirs = format_value(kpi, float(means[rival]))
-    spend = format_value("spend", float(best_runs["spend"].mean()))
+    unit = _unit(kpi, comparison.currency)
+    money = _unit("spend", comparison.currency)
+    interval = format_interval(kpi, row["difference"], row["low"], row["high"], signed=True) + unit
+    mine = format_value(kpi, float(best_runs[kpi].mean())) + unit
+    theirs = format_value(kpi, float(means[rival])) + unit
+    spend = format_value("spend", float(best_runs["spend"].mean())) + money
     head = (
-        f"On {n} fresh replications (not those the search used), the optimised mix (budget {budget:,.0f}, "
-        f"spent {spend} on average) has mean {kpi} {mine}; the best hand-written strategy, {rival}, has {theirs}. "
+        f"On {n} fresh replications (not those the search used), the optimised mix (budget "
+        f"{format_value('spend', budget)}{money}, spent {spend} on average) has mean {kpi} {mine}; the best "
+        f"hand-written strategy, {rival}, has {theirs}. "
     )
     if row["low"] > 0:
         return head + f"The optimised mix beats it by {interval} (paired difference, 95% CI)."
     if row["high"] < 0:
-        return head + f"The optimised mix does NOT beat it: it is worse by {interval} (paired difference, 95% CI)."
+        # Worse by a positive amount: the rival's lead, rival - mix, with its interval.
+        lead = format_interval(kpi, -row["difference"], -row["high"], -row["low"]) + unit
+        return head + f"The optimised mix does NOT beat it: it is worse by {lead} (paired difference, 95% CI)."
     return head + (
         f"The optimised mix does NOT beat it distinguishably: the difference is {interval} (paired difference, "
         "95% CI, which includes 0)."
     )
+
+
+def _unit(kpi: str, currency: str | None) -> str:
+    """' USD' after money, ' consumers' after counts."""
+    text = find_kpi(kpi).unit_text(currency)
+    return f" {text}" if text and find_kpi(kpi).unit in ("money", "consumers") else ""
+
+
+def _number(value) -> str:
+    """A setting as a strategist reads it: 168.97586504011807 -> 169, 0.123456 -> 0.1235, 5 -> 5."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+
+
+def lever_table(strategy: dict) -> pd.DataFrame:
+    """The best mix's levers as a table: one row per lever, its settings in words (unset ones left out)."""
+    rows = []
+    for index, lever in enumerate(strategy.get("levers", []), start=1):
+        settings = [
+            f"{name.replace('_', ' ')} {_number(value)}"
+            for name, value in lever.items()
+            if name != "kind" and value is not None
+        ]
+        rows.append({"lever": f"{index}. {lever.get('kind', '?')}", "settings": "; ".join(settings)})
+    frame = pd.DataFrame(rows, columns=["lever", "settings"])
+    return frame.set_index("lever")
 
 
 def summarise(
@@ -260,7 +295,7 @@ def render_report(result: OptimisationResult) -> str:
     sections = [
         f"<h1>Optimised mix: {html.escape(scenario.name)}</h1>",
         f"<p><b>{html.escape(result.verdict)}</b></p>" if result.verdict else "",
-        f"<p>Budget {s.budget:,.0f}; levers searched: {html.escape(', '.join(s.levers))}; objective: "
+        f"<p>Budget {format_value('spend', s.budget)}{_unit('spend', scenario.currency)}; levers searched: {html.escape(', '.join(s.levers))}; objective: "
         f"{html.escape(' and '.join(s.names))} ({'NSGA-II' if s.risk else 'TPE'}); {len(result.trials)} finished trials "
         f"({result.ran_now} run by this invocation, the rest loaded from the study), each on the same "
         f"{s.replications} replications (seeds {scenario.seed}..{scenario.seed + s.replications - 1}, common random numbers). "
@@ -269,7 +304,10 @@ def render_report(result: OptimisationResult) -> str:
         f"<p>Trial {best['trial']}: {html.escape(best['strategy']['description'])}; "
         + "; ".join(f"{html.escape(k)} {format_value(kpi, v)}" for k, v in best["values"].items())
         + " over the search replications.</p>",
-        f"<pre>{html.escape(yaml.safe_dump(best['strategy'], sort_keys=False))}</pre>",
+        _table(lever_table(best["strategy"])),
+        f"<p>Budget cap {format_value('spend', best['strategy']['budget']) if best['strategy'].get('budget') is not None else 'none'}"
+        f"{_unit('spend', scenario.currency)}. The exact settings are in <code>best_strategy.yaml</code> and "
+        "<code>scenario_optimised.yaml</code>.</p>",
     ]
     if not result.versus.empty:
         table = result.versus.assign(

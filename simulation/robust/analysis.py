@@ -13,11 +13,15 @@ within a market):
   discovery (Bryant & Lempert 2010), finds boxes of the uncertain parameters where it loses: coverage
   is the share of all losing markets inside the box, density the share of markets in the box that lose.
   From each peeling trajectory we take the box with the highest coverage whose density is at least
-  ``density`` (the densest box if none reaches it).
+  ``density`` (the densest box if none reaches it). A box is reported as a *finding* only when its
+  density reaches ``density`` and its coverage reaches ``coverage`` (``is_finding``); any other box is
+  shown with its statistics and a caveat (it may be noise), never as a condition under which the
+  strategy loses. Bounds are shown to 3 significant digits, rounded outward (``round_bounds``).
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -26,6 +30,29 @@ import pandas as pd
 
 class RobustError(ValueError):
     pass
+
+
+# A PRIM box is a finding when at least DENSITY of the markets in it lose and it holds at least COVERAGE
+# of all losing markets (Bryant & Lempert 2010 read boxes in this range as policy-relevant).
+DENSITY = 0.8
+COVERAGE = 0.5
+
+
+def is_finding(
+    density: float, coverage: float, least_density: float = DENSITY, least_coverage: float = COVERAGE
+) -> bool:
+    """Whether a box's statistics make it a finding (both thresholds reached)."""
+    return density >= least_density and coverage >= least_coverage
+
+
+def round_bounds(low: float, high: float, digits: int = 3) -> tuple[float, float]:
+    """A box's bounds to `digits` significant digits of the larger magnitude, rounded outward (the rounded
+    box still holds every market of the box): 0.12345..0.6789 -> 0.123..0.679."""
+    size = max(abs(low), abs(high))
+    if size == 0 or not math.isfinite(size):
+        return low, high
+    unit = 10.0 ** (math.floor(math.log10(size)) - digits + 1)
+    return round(math.floor(low / unit + 1e-9) * unit, 12), round(math.ceil(high / unit - 1e-9) * unit, 12)
 
 
 def market_values(runs: pd.DataFrame, params: list[str], objective: str) -> pd.DataFrame:
@@ -75,11 +102,19 @@ def choose(summary: pd.DataFrame, chosen: str | None) -> str:
     return chosen
 
 
-def prim_boxes(x: pd.DataFrame, y: np.ndarray, density: float = 0.8, max_boxes: int = 3, mass_min: float = 0.05):
+def prim_boxes(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    density: float = DENSITY,
+    max_boxes: int = 3,
+    mass_min: float = 0.05,
+    coverage: float = COVERAGE,
+):
     """Boxes of `x` where `y` (True: the chosen strategy loses) concentrates, with EMA Workbench's PRIM.
 
-    Returns one row per box: coverage, density, mass, markets inside, and the limits of each restricted
-    parameter (``low``/``high``), plus its quasi-p-value as EMA Workbench reports it.
+    Returns one row per box and restricted parameter: coverage, density, mass, markets inside, whether the
+    box is a finding (``is_finding`` with `density` and `coverage`), the limits (``low``/``high``, exact)
+    and the parameter's quasi-p-value as EMA Workbench reports it.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # EMA Workbench warns about optional parallel back-ends at import
@@ -125,6 +160,7 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, density: float = 0.8, max_boxes: 
                     "density": float(stats["density"]),
                     "mass": float(stats["mass"]),
                     "markets": int(stats["n"]),
+                    "finding": is_finding(float(stats["density"]), float(stats["coverage"]), density, coverage),
                     "parameter": name,
                     "low": low,
                     "high": high,
@@ -136,8 +172,25 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, density: float = 0.8, max_boxes: 
     return pd.DataFrame(rows)
 
 
-def box_text(boxes: pd.DataFrame, chosen: str, total_losses: int, markets: int) -> list[str]:
-    """The boxes in words."""
+def limits_text(frame: pd.DataFrame) -> str:
+    """A box's restrictions in words, bounds rounded: 'a in [0.598, 1] and b in [0, 0.402]'."""
+    return " and ".join(
+        f"{r.parameter} in [{low:.3g}, {high:.3g}]"
+        for r in frame.itertuples()
+        for low, high in [round_bounds(float(r.low), float(r.high))]
+    )
+
+
+def box_text(
+    boxes: pd.DataFrame,
+    chosen: str,
+    total_losses: int,
+    markets: int,
+    density: float = DENSITY,
+    coverage: float = COVERAGE,
+) -> list[str]:
+    """The boxes in words: a finding as a condition where `chosen` loses; any other box with its statistics
+    and a caveat."""
     if total_losses == 0:
         return [f"{chosen} does not lose (within the margin) in any of the {markets} markets: no box to find."]
     if total_losses == markets:
@@ -147,9 +200,22 @@ def box_text(boxes: pd.DataFrame, chosen: str, total_losses: int, markets: int) 
     lines = [f"{chosen} loses in {total_losses} of {markets} markets."]
     for number, frame in boxes.groupby("box"):
         first = frame.iloc[0]
-        limits = " and ".join(f"{r.parameter} in [{r.low:.4g}, {r.high:.4g}]" for r in frame.itertuples())
-        lines.append(
-            f"Box {number}: {limits}: {first['density']:.0%} of the markets there lose (density), holding "
-            f"{first['coverage']:.0%} of all losing markets (coverage), {first['mass']:.0%} of the markets."
+        stats = (
+            f"{first['density']:.0%} of the markets there lose (density), holding {first['coverage']:.0%} of all "
+            f"losing markets (coverage), {first['mass']:.0%} of the markets"
         )
+        qp = frame["quasi_p"].max()
+        if bool(first["finding"]):
+            lines.append(f"Box {number}: {chosen} loses where {limits_text(frame)}: {stats}.")
+        else:
+            short = [
+                f"density {first['density']:.0%} < {density:.0%}" if first["density"] < density else "",
+                f"coverage {first['coverage']:.0%} < {coverage:.0%}" if first["coverage"] < coverage else "",
+            ]
+            lines.append(
+                f"Box {number} is not a finding ({' and '.join(s for s in short if s)}): {limits_text(frame)}: "
+                f"{stats}"
+                + (f"; quasi-p up to {qp:.2g}" if math.isfinite(qp) else "")
+                + ". It may be noise: more markets (--samples) or replications may sharpen or dissolve it."
+            )
     return lines

@@ -8,19 +8,28 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.report import _png, _pyplot, _table
-from ..kpis import format_value
+from ..kpis import RUN_KPIS, format_value
+from .analysis import round_bounds
 
 
-def _regret_figure(values: pd.DataFrame, regrets: pd.DataFrame, strategies: list[str], objective: str) -> str:
+def _unit(objective: str, currency: str | None) -> str:
+    """' (USD)' after a money objective's name, ' (consumers)' after a count ('' if the KPI is unknown)."""
+    kpi = RUN_KPIS.get(objective)
+    return f" ({kpi.unit_text(currency)})" if kpi is not None and kpi.unit_text(currency) else ""
+
+
+def _regret_figure(
+    values: pd.DataFrame, regrets: pd.DataFrame, strategies: list[str], objective: str, currency: str | None = None
+) -> str:
     plt = _pyplot()
     figure, axes = plt.subplots(1, 2, figsize=(12, 4))
     axes[0].boxplot([values[s] for s in strategies], showmeans=True)
     axes[0].set_xticks(range(1, len(strategies) + 1), strategies, rotation=20)
-    axes[0].set_ylabel(f"{objective} per market (mean over replications)")
+    axes[0].set_ylabel(f"{objective}{_unit(objective, currency)} per market (mean over replications)")
     axes[0].set_title("Outcome across markets")
     axes[1].boxplot([regrets[s] for s in strategies], showmeans=True)
     axes[1].set_xticks(range(1, len(strategies) + 1), strategies, rotation=20)
-    axes[1].set_ylabel(f"regret in {objective} (best strategy in the market minus this one)")
+    axes[1].set_ylabel(f"regret in {objective}{_unit(objective, currency)}: best in the market minus this one")
     axes[1].set_title("Regret across markets")
     for ax in axes:
         ax.grid(alpha=0.3)
@@ -45,7 +54,14 @@ def _markets_figure(
         lo_y, hi_y = (box.loc[y, "low"], box.loc[y, "high"]) if y in box.index else ax.get_ylim()
         ax.add_patch(
             plt.Rectangle(
-                (lo_x, lo_y), hi_x - lo_x, hi_y - lo_y, fill=False, edgecolor="black", linewidth=1.5, label="PRIM box 1"
+                (lo_x, lo_y),
+                hi_x - lo_x,
+                hi_y - lo_y,
+                fill=False,
+                edgecolor="black",
+                linewidth=1.5,
+                linestyle="-" if bool(box["finding"].iloc[0]) else "--",
+                label="PRIM box 1" + ("" if bool(box["finding"].iloc[0]) else " (not a finding: may be noise)"),
             )
         )
     ax.set_xlabel(x)
@@ -68,6 +84,7 @@ def render_report(
     boxes: pd.DataFrame,
     lines: list[str],
     notes: list[str],
+    currency: str | None = None,
 ) -> str:
     strategies = list(summary["strategy"])
     shown = summary.copy()
@@ -75,7 +92,7 @@ def render_report(
         shown[column] = [format_value(objective, v) for v in shown[column]]
     shown["best in share of markets"] = [f"{v:.0%}" for v in shown["best in share of markets"]]
     shown = shown.set_index("strategy")
-    shown.index.name = f"{objective} across markets"
+    shown.index.name = f"{objective}{_unit(objective, currency)} across markets"
     sections = [
         f"<h1>{html.escape(title)}</h1>",
         f"<p><code>{html.escape(command)}</code></p>",
@@ -85,7 +102,7 @@ def render_report(
         "within a market). Worst decile: the 10th percentile over markets. Regret: the best strategy's value in "
         "that market minus this one's.</p>",
         _table(shown),
-        _regret_figure(values, regrets, strategies, objective),
+        _regret_figure(values, regrets, strategies, objective, currency),
         "<h2>Scenario discovery (PRIM)</h2>",
     ]
     if boxes.empty:
@@ -95,6 +112,9 @@ def render_report(
         for column in ("coverage", "density", "mass"):
             table[column] = [f"{v:.0%}" for v in table[column]]
         table["quasi_p"] = [f"{v:.2g}" for v in table["quasi_p"]]
+        bounds = [round_bounds(low, high) for low, high in zip(table["low"], table["high"])]
+        table["low"], table["high"] = [f"{b[0]:.3g}" for b in bounds], [f"{b[1]:.3g}" for b in bounds]
+        table["finding"] = ["yes" if v else "no: may be noise" for v in table["finding"]]
         sections.append(_table(table.set_index("box")))
     if len(params) >= 1:
         sections.append(_markets_figure(values, params, loses, boxes, chosen))

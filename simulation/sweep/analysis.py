@@ -7,7 +7,13 @@ i and point j with the same replication share a seed), then:
   ST_j = E[V(Y|X_-j)] / V(Y), with bootstrap confidence intervals;
 * morris (SALib): mu*_j = mean |elementary effect| of X_j with its bootstrap interval, and sigma_j;
 * grid: mean KPI at each value of a parameter (over the other parameters and the replications) with
-  its standard error s / sqrt(n), and the mean over each pair of values of two parameters.
+  its standard error s / sqrt(n), and the mean over each pair of values of two parameters. A change
+  between two values of a parameter is stated with its paired interval (``paired_change``): runs at the
+  two values with the same replication and the same other parameters share their seed, so the
+  difference d = KPI(high) - KPI(low) of each pair is the parameter's effect there.
+
+Every analysis also says where the levers could not spend their plan (``spend_shortfalls``): a budget
+cap makes points past it identical, and a curve that is flat past the cap is the cap, not the lever.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..kpis import RUN_KPIS, SWEEP_KPIS
+from ..experiment.stats import Interval, paired_difference
+from ..kpis import RUN_KPIS, SWEEP_KPIS, format_value
 
 DEFAULT_KPIS = SWEEP_KPIS
 CONF_LEVEL = 0.95
+SPEND_SHORTFALL = 0.995  # a point "could not spend its plan" below this share of it (as compare says)
 
 
 class AnalysisError(ValueError):
@@ -165,6 +173,61 @@ def summary(runs: pd.DataFrame) -> dict:
     }
 
 
+def paired_change(runs: pd.DataFrame, path: str, kpi: str, strategy: str, low, high, paths: list[str]) -> Interval:
+    """Mean paired difference KPI(path = high) - KPI(path = low) with its t-interval: runs paired by
+    replication and by the values of the other swept parameters (common random numbers)."""
+    rows = runs[(runs["status"] == "ok") & (runs["strategy"] == strategy)]
+    keys = [p for p in paths if p != path] + ["replication"]
+    at_low = rows[rows[path] == low].set_index(keys)[kpi]
+    at_high = rows[rows[path] == high].set_index(keys)[kpi]
+    at_high, at_low = at_high.align(at_low, join="inner")
+    return paired_difference(at_high.to_numpy(dtype=float), at_low.to_numpy(dtype=float))
+
+
+def _values_text(values: list) -> str:
+    shown = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def spend_shortfalls(runs: pd.DataFrame, paths: list[str], budgets: dict, currency: str | None = None) -> list[str]:
+    """Where a strategy's levers spent less than planned, per strategy and swept parameter, in words.
+
+    `budgets` maps each strategy to its budget cap (None: no cap); a swept ``strategies.NAME.budget``
+    gives each point its own. A point is capped when its mean plan exceeds the cap and its mean spend
+    (nearly) reaches it; otherwise its shortfall is saturation (nothing left to pay for)."""
+    if runs.empty or "planned_spend" not in runs:
+        return []
+    ok = runs[runs["status"] == "ok"]
+    notes = []
+    money = f" {currency}" if currency else ""
+    for strategy, rows in ok.groupby("strategy", sort=False):
+        means = rows.groupby(paths, dropna=False)[["spend", "planned_spend"]].mean().reset_index()
+        short = means[(means["planned_spend"] > 0) & (means["spend"] < SPEND_SHORTFALL * means["planned_spend"])]
+        if short.empty:
+            continue
+        swept_budget = f"strategies.{strategy}.budget"
+        cap = short[swept_budget] if swept_budget in short else pd.Series(budgets.get(strategy), index=short.index)
+        capped = cap.notna() & (short["planned_spend"] > cap.fillna(np.inf)) & (short["spend"] >= 0.95 * cap)
+        for is_capped, group in short.groupby(capped.to_numpy(), sort=False):
+            where = "; ".join(f"{path} = {_values_text(sorted(group[path].unique().tolist()))}" for path in paths)
+            spent = f"spent {format_value('spend', group['spend'].min())}"
+            if group["spend"].max() != group["spend"].min():
+                spent += f" to {format_value('spend', group['spend'].max())}"
+            planned = f"{format_value('spend', group['planned_spend'].min())}"
+            if group["planned_spend"].max() != group["planned_spend"].min():
+                planned += f" to {format_value('spend', group['planned_spend'].max())}"
+            if is_capped:
+                caps = sorted(cap[group.index].unique().tolist())
+                why = (
+                    f"the budget cap of {_values_text([format_value('spend', c) for c in caps])}{money} stops "
+                    "the levers there, so results past the cap show the cap, not the swept value"
+                )
+            else:
+                why = "saturation: the levers found nothing more to pay for"
+            notes.append(f"{strategy} at {where}: {spent} of {planned}{money} planned ({why}).")
+    return notes
+
+
 # ---------------------------------------------------------------- drivers in words
 def _tiers(values: list[float], halves: list[float]) -> list[list[int]]:
     """Group parameters (sorted by value, largest first) into tiers: a parameter joins the tier above when
@@ -238,9 +301,18 @@ def rank_drivers(table: pd.DataFrame, kpi: str, when: str = "at the horizon") ->
     return "; ".join(sentences) + "."
 
 
-def rank_grid_drivers(curves: pd.DataFrame, kpi: str, when: str = "at the horizon") -> str:
+def rank_grid_drivers(
+    curves: pd.DataFrame,
+    kpi: str,
+    when: str = "at the horizon",
+    runs: pd.DataFrame | None = None,
+    strategy: str | None = None,
+    paths: list[str] | None = None,
+    currency: str | None = None,
+) -> str:
     """Grid designs: parameters ranked by how far the KPI's mean moves across their values (averaged over
-    the other parameters), in words, with the range of the means."""
+    the other parameters), in words, with the range of the means and, given the runs, the paired
+    difference between the two values with its 95% interval (``paired_change``)."""
     label = RUN_KPIS[kpi].title if kpi in RUN_KPIS else kpi
     if curves.empty:
         return f"{label} {when}: not analysed (no successful run)"
@@ -254,14 +326,47 @@ def rank_grid_drivers(curves: pd.DataFrame, kpi: str, when: str = "at the horizo
     spans.sort(key=lambda item: -item[0])
     if not spans or spans[0][0] == 0:
         return f"{label} {when} does not change over the grid: no swept parameter moves it."
-    kpi_format = RUN_KPIS[kpi].format if kpi in RUN_KPIS else (lambda v: f"{v:.3g}")
-    parts = [
-        f"{parameter} (from {kpi_format(low['mean'])} at {low['value']} to {kpi_format(high['mean'])} at {high['value']})"
-        for _, parameter, low, high in spans
-    ]
-    if not parts:
-        return f"{label} {when}: not analysed (no values)"
-    text = f"Over the grid, {parts[0].split(' (')[0]} moves {label} {when} the most {parts[0][parts[0].index('(') :]}"
+    kpi_format = (lambda v: RUN_KPIS[kpi].format(v)) if kpi in RUN_KPIS else (lambda v: f"{v:.3g}")
+    unit = RUN_KPIS[kpi].unit_text(currency) if kpi in RUN_KPIS and RUN_KPIS[kpi].unit == "money" else ""
+    unit = f" {unit}" if unit else ""
+
+    def change(parameter, low, high) -> str:
+        text = (
+            f"from {kpi_format(low['mean'])} at {low['value']} to {kpi_format(high['mean'])}{unit} at {high['value']}"
+        )
+        if runs is None or strategy is None:
+            return text
+        # From the lower to the higher value of the parameter, paired by replication and the other values.
+        first, second = (low, high) if _before(low["value"], high["value"]) else (high, low)
+        value = paired_change(runs, parameter, kpi, strategy, first["value"], second["value"], paths or [parameter])
+        if value.n < 2:
+            return text
+        signed = _difference_format(kpi)
+        interval = f"{signed(value.mean, True)}{unit} [{signed(value.low, True)}, {signed(value.high, True)}]"
+        verdict = "" if value.low > 0 or value.high < 0 else "; not distinguishable from no change"
+        return (
+            f"{text}; {second['value']} vs {first['value']}: {interval}, paired 95% interval over {value.n} pairs"
+            f"{verdict}"
+        )
+
+    parts = [(parameter, change(parameter, low, high)) for _, parameter, low, high in spans]
+    text = f"Over the grid, {parts[0][0]} moves {label} {when} the most ({parts[0][1]})"
     if len(parts) > 1:
-        text += ", then " + ", then ".join(parts[1:])
+        text += ", then " + ", then ".join(f"{name} ({words})" for name, words in parts[1:])
     return text + "."
+
+
+def _difference_format(kpi: str):
+    """How a difference of a KPI is written: shares in percentage points (pp), the rest as the KPI."""
+    if kpi in RUN_KPIS and RUN_KPIS[kpi].unit == "share":
+        return lambda v, signed=True: "n/a" if math.isnan(v) else f"{v * 100:+.1f} pp"
+    if kpi in RUN_KPIS:
+        return RUN_KPIS[kpi].format
+    return lambda v, signed=True: f"{v:+.3g}"
+
+
+def _before(a, b) -> bool:
+    try:
+        return bool(a < b)
+    except TypeError:
+        return str(a) < str(b)

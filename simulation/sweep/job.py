@@ -231,6 +231,7 @@ def analyse(out, sweep: SweepPlan, kpis: list[str] | None = None, title: str | N
         rank_grid_drivers,
         response_curves,
         sobol_indices,
+        spend_shortfalls,
         summary,
     )
     from .report import write_report
@@ -275,7 +276,7 @@ def analyse(out, sweep: SweepPlan, kpis: list[str] | None = None, title: str | N
             for strategy in sweep.strategies:
                 for kpi in result.kpis:
                     rows = result.curves[(result.curves["strategy"] == strategy) & (result.curves["kpi"] == kpi)]
-                    words = rank_grid_drivers(rows, kpi, when)
+                    words = rank_grid_drivers(rows, kpi, when, runs, strategy, design.paths, sweep.scenario.currency)
                     result.rankings.append(f"{strategy}: {words}" if len(sweep.strategies) > 1 else words)
             if len(design.paths) >= 2:
                 for kpi in result.kpis:
@@ -283,6 +284,8 @@ def analyse(out, sweep: SweepPlan, kpis: list[str] | None = None, title: str | N
                         result.heat[(kpi, strategy)] = heat_map(runs, design.paths[0], design.paths[1], kpi, strategy)
     except AnalysisError as error:
         result.notes.append(f"analysis not possible: {error}")
+    budgets = {s.name: s.budget for s in sweep.scenario.strategies}
+    result.notes += spend_shortfalls(runs, design.paths, budgets, sweep.scenario.currency)
     result.report = write_report(
         out,
         title=title or f"Sweep of {sweep.scenario.name}",

@@ -35,8 +35,13 @@ def _figure_html(fig) -> str:
     return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
+def number(value: float) -> str:
+    """A table's number: thousands separated from 1,000 up (144,600, not 1.446e+05), else 4 significant digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0, classes="data")
+    return frame.to_html(index=False, float_format=number, na_rep="", border=0, classes="data")
 
 
 def kpi_axis(kpi: str, currency: str | None = None, time_unit: str | None = None) -> str:
@@ -46,7 +51,9 @@ def kpi_axis(kpi: str, currency: str | None = None, time_unit: str | None = None
     return RUN_KPIS[kpi].column(currency, time_unit)
 
 
-def _index_bars(table: pd.DataFrame, value: str, conf: str, second: str | None, title: str, axis) -> str:
+def _index_bars(
+    table: pd.DataFrame, value: str, conf: str, second: str | None, title: str, axis, currency=None, time_unit=None
+) -> str:
     """One bar chart per strategy and KPI: each parameter's index with its 95% interval, largest first."""
     plt = _pyplot()
     if value not in table.columns:
@@ -64,7 +71,7 @@ def _index_bars(table: pd.DataFrame, value: str, conf: str, second: str | None, 
         ax.set_xticks(x, group["parameter"], rotation=30, ha="right", fontsize=8)
         ax.set_xlabel("swept parameter (sorted by effect)", fontsize=8)
         ax.set_ylabel(axis(kpi), fontsize=8)
-        ax.set_title(f"{title}: {kpi_axis(kpi)} ({strategy})", fontsize=9)
+        ax.set_title(f"{title}: {kpi_axis(kpi, currency, time_unit)} ({strategy})", fontsize=9)
         ax.axhline(0, color="black", linewidth=0.5)
         parts.append(_figure_html(fig))
     return "\n".join(parts)
@@ -156,7 +163,14 @@ def write_report(
                 "<p>S1: share of the KPI's variance due to the parameter alone; ST: including all its interactions. "
                 "Error bars and <code>_conf</code>: 95% bootstrap confidence half-widths. Bars sorted by ST.</p>",
                 _index_bars(
-                    sensitivity, "ST", "ST_conf", "S1", "Sobol", lambda k: "Sobol index (share of the variance)"
+                    sensitivity,
+                    "ST",
+                    "ST_conf",
+                    "S1",
+                    "Sobol",
+                    lambda k: "Sobol index (share of the variance)",
+                    currency,
+                    time_unit,
                 ),
                 _table(sensitivity),
             ]
@@ -173,6 +187,8 @@ def write_report(
                     None,
                     "Morris mu*",
                     lambda k: f"mu*: {kpi_axis(k, currency, time_unit)} per level",
+                    currency,
+                    time_unit,
                 ),
                 _table(sensitivity),
             ]

@@ -6,6 +6,7 @@ so the page shows and offers for download exactly what the command writes.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
@@ -17,7 +18,9 @@ import solara
 from ..scenario.paths import folder_name
 from .background import start_thread
 
-DEFAULT_REPLICATIONS = 10
+# As `run.py compare`: the scenario's replications (None until the user types a number) on every core.
+DEFAULT_REPLICATIONS: int | None = None
+DEFAULT_JOBS = os.cpu_count() or 1
 DOWNLOADS = (
     "report.html",
     "comparison.xlsx",
@@ -49,8 +52,8 @@ class CompareSession:
 
     def __init__(self, runner=None):
         self.runner = runner
-        self.replications = solara.reactive(DEFAULT_REPLICATIONS)
-        self.jobs = solara.reactive(1)
+        self.replications = solara.reactive(DEFAULT_REPLICATIONS)  # None: the scenario's
+        self.jobs = solara.reactive(DEFAULT_JOBS)
         self.running = solara.reactive(False)
         self.progress = solara.reactive((0, 0))  # (runs done, runs in all)
         self.result = solara.reactive(cast(Any, None))  # the Comparison
@@ -65,14 +68,19 @@ class CompareSession:
         """Run every strategy of `scenario` in the background (the previous result stays until done)."""
         if self.running.value:
             return
+        replications = self.replications_for(scenario)
         self.cancel_event = threading.Event()
         self.error.value = ""
-        self.message.value = f"running {len(scenario.strategies)} strategies x {self.replications.value} replications"
-        self.progress.value = (0, len(scenario.strategies) * self.replications.value)
+        self.message.value = f"running {len(scenario.strategies)} strategies x {replications} replications"
+        self.progress.value = (0, len(scenario.strategies) * replications)
         self.running.value = True
         self.thread = start_thread(
-            self._run, scenario, self.replications.value, self.jobs.value, self.cancel_event, name="wom-ui-compare"
+            self._run, scenario, replications, self.jobs.value, self.cancel_event, name="wom-ui-compare"
         )
+
+    def replications_for(self, scenario) -> int:
+        """The replications typed in, else the scenario's (as `run.py compare` without --replications)."""
+        return self.replications.value or scenario.replications
 
     def cancel(self) -> None:
         self.cancel_event.set()

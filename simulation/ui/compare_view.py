@@ -97,44 +97,55 @@ def bands_spec(comparison, kpi: str = "adopters") -> dict:
 
 
 def bars_spec(comparison, kpi: str) -> dict:
-    """Mean of a run KPI per strategy with its 95% interval (error bars)."""
-    summary = comparison.summary[comparison.summary["kpi"] == kpi].set_index("strategy").reindex(comparison.strategies)
+    """Each strategy minus the baseline on a run KPI: the mean paired difference (a point) and its 95%
+    interval (a rule), around a zero line. Paired differences, not the levels drawn from 0: a difference
+    of a few percent of profit is invisible on bars from 0 and its unpaired interval would hide it."""
+    others = [s for s in comparison.strategies if s != comparison.baseline]
+    summary = comparison.summary[comparison.summary["kpi"] == kpi].set_index("strategy").reindex(others)
     measure = find_kpi(kpi)
-    scale = 100.0 if measure.unit in ("share", "percent") else 1.0
+    scale = 100.0 if measure.unit in ("share", "percent") else 1.0  # shares as percentage points
     data = pd.DataFrame(
         {
-            "strategy": comparison.strategies,
-            "mean": summary["mean"].to_numpy() * scale,
-            "low": summary["ci_low"].to_numpy() * scale,
-            "high": summary["ci_high"].to_numpy() * scale,
+            "strategy": others,
+            "mean": summary["diff_mean"].to_numpy() * scale,
+            "low": summary["diff_low"].to_numpy() * scale,
+            "high": summary["diff_high"].to_numpy() * scale,
         }
-    )
+    ).dropna()
+    unit = "pp" if measure.unit == "share" else measure.unit_text(comparison.currency)
+    title = f"{measure.title} minus {comparison.baseline} ({unit})"
     colour = {
         "field": "strategy",
         "type": "nominal",
         "legend": None,
         "scale": {"domain": comparison.strategies, "range": STRATEGIES[: len(comparison.strategies)]},
     }
-    y = {"field": "strategy", "type": "nominal", "sort": comparison.strategies, "title": None}
+    y = {"field": "strategy", "type": "nominal", "sort": others, "title": None}
     return {
         "$schema": SCHEMA,
-        "title": f"{comparison.column(kpi)}: mean and 95% interval",
+        "title": f"{title}: mean paired difference and 95% interval",
         "width": 420,
-        "height": 26 * len(comparison.strategies),
+        "height": 30 * max(1, len(others)),
         "data": {"values": rows(data)},
         "layer": [
             {
-                "mark": "bar",
+                "mark": {"type": "point", "filled": True, "size": 70},
                 "encoding": {
                     "y": y,
-                    "x": {"field": "mean", "type": "quantitative", "title": comparison.column(kpi)},
+                    "x": {"field": "mean", "type": "quantitative", "title": title, "scale": {"zero": False}},
                     "color": colour,
                 },
             },
             {
-                "mark": {"type": "rule", "color": "black"},
-                "encoding": {"y": y, "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}},
+                "mark": {"type": "rule", "strokeWidth": 2},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "low", "type": "quantitative"},
+                    "x2": {"field": "high"},
+                    "color": colour,
+                },
             },
+            {"mark": {"type": "rule", "color": "black", "strokeDash": [4, 3]}, "encoding": {"x": {"datum": 0}}},
         ],
     }
 
@@ -144,13 +155,18 @@ def CompareControls(compare: CompareSession, scenario):
     running = compare.running.value
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputInt(
-            "Replications per strategy", value=compare.replications, continuous_update=False, disabled=running
+            "Replications per strategy",
+            value=compare.replications,
+            optional=True,
+            placeholder=f"the scenario's: {scenario.replications}",
+            continuous_update=False,
+            disabled=running,
         )
         solara.InputInt("Worker processes", value=compare.jobs, continuous_update=False, disabled=running)
         solara.Button(
             "Run comparison",
             on_click=lambda: compare.start(scenario),
-            disabled=running or compare.replications.value < 1 or compare.jobs.value < 1,
+            disabled=running or compare.replications_for(scenario) < 1 or compare.jobs.value < 1,
             color="primary",
         )
         solara.Button("Cancel", on_click=compare.cancel, disabled=not running, color="error")
@@ -207,7 +223,7 @@ def CompareResult(compare: CompareSession, files: dict):
         Note(f"n/a or unbounded: {note}")
     Note(
         "Extra customers, revenue, spend, profit and NPV are mean paired differences; incremental ROI = extra profit / "
-        "extra spend and cost per extra customer = extra spend / extra customers, with Fieller's interval. The ROI in "
+        "extra spend and cost per extra paying customer = extra spend / extra paying customers (free seeds left out), with Fieller's interval. The ROI in "
         "the KPI table below is a total for each strategy alone."
     )
     Heading(f"Head to head: {comparison.column(kpi)}, row minus column")

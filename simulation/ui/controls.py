@@ -72,6 +72,27 @@ def decimals(step: float) -> int:
     return max(0, -math.floor(math.log10(step))) if step > 0 else 6
 
 
+def on_grid(value: float, low: float, step: float) -> bool:
+    """Whether a slider from `low` in steps of `step` has `value` on its grid."""
+    ticks = (value - low) / step
+    return abs(ticks - round(ticks)) <= 1e-9 * max(1.0, abs(ticks))
+
+
+def widget_step(control: Control, value: float) -> float:
+    """The slider step that keeps the file's value exact: the control's step, divided by 10 until
+    ``value`` is on the grid (0.01 -> 0.001 for an interest gain of 0.005; 100 -> 1 for 4,039 consumers).
+
+    A slider snaps its value to its grid and reports the snapped value back: on a coarser grid merely
+    showing a strategy would edit it (the interest gain 0.005 became 0.01)."""
+    step = control.step or 1
+    low = min(control.low if control.low is not None else value, value)
+    for _ in range(9):
+        if on_grid(value, low, step):
+            return step
+        step = max(1, step // 10) if control.kind == "int" else step / 10
+    return step
+
+
 def clean(value: float, step: float, kind: str):
     """A slider's value rounded to its step's decimals: 0.5, not 0.49999999999999994."""
     if kind == "int":

@@ -27,10 +27,11 @@ from .charts import (
     opinion_spec,
     ratings_spec,
 )
-from .controls import Control, clean, current_value, decimals, lever_controls, parameter_controls
+from .controls import Control, clean, current_value, decimals, lever_controls, parameter_controls, widget_step
 from .listening_view import RunEvents
 from .live_chart import LiveChart, LiveChartView, appended, changed, replaced
 from .network_view import NodeChanges, caption, message_rows, network_sample, network_spec
+from .scenario_editor import ScenarioEditor, shown_strategy
 from .session import ExploreSession, network_key, scenario_files
 from .text import Note, TextLine
 
@@ -38,34 +39,40 @@ FRAMES_PER_SECOND = 10  # chart updates while playing (a browser draws the seven
 RESTART_NOTE = "Changing a value rebuilds the market and restarts the run from step 0."
 
 
-def _show(value, control: Control) -> str:
+def _show(value, control: Control, step: float | None = None) -> str:
     if control.kind == "int":
         return f"{int(value):,}"
-    if control.kind == "float" and control.step:
-        return f"{value:,.{decimals(control.step)}f}"
+    if control.kind == "float" and (step or control.step):
+        return f"{value:,.{decimals(step or control.step or 1)}f}"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @solara.component
 def ParameterControl(session: ExploreSession, control: Control):
-    value = current_value(session.scenario.value, control.path)
+    try:
+        value = current_value(session.scenario.value, control.path)
+    except (AttributeError, IndexError, StopIteration):
+        value = None
+    if value is None:  # a control of the scenario being replaced, rendered once before its parent drops it
+        return
     original = session.differs_from_file(control.path)
+    step = widget_step(control, value) if control.kind in ("int", "float") else None
 
     def apply(new):
         if new != value:  # widgets report their value back on creation too: only real edits count
             session.set_override(control.path, new)
 
     def from_slider(new):
-        # A slider snaps a value that is off its grid (a file's 4,859 consumers) and reports it: only a
-        # move of at least half a step is an edit.
-        if control.step is None or abs(new - value) >= control.step / 2:
-            apply(clean(new, control.step or 1, control.kind))
+        # The file's value is on the slider's grid (``widget_step``), so a snapped report of it is no edit:
+        # only a move of at least half a step is.
+        if step is None or abs(new - value) >= step / 2:
+            apply(clean(new, step or 1, control.kind))
 
     label = control.label
     if control.kind in ("int", "float"):
-        label = f"{control.label}: {_show(value, control)}"
+        label = f"{control.label}: {_show(value, control, step)}"
     if original is not None:
-        label += f" (file: {_show(original, control)})"
+        label += f" (file: {_show(original, control, widget_step(control, original))})"
     changed = {"color": "#b35900", "font-weight": "600"} if original is not None else {}
     if control.kind == "choice":
         solara.Select(label, values=list(control.choices), value=value, on_value=apply)
@@ -81,7 +88,7 @@ def ParameterControl(session: ExploreSession, control: Control):
                     value=value,
                     min=min(control.low, value),
                     max=max(control.high, value),
-                    step=cast(Any, control.step or 1),
+                    step=cast(Any, step or 1),
                     on_value=from_slider,
                     thumb_label=False,
                 )
@@ -240,11 +247,12 @@ def Downloads(session: ExploreSession):
 def ExploreControls(session: ExploreSession):
     """Sidebar: scenario, strategy, seed, run buttons, parameter controls and downloads."""
     scenario = session.scenario.value
+    strategy = shown_strategy(session)
     ScenarioPicker(session)
     solara.Select(
         "Strategy",
         values=[s.name for s in scenario.strategies],
-        value=session.strategy.value,
+        value=strategy,
         on_value=lambda name: None if session.set_strategy(name) else None,
     )
     solara.InputInt(
@@ -264,14 +272,15 @@ def ExploreControls(session: ExploreSession):
         kinds = None if scenario.network.kind == "edge_list" else tuple(k for k in NETWORK_KINDS if k != "edge_list")
         for control in parameter_controls(kinds):
             ParameterControl(session, control)
-    levers = lever_controls(scenario.strategy(session.strategy.value), session.strategy.value)
-    with solara.Details(f"Levers of '{session.strategy.value}'", expand=bool(levers)):
+    levers = lever_controls(scenario.strategy(strategy), strategy)
+    with solara.Details(f"Levers of '{strategy}'", expand=bool(levers)):
         if not levers:
             solara.Text("this strategy pulls no levers")
         for control in levers:
             ParameterControl(session, control)
     if session.overrides.value:
         solara.Button("Back to the file's values", on_click=session.clear_overrides, text=True)
+    ScenarioEditor(session)
 
 
 @solara.component

@@ -1,0 +1,140 @@
+"""The scenario editor in the front end: strategies and levers added and removed, validated as a file,
+edited with the lever controls, downloaded and compared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipyvuetify as v
+import pytest
+import solara
+import yaml
+from ui_support import texts
+
+from simulation.marketing.registry import LEVER_KINDS
+from simulation.ui.compare_session import CompareSession
+from simulation.ui.page import Page
+from simulation.ui.scenario_editor import add_lever, add_strategy, remove_lever, remove_strategy
+from simulation.ui.session import ExploreSession
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _small(tmp_path: Path) -> Path:
+    data = yaml.safe_load((ROOT / "scenarios" / "default.yaml").read_text())
+    data["market"]["n_consumers"] = 600
+    data["horizon"] = 6
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_add_edit_download_compare_and_remove(tmp_path):
+    session = ExploreSession(str(_small(tmp_path)))
+    box, rc = solara.render(Page(session=session, compare=CompareSession()), handle_error=False)
+    try:
+        assert add_strategy(session, "ads_and_seeds", copy_of="advertising")
+        assert session.strategy.value == "ads_and_seeds" and session.errors.value == []
+        assert add_lever(session, "ads_and_seeds", "seeding")
+        levers = session.scenario.value.strategy("ads_and_seeds").levers
+        assert [lever.kind for lever in levers] == ["advertising", "seeding"]
+        assert any(t == "Levers of 'ads_and_seeds'" for t in texts(rc))
+        # The new lever's settings get controls; an edit is an override like any other.
+        assert session.set_override("strategies.ads_and_seeds.levers.1.k", 12)
+        assert session.model.strategy.name == "ads_and_seeds"
+        assert session.scenario.value.strategy("ads_and_seeds").levers[1].k == 12
+        edited = yaml.safe_load(session.edited_yaml())
+        assert [s["name"] for s in edited["strategies"]][-1] == "ads_and_seeds"
+        # Compare runs the edited scenario, the new strategy included.
+        compare = CompareSession()
+        compare.replications.value = 2
+        compare.jobs.value = 1
+        compare.start(session.scenario.value)
+        compare.thread.join(timeout=120)
+        assert compare.error.value == "" and "ads_and_seeds" in compare.result.value.strategies
+        # Refused edits change nothing and say why.
+        before = session.scenario.value
+        assert not add_strategy(session, "ads_and_seeds")
+        assert "already has it" in session.errors.value[0] and session.scenario.value is before
+        assert not add_strategy(session, "no spaces")
+        assert not remove_strategy(session, "do_nothing") and "is the baseline" in session.errors.value[0]
+        assert not add_lever(session, "ads_and_seeds", "telepathy")
+        assert session.scenario.value is before
+        assert remove_lever(session, "ads_and_seeds", 0)
+        assert [lever.kind for lever in session.scenario.value.strategy("ads_and_seeds").levers] == ["seeding"]
+        assert remove_strategy(session, "ads_and_seeds")
+        assert "ads_and_seeds" not in [s.name for s in session.scenario.value.strategies]
+        assert session.strategy.value == "do_nothing"
+        assert rc.find(v.Select, label="Strategy").widget.v_model == "do_nothing"
+    finally:
+        rc.close()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_takes_a_new_strategy_with_any_lever(path):
+    session = ExploreSession(str(path))
+    assert add_strategy(session, "extra"), session.errors.value
+    for kind in LEVER_KINDS:
+        assert add_lever(session, "extra", kind), (kind, session.errors.value)
+    assert [lever.kind for lever in session.scenario.value.strategy("extra").levers] == list(LEVER_KINDS)
+    assert session.model.strategy.name == "extra"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_upload_a_renamed_scenario_add_a_lever_edit_it_and_compare_in_browser(tmp_path):
+    """A shipped scenario renamed, its strategies renamed and one added, uploaded through the file picker
+    while another strategy is selected; the editor adds a lever, its number box is edited, and Compare runs:
+    no traceback on the page, no error in the browser console."""
+    from ui_support import chromium_page, close_page_browser, collect_console_errors, require_chromium, solara_server
+
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    data = yaml.safe_load((ROOT / "scenarios" / "product_launch.yaml").read_text())
+    data["name"] = "launch_renamed"
+    data["market"]["n_consumers"] = 800
+    data["horizon"] = 8
+    for strategy in data["strategies"]:
+        strategy["name"] = f"{strategy['name']}_v2"
+    data["baseline"] = f"{data.get('baseline', data['strategies'][0]['name'].removesuffix('_v2'))}_v2"
+    data["strategies"].append({"name": "added", "levers": [{"kind": "content", "every": 2}]})
+    upload = tmp_path / "launch_renamed.yaml"
+    upload.write_text(yaml.safe_dump(data, sort_keys=False))
+    with (
+        solara_server(ROOT / "simulation" / "app.py", env={"WOM_SCENARIO": str(_small(tmp_path))}, cwd=ROOT) as url,
+        sync_playwright() as pw,
+    ):
+        page = chromium_page(pw, viewport={"width": 1400, "height": 2000})
+        errors = collect_console_errors(page)
+        try:
+            page.goto(url, timeout=60_000)
+            expect(page.locator(".step-counter")).to_have_text("step 0 of 6 (weeks)", timeout=60_000)
+            page.get_by_label("Strategy", exact=True).click(force=True)
+            page.get_by_role("option", name="seed_hubs", exact=True).click()
+            expect(page.get_by_text("Levers of 'seed_hubs'")).to_be_visible(timeout=30_000)
+            page.locator(".scenario-file-picker input[type=file]").set_input_files(str(upload))
+            expect(page.get_by_text("Levers of 'no_campaign_v2'")).to_be_visible(timeout=60_000)
+            page.get_by_text("Edit strategies and levers").click()
+            page.get_by_label("Strategy", exact=True).click(force=True)
+            page.get_by_role("option", name="added", exact=True).click()
+            expect(page.get_by_text("Levers of 'added'")).to_be_visible(timeout=30_000)
+            page.get_by_role("button", name="Add to added").click()  # the first lever kind: advertising
+            expect(page.get_by_role("button", name="Remove lever 2 (advertising)")).to_be_visible(timeout=30_000)
+            box = page.get_by_label("advertising: cpm")  # a setting of the new lever (a number box)
+            expect(box).to_have_value("10.0", timeout=30_000)
+            box.fill("12")
+            box.press("Enter")
+            expect(page.get_by_text("differ from the file")).to_be_visible(timeout=30_000)
+            page.get_by_role("tab", name="Compare").click()
+            replications = page.get_by_label("Replications per strategy")
+            replications.fill("2")
+            replications.press("Enter")
+            page.get_by_role("button", name="Run comparison").click()
+            expect(page.locator(".compare-verdict")).to_contain_text("Verdict (profit):", timeout=180_000)
+            expect(page.get_by_role("rowheader", name="added").first).to_be_visible(timeout=30_000)
+            page.screenshot(path=str(tmp_path / "editor_compare.png"), full_page=True)
+            assert page.get_by_text("Traceback").count() == 0
+        finally:
+            close_page_browser(page)
+        assert not errors, errors
