@@ -409,9 +409,7 @@ _RUN = [
         "total, not against the baseline: see incremental_cpa)",
         "money",
         short="total spend per paying customer",
-        measure=lambda r: (
-            r.total("spend") / (r.paying_adopters * r.represents) if r.paying_adopters > 0 else math.nan
-        ),
+        measure=lambda r: r.total("spend") / (r.paying_adopters * r.represents) if r.paying_adopters > 0 else math.nan,
         undefined="no paying customer was won (free seeds are not paying customers)",
     ),
     _run(
