@@ -147,8 +147,8 @@ _STEP = [
         measure=lambda s: int(np.count_nonzero(s.model.consumers.follows_brand)),
     ),
     _step(
-        "followers_gained",
-        "consumers who ever followed the brand",
+        "ever_followed",
+        "consumers who ever followed the brand (those following at the start included)",
         "consumers",
         measure=lambda s: int(s.model.tallies.ever_followed),
     ),
@@ -365,7 +365,8 @@ _RUN = [
     ),
     _run(
         "followers_gained",
-        "consumers who started following the brand",
+        "net followers gained: consumers following the brand at the horizon minus at the start (negative when "
+        "more unfollowed than followed)",
         "consumers",
         measure=lambda r: float(r.last["following"]) - r.initial_following,
     ),
