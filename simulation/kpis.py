@@ -44,6 +44,10 @@ UNITS = {
 
 ADOPTION_SOURCES = tuple(SOURCE_NAMES[s] for s in Source if s != Source.UNAWARE)
 
+# A lever "could not spend its plan" when it spent less than this share of it (the comparison's spend notes
+# and the explore view's both read it here).
+SPEND_SHORTFALL = 0.995
+
 
 @dataclass(frozen=True)
 class KPI:
