@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from simulation import kernels, streams
+from simulation.engine.kernel_inputs import Deliveries, Reach, SpokenTies
 from simulation.influence.cascade import (
     LiveEdgeSamples,
     cascade_spread_samples,
@@ -268,12 +269,17 @@ def test_deliveries_to_listeners_carry_each_ties_talker_and_listener_in_tie_orde
         misses = conversation.miss_table(reach, counts.max())
         ties_seen = compiled.deliver(talkers, counts, ties.spoken_indptr, ties.spoken_by, reach, misses, np.uint64(7))
         expected_ties, expected_seen = ties_seen
-        spoken = (talkers, counts, ties.spoken_indptr, ties.spoken_by, ties.spoken_to, reach, misses, np.uint64(7))
+        spoken = (
+            talkers,
+            counts,
+            SpokenTies(ties.spoken_indptr, ties.spoken_by, ties.spoken_to),
+            Reach(reach, misses, np.uint64(7)),
+        )
         needed = int((ties.spoken_indptr[talkers + 1] - ties.spoken_indptr[talkers]).sum())
-        short = [np.empty(needed - 1, dtype) for dtype in (np.int64, np.int64, np.int32)]
-        assert compiled.deliver_to_listeners(*spoken, *short) == -needed  # asks for room, writes nothing
+        short = Deliveries(*(np.empty(needed - 1, dtype) for dtype in (np.int64, np.int64, np.int32)))
+        assert compiled.deliver_to_listeners(*spoken, short) == -needed  # asks for room, writes nothing
         buffers = [np.empty(needed, dtype) for dtype in (np.int64, np.int64, np.int32) * 2]
-        m = compiled.deliver_to_listeners(*spoken, *buffers[:3])
+        m = compiled.deliver_to_listeners(*spoken, Deliveries(*buffers[:3]))
         keys, seen, listeners = (a[:m].copy() for a in buffers[:3])
         np.testing.assert_array_equal(keys & 0xFFFFFFFF, expected_ties)
         np.testing.assert_array_equal(keys >> 32, ties.speaker[expected_ties])

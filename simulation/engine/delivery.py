@@ -22,7 +22,7 @@ from ..marketing.base import Lever, MarketingEffects
 from ..rules import conversation
 from ..rules.rates import decay_factor
 from ..step_records import Messages
-from .kernel_inputs import Listening, Persuasion, Reach, Speech
+from .kernel_inputs import Deliveries, Listening, Persuasion, Reach, SpeakerCredibility, Speech, SpokenTies
 
 if TYPE_CHECKING:
     from ..model import WordOfMouthModel
@@ -157,20 +157,15 @@ class DeliveryPaths:
                 np.zeros(c.n),  # credibility of each talker (with this step's lever factors: persuasion)
                 np.zeros(c.n),  # its own credibility (without them: attention)
             )
-        _, said, credibility, own_credibility = self.talking
         factor = effects.credibility
-        kernels.compiled().speak(  # (conversation.credibility by talker, in one pass)
-            messages.talkers,
-            c.opinion,
-            c.role,
+        speaker = SpeakerCredibility(
             float(prm.experience_credibility),
             float(prm.hearsay_credibility),
             np.ones(1) if factor is None else factor,
             factor is not None,
-            said,
-            credibility,
-            own_credibility,
         )
+        # (conversation.credibility by talker, in one pass)
+        kernels.compiled().speak(messages.talkers, c.opinion, c.role, speaker, Speech(*self.talking))
         reach = float(prm.reach)
         delivery = Reach(reach, conversation.miss_table(reach, messages.counts.max(initial=1)), model.salt("deliver"))
         hear = self._hear_dense if messages.delivery == "dense" else self._hear_sparse
@@ -221,9 +216,15 @@ class DeliveryPaths:
         if starts[-1] > self.deliveries[0].shape[0]:  # a quarter more room than needed: rare reallocations
             self.deliveries = delivery_buffers(int(starts[-1]) + int(starts[-1]) // 4)
         ranges = kernels.spans(talkers.shape[0], kernels.parts_for(int(starts[-1])))
+        ties = SpokenTies(t.spoken_indptr, t.spoken_by, t.spoken_to)
         calls = [
-            (talkers[a:b], counts[a:b], t.spoken_indptr, t.spoken_by, t.spoken_to, *delivery)
-            + tuple(buffer[starts[a] :] for buffer in self.deliveries[:3])
+            (
+                talkers[a:b],
+                counts[a:b],
+                ties,
+                delivery,
+                Deliveries(*(buffer[starts[a] :] for buffer in self.deliveries[:3])),
+            )
             for a, b in ranges
         ]
         written = kernels.run_parts(kernels.compiled().deliver_to_listeners, calls)
