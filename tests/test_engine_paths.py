@@ -140,6 +140,24 @@ def test_auto_delivery_switches_paths_within_a_run(kernels_switch):
     assert {"sparse", "dense"} <= set(seen)
 
 
+@needs_numba
+@pytest.mark.parametrize("delivery", ["auto", "sparse", "dense"])
+def test_the_miss_table_is_computed_once_per_aggregated_substep(kernels_switch, monkeypatch, delivery):
+    """Choosing the path and drawing the deliveries read one table: one ``miss_table`` per sub-step."""
+    kernels_switch(True)
+    calls = []
+    original = conversation.miss_table
+    monkeypatch.setattr(conversation, "miss_table", lambda *args: calls.append(args) or original(*args))
+    model = WordOfMouthModel(seed=2, n_consumers=3000, talk_rate=200.0, strategy=None)
+    model.delivery = delivery
+    paths = []
+    choose = model.delivery_paths.choose
+    model.delivery_paths.choose = lambda *args: paths.append(choose(*args)) or paths[-1]
+    model.run(20)
+    aggregated = sum(path != "messages" for path in paths)
+    assert aggregated > 10 and len(calls) == aggregated
+
+
 def test_models_on_one_network_share_its_tie_structure_and_change_nothing_in_it():
     """A run on a network another run with the same seed used (as sweep points and strategies do) shares its
     tie structure, and gives exactly the market of a run on a freshly built network."""

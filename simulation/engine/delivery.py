@@ -96,6 +96,7 @@ class DeliveryPaths:
         self.talking: tuple | None = None  # per-consumer messages, valence and credibility of the aggregated path
         self.deliveries = delivery_buffers(0)  # the sparse path's deliveries and sorting space, reused
         self.spoken: tuple = (None, None)  # this sub-step's talkers and the ties each speaks on
+        self.misses: tuple = (None, None)  # this sub-step's message counts and their miss table
 
     def choose(
         self, model: WordOfMouthModel, talkers: np.ndarray, counts: np.ndarray, effects: MarketingEffects
@@ -118,16 +119,23 @@ class DeliveryPaths:
             or any(type(lever).on_messages is not Lever.on_messages for _, lever in model.brand.acting)
         ):
             return "messages"
+        misses = self.miss_table(model, counts)
         if model.delivery in ("sparse", "dense"):
             return model.delivery
         spoken = model.ties.spoken_indptr
         self.spoken = (talkers, spoken[talkers + 1] - spoken[talkers])  # each talker's ties (deliver_sparse)
-        misses = conversation.miss_table(model.settings.reach, counts.max(initial=1))  # (as the passes draw them)
         # (a product and a sum, not ``@``: a BLAS call would wake BLAS's own threads, which then spin on the
         # cores the kernels' threads need)
         deliveries = float((self.spoken[1] * (1.0 - misses[np.minimum(counts, misses.size - 1)])).sum())
         many = deliveries > AGGREGATE_SHARE * model.network.n_ties
         return "dense" if many else "sparse"
+
+    def miss_table(self, model: WordOfMouthModel, counts: np.ndarray) -> np.ndarray:
+        """``conversation.miss_table`` for this sub-step's message counts, computed once (by ``choose``) and
+        read again by the pass that draws the deliveries with it."""
+        if self.misses[0] is not counts:
+            self.misses = (counts, conversation.miss_table(model.settings.reach, counts.max(initial=1)))
+        return self.misses[1]
 
     def hear_messages(self, model: WordOfMouthModel, messages: Messages) -> None:
         """The trust rules of persuasion and memory for delivered peer messages, in one compiled pass."""
@@ -166,8 +174,7 @@ class DeliveryPaths:
         )
         # (conversation.credibility by talker, in one pass)
         kernels.compiled().speak(messages.talkers, c.opinion, c.role, speaker, Speech(*self.talking))
-        reach = float(prm.reach)
-        delivery = Reach(reach, conversation.miss_table(reach, messages.counts.max(initial=1)), model.salt("deliver"))
+        delivery = Reach(float(prm.reach), self.miss_table(model, messages.counts), model.salt("deliver"))
         hear = self._hear_dense if messages.delivery == "dense" else self._hear_sparse
         heard = hear(model, messages, delivery, *listening_state(model))
         messages.positive_count = int(sum(h[0] for h in heard))
