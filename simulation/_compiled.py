@@ -531,46 +531,31 @@ def scatter_by_digit(
 
 
 @_inline
-def hear_tie(
-    i,
-    tie,
-    j,
-    times,
-    said,
-    credibility,
-    own_credibility,
-    tie_trust,
-    group_trust,
-    same_community,
-    recommendation,
-    heard_step,
-    last_valence,
-    openness_i,
-    opinion_i,
-    step,
-    fading,
-    confidence_bound,
-    beyond_bound_weight,
-):
+def hear_tie(i, tie, j, times, speech, state, rule, openness_i, opinion_i):
     """One tie's messages heard and remembered: (weight, weight x gap, weight x valence, recommendation added,
-    recall)."""
-    valence = said[j]
+    recall); ``speech``, ``state`` and ``rule``: the kernel's ``Speech``, ``Listening`` and ``Persuasion``."""
+    # Fields read by name, not unpacked into locals: unpacked locals named as the caller's gave wrong numbers
+    # once inlined (numba 0.68's inliner), caught by the golden check.
+    valence = speech.said[j]
+    credibility, own_credibility = speech.credibility[j], speech.own_credibility[j]
     weight, pull, push, value, recall = hear(
         i,
         tie,
         times,
         valence,
-        credibility[j],
-        own_credibility[j],
-        tie_trust,
-        group_trust,
-        same_community,
+        credibility,
+        own_credibility,
+        state.tie_trust,
+        state.group_trust,
+        state.same_community,
         openness_i,
         opinion_i,
-        confidence_bound,
-        beyond_bound_weight,
+        rule.confidence_bound,
+        rule.beyond_bound_weight,
     )
-    added = remember(tie, value, valence, recommendation, heard_step, last_valence, step, fading)
+    added = remember(
+        tie, value, valence, state.recommendation, state.heard_step, state.last_valence, rule.step, rule.fading
+    )
     return weight, pull, push, added, recall
 
 
@@ -585,9 +570,8 @@ def hear_dense(indptr, indices, speech, delivery, state, rule, first, last):
     negative) messages seen."""
     talking, said, credibility, own_credibility = speech
     reach, misses, salt = delivery
-    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence = state[:6]
     awareness, first_source, interest, opinion, openness, recommendations = state[6:]
-    step, fading, confidence_bound, beyond_bound_weight, gain, persuasion = rule
+    gain, persuasion = rule[4:]
     positive = 0
     negative = 0
     final = indices.shape[0] - 1
@@ -620,27 +604,7 @@ def hear_dense(indptr, indices, speech, delivery, state, rule, first, last):
                     continue
             positive += times * (said[j] > 0)
             negative += times * (said[j] < 0)
-            weight, pull, push, add, recall = hear_tie(
-                i,
-                tie,
-                j,
-                times,
-                said,
-                credibility,
-                own_credibility,
-                tie_trust,
-                group_trust,
-                same_community,
-                recommendation,
-                heard_step,
-                last_valence,
-                openness_i,
-                opinion_i,
-                step,
-                fading,
-                confidence_bound,
-                beyond_bound_weight,
-            )
+            weight, pull, push, add, recall = hear_tie(i, tie, j, times, speech, state, rule, openness_i, opinion_i)
             weights += weight
             pulls += pull
             pushes += push
@@ -714,9 +678,9 @@ def hear_sorted(keys, times, listeners, speech, state, rule):
     ``listeners``), sorted by tie so that each listener's come together and every array is read in order;
     ``speech``, ``state`` and ``rule`` as in ``hear_dense``. Returns (positive, negative) messages."""
     _, said, credibility, own_credibility = speech
-    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence = state[:6]
+    same_community, recommendation = state[2:4]
     awareness, first_source, interest, opinion, openness, recommendations = state[6:]
-    step, fading, confidence_bound, beyond_bound_weight, gain, persuasion = rule
+    gain, persuasion = rule[4:]
     positive = 0
     negative = 0
     k = 0
@@ -754,27 +718,7 @@ def hear_sorted(keys, times, listeners, speech, state, rule):
             seen = times[k]
             positive += seen * (said[j] > 0)
             negative += seen * (said[j] < 0)
-            weight, pull, push, add, recall = hear_tie(
-                i,
-                tie,
-                j,
-                seen,
-                said,
-                credibility,
-                own_credibility,
-                tie_trust,
-                group_trust,
-                same_community,
-                recommendation,
-                heard_step,
-                last_valence,
-                openness_i,
-                opinion_i,
-                step,
-                fading,
-                confidence_bound,
-                beyond_bound_weight,
-            )
+            weight, pull, push, add, recall = hear_tie(i, tie, j, seen, speech, state, rule, openness_i, opinion_i)
             weights += weight
             pulls += pull
             pushes += push
