@@ -172,14 +172,14 @@ def power(table, exponent):
 
 
 @_jit
-def talk(
-    awareness, opinion, interest, talkativeness, talk_boost, role, purchase_step,
-    boost, has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt, summing_rate,
-    start, stop,
-):  # fmt: skip
+def talk(talkers, rule, start, stop):
     """rules.conversation.talk: (talkers, messages, expected, uniforms) of this step among consumers start to
-    stop - 1, one pass. A talker expecting more than ``summing_rate`` messages gets the count -1, its expected
-    count and uniform listed in order, for the caller's Poisson quantile (rules.conversation.draw_message_counts)."""
+    stop - 1, one pass; ``talkers`` and ``rule``: the ``Talkers`` state and ``Talking`` settings
+    (``engine.kernel_inputs``). A talker expecting more than ``summing_rate`` messages gets the count -1, its
+    expected count and uniform listed in order, for the caller's Poisson quantile
+    (rules.conversation.draw_message_counts)."""
+    awareness, opinion, interest, talkativeness, talk_boost, role, purchase_step, boost = talkers
+    has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt, summing_rate = rule
     n = stop - start
     who = np.empty(n, dtype=np.int64)
     counts = np.empty(n, dtype=np.int64)
@@ -265,10 +265,12 @@ TIE_MASK = np.int64(0xFFFFFFFF)
 
 
 @_jit
-def speak(talkers, opinion, role, experience_credibility, hearsay_credibility, factor, has_factor, said, credibility,
-          own_credibility):  # fmt: skip
+def speak(talkers, opinion, role, rule, speech):
     """What each talker's messages carry, by talker (the aggregated paths): its opinion as valence, and
-    rules.conversation.credibility without (own) and with this step's lever factors, in one pass."""
+    rules.conversation.credibility (``rule``: ``SpeakerCredibility``) without (own) and with this step's lever
+    factors, in one pass, written into ``speech`` (``Speech``; its ``talking`` is not touched)."""
+    experience_credibility, hearsay_credibility, factor, has_factor = rule
+    said, credibility, own_credibility = speech.said, speech.credibility, speech.own_credibility
     last = talkers.shape[0] - 1
     for k in range(talkers.shape[0]):
         ahead = talkers[min(k + LOOK_AHEAD, last)]  # (scattered talkers: overlap their misses)
@@ -285,12 +287,15 @@ def speak(talkers, opinion, role, experience_credibility, hearsay_credibility, f
 
 
 @_jit
-def deliver_to_listeners(talkers, messages, spoken_indptr, spoken_by, spoken_to, reach, misses, salt, keys, seen,
-                         listeners):  # fmt: skip
-    """``deliver``'s deliveries (the same draws) written into the caller's (keys, times seen, listeners), with
-    key = tie + (talker << 32): the talker and listener are known here, in speaker order, where looking them
-    up per tie later (after sorting by tie) costs two cache misses per delivery. Returns how many were
-    written, or minus the room needed if the arrays are too short (the caller keeps them between steps)."""
+def deliver_to_listeners(talkers, messages, ties, delivery, out):
+    """``deliver``'s deliveries (the same draws; ``ties``: ``SpokenTies``, ``delivery``: ``Reach``) written into
+    the caller's ``Deliveries`` (keys, times seen, listeners), with key = tie + (talker << 32): the talker and
+    listener are known here, in speaker order, where looking them up per tie later (after sorting by tie) costs
+    two cache misses per delivery. Returns how many were written, or minus the room needed if the arrays are too
+    short (the caller keeps them between steps)."""
+    spoken_indptr, spoken_by, spoken_to = ties
+    reach, misses, salt = delivery
+    keys, seen, listeners = out
     total = 0
     for k in range(talkers.shape[0]):
         j = talkers[k]
@@ -327,8 +332,21 @@ def deliver_to_listeners(talkers, messages, spoken_indptr, spoken_by, spoken_to,
 
 
 @_inline
-def hear(i, tie, times, valence, credibility, own_credibility, tie_trust, group_trust, same_community, openness_i,
-         opinion_i, confidence_bound, beyond_bound_weight):  # fmt: skip
+def hear(
+    i,
+    tie,
+    times,
+    valence,
+    credibility,
+    own_credibility,
+    tie_trust,
+    group_trust,
+    same_community,
+    openness_i,
+    opinion_i,
+    confidence_bound,
+    beyond_bound_weight,
+):
     """One message seen `times` on a tie (rules.trust): (weight, weight x gap, weight x valence, recommendation,
     recall). Recall (attention) uses the speaker's own credibility: levers change persuasion, not attention."""
     group = 0 if same_community[tie] else 1
@@ -383,9 +401,20 @@ def hear_messages(ties, listeners, seen, valence, credibility, own_credibility, 
             order[m] = i
             m += 1
         weight, pull, push, value, recall = hear(
-            i, tie, seen[k], valence[k], credibility[k], own_credibility[k], tie_trust, group_trust, same_community,
-            openness[i], opinion[i], confidence_bound, beyond_bound_weight,
-        )  # fmt: skip
+            i,
+            tie,
+            seen[k],
+            valence[k],
+            credibility[k],
+            own_credibility[k],
+            tie_trust,
+            group_trust,
+            same_community,
+            openness[i],
+            opinion[i],
+            confidence_bound,
+            beyond_bound_weight,
+        )
         scratch[i, 0] += weight
         scratch[i, 1] += pull
         scratch[i, 2] += push
@@ -394,9 +423,17 @@ def hear_messages(ties, listeners, seen, valence, credibility, own_credibility, 
     for position in range(m):
         i = order[position]
         awareness[i], first_source[i], interest[i], opinion[i] = settle(
-            scratch[i, 0], scratch[i, 1], scratch[i, 2], scratch[i, 4], awareness[i], first_source[i], interest[i],
-            opinion[i], gain, persuasion,
-        )  # fmt: skip
+            scratch[i, 0],
+            scratch[i, 1],
+            scratch[i, 2],
+            scratch[i, 4],
+            awareness[i],
+            first_source[i],
+            interest[i],
+            opinion[i],
+            gain,
+            persuasion,
+        )
         recommendations[i] += scratch[i, 3]
         scratch[i, 0] = 0.0
         scratch[i, 1] = 0.0
@@ -479,8 +516,9 @@ def digit_histogram(keys, start, stop, shift, mask, counts):
 
 
 @_jit
-def scatter_by_digit(keys, times, listeners, start, stop, shift, mask, offsets, target_keys, target_times,
-                     target_listeners):  # fmt: skip
+def scatter_by_digit(
+    keys, times, listeners, start, stop, shift, mask, offsets, target_keys, target_times, target_listeners
+):
     """Second half: the deliveries start to stop - 1 moved to their place, ``offsets[d]`` being where this part's
     first delivery of digit d goes (the parts before it, and the smaller digits, come first: a stable sort)."""
     for k in range(start, stop):
@@ -493,17 +531,31 @@ def scatter_by_digit(keys, times, listeners, start, stop, shift, mask, offsets, 
 
 
 @_inline
-def hear_tie(i, tie, j, times, said, credibility, own_credibility, tie_trust, group_trust, same_community,
-             recommendation, heard_step, last_valence, openness_i, opinion_i, step, fading, confidence_bound,
-             beyond_bound_weight):  # fmt: skip
+def hear_tie(i, tie, j, times, speech, state, rule, openness_i, opinion_i):
     """One tie's messages heard and remembered: (weight, weight x gap, weight x valence, recommendation added,
-    recall)."""
-    valence = said[j]
+    recall); ``speech``, ``state`` and ``rule``: the kernel's ``Speech``, ``Listening`` and ``Persuasion``."""
+    # Fields read by name, not unpacked into locals: unpacked locals named as the caller's gave wrong numbers
+    # once inlined (numba 0.68's inliner), caught by the golden check.
+    valence = speech.said[j]
+    credibility, own_credibility = speech.credibility[j], speech.own_credibility[j]
     weight, pull, push, value, recall = hear(
-        i, tie, times, valence, credibility[j], own_credibility[j], tie_trust, group_trust, same_community,
-        openness_i, opinion_i, confidence_bound, beyond_bound_weight,
-    )  # fmt: skip
-    added = remember(tie, value, valence, recommendation, heard_step, last_valence, step, fading)
+        i,
+        tie,
+        times,
+        valence,
+        credibility,
+        own_credibility,
+        state.tie_trust,
+        state.group_trust,
+        state.same_community,
+        openness_i,
+        opinion_i,
+        rule.confidence_bound,
+        rule.beyond_bound_weight,
+    )
+    added = remember(
+        tie, value, valence, state.recommendation, state.heard_step, state.last_valence, rule.step, rule.fading
+    )
     return weight, pull, push, added, recall
 
 
@@ -518,9 +570,8 @@ def hear_dense(indptr, indices, speech, delivery, state, rule, first, last):
     negative) messages seen."""
     talking, said, credibility, own_credibility = speech
     reach, misses, salt = delivery
-    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence = state[:6]
     awareness, first_source, interest, opinion, openness, recommendations = state[6:]
-    step, fading, confidence_bound, beyond_bound_weight, gain, persuasion = rule
+    gain, persuasion = rule[4:]
     positive = 0
     negative = 0
     final = indices.shape[0] - 1
@@ -553,10 +604,7 @@ def hear_dense(indptr, indices, speech, delivery, state, rule, first, last):
                     continue
             positive += times * (said[j] > 0)
             negative += times * (said[j] < 0)
-            weight, pull, push, add, recall = hear_tie(
-                i, tie, j, times, said, credibility, own_credibility, tie_trust, group_trust, same_community, recommendation,
-                heard_step, last_valence, openness_i, opinion_i, step, fading, confidence_bound, beyond_bound_weight,
-            )  # fmt: skip
+            weight, pull, push, add, recall = hear_tie(i, tie, j, times, speech, state, rule, openness_i, opinion_i)
             weights += weight
             pulls += pull
             pushes += push
@@ -565,16 +613,25 @@ def hear_dense(indptr, indices, speech, delivery, state, rule, first, last):
             heard = True
         if heard:
             awareness[i], first_source[i], interest[i], opinion[i] = settle(
-                weights, pulls, pushes, recalled, awareness[i], first_source[i], interest[i], opinion[i], gain,
+                weights,
+                pulls,
+                pushes,
+                recalled,
+                awareness[i],
+                first_source[i],
+                interest[i],
+                opinion[i],
+                gain,
                 persuasion,
-            )  # fmt: skip
+            )
             recommendations[i] += added
     return positive, negative
 
 
 @_jit
-def learn_tie_trust(buyers, satisfaction, indptr, last_valence, trust, same_community, group_trust, learning,
-                    community_learning):  # fmt: skip
+def learn_tie_trust(
+    buyers, satisfaction, indptr, last_valence, trust, same_community, group_trust, learning, community_learning
+):
     """engine.experience.learn_trust for ties, buyer by buyer (each buyer's ties are its own row): every tie
     that told the buyer something moves its trust toward that message's accuracy (rules.trust.source_accuracy,
     learn_trust); with ``community_learning`` > 0, the buyer's trust in its own community (group 0) and in
@@ -621,9 +678,9 @@ def hear_sorted(keys, times, listeners, speech, state, rule):
     ``listeners``), sorted by tie so that each listener's come together and every array is read in order;
     ``speech``, ``state`` and ``rule`` as in ``hear_dense``. Returns (positive, negative) messages."""
     _, said, credibility, own_credibility = speech
-    tie_trust, group_trust, same_community, recommendation, heard_step, last_valence = state[:6]
+    same_community, recommendation = state[2:4]
     awareness, first_source, interest, opinion, openness, recommendations = state[6:]
-    step, fading, confidence_bound, beyond_bound_weight, gain, persuasion = rule
+    gain, persuasion = rule[4:]
     positive = 0
     negative = 0
     k = 0
@@ -661,10 +718,7 @@ def hear_sorted(keys, times, listeners, speech, state, rule):
             seen = times[k]
             positive += seen * (said[j] > 0)
             negative += seen * (said[j] < 0)
-            weight, pull, push, add, recall = hear_tie(
-                i, tie, j, seen, said, credibility, own_credibility, tie_trust, group_trust, same_community, recommendation,
-                heard_step, last_valence, openness_i, opinion_i, step, fading, confidence_bound, beyond_bound_weight,
-            )  # fmt: skip
+            weight, pull, push, add, recall = hear_tie(i, tie, j, seen, speech, state, rule, openness_i, opinion_i)
             weights += weight
             pulls += pull
             pushes += push

@@ -44,6 +44,10 @@ UNITS = {
 
 ADOPTION_SOURCES = tuple(SOURCE_NAMES[s] for s in Source if s != Source.UNAWARE)
 
+# A lever "could not spend its plan" when it spent less than this share of it (the comparison's spend notes
+# and the explore view's both read it here).
+SPEND_SHORTFALL = 0.995
+
 
 @dataclass(frozen=True)
 class KPI:
@@ -147,8 +151,8 @@ _STEP = [
         measure=lambda s: int(np.count_nonzero(s.model.consumers.follows_brand)),
     ),
     _step(
-        "followers_gained",
-        "consumers who ever followed the brand",
+        "ever_followed",
+        "consumers who ever followed the brand (those following at the start included)",
         "consumers",
         measure=lambda s: int(s.model.tallies.ever_followed),
     ),
@@ -376,7 +380,8 @@ _RUN = [
     ),
     _run(
         "followers_gained",
-        "consumers who started following the brand",
+        "net followers gained: consumers following the brand at the horizon minus at the start (negative when "
+        "more unfollowed than followed)",
         "consumers",
         measure=lambda r: float(r.last["following"]) - r.initial_following,
     ),

@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from simulation import kernels, streams
+from simulation.engine.kernel_inputs import Deliveries, Reach, SpokenTies
 from simulation.influence.cascade import (
     LiveEdgeSamples,
     cascade_spread_samples,
@@ -137,6 +138,24 @@ def test_auto_delivery_switches_paths_within_a_run(kernels_switch):
     model.delivery_paths.choose = spy
     model.run(30)
     assert {"sparse", "dense"} <= set(seen)
+
+
+@needs_numba
+@pytest.mark.parametrize("delivery", ["auto", "sparse", "dense"])
+def test_the_miss_table_is_computed_once_per_aggregated_substep(kernels_switch, monkeypatch, delivery):
+    """Choosing the path and drawing the deliveries read one table: one ``miss_table`` per sub-step."""
+    kernels_switch(True)
+    calls = []
+    original = conversation.miss_table
+    monkeypatch.setattr(conversation, "miss_table", lambda *args: calls.append(args) or original(*args))
+    model = WordOfMouthModel(seed=2, n_consumers=3000, talk_rate=200.0, strategy=None)
+    model.delivery = delivery
+    paths = []
+    choose = model.delivery_paths.choose
+    model.delivery_paths.choose = lambda *args: paths.append(choose(*args)) or paths[-1]
+    model.run(20)
+    aggregated = sum(path != "messages" for path in paths)
+    assert aggregated > 10 and len(calls) == aggregated
 
 
 def test_models_on_one_network_share_its_tie_structure_and_change_nothing_in_it():
@@ -268,12 +287,17 @@ def test_deliveries_to_listeners_carry_each_ties_talker_and_listener_in_tie_orde
         misses = conversation.miss_table(reach, counts.max())
         ties_seen = compiled.deliver(talkers, counts, ties.spoken_indptr, ties.spoken_by, reach, misses, np.uint64(7))
         expected_ties, expected_seen = ties_seen
-        spoken = (talkers, counts, ties.spoken_indptr, ties.spoken_by, ties.spoken_to, reach, misses, np.uint64(7))
+        spoken = (
+            talkers,
+            counts,
+            SpokenTies(ties.spoken_indptr, ties.spoken_by, ties.spoken_to),
+            Reach(reach, misses, np.uint64(7)),
+        )
         needed = int((ties.spoken_indptr[talkers + 1] - ties.spoken_indptr[talkers]).sum())
-        short = [np.empty(needed - 1, dtype) for dtype in (np.int64, np.int64, np.int32)]
-        assert compiled.deliver_to_listeners(*spoken, *short) == -needed  # asks for room, writes nothing
+        short = Deliveries(*(np.empty(needed - 1, dtype) for dtype in (np.int64, np.int64, np.int32)))
+        assert compiled.deliver_to_listeners(*spoken, short) == -needed  # asks for room, writes nothing
         buffers = [np.empty(needed, dtype) for dtype in (np.int64, np.int64, np.int32) * 2]
-        m = compiled.deliver_to_listeners(*spoken, *buffers[:3])
+        m = compiled.deliver_to_listeners(*spoken, Deliveries(*buffers[:3]))
         keys, seen, listeners = (a[:m].copy() for a in buffers[:3])
         np.testing.assert_array_equal(keys & 0xFFFFFFFF, expected_ties)
         np.testing.assert_array_equal(keys >> 32, ties.speaker[expected_ties])

@@ -91,7 +91,7 @@ COUNTS = (
     "followers",
     "customers",
     "following",
-    "followers_gained",
+    "ever_followed",
     "talkers",
     "positive_messages",
     "negative_messages",

@@ -22,7 +22,7 @@ from ..marketing.base import Lever, MarketingEffects
 from ..rules import conversation
 from ..rules.rates import decay_factor
 from ..step_records import Messages
-from .kernel_inputs import Listening, Persuasion, Reach, Speech
+from .kernel_inputs import Deliveries, Listening, Persuasion, Reach, SpeakerCredibility, Speech, SpokenTies
 
 if TYPE_CHECKING:
     from ..model import WordOfMouthModel
@@ -96,6 +96,7 @@ class DeliveryPaths:
         self.talking: tuple | None = None  # per-consumer messages, valence and credibility of the aggregated path
         self.deliveries = delivery_buffers(0)  # the sparse path's deliveries and sorting space, reused
         self.spoken: tuple = (None, None)  # this sub-step's talkers and the ties each speaks on
+        self.misses: tuple = (None, None)  # this sub-step's message counts and their miss table
 
     def choose(
         self, model: WordOfMouthModel, talkers: np.ndarray, counts: np.ndarray, effects: MarketingEffects
@@ -118,16 +119,23 @@ class DeliveryPaths:
             or any(type(lever).on_messages is not Lever.on_messages for _, lever in model.brand.acting)
         ):
             return "messages"
+        misses = self.miss_table(model, counts)
         if model.delivery in ("sparse", "dense"):
             return model.delivery
         spoken = model.ties.spoken_indptr
         self.spoken = (talkers, spoken[talkers + 1] - spoken[talkers])  # each talker's ties (deliver_sparse)
-        misses = conversation.miss_table(model.settings.reach, counts.max(initial=1))  # (as the passes draw them)
         # (a product and a sum, not ``@``: a BLAS call would wake BLAS's own threads, which then spin on the
         # cores the kernels' threads need)
         deliveries = float((self.spoken[1] * (1.0 - misses[np.minimum(counts, misses.size - 1)])).sum())
         many = deliveries > AGGREGATE_SHARE * model.network.n_ties
         return "dense" if many else "sparse"
+
+    def miss_table(self, model: WordOfMouthModel, counts: np.ndarray) -> np.ndarray:
+        """``conversation.miss_table`` for this sub-step's message counts, computed once (by ``choose``) and
+        read again by the pass that draws the deliveries with it."""
+        if self.misses[0] is not counts:
+            self.misses = (counts, conversation.miss_table(model.settings.reach, counts.max(initial=1)))
+        return self.misses[1]
 
     def hear_messages(self, model: WordOfMouthModel, messages: Messages) -> None:
         """The trust rules of persuasion and memory for delivered peer messages, in one compiled pass."""
@@ -157,22 +165,16 @@ class DeliveryPaths:
                 np.zeros(c.n),  # credibility of each talker (with this step's lever factors: persuasion)
                 np.zeros(c.n),  # its own credibility (without them: attention)
             )
-        _, said, credibility, own_credibility = self.talking
         factor = effects.credibility
-        kernels.compiled().speak(  # (conversation.credibility by talker, in one pass)
-            messages.talkers,
-            c.opinion,
-            c.role,
+        speaker = SpeakerCredibility(
             float(prm.experience_credibility),
             float(prm.hearsay_credibility),
             np.ones(1) if factor is None else factor,
             factor is not None,
-            said,
-            credibility,
-            own_credibility,
         )
-        reach = float(prm.reach)
-        delivery = Reach(reach, conversation.miss_table(reach, messages.counts.max(initial=1)), model.salt("deliver"))
+        # (conversation.credibility by talker, in one pass)
+        kernels.compiled().speak(messages.talkers, c.opinion, c.role, speaker, Speech(*self.talking))
+        delivery = Reach(float(prm.reach), self.miss_table(model, messages.counts), model.salt("deliver"))
         hear = self._hear_dense if messages.delivery == "dense" else self._hear_sparse
         heard = hear(model, messages, delivery, *listening_state(model))
         messages.positive_count = int(sum(h[0] for h in heard))
@@ -221,9 +223,15 @@ class DeliveryPaths:
         if starts[-1] > self.deliveries[0].shape[0]:  # a quarter more room than needed: rare reallocations
             self.deliveries = delivery_buffers(int(starts[-1]) + int(starts[-1]) // 4)
         ranges = kernels.spans(talkers.shape[0], kernels.parts_for(int(starts[-1])))
+        ties = SpokenTies(t.spoken_indptr, t.spoken_by, t.spoken_to)
         calls = [
-            (talkers[a:b], counts[a:b], t.spoken_indptr, t.spoken_by, t.spoken_to, *delivery)
-            + tuple(buffer[starts[a] :] for buffer in self.deliveries[:3])
+            (
+                talkers[a:b],
+                counts[a:b],
+                ties,
+                delivery,
+                Deliveries(*(buffer[starts[a] :] for buffer in self.deliveries[:3])),
+            )
             for a, b in ranges
         ]
         written = kernels.run_parts(kernels.compiled().deliver_to_listeners, calls)

@@ -13,6 +13,58 @@ from typing import NamedTuple
 import numpy as np
 
 
+class Talkers(NamedTuple):
+    """The consumer state that decides who talks and how much (``rules.conversation.talk``)."""
+
+    awareness: np.ndarray
+    opinion: np.ndarray
+    interest: np.ndarray
+    talkativeness: np.ndarray
+    talk_boost: np.ndarray
+    role: np.ndarray
+    purchase_step: np.ndarray
+    boost: np.ndarray  # this step's lever talk boost per consumer (a placeholder when not ``has_boost``)
+
+
+class Talking(NamedTuple):
+    """The talk rule's settings in one sub-step (``rules.conversation.talk``)."""
+
+    has_boost: bool
+    talk_window: int
+    step: int
+    neutral_talk: float
+    negativity_bias: float
+    rate_dt: float  # talk_rate x dt (0 when the rate is infinite)
+    always: bool  # an infinite talk rate: every eligible consumer sends one message
+    salt: np.uint64
+    summing_rate: float  # expected counts above this are left to the caller's Poisson quantile
+
+
+class SpeakerCredibility(NamedTuple):
+    """A talker's credibility: experience or hearsay, times this sub-step's lever factor if any."""
+
+    experience: float
+    hearsay: float
+    factor: np.ndarray  # per consumer (a placeholder when not ``has_factor``)
+    has_factor: bool
+
+
+class SpokenTies(NamedTuple):
+    """The ties in speaker order (``state.TieState``): each talker's range, its ties and their listeners."""
+
+    spoken_indptr: np.ndarray
+    spoken_by: np.ndarray
+    spoken_to: np.ndarray
+
+
+class Deliveries(NamedTuple):
+    """Where the sparse path's deliveries are written: key (tie + talker << 32), times seen, listener."""
+
+    keys: np.ndarray
+    seen: np.ndarray
+    listeners: np.ndarray
+
+
 class Listening(NamedTuple):
     """What hearing a message reads and updates: the ties' trust and memory, the listeners' state."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import kernels
-from ..kpis import RUN_KPIS, STEP_KPIS, format_interval
+from ..kpis import RUN_KPIS, SPEND_SHORTFALL, STEP_KPIS, format_interval
 from ..kpis import kpi as find_kpi
 from ..parameters import MAX_SEED
 from ..resources import check_scenario_memory
@@ -30,8 +30,6 @@ from .incremental import OBJECTIVES, RATIOS, Verdict, all_pairs, incremental, ve
 from .runs import run_once, scenario_network
 from .stats import paired_difference, t_interval
 
-# A lever "could not spend its plan" when it spent less than this share of it.
-SPEND_SHORTFALL = 0.995
 # Ratios to a strategy's own spend or customers: totals, compared through incremental_roi / incremental_cpa.
 TOTAL_RATIOS = ("roi", "cost_per_acquisition")
 # Why a run KPI can be undefined (n/a) in a run (each KPI's own definition, simulation/kpis.py).

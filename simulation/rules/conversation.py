@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from .. import kernels
+from ..engine.kernel_inputs import Talkers, Talking
 from ..state import CUSTOMER_CODE, ConsumerState, Role, TieState
 from ..streams import hashed_uniforms
 from .purchase import TYPICAL_INTEREST
@@ -177,7 +178,7 @@ def talk(
     """
     if kernels.enabled() if compiled is None else compiled:
         has_boost = boost is not None
-        settings = (
+        talkers = Talkers(
             consumers.awareness,
             consumers.opinion,
             consumers.interest,
@@ -185,7 +186,9 @@ def talk(
             consumers.talk_boost,
             consumers.role,
             consumers.purchase_step,
-            boost if has_boost else np.ones(1),
+            np.ones(1) if boost is None else boost,
+        )
+        rule = Talking(
             has_boost,
             int(talk_window),
             int(step),
@@ -196,7 +199,7 @@ def talk(
             salt,
             _SUMMING_RATE,
         )
-        found = kernels.over_consumers(kernels.compiled().talk, consumers.n, settings)
+        found = kernels.over_consumers(kernels.compiled().talk, consumers.n, (talkers, rule))
         who, counts, expected, uniforms = (
             found[0] if len(found) == 1 else tuple(np.concatenate([f[k] for f in found]) for k in range(4))
         )

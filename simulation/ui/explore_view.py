@@ -16,6 +16,7 @@ import solara
 import yaml
 from ipyvuetify.extra import FileInput
 
+from ..kpis import SPEND_SHORTFALL
 from ..parameters import NETWORK_KINDS
 from .background import start_thread
 from .charts import (
@@ -301,7 +302,7 @@ def spend_text(model) -> str:
     short = [
         f"{kind} spent {brand.spend_by_kind.get(kind, 0.0):,.0f} of {planned:,.0f} planned"
         for kind, planned in brand.planned_by_kind.items()
-        if planned > 0 and brand.spend_by_kind.get(kind, 0.0) < 0.995 * planned
+        if planned > 0 and brand.spend_by_kind.get(kind, 0.0) < SPEND_SHORTFALL * planned
     ]
     if not short:
         return ""
