@@ -158,6 +158,35 @@ def simulated_sales(
     )
 
 
+def _search_space(scenario, paths, parameters) -> tuple[dict[str, float], np.ndarray, np.ndarray, np.ndarray]:
+    """The scenario's values at `paths`, and the search's bounds and start in log parameters."""
+    start = {path: float(getattr(getattr(scenario, path.split(".")[0]), path.split(".", 1)[1])) for path in paths}
+    low = np.log([max(p.low if p.low is not None else _FLOOR, _FLOOR) for p in parameters])
+    high = np.log([p.high if p.high is not None and math.isfinite(p.high) else 1e6 for p in parameters])
+    return start, low, high, np.clip(np.log([max(start[path], _FLOOR) for path in paths]), low, high)
+
+
+def _nelder_mead(objective, x0, low, high, max_evaluations: int, xtol: float, ftol: float):
+    """scipy's bounded Nelder-Mead from ``_first_simplex`` (it only compares values: noise-tolerant)."""
+    return minimize(
+        objective,
+        x0,
+        method="Nelder-Mead",
+        bounds=list(zip(low, high)),
+        options={"maxfev": max_evaluations, "xatol": xtol, "fatol": ftol, "initial_simplex": _first_simplex(x0, high)},
+    )
+
+
+def _first_simplex(x0: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The start and a step of FIRST_STEP in each parameter (log scale), inward at an upper bound."""
+    simplex = [x0]
+    for j in range(x0.size):
+        vertex = x0.copy()
+        vertex[j] = x0[j] + FIRST_STEP if x0[j] + FIRST_STEP <= high[j] else x0[j] - FIRST_STEP
+        simplex.append(vertex)
+    return np.array(simplex)
+
+
 def fit_scenario(
     scenario,
     sales,
@@ -196,10 +225,7 @@ def fit_scenario(
     target = data / market_size
     seeds = [scenario.seed + r for r in range(replications)]
 
-    start = {path: float(getattr(getattr(scenario, path.split(".")[0]), path.split(".", 1)[1])) for path in paths}
-    low = np.log([max(p.low if p.low is not None else _FLOOR, _FLOOR) for p in parameters])
-    high = np.log([p.high if p.high is not None and math.isfinite(p.high) else 1e6 for p in parameters])
-    x0 = np.clip(np.log([max(start[path], _FLOOR) for path in paths]), low, high)
+    start, low, high, x0 = _search_space(scenario, paths, parameters)
     cache: dict = {}
     pool = None if jobs <= 1 else _pool(min(jobs, replications))
 
@@ -214,24 +240,7 @@ def fit_scenario(
         return cache[key]
 
     try:
-        # The first simplex: the start and a step of FIRST_STEP in each parameter, inward at a bound.
-        simplex = [x0]
-        for j in range(len(paths)):
-            vertex = x0.copy()
-            vertex[j] = x0[j] + FIRST_STEP if x0[j] + FIRST_STEP <= high[j] else x0[j] - FIRST_STEP
-            simplex.append(vertex)
-        result = minimize(
-            lambda x: simulate(x)[0],
-            x0,
-            method="Nelder-Mead",
-            bounds=list(zip(low, high)),
-            options={
-                "maxfev": max_evaluations,
-                "xatol": xtol,
-                "fatol": ftol,
-                "initial_simplex": np.array(simplex),
-            },
-        )
+        result = _nelder_mead(lambda x: simulate(x)[0], x0, low, high, max_evaluations, xtol, ftol)
         x = np.clip(result.x, low, high)
         sse, mean = simulate(x)
         intervals = _intervals(x, sse, data.size, lambda z: simulate(z)[1] - target, low, high)

@@ -186,6 +186,36 @@ def _names(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _against_runner_up(lead: Claim, ties: list[str], baseline: str, label: str, kpi: str, currency) -> str:
+    """The sentence on the best's lead over the runner-up (`lead`: best against it), from its claim."""
+    runner_up = lead.other
+    if lead.relation == "better" and runner_up == baseline:
+        return f"The runner-up is {baseline} itself."
+    if lead.relation == "better":
+        return f"It leads the runner-up, {runner_up}, by {_interval(kpi, lead.value, currency)}."
+    return (
+        f"Its lead over {_names(ties)} is not distinguishable from zero on {label} (over the runner-up, "
+        f"{runner_up}: {_interval(kpi, lead.value, currency)}); choose among them on other grounds or run "
+        "more replications."
+    )
+
+
+def _against_baseline(others: dict[str, Claim], baseline: str, label: str, kpi: str, currency: str | None) -> list[str]:
+    """The sentences on how the strategies other than the best stand against the baseline, each from its claim."""
+    sentences = []
+    for relation, opening in (
+        ("better", f"Also better than {baseline}"),
+        ("tied", f"Not distinguishable from {baseline} on {label}"),
+        ("worse", f"Worse than {baseline}"),
+    ):
+        names = [s for s, c in others.items() if c.relation == relation]
+        if not names:
+            continue
+        items = names if relation == "tied" else [f"{s} ({_interval(kpi, others[s].value, currency)})" for s in names]
+        sentences.append(f"{opening}: {_names(items)}.")
+    return sentences
+
+
 def verdict(
     runs: pd.DataFrame,
     strategies: list[str],
@@ -252,32 +282,13 @@ def verdict(
     against_best = {s: claim(best, s) for s in ranked[1:]}
     ties = [s for s, c in against_best.items() if c.relation == "tied"]
     if len(ranked) > 1:
-        runner_up = ranked[1]
-        lead = against_best[runner_up]
+        lead = against_best[ranked[1]]
         claims.extend([lead] if lead.relation == "better" else [against_best[s] for s in ties])
-        if lead.relation == "better" and runner_up == baseline:
-            sentences.append(f"The runner-up is {baseline} itself.")
-        elif lead.relation == "better":
-            sentences.append(f"It leads the runner-up, {runner_up}, by {_interval(kpi, lead.value, currency)}.")
-        else:
-            sentences.append(
-                f"Its lead over {_names(ties)} is not distinguishable from zero on {label} (over the runner-up, "
-                f"{runner_up}: {_interval(kpi, lead.value, currency)}); choose among them on other grounds or run "
-                "more replications."
-            )
+        sentences.append(_against_runner_up(lead, ties, baseline, label, kpi, currency))
     others = {s: c for s, c in against_base.items() if s != best}
-    unclear = [s for s, c in others.items() if c.relation == "tied"]
-    better = [s for s, c in others.items() if c.relation == "better"]
-    worse = [s for s, c in others.items() if c.relation == "worse"]
     claims.extend(others.values())
-    if better:
-        items = [f"{s} ({_interval(kpi, others[s].value, currency)})" for s in better]
-        sentences.append(f"Also better than {baseline}: {_names(items)}.")
-    if unclear:
-        sentences.append(f"Not distinguishable from {baseline} on {label}: {_names(unclear)}.")
-    if worse:
-        items = [f"{s} ({_interval(kpi, others[s].value, currency)})" for s in worse]
-        sentences.append(f"Worse than {baseline}: {_names(items)}.")
+    sentences.extend(_against_baseline(others, baseline, label, kpi, currency))
+    unclear = [s for s, c in others.items() if c.relation == "tied"]
     if n < 2:
         sentences.append("With a single replication no difference can be told from chance.")
     return Verdict(objective, best, " ".join(sentences), ties, unclear, claims)
