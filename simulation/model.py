@@ -178,7 +178,7 @@ class WordOfMouthModel(mesa.Model):
         self._deliveries = _delivery_buffers(0)  # the sparse path's deliveries and sorting space, reused
         self._spoken: tuple = (None, None)  # this sub-step's talkers and the ties each speaks on
         self._unit_fails = self.fixed_stream("defects").random(self.network.n) < prm["defect_rate"]
-        self.page = ProductPage()
+        self.page = ProductPage(prm["represents"])
         self._post_initial_reviews()
         self.tallies = Tallies.count(self.consumers, self.ties)
         self.brand = Brand(self, self.strategy, prm["brand_trust"])
@@ -693,7 +693,7 @@ class WordOfMouthModel(mesa.Model):
         purchase hazard. Returns the number of readers.
         """
         c, prm, page = self.consumers, self.params, self.page
-        n_reviews = page.count
+        n_reviews = page.real_count  # real-market reviews: the same page at any simulated size
         volume = reviews.volume_weight(n_reviews, prm["review_volume_half"], prm["review_volume_exponent"])
         media, finding = prm["media_awareness_rate"], prm["page_discovery_rate"] * volume
         visiting = prm["page_visit_rate"] if n_reviews else 0.0

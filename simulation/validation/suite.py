@@ -13,7 +13,7 @@ from typing import TypedDict
 from ..datasets import FACEBOOK_EDGES, FACEBOOK_USERS, data_file
 from ..network.edgelist import load_edge_list
 from ..scenario.loader import load_scenario
-from . import bad_news, bass_reduction, cascade_reduction, deffuant, hubs, seeding, stylised_facts
+from . import bad_news, bass_reduction, cascade_reduction, deffuant, hubs, resolution, seeding, stylised_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "default.yaml"
@@ -63,6 +63,8 @@ class Size(TypedDict):
     bad_news: BadNewsSize
     hubs: HubsSize
     facts: int  # replications of each stylised fact
+    # (sizes as consumers x represents of one market, the reference first; replications per size)
+    resolution: tuple[list[tuple[int, float]], int]
 
 
 SIZES: dict[str, Size] = {
@@ -87,6 +89,7 @@ SIZES: dict[str, Size] = {
         },
         "hubs": {"overrides": ["horizon=104"], "replications": 20},
         "facts": 60,
+        "resolution": ([(100_000, 10.0), (1_000_000, 1.0), (10_000, 100.0)], 10),
     },
     "quick": {
         "bass": [(0.03, 0.38, "month", 100_000, 24), (0.002, 0.9, "month", 100_000, 24)],
@@ -101,6 +104,7 @@ SIZES: dict[str, Size] = {
         },
         "hubs": {"overrides": ["horizon=104"], "replications": 8},
         "facts": 60,  # fewer replications leave intervals wider than the published ranges they must fit in
+        "resolution": ([(10_000, 10.0), (20_000, 5.0)], 16),
     },
 }
 
@@ -171,6 +175,7 @@ def experiments(quick: bool = False):
         ("herding", lambda: stylised_facts.herding(default, facts)),
         ("seeding_ratio", lambda: stylised_facts.seeding_ratio(default, facts)),
         ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts)),
+        ("resolution", lambda: resolution.resolution_check(default, *size["resolution"])),
     ]
 
 
@@ -197,6 +202,7 @@ FIGURES = {
     "deffuant": deffuant.figure,
     "bad_news": bad_news.figure,
     "hubs": hubs.figure,
+    "resolution": resolution.figure,
     **{
         key: stylised_facts.figure
         for key in (
