@@ -123,7 +123,7 @@ class WordOfMouthModel(mesa.Model):
         self.delivery_paths = DeliveryPaths()  # the choice of delivery path and its reusable buffers
         self.rule_steps = SCHEDULE  # the rule steps of a sub-step, in order (engine.schedule)
         self.unit_fails = self.fixed_stream("defects").random(self.network.n) < self.settings.defect_rate
-        self.page = ProductPage()
+        self.page = ProductPage(self.settings.represents)
         self._post_initial_reviews()
         self.tallies = Tallies.count(self.consumers, self.ties)
         self.brand = Brand(self, self.strategy, self.settings.brand_trust)

@@ -538,7 +538,8 @@ PARAMETERS: dict[str, Parameter] = {
         _p(
             "review_volume_half",
             80.0,
-            "reviews at which the page carries half of its full weight (volume builds credibility)",
+            "real-market reviews (simulated reviews x represents) at which the page carries half of its full weight "
+            "(volume builds credibility)",
             "reviews",
             low=0.01,
             high=1e9,

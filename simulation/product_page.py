@@ -4,6 +4,10 @@ It keeps counts, not review texts: per star (1..5) and incentive flag, how many 
 how many are still unanswered, and the summed weight left to answered ones (an answer removes a share
 ``softening`` of a negative review's weight with every reader). The rules that use it are in
 ``simulation.rules.reviews``.
+
+Each simulated review stands for ``represents`` real ones (``market.represents``): what readers see is the
+real market's page, so its volume is ``real_count`` (simulated count x represents) and the results do not
+depend on how many consumers simulate the market.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from .rules.reviews import NEGATIVE_STARS, STARS
 class ProductPage:
     """Star ratings posted so far (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, represents: float = 1.0) -> None:
+        self.represents = float(represents)  # real reviews per simulated one
         shape = (5, 2)  # star 1..5 x incentivised (no, yes)
         self.posted = np.zeros(shape, dtype=np.int64)
         self.unanswered = np.zeros(shape, dtype=np.int64)
@@ -29,6 +34,11 @@ class ProductPage:
     @property
     def count(self) -> int:
         return self._count
+
+    @property
+    def real_count(self) -> float:
+        """Reviews on the real market's page: the simulated count x ``represents`` (the volume readers weigh)."""
+        return self._count * self.represents
 
     @property
     def histogram(self) -> np.ndarray:

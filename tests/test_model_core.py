@@ -314,16 +314,24 @@ def test_levers_that_do_not_fit_the_market_fail_before_the_run():
 
 
 def test_a_simulated_consumer_can_stand_for_many_real_ones():
-    """Revenue and per-consumer costs scale with `represents`; fixed costs and behaviour do not."""
-    strategy = {
-        "levers": [
-            {"kind": "advertising", "reach": 0.1, "cpm": 20},
-            {"kind": "content", "cost_per_post": 300},
-            {"kind": "seeding", "k": 10},
-        ]
-    }
-    one = WordOfMouthModel(seed=4, strategy=strategy, **SMALL).run(10).timeseries()
-    many = WordOfMouthModel(seed=4, strategy=strategy, represents=100, **SMALL).run(10).timeseries()
+    """Revenue and per-consumer costs scale with `represents`; fixed costs do not, and behaviour does not when
+    the counts rules read in real-market units (page reviews, re-shares) are held at the same real values."""
+
+    def strategy(social_proof):
+        return {
+            "levers": [
+                {"kind": "advertising", "reach": 0.1, "cpm": 20},
+                {"kind": "content", "cost_per_post": 300, "social_proof": social_proof},
+                {"kind": "seeding", "k": 10},
+            ]
+        }
+
+    one = WordOfMouthModel(seed=4, strategy=strategy(10), **SMALL).run(10).timeseries()
+    many = (
+        WordOfMouthModel(seed=4, strategy=strategy(1000), represents=100, review_volume_half=8000, **SMALL)
+        .run(10)
+        .timeseries()
+    )
     assert (one.adopters == many.adopters).all()
     assert many.revenue.sum() == pytest.approx(100 * one.revenue.sum())
     fixed = 300 * 10

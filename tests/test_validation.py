@@ -8,7 +8,7 @@ import pytest
 
 from simulation.network.edgelist import load_edge_list
 from simulation.scenario.loader import load_scenario
-from simulation.validation import bad_news, hubs, seeding, stylised_facts
+from simulation.validation import bad_news, hubs, resolution, seeding, stylised_facts
 from simulation.validation.report import markdown_table, write_report
 from simulation.validation.result import Check
 from simulation.validation.suite import DEFAULT_SCENARIO, FIGURES, facebook_scenario
@@ -103,6 +103,7 @@ def test_every_ablation_switches_off_something_its_check_reads():
         "seeding": seeding.seeding_check,
         "bad_news": bad_news.bad_news_check,
         "bad_news_first_year": stylised_facts.bad_news_first_year,
+        "resolution": resolution.resolution_check,
     }
     for ablation in ABLATIONS:
         assert ablation.check in names, ablation.name

@@ -40,7 +40,7 @@ def discover_and_read(model: WordOfMouthModel) -> int:
     purchase hazard. Returns the number of readers.
     """
     c, prm, page = model.consumers, model.settings, model.page
-    n_reviews = page.count
+    n_reviews = page.real_count  # real-market reviews: the same page at any simulated size
     volume = reviews.volume_weight(n_reviews, prm.review_volume_half, prm.review_volume_exponent)
     media, finding = prm.media_awareness_rate, prm.page_discovery_rate * volume
     visiting = prm.page_visit_rate if n_reviews else 0.0

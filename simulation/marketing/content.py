@@ -32,14 +32,15 @@ class BrandContent(Lever):
     social_proof: float = Field(
         10.0,
         ge=0,
-        description="re-shares at which the followers who see the post take it as fully vouched for by customers",
+        description="re-shares in the real market (simulated re-shares x market.represents) at which the followers who "
+        "see the post take it as fully vouched for by customers",
     )
 
     summary = (
         "engaged followers (prob. `engagement`) see the post (`hear_brand`); engaged customers who like the "
         "product re-share it (prob. `reshare`) as one more message of their own to their ties, attributed to "
         "brand content, and the followers who see the post see who re-shared it: customers vouching for the "
-        "product (`customers_vouch`, weight min(1, re-shares / `social_proof`))"
+        "product (`customers_vouch`, weight min(1, real re-shares / `social_proof`))"
     )
     cost_rule = "`cost_per_post` per post"
     channel = Source.CONTENT  # customers who first heard through it are attributed to it
@@ -72,13 +73,14 @@ class BrandContent(Lever):
 def customers_vouch(model, readers: np.ndarray, resharers: np.ndarray, social_proof: float) -> None:
     """Followers who see a post with customers' re-shares read them as customers' recommendations: interest
     and opinion move toward the re-sharers' mean opinion with weight weak-tie trust x experience credibility
-    x openness x min(1, re-shares / social_proof) -- social media as the channel from those who have
+    x openness x min(1, R / social_proof), R = re-shares x ``represents`` (the real market's re-shares: the
+    same proof at any simulated size) -- social media as the channel from those who have
     experienced the product to those still waiting (the trust and interest rules of peer messages)."""
     if resharers.size == 0 or readers.size == 0 or social_proof <= 0:
         return
     c, prm = model.consumers, model.params
     valence = float(c.opinion[resharers].mean())
-    proof = min(1.0, resharers.size / social_proof)
+    proof = min(1.0, resharers.size * model.represents / social_proof)
     weight = message_weight(prm["weak_tie_trust"] * proof, prm["experience_credibility"], c.openness[readers])
     gap = valence - c.opinion[readers]
     weight = bounded_confidence(weight, gap, prm["confidence_bound"], prm["beyond_bound_weight"])

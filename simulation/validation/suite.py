@@ -17,7 +17,17 @@ from .. import kernels
 from ..datasets import FACEBOOK_EDGES, FACEBOOK_USERS, data_file
 from ..network.edgelist import load_edge_list
 from ..scenario.loader import load_scenario
-from . import bad_news, bass_reduction, cascade_reduction, channels, deffuant, hubs, seeding, stylised_facts
+from . import (
+    bad_news,
+    bass_reduction,
+    cascade_reduction,
+    channels,
+    deffuant,
+    hubs,
+    resolution,
+    seeding,
+    stylised_facts,
+)
 from .ablations import ablations_of, find, scenario_overrides
 from .result import Check
 
@@ -70,6 +80,8 @@ class Size(TypedDict):
     hubs: HubsSize
     facts: int  # replications of each stylised fact
     channels: int  # replications of the attribution of customers to channels
+    # (sizes as consumers x represents of one market, the reference first; replications per size)
+    resolution: tuple[list[tuple[int, float]], int]
 
 
 SIZES: dict[str, Size] = {
@@ -95,6 +107,7 @@ SIZES: dict[str, Size] = {
         "hubs": {"overrides": ["horizon=104"], "replications": 20},
         "facts": 60,
         "channels": 20,
+        "resolution": ([(100_000, 10.0), (1_000_000, 1.0), (10_000, 100.0)], 10),
     },
     "quick": {
         "bass": [(0.03, 0.38, "month", 100_000, 24), (0.002, 0.9, "month", 100_000, 24)],
@@ -110,6 +123,7 @@ SIZES: dict[str, Size] = {
         "hubs": {"overrides": ["horizon=104"], "replications": 8},
         "facts": 60,  # fewer replications leave intervals wider than the published ranges they must fit in
         "channels": 8,
+        "resolution": ([(10_000, 10.0), (20_000, 5.0)], 16),
     },
     # The machinery at the smallest sizes (tests): its verdicts carry no weight.
     "smoke": {
@@ -126,6 +140,7 @@ SIZES: dict[str, Size] = {
         "hubs": {"overrides": ["horizon=20"], "replications": 3},
         "facts": 3,
         "channels": 2,
+        "resolution": ([(1_000, 10.0), (2_000, 5.0)], 3),
     },
 }
 
@@ -210,6 +225,7 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
         ("seeding_ratio", lambda: stylised_facts.seeding_ratio(default, facts)),
         ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts, **options)),
         ("channels", lambda: channels.channels_check(default, size["channels"])),
+        ("resolution", lambda: resolution.resolution_check(default, *size["resolution"], **options)),
     ]
 
 
@@ -279,6 +295,7 @@ FIGURES = {
     "bad_news": bad_news.figure,
     "hubs": hubs.figure,
     "channels": channels.figure,
+    "resolution": resolution.figure,
     **{
         key: stylised_facts.figure
         for key in (
