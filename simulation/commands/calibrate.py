@@ -13,7 +13,6 @@ run.py calibrate SCENARIO --data SALES.csv --fit purchase.p --fit purchase.q [--
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,17 @@ from ..scenario import ScenarioError
 from ..scenario.loader import load_scenario, parse_scenario, scenario_to_yaml
 from ..scenario.paths import folder_name
 from ..validation.bass_reduction import BASS_SETTINGS
-from .common import MAX_COUNT, MAX_REPLICATIONS, ROOT, add_out_arguments, claim_folder, fail, finished, whole_number
+from .common import (
+    MAX_COUNT,
+    MAX_REPLICATIONS,
+    ROOT,
+    add_jobs_argument,
+    add_out_arguments,
+    claim_folder,
+    fail,
+    finished,
+    whole_number,
+)
 
 SIMULATION_UNIT = "month"  # step length of the Bass scenario written from a fit
 
@@ -59,12 +68,8 @@ def add_arguments(parser) -> None:
         default=200,
         help="evaluation budget of the --fit search (default 200)",
     )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="worker processes for the replications of each --fit evaluation (default: one per core; "
-        "the fit is the same for any number)",
+    add_jobs_argument(
+        parser, "worker processes for the replications of each --fit evaluation (the fit is the same for any number)"
     )
     parser.add_argument(
         "--market-size",
@@ -233,8 +238,6 @@ def main_abm(args) -> int:
             fail(str(error))
     if args.replications < 1:
         fail(f"--replications {args.replications}: expected a whole number >= 1")
-    if args.jobs < 1:
-        fail(f"--jobs {args.jobs}: expected a whole number >= 1")
     series = _series(args)
     sales = series.to_numpy()
     market = args.market_size

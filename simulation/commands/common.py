@@ -246,6 +246,17 @@ def whole_number(low: int, high: int):
     return parse
 
 
+def add_jobs_argument(parser, what: str = "worker processes") -> None:
+    """``--jobs/-j``: worker processes, a whole number in [1, MAX_JOBS], one per core by default."""
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=whole_number(1, MAX_JOBS),
+        default=os.cpu_count() or 1,
+        help=f"{what} (default: one per core)",
+    )
+
+
 def worker_count(jobs: int) -> int:
     """`jobs`, at most one per core (more workers than cores only add memory): a note says when capped."""
     cores = os.cpu_count() or 1

@@ -12,14 +12,13 @@ comparison.xlsx with --xlsx) to the output folder.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..parameters import MAX_SEED
 from ..resources import check_scenario_memory
 from .common import (
-    MAX_JOBS,
     MAX_REPLICATIONS,
+    add_jobs_argument,
     add_scenario_arguments,
     fail,
     finished,
@@ -55,13 +54,7 @@ def add_arguments(parser) -> None:
         default=None,
         help="replications per strategy (default: the scenario's)",
     )
-    parser.add_argument(
-        "--jobs",
-        "-j",
-        type=whole_number(1, MAX_JOBS),
-        default=os.cpu_count() or 1,
-        help="worker processes (default: one per CPU)",
-    )
+    add_jobs_argument(parser, "worker processes")
     parser.add_argument(
         "--baseline",
         default=None,

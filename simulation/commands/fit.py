@@ -11,10 +11,9 @@ FILE (JSON; default docs/validation/fit-SCENARIO.json; --out is not used). It do
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from .common import add_scenario_arguments, fail, require_extra
+from .common import add_jobs_argument, add_scenario_arguments, fail, require_extra
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,9 +24,7 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--replications", "-r", type=int, default=20, help="paired replications per measurement (default: 20)"
     )
-    parser.add_argument(
-        "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core)"
-    )
+    add_jobs_argument(parser, "worker processes")
     parser.add_argument("--result", default=None, help="result file (JSON; default docs/validation/fit-SCENARIO.json)")
     parser.add_argument("--label", default="", help="a note stored with the result (e.g. 'preliminary budget')")
     parser.add_argument(
@@ -45,7 +42,6 @@ def main(args) -> int:
     for flag, value, least in (
         ("--trials", args.trials, 1),
         ("--replications", args.replications, 2),
-        ("--jobs", args.jobs, 1),
     ):
         if value < least:
             fail(f"{flag} {value}: expected a whole number >= {least}")

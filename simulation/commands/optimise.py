@@ -13,12 +13,11 @@ versus.csv, result.json, report.html and validation/ (the comparison, as run.py 
 from __future__ import annotations
 
 import argparse
-import os
 
 from .common import (
     MAX_COUNT,
-    MAX_JOBS,
     MAX_REPLICATIONS,
+    add_jobs_argument,
     add_scenario_arguments,
     fail,
     finished,
@@ -63,13 +62,7 @@ def add_arguments(parser) -> None:
         default=None,
         help="fresh replications for the final comparison (default: the scenario's)",
     )
-    parser.add_argument(
-        "--jobs",
-        "-j",
-        type=whole_number(1, MAX_JOBS),
-        default=os.cpu_count() or 1,
-        help="worker processes running each trial's replications (default: one per core; same results for any number)",
-    )
+    add_jobs_argument(parser, "worker processes running each trial's replications (same results for any number)")
     parser.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite:///OUT/study.db)")
     parser.add_argument("--sampler-seed", type=int, default=0, help="seed of the sampler (default 0)")
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shlex
 import sys
 from contextlib import closing
@@ -23,8 +22,8 @@ from pathlib import Path
 
 from .common import (
     MAX_COUNT,
-    MAX_JOBS,
     MAX_REPLICATIONS,
+    add_jobs_argument,
     add_scenario_arguments,
     fail,
     finished,
@@ -68,12 +67,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--margin", type=float, default=0.0, help="by how much it must be beaten to lose (default 0)")
     parser.add_argument("--density", type=float, default=0.8, help="least density of a PRIM box (default 0.8)")
     parser.add_argument("--design-seed", type=int, default=0, help="seed of the Latin hypercube (default 0)")
-    parser.add_argument(
-        "--jobs",
-        type=whole_number(1, MAX_JOBS),
-        default=os.cpu_count() or 1,
-        help="local worker processes (default: one per core)",
-    )
+    add_jobs_argument(parser, "local worker processes")
 
 
 def main(args) -> int:

@@ -14,7 +14,6 @@ See docs/SWEEPS.md.
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from .common import (
     MAX_COUNT,
     MAX_JOBS,
     MAX_REPLICATIONS,
+    add_jobs_argument,
     add_scenario_arguments,
     claim_folder,
     fail,
@@ -67,12 +67,7 @@ def add_arguments(parser) -> None:
         default=1,
         help="replications per point and strategy, seeds seed+0..R-1 (default 1)",
     )
-    parser.add_argument(
-        "--jobs",
-        type=whole_number(1, MAX_JOBS),
-        default=os.cpu_count() or 1,
-        help="local worker processes (default: one per core; 1 = serial)",
-    )
+    add_jobs_argument(parser, "local worker processes (1 = serial)")
     parser.add_argument(
         "--scheduler", default=None, metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
     )

@@ -9,12 +9,10 @@ runs smaller sizes (a few minutes); the full run takes longer. Exit status 1 if 
 
 from __future__ import annotations
 
-import os
-
 from ..validation.ablations import ablation_table
 from ..validation.report import write_report
 from ..validation.suite import FIGURES, ROOT, run_suite, suite_tasks
-from .common import fail, require_extra
+from .common import add_jobs_argument, fail, require_extra
 
 
 def add_arguments(parser) -> None:
@@ -27,17 +25,13 @@ def add_arguments(parser) -> None:
         default=None,
         help="report path (default: docs/VALIDATION.md; --quick: results/validation-quick/VALIDATION.md)",
     )
-    parser.add_argument(
-        "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core)"
-    )
+    add_jobs_argument(parser, "worker processes")
     parser.add_argument(
         "--no-ablations", action="store_true", help="skip rerunning each check with its mechanism switched off"
     )
 
 
 def main(args) -> int:
-    if args.jobs < 1:
-        fail(f"--jobs {args.jobs}: expected a whole number of worker processes, at least 1")
     if not args.only or "cascade" in args.only:
         require_extra("test", "ndlib")  # the cascade check compares with NDlib's independent cascades
     default = ROOT / ("results/validation-quick/VALIDATION.md" if args.quick else "docs/VALIDATION.md")
