@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulation import WordOfMouthModel
-from simulation.marketing.content import customers_vouch
+from simulation.marketing.content import Feed, read_reshares
 from simulation.product_page import ProductPage
 from simulation.scenario.loader import load_scenario
 from simulation.validation.resolution import resolution_check
@@ -30,7 +30,7 @@ def test_reshares_vouch_in_real_units():
         resharer = np.flatnonzero(model.consumers.role == 2)[:1]
         readers = np.flatnonzero(model.consumers.role != 2)[:50]
         before = model.consumers.opinion[readers].astype(float)
-        customers_vouch(model, readers, resharer, social_proof=100.0)
+        read_reshares(model, Feed.empty(model.consumers.n), readers, resharer, social_proof=100.0)
         shifts.append(model.consumers.opinion[readers] - before)
     moved = shifts[0] != 0
     assert moved.sum() > 10

@@ -8,7 +8,7 @@ import pytest
 
 from simulation.network.edgelist import load_edge_list
 from simulation.scenario.loader import load_scenario
-from simulation.validation import bad_news, hubs, resolution, seeding, stylised_facts
+from simulation.validation import bad_news, followers, hubs, resolution, seeding, stylised_facts
 from simulation.validation.report import markdown_table, write_report
 from simulation.validation.result import Check
 from simulation.validation.suite import DEFAULT_SCENARIO, FIGURES, facebook_scenario
@@ -104,6 +104,8 @@ def test_every_ablation_switches_off_something_its_check_reads():
         "bad_news": bad_news.bad_news_check,
         "bad_news_first_year": stylised_facts.bad_news_first_year,
         "resolution": resolution.resolution_check,
+        "reshares": followers.reshares_check,
+        "followers_feed": followers.feed_check,
     }
     for ablation in ABLATIONS:
         assert ablation.check in names, ablation.name

@@ -125,6 +125,13 @@ ABLATIONS: tuple[Ablation, ...] = (
         "real-market units on the page (it weighs its simulated reviews, as before the fix)",
         options={"simulated_counts": True},
     ),
+    Ablation("reshares", "no_reshares", "customers' re-shares of brand posts (reshare 0)", options={"reshares": False}),
+    Ablation(
+        "followers_feed",
+        "no_feed",
+        "the followers' feed (engagement 0: no post or re-share seen)",
+        options={"feed": False},
+    ),
 )
 
 

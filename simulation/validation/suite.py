@@ -23,6 +23,7 @@ from . import (
     cascade_reduction,
     channels,
     deffuant,
+    followers,
     hubs,
     resolution,
     seeding,
@@ -80,6 +81,7 @@ class Size(TypedDict):
     hubs: HubsSize
     facts: int  # replications of each stylised fact
     channels: int  # replications of the attribution of customers to channels
+    followers: int  # paired replications of the followers' checks (re-shares, the feed)
     # (sizes as consumers x represents of one market, the reference first; replications per size)
     resolution: tuple[list[tuple[int, float]], int]
 
@@ -107,6 +109,7 @@ SIZES: dict[str, Size] = {
         "hubs": {"overrides": ["horizon=104"], "replications": 20},
         "facts": 60,
         "channels": 20,
+        "followers": 40,
         "resolution": ([(100_000, 10.0), (1_000_000, 1.0), (10_000, 100.0)], 10),
     },
     "quick": {
@@ -123,6 +126,7 @@ SIZES: dict[str, Size] = {
         "hubs": {"overrides": ["horizon=104"], "replications": 8},
         "facts": 60,  # fewer replications leave intervals wider than the published ranges they must fit in
         "channels": 8,
+        "followers": 20,
         "resolution": ([(10_000, 10.0), (20_000, 5.0)], 16),
     },
     # The machinery at the smallest sizes (tests): its verdicts carry no weight.
@@ -140,6 +144,7 @@ SIZES: dict[str, Size] = {
         "hubs": {"overrides": ["horizon=20"], "replications": 3},
         "facts": 3,
         "channels": 2,
+        "followers": 3,
         "resolution": ([(1_000, 10.0), (2_000, 5.0)], 3),
     },
 }
@@ -226,6 +231,8 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
         ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts, **options)),
         ("channels", lambda: channels.channels_check(default, size["channels"])),
         ("resolution", lambda: resolution.resolution_check(default, *size["resolution"], **options)),
+        ("reshares", lambda: followers.reshares_check(default, size["followers"], **options)),
+        ("followers_feed", lambda: followers.feed_check(default, size["followers"], **options)),
     ]
 
 
@@ -296,6 +303,8 @@ FIGURES = {
     "hubs": hubs.figure,
     "channels": channels.figure,
     "resolution": resolution.figure,
+    "reshares": followers.figure,
+    "followers_feed": followers.figure,
     **{
         key: stylised_facts.figure
         for key in (
