@@ -120,7 +120,7 @@ def _settings(scenario, replications: int) -> dict:
         "horizon": f"{scenario.horizon} {scenario.time_unit}s",
         "replications (paired)": replications,
         "seeds": f"{scenario.seed}..{scenario.seed + replications - 1}",
-        "follower_interest": "= initial_interest (matched)",
+        "follower_interest": "initial_interest (matched)",
     }
 
 
