@@ -4,6 +4,7 @@ edited with the lever controls, downloaded and compared."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import ipyvuetify as v
 import pytest
@@ -141,3 +142,28 @@ def test_upload_a_renamed_scenario_add_a_lever_edit_it_and_compare_in_browser(tm
         finally:
             close_page_browser(page)
         assert not errors, errors
+
+
+def test_settings_with_named_options_are_selects_and_yes_no_settings_switches(tmp_path):
+    """A lever's options (seeding targeting, advertising target) are chosen from a list, a yes/no setting is
+    a switch: each edit is an override marked as differing from the file; showing them edits nothing."""
+    session = ExploreSession(str(ROOT / "scenarios" / "product_launch.yaml"))
+    box, rc = solara.render(Page(session=session, compare=CompareSession()), handle_error=False)
+    try:
+        session.set_strategy("seed_hubs")
+        targeting = rc.find(v.Select, label="seeding: targeting").widget
+        assert targeting.v_model == "hubs" and targeting.items == list(
+            get_args(LEVER_KINDS["seeding"].model_fields["targeting"].annotation)
+        )
+        assert session.overrides.value == {}
+        targeting.v_model = "influencers"
+        assert session.scenario.value.strategy("seed_hubs").levers[0].targeting == "influencers"
+        assert rc.find(v.Select, label="seeding: targeting (file: hubs)").widget.v_model == "influencers"
+        assert add_lever(session, "seed_hubs", "review_response")
+        switch = rc.find(v.Checkbox, label="review_response: posts").widget
+        assert switch.v_model is True
+        switch.v_model = False
+        assert session.scenario.value.strategy("seed_hubs").levers[-1].posts is False
+        assert "strategies.seed_hubs.levers.1.posts" in session.overrides.value
+    finally:
+        rc.close()
