@@ -110,3 +110,19 @@ def test_a_comparison_that_would_not_fit_in_memory_is_refused_before_it_starts(t
     assert compare.thread is None and not compare.running.value
     assert compare.error.value.startswith("not run: ") and "is available" in compare.error.value
     assert "\n" not in compare.error.value
+
+
+def test_the_compare_views_defaults_are_the_compare_commands():
+    """Replications: the scenario's (None until typed) as `run.py compare` without --replications; worker
+    processes: one per core, as its --jobs default."""
+    import argparse
+
+    from simulation.commands import compare as compare_command
+
+    parser = argparse.ArgumentParser()
+    compare_command.add_arguments(parser)
+    cli = parser.parse_args(["scenarios/default.yaml"])
+    ui = CompareSession()
+    assert (ui.replications.value, ui.jobs.value) == (cli.replications, cli.jobs) == (None, CORES)
+    scenario = load_scenario(ROOT / "scenarios" / "default.yaml")
+    assert ui.replications_for(scenario) == scenario.replications
