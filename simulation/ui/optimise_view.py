@@ -16,6 +16,7 @@ import solara
 
 from .background import BackgroundWork
 from .text import Heading, TextLine, TextTable
+from .vega import VegaChart
 
 OBJECTIVES = ["profit", "npv", "adopters"]
 
@@ -190,6 +191,6 @@ def OptimiseView(optimise: OptimiseSession, scenario):
         table = result.versus.round(1)
         Heading("Optimised mix minus each strategy (paired, 95% CI)")
         TextTable(table.set_index(table.columns[0]), index_title=str(table.columns[0]))
-    solara.FigureAltair(history_chart(result.trials, result.settings.names[0]))
+    VegaChart(history_chart(result.trials, result.settings.names[0]))
     if not result.pareto.empty:
-        solara.FigureAltair(front_chart(result.trials, result.pareto, result.settings.names))
+        VegaChart(front_chart(result.trials, result.pareto, result.settings.names))

@@ -16,6 +16,7 @@ from ..kpis import RUN_KPIS
 from ..resources import MemoryEstimateError
 from ..scenario.paths import folder_name
 from .background import BackgroundWork, capped_workers
+from .charts import SCHEMA
 from .live_chart import LiveChart, LiveChartView, rows
 from .text import Note, TextTable
 
@@ -160,7 +161,7 @@ def drivers_spec(result) -> dict | None:
     order = data["parameter"].tolist()
     y = {"field": "parameter", "type": "nominal", "sort": order, "title": "swept parameter"}
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": SCHEMA,
         "title": title,
         "width": 420,
         "height": 30 * max(len(order), 1),
