@@ -3,7 +3,8 @@
 A ``ProcessPoolExecutor``'s workers outlive a parent killed with SIGKILL (nothing tells them) and
 would keep computing for nobody; here each worker watches its parent's process id and exits as soon
 as it changes. Workers are started with ``spawn``: no locks or threads are inherited from a parent
-that runs some (the front end, tqdm, Dask).
+that runs some (the front end, tqdm, Dask). ``stop_workers`` ends a pool at once (a cancelled
+comparison, an interrupted sweep), without waiting for the runs in flight.
 """
 
 from __future__ import annotations
