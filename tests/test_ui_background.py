@@ -126,3 +126,23 @@ def test_the_compare_views_defaults_are_the_compare_commands():
     assert (ui.replications.value, ui.jobs.value) == (cli.replications, cli.jobs) == (None, CORES)
     scenario = load_scenario(ROOT / "scenarios" / "default.yaml")
     assert ui.replications_for(scenario) == scenario.replications
+
+
+def test_a_sweep_asking_for_more_workers_than_cores_gets_one_per_core_with_a_note(tmp_path, monkeypatch):
+    from simulation.sweep import job
+
+    seen: list[tuple[int, str]] = []
+
+    def recording_run_sweep(sweep, store, jobs, progress, cancel):
+        seen.append((jobs, session.message.value))
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(job, "run_sweep", recording_run_sweep)
+    explore = ExploreSession(str(scenario_file(tmp_path, n=300, horizon=4)))
+    session = SweepSession()
+    session.params.value = "purchase.q=0.2,0.4"
+    session.jobs.value = CORES + 62
+    session.start(explore)
+    session.thread.join(timeout=60)
+    [(jobs, message)] = seen
+    assert jobs == CORES and f"{CORES + 62} worker processes asked for; using {CORES}" in message
