@@ -3,7 +3,8 @@
 A ``ProcessPoolExecutor``'s workers outlive a parent killed with SIGKILL (nothing tells them) and
 would keep computing for nobody; here each worker watches its parent's process id and exits as soon
 as it changes. Workers are started with ``spawn``: no locks or threads are inherited from a parent
-that runs some (the front end, tqdm, Dask).
+that runs some (the front end, tqdm, Dask). ``stop_workers`` ends a pool at once (a cancelled
+comparison, an interrupted sweep), without waiting for the runs in flight.
 """
 
 from __future__ import annotations
@@ -37,3 +38,14 @@ def _watch(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(POLL_SECONDS)
     os._exit(1)  # nothing to clean up: results go to the parent, which is gone
+
+
+def stop_workers(pool: cf.ProcessPoolExecutor, timeout: float = 5.0) -> None:
+    """End a process pool now: cancel what has not started and terminate the workers (their runs in
+    flight are lost; everything stored stays). A plain shutdown would wait for every queued run."""
+    processes = list(getattr(pool, "_processes", {}).values())  # no public API for the workers before 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout)

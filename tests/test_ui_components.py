@@ -479,8 +479,10 @@ def test_controls_follow_schema():
     for strategy in scenario.strategies:
         for control in lever_controls(strategy, strategy.name):
             value = current_value(scenario, control.path)
-            if control.kind != "number":  # sliders: the value lies in the slider's range
+            if control.kind in ("int", "float"):  # sliders: the value lies in the slider's range
                 assert control.low <= value <= control.high
+            elif control.kind == "choice":  # a select offers the file's option
+                assert value in control.choices
             # Each control's path is one the scenario loader accepts (--set syntax).
             same = parse_scenario(
                 (ROOT / "scenarios" / "default.yaml").read_text(), overrides=[f"{control.path}={value}"]

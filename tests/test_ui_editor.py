@@ -4,6 +4,7 @@ edited with the lever controls, downloaded and compared."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import ipyvuetify as v
 import pytest
@@ -80,73 +81,111 @@ def test_every_shipped_scenario_takes_a_new_strategy_with_any_lever(path):
     assert session.model.strategy.name == "extra"
 
 
+def test_settings_with_named_options_are_selects_and_yes_no_settings_switches(tmp_path):
+    """A lever's options (seeding targeting, advertising target) are chosen from a list, a yes/no setting is
+    a switch: each edit is an override marked as differing from the file; showing them edits nothing."""
+    session = ExploreSession(str(ROOT / "scenarios" / "product_launch.yaml"))
+    box, rc = solara.render(Page(session=session, compare=CompareSession()), handle_error=False)
+    try:
+        session.set_strategy("seed_hubs")
+        targeting = rc.find(v.Select, label="seeding: targeting").widget
+        assert targeting.v_model == "hubs" and targeting.items == list(
+            get_args(LEVER_KINDS["seeding"].model_fields["targeting"].annotation)
+        )
+        assert session.overrides.value == {}
+        targeting.v_model = "influencers"
+        assert session.scenario.value.strategy("seed_hubs").levers[0].targeting == "influencers"
+        assert rc.find(v.Select, label="seeding: targeting (file: hubs)").widget.v_model == "influencers"
+        assert add_lever(session, "seed_hubs", "review_response")
+        switch = rc.find(v.Checkbox, label="review_response: posts").widget
+        assert switch.v_model is True
+        switch.v_model = False
+        assert session.scenario.value.strategy("seed_hubs").levers[-1].posts is False
+        assert "strategies.seed_hubs.levers.1.posts" in session.overrides.value
+    finally:
+        rc.close()
+
+
+QUIET_CONSOLE = ("Infinite extent", "Vega-Lite v", "but the current version of Vega")  # warnings that must not come
+
+
+def _renamed(path: Path, folder: Path) -> tuple[Path, list[str]]:
+    """A shipped scenario renamed, its strategies renamed (unique to it) and one added, at a small size."""
+    data = yaml.safe_load(path.read_text())
+    data["name"] = f"{path.stem}_renamed"
+    if data.get("network", {}).get("kind") != "edge_list":  # a real network keeps its own size
+        data["market"]["n_consumers"] = 600
+    data["horizon"], data["replications"] = 4, 2
+    baseline = data.get("baseline", data["strategies"][0]["name"])
+    for strategy in data["strategies"]:
+        strategy["name"] = f"{strategy['name']}_{path.stem}"
+    data["baseline"] = f"{baseline}_{path.stem}"
+    data["strategies"].append({"name": "added", "levers": [{"kind": "content", "every": 2}]})
+    upload = folder / f"{path.stem}_renamed.yaml"
+    upload.write_text(yaml.safe_dump(data, sort_keys=False))
+    return upload, [s["name"] for s in data["strategies"]]
+
+
 @pytest.mark.browser
 @pytest.mark.slow
-def test_upload_a_renamed_scenario_add_a_lever_edit_it_and_compare_in_browser(tmp_path):
-    """A shipped scenario renamed, its strategies renamed and one added, uploaded through the file picker
-    while another strategy is selected; the editor adds a lever, its number box is edited, and Compare runs:
-    no traceback on the page, no error in the browser console."""
+def test_every_shipped_scenario_uploaded_renamed_edited_and_compared_in_one_browser_session(tmp_path):
+    """Issue 21's done-when, in one page: each shipped scenario, renamed with its strategies renamed and one
+    added, is uploaded; selecting each of its strategies marks nothing as differing from the file; the editor
+    adds a lever to the new strategy and its box is edited; Compare runs them all. No traceback on the page or
+    in the server's log, no console error, no warning of a Vega-Lite mismatch or an empty chart's extent, no
+    samesite warning at start."""
     from ui_support import chromium_page, close_page_browser, collect_console_errors, require_chromium, solara_server
 
     require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
-    data = yaml.safe_load((ROOT / "scenarios" / "product_launch.yaml").read_text())
-    data["name"] = "launch_renamed"
-    data["market"]["n_consumers"] = 800
-    data["horizon"] = 8
-    for strategy in data["strategies"]:
-        strategy["name"] = f"{strategy['name']}_v2"
-    data["baseline"] = f"{data.get('baseline', data['strategies'][0]['name'].removesuffix('_v2'))}_v2"
-    data["strategies"].append({"name": "added", "levers": [{"kind": "content", "every": 2}]})
-    upload = tmp_path / "launch_renamed.yaml"
-    upload.write_text(yaml.safe_dump(data, sort_keys=False))
     with (
         solara_server(ROOT / "simulation" / "app.py", env={"WOM_SCENARIO": str(_small(tmp_path))}, cwd=ROOT) as url,
         sync_playwright() as pw,
     ):
         page = chromium_page(pw, viewport={"width": 1400, "height": 2000})
         errors = collect_console_errors(page)
+        warnings = []
+        page.on("console", lambda m: m.type == "warning" and warnings.append(m.text))
         try:
             page.goto(url, timeout=60_000)
             expect(page.locator(".step-counter")).to_have_text("step 0 of 6 (weeks)", timeout=60_000)
-            page.get_by_label("Strategy", exact=True).click(force=True)
-            page.get_by_role("option", name="seed_hubs", exact=True).click()
-            expect(page.get_by_text("Levers of 'seed_hubs'")).to_be_visible(timeout=30_000)
-            page.locator(".scenario-file-picker input[type=file]").set_input_files(str(upload))
-            expect(page.get_by_text("Levers of 'no_campaign_v2'")).to_be_visible(timeout=60_000)
-            page.get_by_text("Edit strategies and levers").click()
-            page.get_by_label("Strategy", exact=True).click(force=True)
-            page.get_by_role("option", name="added", exact=True).click()
-            expect(page.get_by_text("Levers of 'added'")).to_be_visible(timeout=30_000)
-            page.get_by_role("button", name="Add to added").click()  # the first lever kind: advertising
-            expect(page.get_by_role("button", name="Remove lever 2 (advertising)")).to_be_visible(timeout=30_000)
-            box = page.get_by_label("advertising: cpm")  # a setting of the new lever (a number box)
-            expect(box).to_have_value("10.0", timeout=30_000)
-            page.wait_for_timeout(2_000)  # let the redraw after adding the lever settle before typing
-            # An edit typed while the page is still redrawing the added lever can be replaced by the redraw
-            # (the box then shows the file's 10.0 again): type it again until the page takes it, as a user would.
-            for _ in range(3):
+            page.get_by_role("tab", name="Compare").click()
+            jobs = page.get_by_label("Worker processes")  # one process: small runs, no pool to start
+            jobs.fill("1")
+            jobs.press("Enter")
+            for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+                upload, strategies = _renamed(path, tmp_path)
+                page.locator(".scenario-file-picker input[type=file]").set_input_files(str(upload))
+                expect(page.get_by_text(f"Levers of '{strategies[0]}'")).to_be_visible(timeout=120_000)
+                for name in strategies:  # showing a strategy edits nothing (no slider snaps a value)
+                    page.get_by_label("Strategy", exact=True).click(force=True)
+                    page.get_by_role("option", name=name, exact=True).click()
+                    expect(page.get_by_text(f"Levers of '{name}'")).to_be_visible(timeout=60_000)
+                    page.get_by_role(
+                        "button", name="Step", exact=True
+                    ).click()  # after anything the page sent on showing it
+                    expect(page.locator(".step-counter")).to_contain_text("step 1 of", timeout=60_000)
+                    assert page.get_by_text("differ from the file").count() == 0, (path.stem, name)
+                if not page.get_by_role("button", name="Add to added").is_visible():
+                    page.get_by_text("Edit strategies and levers").click()
+                page.get_by_role("button", name="Add to added").click()  # the first lever kind: advertising
+                expect(page.get_by_role("button", name="Remove lever 2 (advertising)")).to_be_visible(timeout=60_000)
+                box = page.get_by_label("advertising: cpm")
+                expect(box).to_have_value("10.0", timeout=30_000)
                 box.fill("12")
                 box.press("Enter")
-                try:
-                    expect(page.get_by_text("differ from the file")).to_be_visible(timeout=10_000)
-                    break
-                except AssertionError:
-                    continue
-            expect(page.get_by_text("differ from the file")).to_be_visible(timeout=30_000)
-            expect(box).to_have_value("12", timeout=30_000)
-            page.get_by_role("tab", name="Compare").click()
-            replications = page.get_by_label("Replications per strategy")
-            replications.fill("2")
-            replications.press("Enter")
-            page.get_by_role("button", name="Run comparison").click()
-            expect(page.locator(".compare-verdict")).to_contain_text("Verdict (profit):", timeout=180_000)
-            expect(page.get_by_role("rowheader", name="added").first).to_be_visible(timeout=30_000)
-            page.screenshot(path=str(tmp_path / "editor_compare.png"), full_page=True)
-            assert page.get_by_text("Traceback").count() == 0
+                expect(page.get_by_text("differ from the file")).to_be_visible(timeout=60_000)
+                expect(box).to_have_value("12", timeout=30_000)
+                page.get_by_role("button", name="Run comparison").click()
+                done = f"{len(strategies)} strategies x 2 replications in"
+                expect(page.locator(".compare-message")).to_contain_text(done, timeout=300_000)
+                expect(page.get_by_role("rowheader", name=strategies[0]).first).to_be_visible(timeout=60_000)
+                expect(page.get_by_role("rowheader", name="added").first).to_be_visible()
+                assert page.get_by_text("Traceback").count() == 0, path.stem
+                assert not errors, (path.stem, errors)
+            log = url.log_text()
         finally:
             close_page_browser(page)
-        # Known race (closing note): a value typed into the box the redraw is replacing reaches a widget whose
-        # channel is gone; the browser logs it and the edit is typed again above. Every other error fails.
-        assert not [e for e in errors if "no comm channel defined" not in e], errors
+    assert not [w for w in warnings if any(kind in w for kind in QUIET_CONSOLE)], warnings
+    assert "Traceback" not in log and "samesite" not in log.lower(), log[-3000:]

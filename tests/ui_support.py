@@ -99,9 +99,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class ServerURL(str):
-    """The server's base URL (a plain ``str``), which also knows where the server's log is."""
+    """The server's base URL (a plain ``str``), which also knows where the server's log is and its process id."""
 
     log_path: Path
+    pid: int = 0
 
     def __new__(cls, url: str, log_path: Path) -> ServerURL:
         obj = super().__new__(cls, url)
@@ -223,6 +224,7 @@ def solara_server(
             cwd=cwd,
             start_new_session=True,  # own process group: we can end it and all its children
         )
+    url.pid = proc.pid
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -23,7 +23,7 @@ from ..kpis import kpi as find_kpi
 from ..parameters import MAX_SEED
 from ..resources import check_scenario_memory
 from ..scenario.schema import Scenario
-from ..workers import process_pool
+from ..workers import process_pool, stop_workers
 from .decomposition import MEASURES, decompose
 from .events import collect_events, empty_events
 from .incremental import OBJECTIVES, RATIOS, Verdict, all_pairs, incremental, verdict
@@ -435,10 +435,8 @@ def _in_pool(scenario, replications, jobs, progress, cancel, per_task):
                 done += per_task
                 if progress:
                     progress(done, replications * per_task)
-    except BaseException:
-        for future in pending:
-            future.cancel()
-        executor.shutdown(wait=False, cancel_futures=True)
+    except BaseException:  # cancelled (a closed page) or interrupted: the runs in flight are not waited for
+        stop_workers(executor)
         raise
     executor.shutdown(wait=True)
 

@@ -22,7 +22,7 @@ from ..kpis import RUN_KPIS
 from ..network.build import build_market_network
 from ..network.settings import network_key
 from ..parameters import validate_parameters
-from ..workers import process_pool
+from ..workers import process_pool, stop_workers
 from .base import BaseScenario
 from .design import Task
 from .scheduler import connect
@@ -108,17 +108,6 @@ class SerialExecutor(cf.Executor):
         except BaseException as error:
             future.set_exception(error)
         return future
-
-
-def stop_workers(pool: cf.ProcessPoolExecutor, timeout: float = 5.0) -> None:
-    """End a process pool now: cancel what has not started and terminate the workers (their runs in
-    flight are lost; everything stored stays). A plain shutdown would wait for every queued run."""
-    processes = list(getattr(pool, "_processes", {}).values())  # no public API for the workers before 3.14
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout)
 
 
 @contextmanager

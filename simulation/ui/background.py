@@ -40,6 +40,66 @@ def on_session_end(callback) -> None:
         kernel_context.get_current_context().on_close(callback)
 
 
+def capped_workers(asked: int) -> tuple[int, str]:
+    """Worker processes for a request of `asked`: at most one per CPU core (more only add memory, about
+    ``resources.WORKER_PROCESS`` each, and no speed), with the note the page shows when it capped them."""
+    cores = os.cpu_count() or 1
+    if asked <= cores:
+        return asked, ""
+    return cores, f"{asked:,} worker processes asked for; using {cores}, one per CPU core of this server"
+
+
+class BackgroundWork:
+    """What a view's background work (a comparison, a sweep, a search) shares: a cancel event, its thread and
+    a temporary folder for its files; the work stopped and the files removed when the session ends (its page
+    closed). Subclasses start their thread with ``begin`` and call ``finished`` when it ends."""
+
+    def __init__(self, prefix: str):
+        self.cancel_event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.closed = False
+        self._busy = False
+        self._lock = threading.Lock()
+        self._folder: tempfile.TemporaryDirectory | None = tempfile.TemporaryDirectory(prefix=prefix)
+        on_session_end(self.close)
+
+    @property
+    def folder(self) -> Path:
+        if self._folder is None:
+            raise RuntimeError("this page's session has ended: nothing more runs for it")
+        return Path(self._folder.name)
+
+    def begin(self, target, *args, name: str) -> None:
+        """Run `target(*args)` in the session's thread with a fresh cancel event (it must call ``finished``)."""
+        with self._lock:
+            if self.closed:
+                return
+            self.cancel_event = threading.Event()
+            self._busy = True
+        self.thread = start_thread(target, *args, name=name)
+
+    def finished(self) -> None:
+        """Called by the work's thread as it ends: a closed session's files go now."""
+        with self._lock:
+            self._busy = False
+            if self.closed:
+                self._remove_folder()
+
+    def close(self) -> None:
+        """The page is gone: stop the work (a comparison terminates its worker processes at once, a sweep
+        after its runs in flight, a search after its trial in flight); its files go once it has stopped."""
+        with self._lock:
+            self.closed = True
+            self.cancel_event.set()
+            if not self._busy:
+                self._remove_folder()
+
+    def _remove_folder(self) -> None:
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+
 def temp_root_of(pid: int, base: str | None = None) -> Path:
     return Path(base or tempfile.gettempdir()) / f"{TEMP_PREFIX}{pid}"
 

@@ -20,6 +20,8 @@ from ..parameters import TIME_UNITS
 from .palette import ADOPTERS, BASS, MONEY, OPINION_DOMAIN, OPINION_RANGE, RATING, ROLE_COLOURS, VALENCE
 
 WIDTH, HEIGHT = 340, 190
+# The Vega-Lite the page loads (vega-lite@5 from the CDN cache): every spec names it, Altair's own v6 schema
+# included (``vega.vega_lite``), so the browser does not warn of a version mismatch.
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -51,7 +51,7 @@ class Control:
     path: str
     label: str
     help: str
-    kind: str  # "int", "float", "choice" or "number" (unbounded float, typed in)
+    kind: str  # "int", "float", "choice" (a select), "switch" (yes/no) or "number" (unbounded float, typed in)
     low: float | None = None
     high: float | None = None
     step: float | None = None
@@ -132,20 +132,27 @@ def _bounds(info) -> tuple[float | None, float | None]:
 
 
 def lever_controls(strategy, strategy_key: str) -> list[Control]:
-    """Controls of the numeric fields of a strategy's levers (one per field set in a lever)."""
+    """Controls of a strategy's levers: a slider or number box per numeric setting, a select per setting with
+    named options (an advertising target, a seeding targeting), a switch per yes/no setting."""
     controls = []
     for index, lever in enumerate(strategy.levers):
         for field, info in type(lever).model_fields.items():
             value = getattr(lever, field)
-            if field == "kind" or isinstance(value, bool) or not isinstance(value, (int, float)):
-                continue  # choices and unset optional fields stay as the file sets them
+            label = f"{lever.kind}: {field.replace('_', ' ')}"
+            path = f"strategies.{strategy_key}.levers.{index}.{field}"
+            text = info.description or field.replace("_", " ")
+            if field != "kind" and get_origin(info.annotation) is Literal:  # one of named options: a select
+                controls.append(Control(path, label, text, "choice", choices=get_args(info.annotation)))
+                continue
+            if isinstance(value, bool):
+                controls.append(Control(path, label, text, "switch"))
+                continue
+            if field == "kind" or not isinstance(value, (int, float)):
+                continue  # the kind, triggers and unset optional fields stay as the file sets them
             low, high = _bounds(info)
             kind = "int" if isinstance(value, int) and info.annotation in (int, int | None) else "float"
             if high is None and field in _LEVER_SPANS:
                 low, high = _LEVER_SPANS[field]
-            label = f"{lever.kind}: {field.replace('_', ' ')}"
-            path = f"strategies.{strategy_key}.levers.{index}.{field}"
-            text = info.description or field.replace("_", " ")
             if low is None or high is None:
                 controls.append(Control(path, label, text, "number", low, high))
             else:

@@ -73,10 +73,13 @@ def ParameterControl(session: ExploreSession, control: Control):
     if control.kind in ("int", "float"):
         label = f"{control.label}: {_show(value, control, step)}"
     if original is not None:
-        label += f" (file: {_show(original, control, widget_step(control, original))})"
+        numeric = control.kind in ("int", "float")
+        label += f" (file: {_show(original, control, widget_step(control, original) if numeric else None)})"
     changed = {"color": "#b35900", "font-weight": "600"} if original is not None else {}
     if control.kind == "choice":
         solara.Select(label, values=list(control.choices), value=value, on_value=apply)
+    elif control.kind == "switch":
+        solara.Checkbox(label=label, value=bool(value), on_value=apply)
     elif control.kind == "number":
         solara.InputFloat(label, value=float(value), on_value=apply, continuous_update=False)
     else:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-from altair import SCHEMA_URL
 
 from ..state import Role
+from .charts import SCHEMA
 from .palette import OPINION_DOMAIN, OPINION_RANGE, ROLE_COLOURS, VALENCE
 
 MAX_NODES = 500
@@ -190,7 +190,7 @@ def network_spec(sample: NetworkSample, colour_by: str = "role", size_by: str = 
     }
     size_title = "talkativeness" if size_by == "talkativeness" else "ties (degree)"
     return {
-        "$schema": SCHEMA_URL,
+        "$schema": SCHEMA,
         "width": size,
         "height": size,
         "config": {"view": {"stroke": None}},

@@ -8,17 +8,15 @@ optimisation history and, with the risk objective, the Pareto front.
 
 from __future__ import annotations
 
-import tempfile
-import threading
 import time
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import solara
 
-from .background import start_thread
+from .background import BackgroundWork
 from .text import Heading, TextLine, TextTable
+from .vega import VegaChart
 
 OBJECTIVES = ["profit", "npv", "adopters"]
 
@@ -29,10 +27,11 @@ def _searchable() -> list[str]:
     return list(SPACES)
 
 
-class OptimiseSession:
+class OptimiseSession(BackgroundWork):
     """One session's optimisation (state shared by the view and the background thread)."""
 
     def __init__(self):
+        super().__init__("wom-optimise-")
         self.budget = solara.reactive(10_000.0)
         self.levers = solara.reactive(["advertising", "seeding"])
         self.objective = solara.reactive("profit")
@@ -45,12 +44,9 @@ class OptimiseSession:
         self.result = solara.reactive(None)  # an OptimisationResult
         self.message = solara.reactive("")
         self.error = solara.reactive("")
-        self.cancel_event = threading.Event()
-        self.thread: threading.Thread | None = None
-        self._folder = tempfile.TemporaryDirectory(prefix="wom-optimise-")
 
     def start(self, scenario) -> None:
-        if self.running.value:
+        if self.running.value or self.closed:  # busy, or its page is gone
             return
         from ..optimise.study import OptimiseSettings
 
@@ -70,12 +66,11 @@ class OptimiseSession:
         except ValueError as error:
             self.error.value = str(error)
             return
-        self.cancel_event = threading.Event()
         self.error.value = ""
         self.message.value = f"searching: {settings.trials} trials x {settings.replications} replications"
         self.progress.value = (0, settings.trials)
         self.running.value = True
-        self.thread = start_thread(self._run, scenario, settings, int(self.validate.value), name="wom-ui-optimise")
+        self.begin(self._run, scenario, settings, int(self.validate.value), name="wom-ui-optimise")
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -86,10 +81,10 @@ class OptimiseSession:
         from ..optimise.study import default_storage, optimise
 
         started = time.perf_counter()
-        out = Path(self._folder.name) / scenario.name
-        out.mkdir(parents=True, exist_ok=True)
-        storage = default_storage(out)
         try:
+            out = self.folder / scenario.name
+            out.mkdir(parents=True, exist_ok=True)
+            storage = default_storage(out)
             study, ran = optimise(
                 scenario,
                 settings,
@@ -108,6 +103,7 @@ class OptimiseSession:
             self.message.value = f"{len(result.trials)} trials in {time.perf_counter() - started:.1f} s{stopped}"
         finally:
             self.running.value = False
+            self.finished()
 
 
 def history_chart(trials: pd.DataFrame, name: str):
@@ -195,6 +191,6 @@ def OptimiseView(optimise: OptimiseSession, scenario):
         table = result.versus.round(1)
         Heading("Optimised mix minus each strategy (paired, 95% CI)")
         TextTable(table.set_index(table.columns[0]), index_title=str(table.columns[0]))
-    solara.FigureAltair(history_chart(result.trials, result.settings.names[0]))
+    VegaChart(history_chart(result.trials, result.settings.names[0]))
     if not result.pareto.empty:
-        solara.FigureAltair(front_chart(result.trials, result.pareto, result.settings.names))
+        VegaChart(front_chart(result.trials, result.pareto, result.settings.names))

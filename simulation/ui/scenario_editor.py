@@ -40,9 +40,8 @@ def _load(session: ExploreSession, data: dict, strategy: str, what: str) -> bool
     text = f"# {data.get('name', 'scenario')}: {what} in the front end\n" + scenario_to_yaml(
         type(session.scenario.value).model_validate(data)
     )
-    if not session.load_text(text, session.origin.value, session.source_dir, session.confined):
+    if not session.load_text(text, session.origin.value, session.source_dir, session.confined, strategy):
         return False
-    session.set_strategy(strategy)
     session.notice.value = f"{what}: the market was rebuilt and the run restarted at step 0"
     return True
 

@@ -184,7 +184,11 @@ class ExploreSession:
             scenario = confine_files(scenario, origin, places, [*places, SCENARIO_DIR])
         return scenario
 
-    def load_text(self, text: str, origin: str, source_dir: str | None, confined: bool = False) -> bool:
+    def load_text(
+        self, text: str, origin: str, source_dir: str | None, confined: bool = False, strategy: str | None = None
+    ) -> bool:
+        """Load a scenario's text as the session's file, showing `strategy` (default: its baseline) in the same
+        commit: a second commit would redraw the page twice and replace the controls a user may be typing in."""
         try:
             scenario = self.parse(text, origin, (), source_dir, confined)
         except ScenarioError as error:
@@ -195,7 +199,7 @@ class ExploreSession:
         previous = (self.text, self.origin.value, self.source_dir, self.confined, self.file_scenario)
         self.text, self.source_dir, self.confined, self.file_scenario = text, source_dir, confined, scenario
         self.origin.value = origin
-        if not self._apply(scenario, {}, scenario.baseline_name, scenario.seed):
+        if not self._apply(scenario, {}, strategy or scenario.baseline_name, scenario.seed):
             self.text, self.source_dir, self.confined, self.file_scenario = (
                 previous[0],
                 previous[2],

@@ -5,8 +5,6 @@ checks before any run, the same store, early stop, analysis, drivers in words an
 
 from __future__ import annotations
 
-import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -17,7 +15,8 @@ import solara
 from ..kpis import RUN_KPIS
 from ..resources import MemoryEstimateError
 from ..scenario.paths import folder_name
-from .background import start_thread
+from .background import BackgroundWork, capped_workers
+from .charts import SCHEMA
 from .live_chart import LiveChart, LiveChartView, rows
 from .text import Note, TextTable
 
@@ -25,10 +24,11 @@ DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
 EXAMPLE = "purchase.p=0.01,0.03,0.06\nproduct.quality=0,0.4,0.8"
 
 
-class SweepSession:
+class SweepSession(BackgroundWork):
     """One browser session's sweep: settings, progress, cancel, result."""
 
     def __init__(self):
+        super().__init__("wom-sweep-")
         self.params = solara.reactive(EXAMPLE)
         self.design = solara.reactive("grid")
         self.samples = solara.reactive(16)
@@ -42,9 +42,6 @@ class SweepSession:
         self.errors = solara.reactive(cast(list[str], []))
         self.result = solara.reactive(cast(Any, None))  # job.SweepAnalysis
         self.files = solara.reactive(cast(dict[str, Any], {}))
-        self.cancel_event = threading.Event()
-        self.thread: threading.Thread | None = None
-        self._folder = tempfile.TemporaryDirectory(prefix="wom-sweep-")
 
     def start(self, explore) -> None:
         """Check the sweep (nothing runs if anything is wrong), then run it in the background."""
@@ -53,7 +50,7 @@ class SweepSession:
         from ..sweep.job import plan
         from .session import _as_yaml_value
 
-        if self.running.value:
+        if self.running.value or self.closed:  # busy, or its page is gone
             return
         params = [line.strip() for line in self.params.value.splitlines() if line.strip()]
         overrides = tuple(f"{p}={_as_yaml_value(v)}" for p, v in explore.overrides.value.items())
@@ -80,14 +77,14 @@ class SweepSession:
             self.message.value = "not run: the sweep would not fit in memory"
             return
         self.errors.value = []
-        self.cancel_event = threading.Event()
-        out = Path(self._folder.name) / f"{folder_name(sweep.scenario.name)}-{int(time.time() * 1000)}"
+        jobs, capped = capped_workers(self.jobs.value)
+        out = self.folder / f"{folder_name(sweep.scenario.name)}-{int(time.time() * 1000)}"
         self.progress.value = (0, 0, sweep.total)
         self.message.value = (
             f"running {sweep.total} runs ({sweep.design.kind} design, {len(sweep.design.points)} points)"
-        )
+        ) + (f" ({capped})" if capped else "")
         self.running.value = True
-        self.thread = start_thread(self._run, sweep, out, list(self.kpis.value), self.jobs.value, name="wom-ui-sweep")
+        self.begin(self._run, sweep, out, list(self.kpis.value), jobs, name="wom-ui-sweep")
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -131,6 +128,7 @@ class SweepSession:
                 self.message.value = f"{outcome.done} runs in {elapsed:.1f} s{failed}"
         finally:
             self.running.value = False
+            self.finished()
 
 
 def drivers_spec(result) -> dict | None:
@@ -163,7 +161,7 @@ def drivers_spec(result) -> dict | None:
     order = data["parameter"].tolist()
     y = {"field": "parameter", "type": "nominal", "sort": order, "title": "swept parameter"}
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": SCHEMA,
         "title": title,
         "width": 420,
         "height": 30 * max(len(order), 1),

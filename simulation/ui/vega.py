@@ -11,10 +11,18 @@ from __future__ import annotations
 import solara
 import solara.widgets
 
+from .charts import SCHEMA
+
+
+def vega_lite(chart) -> dict:
+    """An Altair chart's spec (not validated) naming the Vega-Lite version the page loads: Altair 6 writes
+    v6's schema, the charts use nothing v5 lacks, and the page would warn of the mismatch."""
+    return chart if isinstance(chart, dict) else {**chart.to_dict(validate=False), "$schema": SCHEMA}
+
 
 @solara.component
 def VegaChart(chart, classes: tuple = ()):
     """`chart`: an Altair chart or a Vega-Lite spec (dict)."""
     widget = solara.use_memo(lambda: solara.widgets.VegaLite(spec={}), [])
-    widget.spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+    widget.spec = vega_lite(chart)
     return solara.Div(children=[widget], classes=list(classes))
