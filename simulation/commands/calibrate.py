@@ -34,6 +34,7 @@ from .common import (
     fail,
     finished,
     whole_number,
+    writing,
 )
 
 SIMULATION_UNIT = "month"  # step length of the Bass scenario written from a fit
@@ -97,6 +98,9 @@ def _series(args):
     if series.size < 4:
         fail(f"--data {args.data}: {series.size} periods of sales; the Bass fits need at least 4")
     return series
+
+
+FIT_KEPT = "the fit is printed above"
 
 
 def _out(args, name: str) -> Path:
@@ -206,11 +210,8 @@ def main_bass(args) -> int:
         curves["ols"] = ols.fitted
     print()
     print(text_plot(labels, sales, curves))
-    out = _out(args, name)
-    plot_fits(out / "bass_fit.png", labels, sales, curves, f"Bass fits: {name}")
     scenario_text = bass_scenario_yaml(nls, sales.size, args.period, name)
     parse_scenario(scenario_text, "bass_scenario.yaml")  # what we write must load
-    (out / "bass_scenario.yaml").write_text(scenario_text, encoding="utf-8")
     share = bass_cumulative(t, nls.p, nls.q)[-1]
     print()
     print(
@@ -221,6 +222,10 @@ def main_bass(args) -> int:
         f"market.n_consumers = {max(2, int(round(nls.m))):,} (one consumer per unit of the data), network.kind = complete,"
     )
     print("  opinions, trust and interest neutral (see the file).")
+    out = _out(args, name)
+    with writing(out, kept=FIT_KEPT) as staged:  # the fit is printed above: a failed write loses nothing
+        plot_fits(staged / "bass_fit.png", labels, sales, curves, f"Bass fits: {name}")
+        (staged / "bass_scenario.yaml").write_text(scenario_text, encoding="utf-8")
     print(f"wrote {out / 'bass_fit.png'}")
     print(f"wrote {out / 'bass_scenario.yaml'}")
     return 0
@@ -285,8 +290,10 @@ def main_abm(args) -> int:
     curves = {"simulated": fit.simulated}
     print(text_plot(list(series.index), sales, curves))
     out = _out(args, scenario.name)
-    plot_fits(out / "abm_fit.png", list(series.index), sales, curves, f"{scenario.name}: fitted {', '.join(args.fit)}")
-    (out / "fitted_scenario.yaml").write_text(scenario_to_yaml(fit.scenario), encoding="utf-8")
+    with writing(out, kept=FIT_KEPT) as staged:  # the fitted values are printed above: a failed write loses nothing
+        title = f"{scenario.name}: fitted {', '.join(args.fit)}"
+        plot_fits(staged / "abm_fit.png", list(series.index), sales, curves, title)
+        (staged / "fitted_scenario.yaml").write_text(scenario_to_yaml(fit.scenario), encoding="utf-8")
     print(f"wrote {out / 'abm_fit.png'}")
     print(f"wrote {out / 'fitted_scenario.yaml'}")
     return 0

@@ -8,6 +8,7 @@ import importlib.util
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -150,7 +151,9 @@ def claim_folder(out: Path, overwrite: bool, resumable: bool = False, command: s
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: exists and is not a folder")
     prior = manifest.read(out) if out.is_dir() else None
-    hidden = {*BOOKKEEPING, manifest.MANIFEST, f"{manifest.MANIFEST}.tmp"}
+    hidden = {*BOOKKEEPING, manifest.MANIFEST, f"{manifest.MANIFEST}.tmp", manifest.STAGING}
+    if prior is not None:  # results an earlier command of ours never finished writing
+        _removing_staging(out)
     entries = sorted(p.name for p in out.iterdir() if p.name not in hidden) if out.is_dir() else []
     carried: list[str] = []
     if entries and resumable and not overwrite and any((out / marker).is_file() for marker in RESUMABLE):
@@ -190,6 +193,13 @@ def _removing(out: Path, names: set[str]) -> None:
         fail(f"--out {out}: cannot remove the earlier results ({error.strerror or error})")
 
 
+def _removing_staging(out: Path) -> None:
+    try:
+        manifest.discard_staging(out)
+    except OSError as error:
+        fail(f"--out {out}: cannot remove the unfinished results in {manifest.STAGING}/ ({error.strerror or error})")
+
+
 def _overwrite_unlisted(out: Path) -> None:
     """--overwrite in a folder without a manifest (results written before manifests existed): the files
     a command writes at the top are removed; a folder of those names may hold the user's own files, so it
@@ -204,15 +214,26 @@ def _overwrite_unlisted(out: Path) -> None:
 
 
 @contextlib.contextmanager
-def writing(out: Path):
-    """Results being written into `out`: a write that fails (a full disk, a folder made read-only) ends the
-    command in one line; the folder's manifest still says running, so its files are known incomplete."""
+def writing(out: Path, kept: str = "") -> Iterator[Path]:
+    """Results being written into `out`: the block writes them into the folder this yields (``manifest.stage``),
+    and they are renamed into place once all are written, so none is ever half-written under its name. A
+    write that fails (a full disk, a folder made read-only) ends the command in one line saying what is
+    `kept` (what was computed and where it still is); the folder's manifest still says running, so the next
+    command there removes the unfinished files."""
     try:
-        yield
+        staged = manifest.stage(out)
+        yield staged
+        manifest.publish(out)
     except OSError as error:
+        marked = manifest.read(out) is not None  # (a folder of ours: calibrate without --out has none)
         fail(
-            f"--out {out}: could not write the results ({error.strerror or error}); the files written are marked "
-            f"incomplete ({manifest.MANIFEST}) and the next command there removes them"
+            f"{out}: could not write the results ({error.strerror or error}); "
+            + (f"{kept}; " if kept else "")
+            + (
+                f"the folder is marked incomplete ({manifest.MANIFEST}) and the next command there clears it"
+                if marked
+                else "run the command again"
+            )
         )
 
 

@@ -146,8 +146,8 @@ def main(args) -> int:
             fail(f"--baseline: {error}")
     assert comparison is not None
     replications = comparison.replications
-    with writing(out):
-        paths = comparison.write(out, objective=args.objective, xlsx=args.xlsx)
+    with writing(out) as staged:
+        paths = comparison.write(staged, objective=args.objective, xlsx=args.xlsx)
     baseline = comparison.baseline
     print(
         f"\n{scenario.name}: {len(scenario.strategies)} strategies x {replications} replications, "
@@ -190,8 +190,9 @@ def print_channels(scenario, replications: int, jobs: int, out) -> Path:
     from ..experiment.attribution import extra_customers_table
 
     table = extra_customers_table(scenario, replications, jobs)
+    with writing(Path(out)) as staged:
+        table.to_csv(staged / "channels.csv", index=False)
     path = Path(out) / "channels.csv"
-    table.to_csv(path, index=False)
     print(
         f"\nwhere the extra customers came from (vs {scenario.baseline_name}; Shapley shares, {replications} replications)"
     )

@@ -122,8 +122,8 @@ def main(args) -> int:
         result = summarise(scenario, settings, study, storage, ran, validate, jobs=args.jobs)
     except (ValueError, RuntimeError) as error:
         fail(str(error))
-    with writing(out):
-        paths = result.write(out)
+    with writing(out, kept=f"the finished trials are kept in {storage}") as staged:
+        paths = result.write(staged)
     print(f"\nbest mix (trial {result.best['trial']}): {result.best['strategy']['description']}")
     for name, value in result.best["values"].items():
         print(f"  {name}: {value:,.1f} over the {settings.replications} search replications")

@@ -32,6 +32,7 @@ from .common import (
     require_extra,
     whole_number,
     worker_count,
+    writing,
 )
 
 
@@ -150,13 +151,18 @@ def main(args) -> int:
             for row in rows:
                 store.add(row)
                 bar.update(1)
+        store.flush()
     except KeyboardInterrupt:
         store.flush()
         print(
             f"\ninterrupted: completed runs are stored in {out}; run the same command again to resume", file=sys.stderr
         )
         return 130
-    store.flush()
+    except OSError as error:  # a part of the store could not be written (a full disk, a folder made read-only)
+        fail(
+            f"--out {out}: could not store the runs ({error.strerror or error}); the runs stored before are kept in "
+            f"{out / 'runs'}; run the same command again to resume"
+        )
     runs = read_runs(out)
     runs = runs[runs["strategy"].isin(strategies) & (runs["replication"] < args.replications)]
     failed = int((runs["status"] != "ok").sum())
@@ -188,28 +194,27 @@ def main(args) -> int:
         *box_text(boxes, chosen, int(loses.sum()), len(values)),
     ]
     markets = values.join(regrets.add_prefix("regret_")).assign(chosen_loses=loses)
-    markets.to_csv(out / "markets.csv")
-    summary.to_csv(out / "summary.csv", index=False)
-    boxes.to_csv(out / "prim_boxes.csv", index=False)
-    report = out / "robust_report.html"
-    report.write_text(
-        render_report(
-            f"Robustness of {scenario.name}'s strategies",
-            command,
-            args.objective,
-            summary,
-            values,
-            regrets,
-            design.paths,
-            chosen,
-            loses,
-            boxes,
-            lines,
-            notes,
-            scenario.currency,
-        ),
-        encoding="utf-8",
+    report = render_report(
+        f"Robustness of {scenario.name}'s strategies",
+        command,
+        args.objective,
+        summary,
+        values,
+        regrets,
+        design.paths,
+        chosen,
+        loses,
+        boxes,
+        lines,
+        notes,
+        scenario.currency,
     )
+    kept = f"the {len(runs):,} runs are stored in {out / 'runs'}; run the same command again to write the results"
+    with writing(out, kept=kept) as staged:
+        markets.to_csv(staged / "markets.csv")
+        summary.to_csv(staged / "summary.csv", index=False)
+        boxes.to_csv(staged / "prim_boxes.csv", index=False)
+        (staged / "robust_report.html").write_text(report, encoding="utf-8")
     with np.printoptions(precision=1):
         unit = f" ({scenario.currency})" if args.objective != "adopters" and scenario.currency else ""
         print(f"\n{args.objective}{unit} across {len(values)} markets:")

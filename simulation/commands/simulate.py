@@ -73,9 +73,12 @@ def main(args) -> int:
     elapsed = time.perf_counter() - started
     frame = model.timeseries()
     header = f"# Scenario as run by `run.py simulate`. Reproduce: python run.py simulate scenario.yaml --strategy {strategy}\n"
-    with writing(out):
-        frame.to_csv(out / "timeseries.csv", index=False)
-        (out / "scenario.yaml").write_text(header + scenario_to_yaml(resolved_scenario(scenario)), encoding="utf-8")
+    events = pd.DataFrame(model.brand.events, columns=EVENT_COLUMNS) if model.brand.listening.active else None
+    with writing(out) as staged:
+        frame.to_csv(staged / "timeseries.csv", index=False)
+        (staged / "scenario.yaml").write_text(header + scenario_to_yaml(resolved_scenario(scenario)), encoding="utf-8")
+        if events is not None:
+            events.to_csv(staged / "events.csv", index=False)
     last = frame.iloc[-1]
     n = model.network.n
     print(
@@ -98,9 +101,7 @@ def main(args) -> int:
     for line in spend_lines(model):
         print(f"  {line}")
     print(f"  time           {elapsed:>10.2f} s  (build {built:.2f} s)")
-    if model.brand.listening.active:
-        events = pd.DataFrame(model.brand.events, columns=EVENT_COLUMNS)
-        events.to_csv(out / "events.csv", index=False)
+    if events is not None:
         print(f"listening: {len(events)} events (triggers fired or stopped, budget moves); wrote {out / 'events.csv'}")
         print("\n".join(run_events_text(events)) or "  no trigger fired")
     print(f"wrote {out / 'timeseries.csv'}")

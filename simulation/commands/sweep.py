@@ -32,6 +32,7 @@ from .common import (
     require_extra,
     whole_number,
     worker_count,
+    writing,
 )
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, without importing it here
@@ -229,16 +230,19 @@ def _run_locked(args, sweep, out: Path) -> int:
             file=sys.stderr,
         )
         return 130
+    kept = f"the runs are stored in {out / 'runs'}; run the same command again to analyse them"
     if outcome.stopped == "failing":
         print(f"error: {outcome.failing_message()}", file=sys.stderr)
-        analyse(out, sweep, args.kpi)  # the report lists the failed runs
+        with writing(out, kept=kept) as staged:
+            analyse(out, sweep, args.kpi, into=staged)  # the report lists the failed runs
         print(f"wrote {out / 'sweep_report.html'} (the failed runs and their errors)", file=sys.stderr)
         return 1
     if outcome.failed:
         print(
             f"{outcome.failed} run{'s' * (outcome.failed > 1)} failed; their errors are in the 'error' column and the report"
         )
-    result = analyse(out, sweep, args.kpi)
+    with writing(out, kept=kept) as staged:
+        result = analyse(out, sweep, args.kpi, into=staged)
     if outcome.done and outcome.failed == outcome.done:
         print(f"error: every run failed. First error: {outcome.first_error}", file=sys.stderr)
         print(f"wrote {result.report} (the failed runs and their errors)", file=sys.stderr)
