@@ -28,8 +28,10 @@ from .common import (
     MAX_COUNT,
     MAX_REPLICATIONS,
     ROOT,
+    add_allow_long_argument,
     add_jobs_argument,
     add_out_arguments,
+    check_run_time,
     claim_folder,
     fail,
     finished,
@@ -69,6 +71,7 @@ def add_arguments(parser) -> None:
         default=200,
         help="evaluation budget of the --fit search (default 200)",
     )
+    add_allow_long_argument(parser)
     add_jobs_argument(
         parser, "worker processes for the replications of each --fit evaluation (the fit is the same for any number)"
     )
@@ -245,6 +248,8 @@ def main_abm(args) -> int:
         fail(f"--replications {args.replications}: expected a whole number >= 1")
     series = _series(args)
     sales = series.to_numpy()
+    runs = (args.max_evaluations + 2 * len(args.fit)) * args.replications  # evaluations, then the intervals' steps
+    check_run_time(args, scenario, runs, args.jobs, strategies=[scenario.strategy(scenario.baseline_name)])
     market = args.market_size
     if market is None:
         market = fit_bass_nls(sales).m

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import math
 import os
 import sys
 import warnings
@@ -84,6 +85,15 @@ def add_scenario_arguments(parser, *, optional: bool) -> None:
     add_out_arguments(parser, "results/<scenario>/<command>-<timestamp>/")
 
 
+def add_allow_long_argument(parser) -> None:
+    """--allow-long, for commands that check their estimated run time (``check_run_time``)."""
+    parser.add_argument(
+        "--allow-long",
+        action="store_true",
+        help=f"run even if the estimated time is over {LONGEST_HOURS:g} hours (estimated before any work)",
+    )
+
+
 def add_out_arguments(parser, default: str) -> None:
     parser.add_argument("--out", default=None, help=f"output folder, new or empty (default: {default})")
     parser.add_argument(
@@ -91,6 +101,38 @@ def add_out_arguments(parser, default: str) -> None:
         action="store_true",
         help="write into a --out folder that is not empty, replacing the results this tool wrote there before",
     )
+
+
+# Estimated run time (simulation.run_cost) beyond which a command says how long it expects to take, and beyond
+# which it refuses unless --allow-long: a mistyped horizon or market should not occupy the machine for a day.
+NOTED_MINUTES = 10
+LONGEST_HOURS = 2
+
+
+def check_run_time(args, scenario, runs: int, workers: int = 1, steps: int | None = None, strategies=None) -> None:
+    """Refuse (naming the figure and --allow-long) or note work that would take long, before any of it starts:
+    `runs` runs of the most talkative of `strategies` (default: the scenario's), `steps` steps each (default:
+    its horizon), on `workers` processes at once (``run_cost``: CPU seconds, so an upper bound on a run's wall
+    time)."""
+    from ..resources import messages_per_step
+    from ..run_cost import duration, run_seconds, step_seconds
+
+    params = scenario.model_parameters()
+    strategy = max(strategies or scenario.strategies, key=lambda s: messages_per_step(params, s))
+    steps = scenario.horizon if steps is None else steps
+    per_run = run_seconds(params, strategy, steps)
+    at_once = max(1, min(workers, runs))
+    total = per_run * math.ceil(runs / at_once)
+    if total <= NOTED_MINUTES * 60:
+        return
+    what = (
+        f"this would take about {duration(total)}: {runs:,} run{'s' * (runs > 1)} of {params['n_consumers']:,} "
+        f"consumers x {steps:,} {scenario.time_unit}s (about {duration(step_seconds(params, strategy))} a step)"
+        f"{f' on {at_once} processes at once' if at_once > 1 else ''}"
+    )
+    if total > LONGEST_HOURS * 3600 and not getattr(args, "allow_long", False):
+        fail(f"{args.scenario}: {what}; nothing was run: pass --allow-long to run it anyway, or ask for less")
+    print(f"note: {what}", file=sys.stderr)
 
 
 def load(args):

@@ -18,8 +18,10 @@ from ..parameters import MAX_SEED
 from ..resources import check_scenario_memory
 from .common import (
     MAX_REPLICATIONS,
+    add_allow_long_argument,
     add_jobs_argument,
     add_scenario_arguments,
+    check_run_time,
     fail,
     finished,
     load,
@@ -47,6 +49,7 @@ OBJECTIVES = ("profit", "npv", "adopters")  # experiment.incremental.OBJECTIVES,
 
 def add_arguments(parser) -> None:
     add_scenario_arguments(parser, optional=False)
+    add_allow_long_argument(parser)
     parser.add_argument(
         "--replications",
         "-r",
@@ -126,6 +129,8 @@ def main(args) -> int:
         check_scenario_memory(scenario, runs_at_once=min(args.jobs, replications))
     except ValueError as error:
         fail(f"{args.scenario}: {error}")
+    if comparison is None:  # (a results folder re-analysed runs nothing)
+        check_run_time(args, scenario, replications * len(scenario.strategies), args.jobs)
     out = output_dir(args, scenario, "compare")
     if comparison is None:
         from tqdm import tqdm

@@ -23,8 +23,10 @@ from pathlib import Path
 from .common import (
     MAX_COUNT,
     MAX_REPLICATIONS,
+    add_allow_long_argument,
     add_jobs_argument,
     add_scenario_arguments,
+    check_run_time,
     fail,
     finished,
     load,
@@ -39,6 +41,7 @@ from .common import (
 def add_arguments(parser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     add_scenario_arguments(parser, optional=False)
+    add_allow_long_argument(parser)
     parser.add_argument(
         "--uncertain",
         action="append",
@@ -120,6 +123,8 @@ def main(args) -> int:
         validate(design, base, strategies)
     except (SweepError, ScenarioError) as error:
         fail("robust not valid; nothing was run:\n  " + "\n  ".join(error.problems))
+    runs = len(design.points) * len(strategies) * args.replications
+    check_run_time(args, scenario, runs, args.jobs, strategies=[scenario.strategy(s) for s in strategies])
     out = output_dir(args, scenario, "robust", resumable=True)
     command = "run.py robust " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     identity = json.dumps([base.fingerprint, design.to_json(), strategies, args.replications], sort_keys=True)

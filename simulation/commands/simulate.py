@@ -12,13 +12,23 @@ from ..marketing.listening import EVENT_COLUMNS
 from ..parameters import MAX_SEED
 from ..scenario.loader import scenario_to_yaml
 from ..scenario.paths import resolved_scenario
-from .common import add_scenario_arguments, fail, finished, load, output_dir, writing
+from .common import (
+    add_allow_long_argument,
+    add_scenario_arguments,
+    check_run_time,
+    fail,
+    finished,
+    load,
+    output_dir,
+    writing,
+)
 
 MAX_STEPS = 100_000  # the schema's largest horizon
 
 
 def add_arguments(parser) -> None:
     add_scenario_arguments(parser, optional=True)
+    add_allow_long_argument(parser)
     parser.add_argument("--strategy", default=None, help="strategy to run (default: the baseline)")
     parser.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     parser.add_argument("--steps", type=int, default=None, help="steps to run (default: the scenario's horizon)")
@@ -62,6 +72,7 @@ def main(args) -> int:
             "replications": min(scenario.replications, MAX_SEED - seed + 1),
         }
     )
+    check_run_time(args, scenario, 1, strategies=[scenario.strategy(strategy)])
     out = output_dir(args, scenario, "simulate")  # refused before anything runs if it is not free
     started = time.perf_counter()
     try:

@@ -22,8 +22,10 @@ from .common import (
     MAX_COUNT,
     MAX_JOBS,
     MAX_REPLICATIONS,
+    add_allow_long_argument,
     add_jobs_argument,
     add_scenario_arguments,
+    check_run_time,
     claim_folder,
     fail,
     finished,
@@ -41,6 +43,7 @@ DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, 
 def add_arguments(parser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' line breaks
     add_scenario_arguments(parser, optional=False)
+    add_allow_long_argument(parser)
     parser.add_argument(
         "--param",
         action="append",
@@ -153,6 +156,9 @@ def _main(args) -> int:
 
     sweep = _prepare(args)
     scenario = sweep.scenario
+    runs = len(sweep.design.points) * len(sweep.strategies) * sweep.replications
+    workers = args.dask_workers or (1 if args.scheduler else args.jobs)  # (a scheduler's workers are unknown)
+    check_run_time(args, scenario, runs, workers, strategies=[scenario.strategy(s) for s in sweep.strategies])
     if args.kpi:
         from ..kpis import RUN_KPIS
 
