@@ -89,6 +89,14 @@ def _labelled(comparison, table):
     return table.rename(index=lambda k: comparison.column(k))
 
 
+def _defined(table, dropped: list[str]):
+    """The table without its rows that are n/a for every strategy (their labels added to `dropped`): a row of
+    n/a says nothing, and why each is undefined is told once, in the notes after the tables."""
+    undefined = table.map(lambda value: str(value).startswith("n/a")).all(axis=1)
+    dropped += [str(label) for label in table.index[undefined] if str(label) not in dropped]
+    return table[~undefined]
+
+
 def main(args) -> int:
     import pandas as pd
 
@@ -164,19 +172,19 @@ def main(args) -> int:
     warnings = comparison.spend_warnings()
     if warnings:
         print("\nplanned vs actual spend (means over replications):\n  " + "\n  ".join(warnings))
+    dropped: list[str] = []  # rows undefined for every strategy, left out of the tables
     with pd.option_context("display.width", 250, "display.max_columns", None, "display.max_colwidth", 40):
         print(f"\nincremental results against {baseline}: mean [95% CI]")
-        print(comparison.incremental_table().T.to_string())
+        print(_defined(comparison.incremental_table().T, dropped).to_string())
         for note in comparison.incremental_notes():
             print(f"  note: {note}")
         print("\nKPIs (each strategy on its own; money, ROI and spend per customer are totals): mean [95% CI]")
-        print(_labelled(comparison, comparison.kpi_table(TERMINAL_KPIS).T).to_string())
+        print(_defined(_labelled(comparison, comparison.kpi_table(TERMINAL_KPIS).T), dropped).to_string())
         print(f"\npaired difference vs {baseline}: mean [95% CI]")
-        print(
-            _labelled(
-                comparison, comparison.kpi_table(TERMINAL_KPIS, differences=True).drop(index=baseline).T
-            ).to_string()
-        )
+        paired = comparison.kpi_table(TERMINAL_KPIS, differences=True).drop(index=baseline).T
+        print(_defined(_labelled(comparison, paired), dropped).to_string())
+    if dropped:
+        print(f"\nnot shown, undefined for every strategy (why: the notes above and below): {'; '.join(dropped)}")
     for note in comparison.undefined_notes():
         print(f"n/a: {note}")
     if not comparison.events.empty:
