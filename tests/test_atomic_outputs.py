@@ -192,3 +192,18 @@ def test_calibrate_prints_the_fit_before_a_write_that_fails(tmp_path, capsys, mo
     line = one_line(printed.err)
     assert "could not write the results (No space left on device); the fit is printed above" in line
     assert manifest.files_in(out) == set() and status(out) == "running"
+
+
+# ------------------------------------------------------------------ optimise: the trials are in the study
+def test_optimise_keeps_its_trials_when_the_results_cannot_be_written(tmp_path, capsys, monkeypatch):
+    from test_optimise import small_default
+
+    path, out = small_default(tmp_path), tmp_path / "opt"
+    argv = ("optimise", path, "--budget", 1500, "--levers", "advertising", "--trials", 3, "-r", 2, "--validate", 0)
+    full_disk_while_staging(monkeypatch)
+    line = one_line(refused(capsys, *argv, "--out", out))
+    assert f"the finished trials are kept in sqlite:///{out / 'study.db'}" in line
+    assert not (out / "trials.csv").exists() and status(out) == "running"
+    monkeypatch.undo()
+    assert cli(*argv, "--out", out) == 0  # resumes from the study: no trial run again
+    assert json.loads((out / "result.json").read_text())["trials_run_now"] == 0 and status(out) == "complete"
