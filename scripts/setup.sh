@@ -2,7 +2,8 @@
 # Creates .venv with Python >= 3.12, installs the project with every extra (ui: the front end; dask:
 # sweeps on Dask; optimise: Optuna and EMA Workbench; xlsx: Excel export; test: test and style tools) at the versions
 # pinned in constraints.txt (the ones CI tested), and fills Solara's offline asset cache (the front
-# end's JavaScript). With --test it also installs Chromium for the end-to-end browser tests.
+# end's JavaScript), and compiles the engine's kernels into numba's cache. With --test it also installs
+# Chromium for the end-to-end browser tests.
 # Idempotent: re-runs pip only when pyproject.toml or constraints.txt changed. scripts/lock.sh
 # refreshes constraints.txt.
 set -euo pipefail
@@ -56,6 +57,18 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         exit 1
     fi
     echo "$want" > "$stamp"
+fi
+
+# Compile the engine's kernels into numba's on-disk cache now, so a first run that uses them (50,000 consumers
+# or more, a comparison's workers) loads them instead of compiling (issue 24). Again only when a kernel or rule
+# file changed (numba's cache is keyed by the files' times too).
+kernel_files=(simulation/_compiled.py simulation/network/compiled.py simulation/rules/*.py)
+kernels_want="$( (.venv/bin/python -c 'import numba; print(numba.__version__)' 2>/dev/null; stat -c '%n %Y %s' "${kernel_files[@]}") | sha256sum | cut -d' ' -f1)"
+kernels_stamp=simulation/__pycache__/.kernels-warm
+if [ ! -f "$kernels_stamp" ] || [ "$(cat "$kernels_stamp")" != "$kernels_want" ]; then
+    echo "setup: compiling the engine's kernels into numba's cache (once, under a minute)"
+    .venv/bin/python -m simulation.warm_kernels
+    mkdir -p simulation/__pycache__ && echo "$kernels_want" > "$kernels_stamp"
 fi
 
 if command -v npm >/dev/null 2>&1; then

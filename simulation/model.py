@@ -32,6 +32,7 @@ from .marketing.base import MarketingEffects
 from .marketing.strategy import Strategy
 from .network.build import build_market_network
 from .network.graph import SocialNetwork
+from .parameter_values import ParameterValues
 from .parameters import MAX_SEED, PARAMETERS, TIME_UNITS, parameter_values, validate_parameters
 from .population import create_ties, population_for
 from .product_page import ProductPage
@@ -67,6 +68,8 @@ class WordOfMouthModel(mesa.Model):
         incidents: periods of shifted experience quality, e.g. ``[{"start": 10, "end": 14, "quality_shift": -1}]``.
         seed: one integer fixing every random draw, the network included.
         social_network: a prebuilt ``SocialNetwork`` to use instead of building one (its size must match).
+        settings: checked parameters (``Scenario.parameter_values()``), used as given; ``**params`` beside them
+            replace some and are checked with the rest.
         initial_roles: optional ``(roles, follows_brand)`` arrays (e.g. from a node file).
         record_messages: keep the last step's messages (speaker, listener, valence) for display.
         **params: market, network, trust, purchase and product parameters (plain keyword arguments).
@@ -81,12 +84,19 @@ class WordOfMouthModel(mesa.Model):
         social_network: SocialNetwork | None = None,
         initial_roles=None,
         record_messages: bool = False,
+        settings: ParameterValues | None = None,
         **params,
     ):
         # Validated once: ``settings`` (typed, frozen) is what the engine reads; ``params``, the same values as a
-        # dict, serves code that looks them up by name (network builders, the front end).
-        self.params = validate_parameters(params, network_given=social_network is not None)
-        self.settings = parameter_values(self.params)
+        # dict, serves code that looks them up by name (network builders, the front end). Settings given (a
+        # scenario's, already checked) are taken as they are; keyword parameters are checked here.
+        if settings is not None and not params:
+            self.params = settings.as_dict()
+            self.settings = settings
+        else:
+            given = {**settings.as_dict(), **params} if settings is not None else params
+            self.params = validate_parameters(given, network_given=social_network is not None)
+            self.settings = parameter_values(self.params)
         if seed is None:
             entropy = np.random.SeedSequence().entropy
             assert isinstance(entropy, int)  # a fresh SeedSequence draws one integer

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
 class ParameterValues:
-    """The parameters of a model, validated once (``validate_parameters``); see ``PARAMETERS`` for each."""
+    """The parameters of a model, each value checked once: made only from checked values (a validated
+    ``Scenario.parameter_values()`` or ``validate_parameters``), so the model takes them without checking again;
+    see ``PARAMETERS`` for each."""
 
     n_consumers: int
     represents: float
@@ -84,3 +87,7 @@ class ParameterValues:
     page_discovery_rate: float
     review_influence: float
     time_unit: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The values by parameter name (for code that looks them up by name)."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}

@@ -89,11 +89,15 @@ class Parameter:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise bad
         if self.kind is int:
-            if float(value) != int(value):
+            # A whole number: an int, or a finite float without a fraction (1e4 written in a file).
+            if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
                 raise bad
             value = int(value)
         else:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an int beyond a float's range (over about 1.8e308)
+                raise bad from None
             if math.isnan(value):
                 raise bad
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
@@ -629,17 +633,26 @@ def parameter_values_source() -> str:
         "",
         "from __future__ import annotations",
         "",
-        "from dataclasses import dataclass",
+        "from dataclasses import dataclass, fields",
+        "from typing import Any",
         "",
         "",
         "@dataclass(frozen=True, slots=True)",
         "class ParameterValues:",
-        '    """The parameters of a model, validated once (``validate_parameters``); see ``PARAMETERS`` for each."""',
+        '    """The parameters of a model, each value checked once: made only from checked values (a validated',
+        "    ``Scenario.parameter_values()`` or ``validate_parameters``), so the model takes them without checking again;",
+        '    see ``PARAMETERS`` for each."""',
         "",
     ]
     for p in PARAMETERS.values():
         kind = "str" if p.choices is not None else p.kind.__name__
         lines.append(f"    {p.name}: {kind}{' | None' if p.optional else ''}")
+    lines += [
+        "",
+        "    def as_dict(self) -> dict[str, Any]:",
+        '        """The values by parameter name (for code that looks them up by name)."""',
+        "        return {field.name: getattr(self, field.name) for field in fields(self)}",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -266,9 +266,7 @@ def check_sweep_memory(points: int, fields: int, runs: int) -> None:
 def check_scenario_memory(scenario, runs_at_once: int = 1) -> None:
     """check_model_memory for the most demanding strategy of a scenario (before a comparison starts); more
     than one run at once means as many worker processes."""
-    from .parameters import validate_parameters
-
-    params = validate_parameters(scenario.model_parameters())
+    params = scenario.model_parameters()  # checked by the scenario's schema
     strategies = sorted(scenario.strategies, key=lambda s: messages_per_step(params, s))
     workers = runs_at_once if runs_at_once > 1 else 0
     check_model_memory(params, strategies[-1], runs_at_once=runs_at_once, workers=workers)

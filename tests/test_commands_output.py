@@ -147,3 +147,20 @@ def test_calibrate_refuses_a_busy_out_before_fitting(tmp_path, capsys):
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "x").write_text("x")
     assert "the folder is not empty" in refused(capsys, "calibrate", "--data", sales, "--out", tmp_path / "busy")
+
+
+def test_compare_prints_no_row_that_is_undefined_for_every_strategy(tmp_path, capsys):
+    """Six weeks, no buyer: the time to 10% and the ROIs are n/a everywhere; they are left out of the tables and
+    named once, each with its reason in the notes."""
+    assert cli("compare", scenario_file(tmp_path), "-r", 2, "-j", 1, "--out", tmp_path / "o") == 0
+    shown = capsys.readouterr().out
+    lines = shown.splitlines()
+    assert any(line.startswith("adopters (consumers)") for line in lines)  # the tables are there
+    # here every undefined KPI is undefined for both strategies: no table row ends in an undefined cell
+    assert not [line for line in lines if line.rstrip().endswith("n/a [n/a, n/a]")]
+    (named,) = [line for line in shown.splitlines() if line.startswith("not shown, undefined for every strategy")]
+    assert "time to 10% (weeks)" in named and "ROI on total spend (%)" in named
+    assert (
+        sum(line.startswith("n/a: time to 10% (weeks): 10% of the market never bought") for line in shown.splitlines())
+        == 1
+    )

@@ -28,12 +28,15 @@ from .common import (
     MAX_COUNT,
     MAX_REPLICATIONS,
     ROOT,
+    add_allow_long_argument,
     add_jobs_argument,
     add_out_arguments,
+    check_run_time,
     claim_folder,
     fail,
     finished,
     whole_number,
+    writing,
 )
 
 SIMULATION_UNIT = "month"  # step length of the Bass scenario written from a fit
@@ -68,6 +71,7 @@ def add_arguments(parser) -> None:
         default=200,
         help="evaluation budget of the --fit search (default 200)",
     )
+    add_allow_long_argument(parser)
     add_jobs_argument(
         parser, "worker processes for the replications of each --fit evaluation (the fit is the same for any number)"
     )
@@ -97,6 +101,9 @@ def _series(args):
     if series.size < 4:
         fail(f"--data {args.data}: {series.size} periods of sales; the Bass fits need at least 4")
     return series
+
+
+FIT_KEPT = "the fit is printed above"
 
 
 def _out(args, name: str) -> Path:
@@ -206,11 +213,8 @@ def main_bass(args) -> int:
         curves["ols"] = ols.fitted
     print()
     print(text_plot(labels, sales, curves))
-    out = _out(args, name)
-    plot_fits(out / "bass_fit.png", labels, sales, curves, f"Bass fits: {name}")
     scenario_text = bass_scenario_yaml(nls, sales.size, args.period, name)
     parse_scenario(scenario_text, "bass_scenario.yaml")  # what we write must load
-    (out / "bass_scenario.yaml").write_text(scenario_text, encoding="utf-8")
     share = bass_cumulative(t, nls.p, nls.q)[-1]
     print()
     print(
@@ -221,6 +225,10 @@ def main_bass(args) -> int:
         f"market.n_consumers = {max(2, int(round(nls.m))):,} (one consumer per unit of the data), network.kind = complete,"
     )
     print("  opinions, trust and interest neutral (see the file).")
+    out = _out(args, name)
+    with writing(out, kept=FIT_KEPT) as staged:  # the fit is printed above: a failed write loses nothing
+        plot_fits(staged / "bass_fit.png", labels, sales, curves, f"Bass fits: {name}")
+        (staged / "bass_scenario.yaml").write_text(scenario_text, encoding="utf-8")
     print(f"wrote {out / 'bass_fit.png'}")
     print(f"wrote {out / 'bass_scenario.yaml'}")
     return 0
@@ -240,6 +248,8 @@ def main_abm(args) -> int:
         fail(f"--replications {args.replications}: expected a whole number >= 1")
     series = _series(args)
     sales = series.to_numpy()
+    runs = (args.max_evaluations + 2 * len(args.fit)) * args.replications  # evaluations, then the intervals' steps
+    check_run_time(args, scenario, runs, args.jobs, strategies=[scenario.strategy(scenario.baseline_name)])
     market = args.market_size
     if market is None:
         market = fit_bass_nls(sales).m
@@ -285,8 +295,10 @@ def main_abm(args) -> int:
     curves = {"simulated": fit.simulated}
     print(text_plot(list(series.index), sales, curves))
     out = _out(args, scenario.name)
-    plot_fits(out / "abm_fit.png", list(series.index), sales, curves, f"{scenario.name}: fitted {', '.join(args.fit)}")
-    (out / "fitted_scenario.yaml").write_text(scenario_to_yaml(fit.scenario), encoding="utf-8")
+    with writing(out, kept=FIT_KEPT) as staged:  # the fitted values are printed above: a failed write loses nothing
+        title = f"{scenario.name}: fitted {', '.join(args.fit)}"
+        plot_fits(staged / "abm_fit.png", list(series.index), sales, curves, title)
+        (staged / "fitted_scenario.yaml").write_text(scenario_to_yaml(fit.scenario), encoding="utf-8")
     print(f"wrote {out / 'abm_fit.png'}")
     print(f"wrote {out / 'fitted_scenario.yaml'}")
     return 0

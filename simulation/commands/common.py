@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import math
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -83,6 +85,15 @@ def add_scenario_arguments(parser, *, optional: bool) -> None:
     add_out_arguments(parser, "results/<scenario>/<command>-<timestamp>/")
 
 
+def add_allow_long_argument(parser) -> None:
+    """--allow-long, for commands that check their estimated run time (``check_run_time``)."""
+    parser.add_argument(
+        "--allow-long",
+        action="store_true",
+        help=f"run even if the estimated time is over {LONGEST_HOURS:g} hours (estimated before any work)",
+    )
+
+
 def add_out_arguments(parser, default: str) -> None:
     parser.add_argument("--out", default=None, help=f"output folder, new or empty (default: {default})")
     parser.add_argument(
@@ -90,6 +101,38 @@ def add_out_arguments(parser, default: str) -> None:
         action="store_true",
         help="write into a --out folder that is not empty, replacing the results this tool wrote there before",
     )
+
+
+# Estimated run time (simulation.run_cost) beyond which a command says how long it expects to take, and beyond
+# which it refuses unless --allow-long: a mistyped horizon or market should not occupy the machine for a day.
+NOTED_MINUTES = 10
+LONGEST_HOURS = 2
+
+
+def check_run_time(args, scenario, runs: int, workers: int = 1, steps: int | None = None, strategies=None) -> None:
+    """Refuse (naming the figure and --allow-long) or note work that would take long, before any of it starts:
+    `runs` runs of the most talkative of `strategies` (default: the scenario's), `steps` steps each (default:
+    its horizon), on `workers` processes at once (``run_cost``: CPU seconds, so an upper bound on a run's wall
+    time)."""
+    from ..resources import messages_per_step
+    from ..run_cost import duration, run_seconds, step_seconds
+
+    params = scenario.model_parameters()
+    strategy = max(strategies or scenario.strategies, key=lambda s: messages_per_step(params, s))
+    steps = scenario.horizon if steps is None else steps
+    per_run = run_seconds(params, strategy, steps)
+    at_once = max(1, min(workers, runs))
+    total = per_run * math.ceil(runs / at_once)
+    if total <= NOTED_MINUTES * 60:
+        return
+    what = (
+        f"this would take about {duration(total)}: {runs:,} run{'s' * (runs > 1)} of {params['n_consumers']:,} "
+        f"consumers x {steps:,} {scenario.time_unit}s (about {duration(step_seconds(params, strategy))} a step)"
+        f"{f' on {at_once} processes at once' if at_once > 1 else ''}"
+    )
+    if total > LONGEST_HOURS * 3600 and not getattr(args, "allow_long", False):
+        fail(f"{args.scenario}: {what}; nothing was run: pass --allow-long to run it anyway, or ask for less")
+    print(f"note: {what}", file=sys.stderr)
 
 
 def load(args):
@@ -150,7 +193,9 @@ def claim_folder(out: Path, overwrite: bool, resumable: bool = False, command: s
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: exists and is not a folder")
     prior = manifest.read(out) if out.is_dir() else None
-    hidden = {*BOOKKEEPING, manifest.MANIFEST, f"{manifest.MANIFEST}.tmp"}
+    hidden = {*BOOKKEEPING, manifest.MANIFEST, f"{manifest.MANIFEST}.tmp", manifest.STAGING}
+    if prior is not None:  # results an earlier command of ours never finished writing
+        _removing_staging(out)
     entries = sorted(p.name for p in out.iterdir() if p.name not in hidden) if out.is_dir() else []
     carried: list[str] = []
     if entries and resumable and not overwrite and any((out / marker).is_file() for marker in RESUMABLE):
@@ -190,6 +235,13 @@ def _removing(out: Path, names: set[str]) -> None:
         fail(f"--out {out}: cannot remove the earlier results ({error.strerror or error})")
 
 
+def _removing_staging(out: Path) -> None:
+    try:
+        manifest.discard_staging(out)
+    except OSError as error:
+        fail(f"--out {out}: cannot remove the unfinished results in {manifest.STAGING}/ ({error.strerror or error})")
+
+
 def _overwrite_unlisted(out: Path) -> None:
     """--overwrite in a folder without a manifest (results written before manifests existed): the files
     a command writes at the top are removed; a folder of those names may hold the user's own files, so it
@@ -204,15 +256,26 @@ def _overwrite_unlisted(out: Path) -> None:
 
 
 @contextlib.contextmanager
-def writing(out: Path):
-    """Results being written into `out`: a write that fails (a full disk, a folder made read-only) ends the
-    command in one line; the folder's manifest still says running, so its files are known incomplete."""
+def writing(out: Path, kept: str = "") -> Iterator[Path]:
+    """Results being written into `out`: the block writes them into the folder this yields (``manifest.stage``),
+    and they are renamed into place once all are written, so none is ever half-written under its name. A
+    write that fails (a full disk, a folder made read-only) ends the command in one line saying what is
+    `kept` (what was computed and where it still is); the folder's manifest still says running, so the next
+    command there removes the unfinished files."""
     try:
-        yield
+        staged = manifest.stage(out)
+        yield staged
+        manifest.publish(out)
     except OSError as error:
+        marked = manifest.read(out) is not None  # (a folder of ours: calibrate without --out has none)
         fail(
-            f"--out {out}: could not write the results ({error.strerror or error}); the files written are marked "
-            f"incomplete ({manifest.MANIFEST}) and the next command there removes them"
+            f"{out}: could not write the results ({error.strerror or error}); "
+            + (f"{kept}; " if kept else "")
+            + (
+                f"the folder is marked incomplete ({manifest.MANIFEST}) and the next command there clears it"
+                if marked
+                else "run the command again"
+            )
         )
 
 

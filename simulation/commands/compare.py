@@ -18,8 +18,10 @@ from ..parameters import MAX_SEED
 from ..resources import check_scenario_memory
 from .common import (
     MAX_REPLICATIONS,
+    add_allow_long_argument,
     add_jobs_argument,
     add_scenario_arguments,
+    check_run_time,
     fail,
     finished,
     load,
@@ -47,6 +49,7 @@ OBJECTIVES = ("profit", "npv", "adopters")  # experiment.incremental.OBJECTIVES,
 
 def add_arguments(parser) -> None:
     add_scenario_arguments(parser, optional=False)
+    add_allow_long_argument(parser)
     parser.add_argument(
         "--replications",
         "-r",
@@ -84,6 +87,14 @@ def add_arguments(parser) -> None:
 def _labelled(comparison, table):
     """KPI rows named with their units (the scenario's currency and time unit)."""
     return table.rename(index=lambda k: comparison.column(k))
+
+
+def _defined(table, dropped: list[str]):
+    """The table without its rows that are n/a for every strategy (their labels added to `dropped`): a row of
+    n/a says nothing, and why each is undefined is told once, in the notes after the tables."""
+    undefined = table.map(lambda value: str(value).startswith("n/a")).all(axis=1)
+    dropped += [str(label) for label in table.index[undefined] if str(label) not in dropped]
+    return table[~undefined]
 
 
 def main(args) -> int:
@@ -126,6 +137,8 @@ def main(args) -> int:
         check_scenario_memory(scenario, runs_at_once=min(args.jobs, replications))
     except ValueError as error:
         fail(f"{args.scenario}: {error}")
+    if comparison is None:  # (a results folder re-analysed runs nothing)
+        check_run_time(args, scenario, replications * len(scenario.strategies), args.jobs)
     out = output_dir(args, scenario, "compare")
     if comparison is None:
         from tqdm import tqdm
@@ -146,8 +159,8 @@ def main(args) -> int:
             fail(f"--baseline: {error}")
     assert comparison is not None
     replications = comparison.replications
-    with writing(out):
-        paths = comparison.write(out, objective=args.objective, xlsx=args.xlsx)
+    with writing(out) as staged:
+        paths = comparison.write(staged, objective=args.objective, xlsx=args.xlsx)
     baseline = comparison.baseline
     print(
         f"\n{scenario.name}: {len(scenario.strategies)} strategies x {replications} replications, "
@@ -159,19 +172,19 @@ def main(args) -> int:
     warnings = comparison.spend_warnings()
     if warnings:
         print("\nplanned vs actual spend (means over replications):\n  " + "\n  ".join(warnings))
+    dropped: list[str] = []  # rows undefined for every strategy, left out of the tables
     with pd.option_context("display.width", 250, "display.max_columns", None, "display.max_colwidth", 40):
         print(f"\nincremental results against {baseline}: mean [95% CI]")
-        print(comparison.incremental_table().T.to_string())
+        print(_defined(comparison.incremental_table().T, dropped).to_string())
         for note in comparison.incremental_notes():
             print(f"  note: {note}")
         print("\nKPIs (each strategy on its own; money, ROI and spend per customer are totals): mean [95% CI]")
-        print(_labelled(comparison, comparison.kpi_table(TERMINAL_KPIS).T).to_string())
+        print(_defined(_labelled(comparison, comparison.kpi_table(TERMINAL_KPIS).T), dropped).to_string())
         print(f"\npaired difference vs {baseline}: mean [95% CI]")
-        print(
-            _labelled(
-                comparison, comparison.kpi_table(TERMINAL_KPIS, differences=True).drop(index=baseline).T
-            ).to_string()
-        )
+        paired = comparison.kpi_table(TERMINAL_KPIS, differences=True).drop(index=baseline).T
+        print(_defined(_labelled(comparison, paired), dropped).to_string())
+    if dropped:
+        print(f"\nnot shown, undefined for every strategy (why: the notes above and below): {'; '.join(dropped)}")
     for note in comparison.undefined_notes():
         print(f"n/a: {note}")
     if not comparison.events.empty:
@@ -190,8 +203,9 @@ def print_channels(scenario, replications: int, jobs: int, out) -> Path:
     from ..experiment.attribution import extra_customers_table
 
     table = extra_customers_table(scenario, replications, jobs)
+    with writing(Path(out)) as staged:
+        table.to_csv(staged / "channels.csv", index=False)
     path = Path(out) / "channels.csv"
-    table.to_csv(path, index=False)
     print(
         f"\nwhere the extra customers came from (vs {scenario.baseline_name}; Shapley shares, {replications} replications)"
     )

@@ -10,22 +10,29 @@ with status ``complete`` and the files it wrote (every file that was not there b
   marked incomplete, and the next command in that folder removes them (the files that were not there
   before it and bear the names commands give their outputs, ``common.OUTPUTS``: a file the user added
   since under another name stays) or, for a resumable command, resumes there, without ``--overwrite``;
-* the manifest is written before any work, so a folder that cannot be written is refused at once.
+* the manifest is written before any work, so a folder that cannot be written is refused at once;
+* results are written into a staging folder inside it (``STAGING``) and each file renamed into place when all
+  are written (``publish``), so no result file is ever seen half-written under its name; a staging folder
+  left by a failed or killed command is removed by the next.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 MANIFEST = ".wom-manifest.json"
+STAGING = ".wom-writing"  # results being written, moved into place once all are
 
 
 def files_in(folder: Path) -> set[str]:
     """Every file under `folder` (relative POSIX paths; links are listed, not followed), the manifest aside."""
     found = set()
-    for root, _dirs, names in os.walk(folder):
+    for root, dirs, names in os.walk(folder):
+        if Path(root) == folder and STAGING in dirs:
+            dirs.remove(STAGING)  # not results yet
         for name in names:
             relative = (Path(root) / name).relative_to(folder).as_posix()
             if relative != MANIFEST:
@@ -71,6 +78,36 @@ def remove(folder: Path, names: set[str]) -> None:
             (folder / parent).rmdir()  # only if empty: a user's file keeps its folder
         except OSError:
             pass
+
+
+def stage(folder: Path) -> Path:
+    """An empty staging folder inside `folder` for the results being written (OSError if it cannot be made)."""
+    staging = folder / STAGING
+    discard_staging(folder)
+    staging.mkdir()
+    return staging
+
+
+def discard_staging(folder: Path) -> None:
+    """Remove a staging folder (a failed or killed command's unfinished results): never the user's files."""
+    staging = folder / STAGING
+    if staging.is_symlink() or staging.is_file():
+        staging.unlink()
+    elif staging.is_dir():
+        shutil.rmtree(staging)
+
+
+def publish(folder: Path) -> None:
+    """Move every staged file into place under `folder` (each by one rename: whole or absent), then drop the
+    staging folder. A file of the same name is replaced; a user's file of another name is never touched."""
+    staging = folder / STAGING
+    for root, _dirs, names in os.walk(staging):
+        for name in sorted(names):
+            source = Path(root) / name
+            target = folder / source.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+    shutil.rmtree(staging)
 
 
 def start(folder: Path, command: str, carried: list[str] | None = None) -> None:

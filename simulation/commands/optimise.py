@@ -17,8 +17,10 @@ import argparse
 from .common import (
     MAX_COUNT,
     MAX_REPLICATIONS,
+    add_allow_long_argument,
     add_jobs_argument,
     add_scenario_arguments,
+    check_run_time,
     fail,
     finished,
     load,
@@ -33,6 +35,7 @@ from .common import (
 def add_arguments(parser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     add_scenario_arguments(parser, optional=False)
+    add_allow_long_argument(parser)
     parser.add_argument("--budget", type=float, required=True, help="total budget the mix may spend")
     parser.add_argument(
         "--levers", required=True, help="lever kinds to combine, e.g. advertising,seeding,referral,content"
@@ -98,6 +101,9 @@ def main(args) -> int:
         except ValueError as error:
             fail(str(error))
     validate = scenario.replications if args.validate is None else args.validate
+    # every trial's replications, then the best mix and each strategy on the validation replications
+    runs = settings.trials * settings.replications + validate * (len(scenario.strategies) + 1)
+    check_run_time(args, scenario, runs, args.jobs)
     out = output_dir(args, scenario, "optimise", resumable=True)
     storage = args.storage or default_storage(out)
     with tqdm(total=settings.trials, unit="trial", desc=f"{scenario.name}: optimise") as bar:
@@ -122,8 +128,8 @@ def main(args) -> int:
         result = summarise(scenario, settings, study, storage, ran, validate, jobs=args.jobs)
     except (ValueError, RuntimeError) as error:
         fail(str(error))
-    with writing(out):
-        paths = result.write(out)
+    with writing(out, kept=f"the finished trials are kept in {storage}") as staged:
+        paths = result.write(staged)
     print(f"\nbest mix (trial {result.best['trial']}): {result.best['strategy']['description']}")
     for name, value in result.best["values"].items():
         print(f"  {name}: {value:,.1f} over the {settings.replications} search replications")

@@ -23,8 +23,10 @@ from pathlib import Path
 from .common import (
     MAX_COUNT,
     MAX_REPLICATIONS,
+    add_allow_long_argument,
     add_jobs_argument,
     add_scenario_arguments,
+    check_run_time,
     fail,
     finished,
     load,
@@ -32,12 +34,14 @@ from .common import (
     require_extra,
     whole_number,
     worker_count,
+    writing,
 )
 
 
 def add_arguments(parser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     add_scenario_arguments(parser, optional=False)
+    add_allow_long_argument(parser)
     parser.add_argument(
         "--uncertain",
         action="append",
@@ -119,6 +123,8 @@ def main(args) -> int:
         validate(design, base, strategies)
     except (SweepError, ScenarioError) as error:
         fail("robust not valid; nothing was run:\n  " + "\n  ".join(error.problems))
+    runs = len(design.points) * len(strategies) * args.replications
+    check_run_time(args, scenario, runs, args.jobs, strategies=[scenario.strategy(s) for s in strategies])
     out = output_dir(args, scenario, "robust", resumable=True)
     command = "run.py robust " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     identity = json.dumps([base.fingerprint, design.to_json(), strategies, args.replications], sort_keys=True)
@@ -150,13 +156,18 @@ def main(args) -> int:
             for row in rows:
                 store.add(row)
                 bar.update(1)
+        store.flush()
     except KeyboardInterrupt:
         store.flush()
         print(
             f"\ninterrupted: completed runs are stored in {out}; run the same command again to resume", file=sys.stderr
         )
         return 130
-    store.flush()
+    except OSError as error:  # a part of the store could not be written (a full disk, a folder made read-only)
+        fail(
+            f"--out {out}: could not store the runs ({error.strerror or error}); the runs stored before are kept in "
+            f"{out / 'runs'}; run the same command again to resume"
+        )
     runs = read_runs(out)
     runs = runs[runs["strategy"].isin(strategies) & (runs["replication"] < args.replications)]
     failed = int((runs["status"] != "ok").sum())
@@ -188,28 +199,27 @@ def main(args) -> int:
         *box_text(boxes, chosen, int(loses.sum()), len(values)),
     ]
     markets = values.join(regrets.add_prefix("regret_")).assign(chosen_loses=loses)
-    markets.to_csv(out / "markets.csv")
-    summary.to_csv(out / "summary.csv", index=False)
-    boxes.to_csv(out / "prim_boxes.csv", index=False)
-    report = out / "robust_report.html"
-    report.write_text(
-        render_report(
-            f"Robustness of {scenario.name}'s strategies",
-            command,
-            args.objective,
-            summary,
-            values,
-            regrets,
-            design.paths,
-            chosen,
-            loses,
-            boxes,
-            lines,
-            notes,
-            scenario.currency,
-        ),
-        encoding="utf-8",
+    report = render_report(
+        f"Robustness of {scenario.name}'s strategies",
+        command,
+        args.objective,
+        summary,
+        values,
+        regrets,
+        design.paths,
+        chosen,
+        loses,
+        boxes,
+        lines,
+        notes,
+        scenario.currency,
     )
+    kept = f"the {len(runs):,} runs are stored in {out / 'runs'}; run the same command again to write the results"
+    with writing(out, kept=kept) as staged:
+        markets.to_csv(staged / "markets.csv")
+        summary.to_csv(staged / "summary.csv", index=False)
+        boxes.to_csv(staged / "prim_boxes.csv", index=False)
+        (staged / "robust_report.html").write_text(report, encoding="utf-8")
     with np.printoptions(precision=1):
         unit = f" ({scenario.currency})" if args.objective != "adopters" and scenario.currency else ""
         print(f"\n{args.objective}{unit} across {len(values)} markets:")

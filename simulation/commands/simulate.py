@@ -12,13 +12,23 @@ from ..marketing.listening import EVENT_COLUMNS
 from ..parameters import MAX_SEED
 from ..scenario.loader import scenario_to_yaml
 from ..scenario.paths import resolved_scenario
-from .common import add_scenario_arguments, fail, finished, load, output_dir, writing
+from .common import (
+    add_allow_long_argument,
+    add_scenario_arguments,
+    check_run_time,
+    fail,
+    finished,
+    load,
+    output_dir,
+    writing,
+)
 
 MAX_STEPS = 100_000  # the schema's largest horizon
 
 
 def add_arguments(parser) -> None:
     add_scenario_arguments(parser, optional=True)
+    add_allow_long_argument(parser)
     parser.add_argument("--strategy", default=None, help="strategy to run (default: the baseline)")
     parser.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     parser.add_argument("--steps", type=int, default=None, help="steps to run (default: the scenario's horizon)")
@@ -62,6 +72,7 @@ def main(args) -> int:
             "replications": min(scenario.replications, MAX_SEED - seed + 1),
         }
     )
+    check_run_time(args, scenario, 1, strategies=[scenario.strategy(strategy)])
     out = output_dir(args, scenario, "simulate")  # refused before anything runs if it is not free
     started = time.perf_counter()
     try:
@@ -73,9 +84,12 @@ def main(args) -> int:
     elapsed = time.perf_counter() - started
     frame = model.timeseries()
     header = f"# Scenario as run by `run.py simulate`. Reproduce: python run.py simulate scenario.yaml --strategy {strategy}\n"
-    with writing(out):
-        frame.to_csv(out / "timeseries.csv", index=False)
-        (out / "scenario.yaml").write_text(header + scenario_to_yaml(resolved_scenario(scenario)), encoding="utf-8")
+    events = pd.DataFrame(model.brand.events, columns=EVENT_COLUMNS) if model.brand.listening.active else None
+    with writing(out) as staged:
+        frame.to_csv(staged / "timeseries.csv", index=False)
+        (staged / "scenario.yaml").write_text(header + scenario_to_yaml(resolved_scenario(scenario)), encoding="utf-8")
+        if events is not None:
+            events.to_csv(staged / "events.csv", index=False)
     last = frame.iloc[-1]
     n = model.network.n
     print(
@@ -98,9 +112,7 @@ def main(args) -> int:
     for line in spend_lines(model):
         print(f"  {line}")
     print(f"  time           {elapsed:>10.2f} s  (build {built:.2f} s)")
-    if model.brand.listening.active:
-        events = pd.DataFrame(model.brand.events, columns=EVENT_COLUMNS)
-        events.to_csv(out / "events.csv", index=False)
+    if events is not None:
         print(f"listening: {len(events)} events (triggers fired or stopped, budget moves); wrote {out / 'events.csv'}")
         print("\n".join(run_events_text(events)) or "  no trigger fired")
     print(f"wrote {out / 'timeseries.csv'}")

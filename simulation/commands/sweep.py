@@ -22,8 +22,10 @@ from .common import (
     MAX_COUNT,
     MAX_JOBS,
     MAX_REPLICATIONS,
+    add_allow_long_argument,
     add_jobs_argument,
     add_scenario_arguments,
+    check_run_time,
     claim_folder,
     fail,
     finished,
@@ -32,6 +34,7 @@ from .common import (
     require_extra,
     whole_number,
     worker_count,
+    writing,
 )
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, without importing it here
@@ -40,6 +43,7 @@ DESIGNS = ("grid", "random", "lhs", "sobol", "morris")  # sweep.design.DESIGNS, 
 def add_arguments(parser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' line breaks
     add_scenario_arguments(parser, optional=False)
+    add_allow_long_argument(parser)
     parser.add_argument(
         "--param",
         action="append",
@@ -152,6 +156,9 @@ def _main(args) -> int:
 
     sweep = _prepare(args)
     scenario = sweep.scenario
+    runs = len(sweep.design.points) * len(sweep.strategies) * sweep.replications
+    workers = args.dask_workers or (1 if args.scheduler else args.jobs)  # (a scheduler's workers are unknown)
+    check_run_time(args, scenario, runs, workers, strategies=[scenario.strategy(s) for s in sweep.strategies])
     if args.kpi:
         from ..kpis import RUN_KPIS
 
@@ -229,16 +236,19 @@ def _run_locked(args, sweep, out: Path) -> int:
             file=sys.stderr,
         )
         return 130
+    kept = f"the runs are stored in {out / 'runs'}; run the same command again to analyse them"
     if outcome.stopped == "failing":
         print(f"error: {outcome.failing_message()}", file=sys.stderr)
-        analyse(out, sweep, args.kpi)  # the report lists the failed runs
+        with writing(out, kept=kept) as staged:
+            analyse(out, sweep, args.kpi, into=staged)  # the report lists the failed runs
         print(f"wrote {out / 'sweep_report.html'} (the failed runs and their errors)", file=sys.stderr)
         return 1
     if outcome.failed:
         print(
             f"{outcome.failed} run{'s' * (outcome.failed > 1)} failed; their errors are in the 'error' column and the report"
         )
-    result = analyse(out, sweep, args.kpi)
+    with writing(out, kept=kept) as staged:
+        result = analyse(out, sweep, args.kpi, into=staged)
     if outcome.done and outcome.failed == outcome.done:
         print(f"error: every run failed. First error: {outcome.first_error}", file=sys.stderr)
         print(f"wrote {result.report} (the failed runs and their errors)", file=sys.stderr)

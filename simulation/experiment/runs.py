@@ -48,10 +48,9 @@ def scenario_network(scenario, replication: int = 0):
 
 
 def _scenario_network(kwargs: dict):
-    """The social network the model would build from these keyword arguments (same seed, same stream)."""
-    from ..parameters import validate_parameters
-
-    params = validate_parameters({k: v for k, v in kwargs.items() if k in PARAMETERS})
+    """The social network the model would build from these keyword arguments (same seed, same stream): from the
+    scenario's checked settings, with any parameter given beside them (checked by the model when it runs)."""
+    params = {**kwargs["settings"].as_dict(), **{k: v for k, v in kwargs.items() if k in PARAMETERS}}
     return build_market_network(kwargs["seed"], params)
 
 

@@ -9,31 +9,53 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
 
 from ..marketing.registry import add_dependent
 from ..marketing.strategy import Strategy
 from ..network.settings import network_problems
+from ..parameter_values import ParameterValues
 from ..parameters import GROUPS, MAX_SEED, PARAMETERS, Parameter
 
 SECTIONS = tuple(g for g in GROUPS if g != "timing")
 
 
+def _whole_number(value: Any) -> Any:
+    """Refuse text and true/false where a whole number belongs (pydantic would read "5" and true as numbers);
+    a float without a fraction (1e4) stays accepted, as ``Parameter.check`` accepts it."""
+    if isinstance(value, (str, bool)):
+        raise PydanticKnownError("int_type")
+    return value
+
+
 def _field(param: Parameter):
+    """A parameter's field: it accepts exactly the values ``Parameter.check`` accepts (tested), so a scenario's
+    values reach the model checked once."""
+    constraints: dict[str, Any] = {}  # keyword arguments of Field
     if param.choices is not None:
         annotation: Any = Literal[param.choices]
     elif param.kind is bool:
         annotation = bool
+        constraints["strict"] = True  # true or false, not 1 or "yes"
     elif param.kind is str:
         annotation = str
     elif param.kind is int:
-        annotation = int
+        annotation = Annotated[int, BeforeValidator(_whole_number)]
     else:
         annotation = float
-    constraints: dict[str, Any] = {}  # keyword arguments of Field
+        constraints["strict"] = True  # a number (an int is one), not text or true/false
     if param.kind in (int, float) and param.choices is None:
         if param.low is not None and not math.isinf(param.low):
             constraints["ge"] = param.low
@@ -192,11 +214,17 @@ class Scenario(BaseModel):
         params["edge_list"] = self.resolve_path(params["edge_list"])
         return params
 
+    def parameter_values(self) -> ParameterValues:
+        """The model's parameters, typed: checked by this schema (each field accepts what ``Parameter.check``
+        accepts, the network's settings by ``network_problems``), so the model takes them without checking again."""
+        return ParameterValues(**self.model_parameters())
+
     def model_kwargs(self, strategy: str | None = None, replication: int = 0) -> dict[str, Any]:
-        """Everything ``WordOfMouthModel(**kwargs)`` needs for one run of a strategy."""
+        """Everything ``WordOfMouthModel(**kwargs)`` needs for one run of a strategy: the checked ``settings``
+        (a parameter given beside them, e.g. an ablation's, is checked by the model with the others)."""
         name = strategy or self.baseline_name
         return {
-            **self.model_parameters(),
+            "settings": self.parameter_values(),
             "strategy": self.strategy(name),
             "incidents": [i.model_dump() for i in self.product.incidents],
             "seed": self.seed + replication,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..network.settings import nearest_allowed
-from ..parameters import PARAMETERS, validate_parameters
+from ..parameters import PARAMETERS
 from ..resources import check_model_memory
 from ..scenario.loader import ScenarioError, apply_overrides
 from ..scenario.yaml_reader import read_yaml
@@ -281,7 +281,7 @@ def validate(design: Design, base: BaseScenario, strategies: list[str], shown: i
                     problems.append(message)
                 continue
             try:
-                params = validate_parameters(scenario.model_parameters())
+                params = scenario.model_parameters()  # checked by the scenario's schema
                 workers = runs_at_once if runs_at_once > 1 else 0  # each run at once is a worker process
                 check_model_memory(params, strategy, None, runs_at_once, workers)
             except ValueError as error:

@@ -215,10 +215,13 @@ def horizon_words(scenario: Scenario) -> str:
     return f"by {scenario.time_unit} {scenario.horizon}"
 
 
-def analyse(out, sweep: SweepPlan, kpis: list[str] | None = None, title: str | None = None) -> SweepAnalysis:
-    """Analyse every KPI in `kpis` (default: analysis.DEFAULT_KPIS for sobol/morris, GRID_KPIS otherwise),
-    write sensitivity.csv or response.csv and sweep_report.html. Never raises on missing or failed runs:
-    what cannot be analysed is said in ``notes``."""
+def analyse(
+    out, sweep: SweepPlan, kpis: list[str] | None = None, title: str | None = None, into: Path | None = None
+) -> SweepAnalysis:
+    """Analyse every KPI in `kpis` (default: analysis.DEFAULT_KPIS for sobol/morris, GRID_KPIS otherwise) of
+    the runs stored in `out`, write sensitivity.csv or response.csv and sweep_report.html into `into` (a
+    command's staging folder, moved into `out` when written; default `out`). Never raises on missing or failed
+    runs: what cannot be analysed is said in ``notes``."""
     import numpy as np
 
     from .analysis import (
@@ -237,6 +240,7 @@ def analyse(out, sweep: SweepPlan, kpis: list[str] | None = None, title: str | N
     from .report import write_report
 
     out = Path(out)
+    written = out if into is None else Path(into)
     design = sweep.design
     runs = read_runs(out)
     if not runs.empty:
@@ -264,7 +268,7 @@ def analyse(out, sweep: SweepPlan, kpis: list[str] | None = None, title: str | N
                         )
                     )
             result.sensitivity = pd.concat(frames, ignore_index=True)
-            result.sensitivity.to_csv(out / "sensitivity.csv", index=False)
+            result.sensitivity.to_csv(written / "sensitivity.csv", index=False)
             for (strategy, kpi), group in result.sensitivity.groupby(["strategy", "kpi"], sort=False):
                 words = rank_drivers(group, kpi, when)
                 result.rankings.append(f"{strategy}: {words}" if len(sweep.strategies) > 1 else words)
@@ -272,7 +276,7 @@ def analyse(out, sweep: SweepPlan, kpis: list[str] | None = None, title: str | N
             result.curves = pd.concat(
                 [response_curves(runs, design.paths, kpi).assign(kpi=kpi) for kpi in result.kpis], ignore_index=True
             )
-            result.curves.to_csv(out / "response.csv", index=False)
+            result.curves.to_csv(written / "response.csv", index=False)
             for strategy in sweep.strategies:
                 for kpi in result.kpis:
                     rows = result.curves[(result.curves["strategy"] == strategy) & (result.curves["kpi"] == kpi)]
@@ -286,20 +290,23 @@ def analyse(out, sweep: SweepPlan, kpis: list[str] | None = None, title: str | N
         result.notes.append(f"analysis not possible: {error}")
     budgets = {s.name: s.budget for s in sweep.scenario.strategies}
     result.notes += spend_shortfalls(runs, design.paths, budgets, sweep.scenario.currency)
-    result.report = write_report(
-        out,
-        title=title or f"Sweep of {sweep.scenario.name}",
-        command=sweep.command,
-        summary=summary(runs),
-        design=design.to_json(),
-        runs=runs,
-        sensitivity=result.sensitivity,
-        curves=result.curves,
-        heat=result.heat,
-        kpis=result.kpis,
-        rankings=result.rankings,
-        notes=result.notes,
-        currency=sweep.scenario.currency,
-        time_unit=sweep.scenario.time_unit,
+    result.report = (
+        out
+        / write_report(
+            written,
+            title=title or f"Sweep of {sweep.scenario.name}",
+            command=sweep.command,
+            summary=summary(runs),
+            design=design.to_json(),
+            runs=runs,
+            sensitivity=result.sensitivity,
+            curves=result.curves,
+            heat=result.heat,
+            kpis=result.kpis,
+            rankings=result.rankings,
+            notes=result.notes,
+            currency=sweep.scenario.currency,
+            time_unit=sweep.scenario.time_unit,
+        ).name
     )
     return result

@@ -21,7 +21,6 @@ from ..experiment.runs import run_once
 from ..kpis import RUN_KPIS
 from ..network.build import build_market_network
 from ..network.settings import network_key
-from ..parameters import validate_parameters
 from ..workers import process_pool, stop_workers
 from .base import BaseScenario
 from .design import Task
@@ -37,7 +36,7 @@ def network_for(scenario, seed: int):
     a 10,000-consumer run, more for edge-list files). The model only reads the network, so sharing
     changes no number (tested against fresh builds).
     """
-    params = validate_parameters(scenario.model_parameters())
+    params = scenario.model_parameters()  # checked by the scenario's schema
     key = network_key(params, seed)
     if key not in _NETWORKS:
         if len(_NETWORKS) >= 2:

@@ -306,7 +306,7 @@ class ExploreSession:
     def _build(scenario: Scenario, strategy: str, seed: int) -> WordOfMouthModel:
         kwargs = scenario.model_kwargs(strategy)
         kwargs.update(seed=seed, record_messages=True)
-        key = network_key(kwargs, seed)
+        key = network_key(kwargs["settings"].as_dict(), seed)
         with _cache_lock:
             network = _NETWORK_CACHE.get(key)
         if network is not None:

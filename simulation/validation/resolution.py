@@ -34,7 +34,7 @@ def run_size(scenario, n_consumers: int, represents: float, replication: int, si
     real half-volume / its represents), so the scenario's own size runs as before and other sizes do not."""
     kwargs = scenario.model_kwargs(None, replication)
     if simulated_counts:
-        kwargs["review_volume_half"] = kwargs["review_volume_half"] / kwargs.get("represents", 1.0)
+        kwargs["review_volume_half"] = kwargs["settings"].review_volume_half / kwargs["settings"].represents
     kwargs.update(n_consumers=n_consumers, represents=represents)
     model = WordOfMouthModel(**kwargs)
     if simulated_counts:
