@@ -76,7 +76,7 @@ def follower_run(scenario, replication: int, variant: str) -> dict:
     if with_referral:
         levers.append(referral_lever(scenario))
     kwargs.update(params, strategy=strategy.model_copy(update={"levers": levers}))
-    kwargs["follower_interest"] = kwargs["initial_interest"]  # matched: followers differ only by their feed
+    kwargs["follower_interest"] = kwargs["settings"].initial_interest  # matched: followers differ only by their feed
     model = WordOfMouthModel(**kwargs)
     c = model.consumers
     prospects = c.role != CUSTOMER_CODE
