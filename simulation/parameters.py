@@ -314,6 +314,15 @@ PARAMETERS: dict[str, Parameter] = {
             low=0,
             high=1,
         ),
+        _p(
+            "report_trust_learning",
+            0.3,
+            "share of the gap to a tie's accuracy closed when buyers among one's ties report their experience "
+            "(consumers who never bought; the rate of learning from one's own experience)",
+            "word_of_mouth",
+            low=0,
+            high=1,
+        ),
         _p("brand_trust", 0.5, "initial trust consumers place in brand messages", "word_of_mouth", low=0, high=1),
         _p(
             "brand_trust_learning",

@@ -1,0 +1,71 @@
+"""Trust learned by everyone: buyers from their own experience (first and repeat purchases), consumers who have
+not bought from what buyers around them and the product page report (docs/MODEL.md, "Trust rules")."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation import WordOfMouthModel
+from simulation.experiment.stats import t_interval
+from simulation.rules import trust
+
+SMALL = dict(n_consumers=3000, mean_degree=8, customer_share=0.05, initial_awareness=0.5)
+# A bad product talked up: fans' hearsay is positive, experience negative (every message misleads).
+OVERSOLD = dict(quality=-0.5, quality_spread=0.2, initial_opinion=0.6, opinion_spread=0.1, p=0.3, q=1.0)
+NO_LEARNING = dict(trust_learning=0.0, report_trust_learning=0.0, community_trust_learning=0.0)
+
+
+def test_reported_evidence_is_the_weighted_mean_of_reports_and_the_page():
+    # Two buyers reported 0.5 and -0.1; the page (V = 0.8, read with weight 0.35) was read by the first only.
+    evidence = trust.reported_evidence(
+        np.array([0.4, 0.4, 0.0]), np.array([2, 2, 0]), np.array([1.0, 0.0, 1.0]), 0.8, 0.35
+    )
+    np.testing.assert_allclose(evidence, [(0.4 + 0.35 * 0.8) / 2.35, 0.2, 0.8])
+    # Advice far from the evidence loses trust, advice close to it gains: t + eta (max(0, 1 - |v - e|) - t).
+    advice = np.array([0.9, 0.2])
+    learned = trust.learn_trust(0.5, trust.source_accuracy(advice, 0.2), 0.3)
+    np.testing.assert_allclose(learned, [0.5 + 0.3 * (0.3 - 0.5), 0.5 + 0.3 * (1.0 - 0.5)])
+
+
+def _trust_of_never_buyers(params: dict, seed: int) -> float:
+    model = WordOfMouthModel(seed=seed, **{**SMALL, **OVERSOLD, **params}).run(12)
+    t, c = model.ties, model.consumers
+    heard = ~np.isnan(t.last_valence) & np.isnan(c.satisfaction[t.listener])
+    return float(t.trust[heard].mean())
+
+
+def test_consumers_who_never_bought_learn_to_distrust_ties_that_oversold():
+    """With learning from reports, the ties that talked a bad product up to consumers who have not bought lose
+    trust (paired seeds; learning only from one's own experience leaves those ties as they were)."""
+    seeds = range(6)
+    learned = np.array([_trust_of_never_buyers({}, s) for s in seeds])
+    own_only = np.array([_trust_of_never_buyers({"report_trust_learning": 0.0}, s) for s in seeds])
+    drop = t_interval(learned - own_only)
+    assert drop.high < 0 and drop.mean < -0.02
+
+
+def test_learning_changes_adopters_of_an_oversold_product():
+    """Learned trust matters: with a product that disappoints, adopters fall when consumers learn whom to trust
+    (paired seeds, interval excluding 0); without learning, trust stays as initialised."""
+    seeds = range(8)
+    change = []
+    for s in seeds:
+        on = WordOfMouthModel(seed=s, **{**SMALL, **OVERSOLD}).run(26).kpis["adopters"]
+        off = WordOfMouthModel(seed=s, **{**SMALL, **OVERSOLD, **NO_LEARNING}).run(26).kpis["adopters"]
+        change.append((on - off) / off)
+    interval = t_interval(change)
+    assert interval.high < 0
+
+
+def test_repeat_buyers_learn_again():
+    """A repeat purchase is an experience: with repeat purchases, customers' trust in ties keeps moving after
+    their first purchase (the same market with repeat_rate 0 learns at first purchases only). A good product
+    its fans praised: each repeat experience pulls trust in accurate ties up further (the tie trust total rises)."""
+    params = {**SMALL, **OVERSOLD, "quality": 0.6, "churn_satisfaction": -1.0, "report_trust_learning": 0.0}
+    moved = []
+    for seed in range(4):
+        again = WordOfMouthModel(seed=seed, **params, repeat_rate=20.0).run(20)
+        once = WordOfMouthModel(seed=seed, **params, repeat_rate=0.0).run(20)
+        assert again.timeseries()["repeat_purchases"].sum() > 0
+        moved.append(again.tallies.tie_trust_total - once.tallies.tie_trust_total)
+    assert t_interval(moved).low > 0
