@@ -3,12 +3,15 @@ not bought from what buyers around them and the product page report (docs/MODEL.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from simulation import WordOfMouthModel
 from simulation.experiment.stats import t_interval
 from simulation.rules import trust
 
+ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(n_consumers=3000, mean_degree=8, customer_share=0.05, initial_awareness=0.5)
 # A bad product talked up: fans' hearsay is positive, experience negative (every message misleads).
 OVERSOLD = dict(quality=-0.5, quality_spread=0.2, initial_opinion=0.6, opinion_spread=0.1, p=0.3, q=1.0)
@@ -69,3 +72,18 @@ def test_repeat_buyers_learn_again():
         assert again.timeseries()["repeat_purchases"].sum() > 0
         moved.append(again.tallies.tie_trust_total - once.tallies.tie_trust_total)
     assert t_interval(moved).low > 0
+
+
+def test_the_trust_learning_check_agrees_with_learning_and_disagrees_without():
+    """The validation check at a small size: it detects its mechanism's removal (the ablation's parameters)."""
+    from simulation.scenario.loader import load_scenario
+    from simulation.validation.ablations import find, scenario_overrides
+    from simulation.validation.live_trust import trust_learning_check
+
+    small = ["market.n_consumers=3000"]
+    crisis = ROOT / "scenarios" / "review_crisis.yaml"
+    check = trust_learning_check(load_scenario(crisis, small), 8)
+    assert check.agrees, check.simulated
+    off = scenario_overrides(find("trust_learning/no_learning").params)
+    ablated = trust_learning_check(load_scenario(crisis, small + off), 8)
+    assert not ablated.agrees, ablated.simulated
