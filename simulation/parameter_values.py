@@ -45,7 +45,6 @@ class ParameterValues:
     confidence_bound: float
     beyond_bound_weight: float
     trust_learning: float
-    report_trust_learning: float
     brand_trust: float
     brand_trust_learning: float
     in_group_trust: float

@@ -309,16 +309,8 @@ PARAMETERS: dict[str, Parameter] = {
         _p(
             "trust_learning",
             0.3,
-            "share of the gap to a tie's accuracy closed after each experience",
-            "word_of_mouth",
-            low=0,
-            high=1,
-        ),
-        _p(
-            "report_trust_learning",
-            0.3,
-            "share of the gap to a tie's accuracy closed when buyers among one's ties report their experience "
-            "(consumers who never bought; the rate of learning from one's own experience)",
+            "share of the gap to a tie's accuracy closed after each experience (one's own, or before buying, the "
+            "reports of buyers among one's ties)",
             "word_of_mouth",
             low=0,
             high=1,

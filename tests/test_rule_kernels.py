@@ -195,9 +195,9 @@ def test_kernels_cached_before_a_rule_was_edited_are_forgotten(tmp_path):
 
 
 def test_learning_from_reports_kernel(market):
-    """Consumers who never bought judge their ties' advice against the evidence buyers around them and the page
-    report (rules.trust.reported_evidence): both forms agree, and each listener checked one by one follows
-    t <- t + eta_r (max(0, 1 - |v - e|) - t) with e = (sum_b s_b + r w_p V) / (m + r w_p)."""
+    """Consumers who never bought judge their ties' advice against what the buyers among their ties report
+    (rules.trust.reported_evidence): both forms agree, and each listener checked one by one follows
+    t <- t + eta (max(0, 1 - |v - e|) - t) with e = sum_b s_b / m."""
     c, t, net = market.consumers, market.ties, market.network
     customers = np.flatnonzero(c.role == 2)
     buyers = customers[:40]
@@ -208,10 +208,6 @@ def test_learning_from_reports_kernel(market):
     outcomes, before = _both_forms(market, lambda m: trust_learning.learn_from_reports(m, effects, record))
     (_, after), (_, numpy_after) = outcomes
     _same_state(after, numpy_after)
-    valence, weight = trust_learning.page_evidence(market)
-    assert weight > 0
-    readers = set(np.flatnonzero(c.page_read_step == market.tick).tolist())
-    assert readers  # (the market's last sub-step had page readers: they learn from the page alone)
     # Reports each listener heard: the satisfaction of the buyers among its ties (ties are listener <- speaker).
     reports: dict[int, list[float]] = {}
     for b, s in zip(buyers.tolist(), record.satisfaction.tolist()):
@@ -219,14 +215,14 @@ def test_learning_from_reports_kernel(market):
             reports.setdefault(int(t.listener[tie]), []).append(s)
     memory_before, memory_after = before["ties"], after["ties"]
     checked = moved = 0
-    rate = market.settings.report_trust_learning
-    for i in sorted(set(reports) | readers):
+    rate = market.settings.trust_learning
+    for i in sorted(reports):
         ties = range(net.indptr[i], net.indptr[i + 1])
         if not np.isnan(c.satisfaction[i]):  # a customer judges by its own experience: untouched here
             assert all(memory_after["trust"][e] == memory_before["trust"][e] for e in ties)
             continue
         said = reports.get(i, [])
-        evidence = reported_evidence(sum(said), len(said), float(i in readers), valence, weight)
+        evidence = reported_evidence(sum(said), len(said))
         for tie in ties:
             v = memory_before["last_valence"][tie]
             if np.isnan(v):

@@ -45,7 +45,7 @@ def test_halving_trust_lowers_peer_driven_adoption_and_zero_trust_leaves_only_ex
     assert gains.mean() < 0 and gains.mean() + 3 * gains.std(ddof=1) / np.sqrt(gains.size) < 0
     # With no trust in anyone (and none learned), peers move nothing: the market sells exactly as one without
     # imitation.
-    zero = {"strong_tie_trust": 0.0, "weak_tie_trust": 0.0, "trust_learning": 0.0, "report_trust_learning": 0.0}
+    zero = {"strong_tie_trust": 0.0, "weak_tie_trust": 0.0, "trust_learning": 0.0}
     no_peers = {**zero, "q": 0.0, "persuasion": 0.0, "interest_gain": 0.0}
     a, b = run_pair({**common, **zero}, {**common, **no_peers}, steps=20, seeds=range(3))
     for x, y in zip(a, b, strict=True):

@@ -8,7 +8,7 @@ Equations (docs/MODEL.md, "Trust"):
     o_i   <- o_i + mu * sum_j w'_ij (o_j - o_i) / max(1, sum_j w'_ij)
     accuracy(v, s) = max(0, 1 - |v - s|)                      (v: what was said, s: what was experienced)
     trust  <- trust + eta * (accuracy - trust)
-    e_i = (sum_b s_b + r_i w_p V) / (m_i + r_i w_p)          (evidence of one who has not bought: reports, page)
+    e_i = sum_b s_b / m_i                                     (evidence of one who has not bought: buyers' reports)
     g_i(c) <- g_i(c) + eta_g (mean accuracy of what members of c told i - g_i(c))   (community trust)
 
 g_i(c) is i's trust in its own community (c = 0) or in the others (c = 1): consumers trust members of
@@ -77,18 +77,13 @@ def learn_trust(trust, accuracy, learning: float):
     return trust + learning * (accuracy - trust)
 
 
-def reported_evidence(report_sum, reports, page_read, page_valence: float, page_weight: float):
-    """What a consumer who has not bought knows of the product this step:
-
-        e_i = (sum_b s_b + r_i w_p V) / (m_i + r_i w_p)
-
-    the satisfaction s_b the m_i buyers among its ties reported (``report_sum``, ``reports``) and, if it read
-    the product page (r_i = 1), the page's perceived valence V weighed as a reader weighs it,
-    w_p = review_trust x c(n). It stands in for the consumer's own experience in ``source_accuracy``: advice
-    that disagreed with what buyers around it and the page report loses trust (``learn_trust`` at
-    ``report_trust_learning``). Only called where m_i + r_i w_p > 0."""
-    page = page_read * page_weight
-    return (report_sum + page * page_valence) / (reports + page)
+def reported_evidence(report_sum, reports):
+    """What a consumer who has not bought knows of the product this step: e_i = sum_b s_b / m_i, the mean
+    satisfaction of the m_i buyers among its ties who reported their experience (``report_sum``, ``reports``;
+    buyers who talk at all). It stands in for the consumer's own experience in ``source_accuracy``: advice that
+    disagreed with what buyers around it report loses trust (``learn_trust`` at ``trust_learning``, as after an
+    experience)."""
+    return report_sum / reports
 
 
 def community_accuracy(listener: np.ndarray, group: np.ndarray, accuracy: np.ndarray):

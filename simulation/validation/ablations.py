@@ -59,7 +59,7 @@ ABLATIONS: tuple[Ablation, ...] = (
         "trust_learning",
         "no_learning",
         "trust learning (tie and community trust fixed at their initial values, for buyers and non-buyers)",
-        {"trust_learning": 0.0, "report_trust_learning": 0.0, "community_trust_learning": 0.0},
+        {"trust_learning": 0.0, "community_trust_learning": 0.0},
     ),
     Ablation(
         "trust_matters",
