@@ -313,7 +313,8 @@ PARAMETERS: dict[str, Parameter] = {
         _p(
             "trust_learning",
             0.3,
-            "share of the gap to a tie's accuracy closed after each experience",
+            "share of the gap to a tie's accuracy closed after each experience (one's own, or before buying, the "
+            "reports of buyers among one's ties)",
             "word_of_mouth",
             low=0,
             high=1,

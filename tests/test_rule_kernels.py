@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 
 from simulation import kernels, streams
-from simulation.engine import experience, page, purchase
+from simulation.engine import experience, page, purchase, trust_learning
 from simulation.engine.record import StepRecord
 from simulation.marketing.base import MarketingEffects
 from simulation.model import WordOfMouthModel
 from simulation.rules.awareness import page_visit_probability
 from simulation.rules.purchase import midstep_influence, purchase_gate, purchase_hazard, purchase_probability
-from simulation.rules.trust import learn_trust, source_accuracy
+from simulation.rules.trust import learn_trust, reported_evidence, source_accuracy
 
 pytestmark = pytest.mark.skipif(not kernels.available(), reason="numba is not installed (pip install .[fast])")
 
@@ -192,3 +192,44 @@ def test_kernels_cached_before_a_rule_was_edited_are_forgotten(tmp_path):
     os.utime(fresh, (3_000, 3_000))
     assert kernels.drop_stale_kernels(tmp_path) == [stale]
     assert not stale.exists() and fresh.exists()
+
+
+def test_learning_from_reports_kernel(market):
+    """Consumers who never bought judge their ties' advice against what the buyers among their ties report
+    (rules.trust.reported_evidence): both forms agree, and each listener checked one by one follows
+    t <- t + eta (max(0, 1 - |v - e|) - t) with e = sum_b s_b / m."""
+    c, t, net = market.consumers, market.ties, market.network
+    customers = np.flatnonzero(c.role == 2)
+    buyers = customers[:40]
+    record = StepRecord()
+    record.purchases = dataclasses.replace(record.purchases, buyers=buyers)
+    record.satisfaction = np.linspace(-1.0, 1.0, buyers.size)
+    effects = MarketingEffects(n=c.n, background=market.settings.background_media)
+    outcomes, before = _both_forms(market, lambda m: trust_learning.learn_from_reports(m, effects, record))
+    (_, after), (_, numpy_after) = outcomes
+    _same_state(after, numpy_after)
+    # Reports each listener heard: the satisfaction of the buyers among its ties (ties are listener <- speaker).
+    reports: dict[int, list[float]] = {}
+    for b, s in zip(buyers.tolist(), record.satisfaction.tolist()):
+        for tie in np.flatnonzero(t.speaker == b).tolist():
+            reports.setdefault(int(t.listener[tie]), []).append(s)
+    memory_before, memory_after = before["ties"], after["ties"]
+    checked = moved = 0
+    rate = market.settings.trust_learning
+    for i in sorted(reports):
+        ties = range(net.indptr[i], net.indptr[i + 1])
+        if not np.isnan(c.satisfaction[i]):  # a customer judges by its own experience: untouched here
+            assert all(memory_after["trust"][e] == memory_before["trust"][e] for e in ties)
+            continue
+        said = reports.get(i, [])
+        evidence = reported_evidence(sum(said), len(said))
+        for tie in ties:
+            v = memory_before["last_valence"][tie]
+            if np.isnan(v):
+                assert memory_after["trust"][tie] == memory_before["trust"][tie]
+                continue
+            want = learn_trust(np.float64(memory_before["trust"][tie]), source_accuracy(np.float64(v), evidence), rate)
+            assert memory_after["trust"][tie] == np.float32(want)
+            moved += memory_after["trust"][tie] != memory_before["trust"][tie]
+            checked += 1
+    assert checked > 20 and moved > 0

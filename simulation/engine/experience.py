@@ -103,22 +103,10 @@ def ask_for_reviews(model: WordOfMouthModel, who: np.ndarray, uptake: float = 0.
 
 
 def learn_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.ndarray) -> None:
-    """Ties whose last message matched the experience gain trust, misleading ones lose it; so does the brand."""
+    """Ties whose last message matched the experience gain trust, misleading ones lose it; so does the brand.
+    First and repeat buyers alike (``purchase.repeat_purchases``): each purchase is an experience."""
     c, prm = model.consumers, model.settings
-    if model.ties is not None and model.compiled:  # _learn_tie_trust, buyer by buyer (the same numbers)
-        model.tallies.tie_trust_total += kernels.compiled().learn_tie_trust(
-            buyers,
-            satisfaction,
-            model.network.indptr,
-            model.ties.last_valence,
-            model.ties.trust,
-            model.ties.same_community,
-            c.group_trust,
-            float(prm.trust_learning),
-            float(prm.community_trust_learning),
-        )
-    elif model.ties is not None:
-        _learn_tie_trust(model, buyers, satisfaction)
+    learn_tie_trust(model, buyers, satisfaction, prm.trust_learning)
     claims = c.claim_heard[buyers]
     told = ~np.isnan(claims)
     if told.any():
@@ -127,19 +115,43 @@ def learn_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.nd
         model.brand.trust = float(trust.learn_trust(model.brand.trust, accuracy, float(rate)))
 
 
-def _learn_tie_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.ndarray) -> None:
-    """The buyers' ties that carried a message learn from its accuracy; so does trust in each community."""
+def learn_tie_trust(model: WordOfMouthModel, who: np.ndarray, evidence: np.ndarray, learning: float) -> None:
+    """The ties of `who` (distinct consumers) that carried a message move their trust toward its accuracy against
+    `evidence` (one's own satisfaction, or ``rules.trust.reported_evidence``) at rate `learning`; trust in each
+    community moves toward the mean accuracy of its ties at ``community_trust_learning``."""
+    if model.ties is None or who.size == 0:
+        return
+    prm = model.settings
+    if model.compiled:  # _learn_tie_trust, consumer by consumer (the same numbers)
+        model.tallies.tie_trust_total += kernels.compiled().learn_tie_trust(
+            who,
+            evidence,
+            model.network.indptr,
+            model.ties.last_valence,
+            model.ties.trust,
+            model.ties.same_community,
+            model.consumers.group_trust,
+            float(learning),
+            float(prm.community_trust_learning),
+        )
+    else:
+        _learn_tie_trust(model, who, evidence, learning)
+
+
+def _learn_tie_trust(model: WordOfMouthModel, who: np.ndarray, evidence: np.ndarray, learning: float) -> None:
+    """``learn_tie_trust`` in numpy: the ties that carried a message learn from its accuracy; so does trust in
+    each community."""
     c, prm, t = model.consumers, model.settings, model.ties
     assert t is not None
-    starts, ends = model.network.indptr[buyers], model.network.indptr[buyers + 1]
+    starts, ends = model.network.indptr[who], model.network.indptr[who + 1]
     counts = ends - starts
     ties = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
     heard = ~np.isnan(t.last_valence[ties])
     ties = ties[heard]
-    experienced = np.repeat(satisfaction, counts)[heard]
+    experienced = np.repeat(evidence, counts)[heard]
     accuracy = trust.source_accuracy(t.last_valence[ties], experienced)
     before = t.trust[ties]
-    after = trust.learn_trust(before, accuracy, prm.trust_learning).astype(np.float32)
+    after = trust.learn_trust(before, accuracy, learning).astype(np.float32)
     t.trust[ties] = after
     if after.size:  # changes added one after another, as the compiled pass adds them (the same sum)
         change = np.add.accumulate(after.astype(np.float64) - before.astype(np.float64))[-1]

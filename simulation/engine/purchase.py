@@ -18,6 +18,7 @@ from ..rules.rates import per_step_probability
 from ..state import CUSTOMER_CODE, Role
 from ..step_records import Messages, Purchases
 from .delivery import fading_by_age
+from .experience import learn_trust
 from .kernel_inputs import Buyers, PurchaseHazard
 from .page import page_influence
 from .record import StepRecord
@@ -129,8 +130,8 @@ def _with_free_and_recommended(model: WordOfMouthModel, buyers, effects: Marketi
 
 
 def repeat_purchases(model: WordOfMouthModel, effects: MarketingEffects, record: StepRecord) -> None:
-    """Satisfied customers buy again at the repeat rate; dissatisfied ones have churned
-    (rules.rates.per_step_probability)."""
+    """Satisfied customers buy again at the repeat rate; dissatisfied ones have churned; each repeat purchase
+    is an experience they learn whom to trust from again (rules.rates.per_step_probability; learn_trust)."""
     rate = model.settings.repeat_rate
     if rate <= 0:
         return
@@ -142,4 +143,5 @@ def repeat_purchases(model: WordOfMouthModel, effects: MarketingEffects, record:
     )
     again, _ = streams.thinned(loyal, float(per_step_probability(rate, model.dt)), model.salt("repeat"), model.compiled)
     c.purchases[again] += 1
+    learn_trust(model, again, c.satisfaction[again])
     record.repeat = int(again.size)

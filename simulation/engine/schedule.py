@@ -16,6 +16,7 @@ from .experience import experience, follow, review
 from .page import read_page
 from .purchase import note_aware, purchase, repeat_purchases
 from .record import StepRecord
+from .trust_learning import learn_from_reports
 from .word_of_mouth import deliver, keep_voice, persuade, remember
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ SCHEDULE: tuple[RuleStep, ...] = (
     purchase,
     levers_read_purchases,
     experience,
+    learn_from_reports,
     review,
     levers_read_reviews,
     follow,

@@ -8,6 +8,7 @@ Equations (docs/MODEL.md, "Trust"):
     o_i   <- o_i + mu * sum_j w'_ij (o_j - o_i) / max(1, sum_j w'_ij)
     accuracy(v, s) = max(0, 1 - |v - s|)                      (v: what was said, s: what was experienced)
     trust  <- trust + eta * (accuracy - trust)
+    e_i = sum_b s_b / m_i                                     (evidence of one who has not bought: buyers' reports)
     g_i(c) <- g_i(c) + eta_g (mean accuracy of what members of c told i - g_i(c))   (community trust)
 
 g_i(c) is i's trust in its own community (c = 0) or in the others (c = 1): consumers trust members of
@@ -74,6 +75,15 @@ def source_accuracy(valence, satisfaction):
 def learn_trust(trust, accuracy, learning: float):
     """Trust moves toward the source's accuracy: trust + eta (accuracy - trust)."""
     return trust + learning * (accuracy - trust)
+
+
+def reported_evidence(report_sum, reports):
+    """What a consumer who has not bought knows of the product this step: e_i = sum_b s_b / m_i, the mean
+    satisfaction of the m_i buyers among its ties who reported their experience (``report_sum``, ``reports``;
+    buyers who talk at all). It stands in for the consumer's own experience in ``source_accuracy``: advice that
+    disagreed with what buyers around it report loses trust (``learn_trust`` at ``trust_learning``, as after an
+    experience)."""
+    return report_sum / reports
 
 
 def community_accuracy(listener: np.ndarray, group: np.ndarray, accuracy: np.ndarray):

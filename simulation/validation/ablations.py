@@ -56,9 +56,9 @@ ABLATIONS: tuple[Ablation, ...] = (
     Ablation("bad_news", "no_page", "the product page (nobody posts ratings)", {"review_propensity": 0.0}),
     Ablation("hubs", "no_word_of_mouth", "word of mouth (talk rate 0)", {"talk_rate": 0.0}),
     Ablation(
-        "trust_matters",
+        "trust_learning",
         "no_learning",
-        "trust learning (tie and community trust fixed at their initial values)",
+        "trust learning (tie and community trust fixed at their initial values, for buyers and non-buyers)",
         {"trust_learning": 0.0, "community_trust_learning": 0.0},
     ),
     Ablation(

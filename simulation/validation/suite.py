@@ -25,6 +25,7 @@ from . import (
     deffuant,
     followers,
     hubs,
+    live_trust,
     resolution,
     seeding,
     stylised_facts,
@@ -34,6 +35,7 @@ from .result import Check
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "default.yaml"
+CRISIS_SCENARIO = ROOT / "scenarios" / "review_crisis.yaml"  # misleading praise: what learned trust is for
 FACEBOOK = str(FACEBOOK_EDGES.relative_to(ROOT))  # as named in the report
 SEED = 20240501
 
@@ -222,6 +224,7 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
         ),
         # Stylised facts, measured on the shipped default scenario (seeds from the scenario file).
         ("trust_matters", lambda: stylised_facts.trust_matters(default, facts)),
+        ("trust_learning", lambda: live_trust.trust_learning_check(load_scenario(CRISIS_SCENARIO, overrides), facts)),
         ("advertising_elasticity", advertising_check),
         ("review_elasticities", lambda: stylised_facts.review_elasticities(default, facts)),
         ("word_of_mouth_elasticity", word_of_mouth_check),
@@ -305,6 +308,7 @@ FIGURES = {
     "resolution": resolution.figure,
     "reshares": followers.figure,
     "followers_feed": followers.figure,
+    "trust_learning": live_trust.figure,
     **{
         key: stylised_facts.figure
         for key in (
