@@ -248,7 +248,7 @@ class WordOfMouthModel(mesa.Model):
         customers = np.flatnonzero(c.role == Role.CUSTOMER)
         if customers.size:
             uniforms = self.fixed_stream("reviews").random(c.n)[customers]
-            self._post(customers, c.satisfaction[customers], uniforms, asked=0.0, uptake=0.0, praise=None)
+            self._post(customers, c.satisfaction[customers], uniforms, asked=0.0, uptake=0.0, average=None)
 
     def incident_shift(self) -> float:
         """Sum of the quality shifts of the incidents under way at this step (0 outside incidents)."""
@@ -828,10 +828,10 @@ class WordOfMouthModel(mesa.Model):
         """Buyers post ratings on the product page (``rules.reviews``); those offered an incentive post more."""
         uniforms = streams.hashed_uniforms(self.salt("reviews"), buyers, self.compiled)
         return self._post(
-            buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, self.page.praise
+            buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, self.page.average
         )
 
-    def _post(self, buyers, satisfaction, uniforms, asked: float, uptake: float, praise: float | None) -> Reviews:
+    def _post(self, buyers, satisfaction, uniforms, asked: float, uptake: float, average: float | None) -> Reviews:
         """Post the ratings of the buyers whose uniform falls under their posting probability.
 
         A buyer posts spontaneously when u < P; offered an incentive, one who would not have posts with
@@ -841,13 +841,15 @@ class WordOfMouthModel(mesa.Model):
             satisfaction,
             prm["review_propensity"],
             prm["review_extremity"],
+            prm["review_reference"],
             asked,
             self.page.negative_share,
             prm["herding_correction"],
+            prm["review_notable"],
         )
         posts = uniforms < spontaneous + (1.0 - spontaneous) * uptake
         incentivised = posts & (uniforms >= spontaneous)
-        expressed = reviews.expressed_satisfaction(satisfaction[posts], praise, prm["herding"])
+        expressed = reviews.expressed_satisfaction(satisfaction[posts], average, prm["herding"])
         stars = reviews.rating_stars(expressed, prm["rating_bias"])
         self.page.post(stars, incentivised[posts])
         return Reviews(posters=buyers[posts], stars=stars, incentivised=incentivised[posts])

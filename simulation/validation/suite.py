@@ -13,7 +13,7 @@ from typing import TypedDict
 from ..datasets import FACEBOOK_EDGES, FACEBOOK_USERS, data_file
 from ..network.edgelist import load_edge_list
 from ..scenario.loader import load_scenario
-from . import bad_news, bass_reduction, cascade_reduction, deffuant, hubs, resolution, seeding, stylised_facts
+from . import bad_news, bass_reduction, cascade_reduction, deffuant, hubs, ratings, resolution, seeding, stylised_facts
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "default.yaml"
@@ -176,6 +176,7 @@ def experiments(quick: bool = False):
         ("seeding_ratio", lambda: stylised_facts.seeding_ratio(default, facts)),
         ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts)),
         ("resolution", lambda: resolution.resolution_check(default, *size["resolution"])),
+        ("ratings", lambda: ratings.ratings_check(default, facts)),
     ]
 
 
@@ -203,6 +204,7 @@ FIGURES = {
     "bad_news": bad_news.figure,
     "hubs": hubs.figure,
     "resolution": resolution.figure,
+    "ratings": ratings.figure,
     **{
         key: stylised_facts.figure
         for key in (
