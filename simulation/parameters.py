@@ -479,7 +479,8 @@ PARAMETERS: dict[str, Parameter] = {
         _p(
             "review_propensity",
             0.2553,
-            "probability that a buyer with the most extreme experience posts a rating (0 = no product page)",
+            "probability that a buyer whose experience is worth telling (at least `review_notable` from "
+            "`review_reference`) posts a rating (0 = no product page)",
             "reviews",
             low=0,
             high=1,
@@ -513,7 +514,8 @@ PARAMETERS: dict[str, Parameter] = {
         _p(
             "herding",
             0.9778,
-            "pull of a rater's rating toward the displayed average when it is above its own experience (Muchnik et al. 2013)",
+            "pull of the rating of a rater without a negative experience toward a displayed average above it "
+            "(Muchnik et al. 2013)",
             "reviews",
             low=0,
             high=1,
