@@ -185,7 +185,9 @@ PAGE: dict[str, tuple[float, float]] = {
     "page_discovery_rate": (1.0, 6.0),
     "review_negativity": (1.0, 4.0),
 }
-FREE_SETS: dict[str, dict[str, tuple[float, float]]] = {"all": FREE, "page": PAGE}
+# The page's influence with the rates that set first-year adoption (p, q, media), which the page alone cannot move.
+PAGE_AND_ADOPTION = {**PAGE, **{name: FREE[name] for name in ("p", "q", "media_awareness_rate")}}
+FREE_SETS: dict[str, dict[str, tuple[float, float]]] = {"all": FREE, "page": PAGE, "page_adoption": PAGE_AND_ADOPTION}
 
 
 def check_free(free: dict[str, tuple[float, float]]) -> None:

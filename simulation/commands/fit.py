@@ -1,6 +1,6 @@
 """Fit the free parameters jointly to every published pattern (pattern-oriented calibration).
 
-    run.py fit [SCENARIO] [--free all|page] [--trials N] [--replications R] [--jobs J] [--result FILE] [--label TEXT]
+    run.py fit [SCENARIO] [--free all|page|page_adoption] [--trials N] [--replications R] [--jobs J] [--result FILE] [--label TEXT]
 
 Runs ``calibration.patterns.fit``: Optuna's TPE sampler with a fixed seed proposes candidates one after
 another (SQLite storage in results/fit/), each measured against every target with the same seeds, its
@@ -31,8 +31,9 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--free",
         default="all",
-        choices=["all", "page"],
-        help="free parameters: all of patterns.FREE (default) or the page's influence alone (patterns.PAGE)",
+        choices=["all", "page", "page_adoption"],
+        help="free parameters: all of patterns.FREE (default), the page's influence alone (patterns.PAGE) or with "
+        "p, q and media awareness (patterns.PAGE_AND_ADOPTION)",
     )
     parser.add_argument("--result", default=None, help="result file (JSON; default docs/validation/fit-SCENARIO.json)")
     parser.add_argument("--label", default="", help="a note stored with the result (e.g. 'preliminary budget')")
