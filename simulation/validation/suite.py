@@ -24,6 +24,7 @@ from . import (
     channels,
     deffuant,
     hubs,
+    ratings,
     resolution,
     seeding,
     stylised_facts,
@@ -226,6 +227,7 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
         ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts, **options)),
         ("channels", lambda: channels.channels_check(default, size["channels"])),
         ("resolution", lambda: resolution.resolution_check(default, *size["resolution"], **options)),
+        ("ratings", lambda: ratings.ratings_check(default, facts)),
     ]
 
 
@@ -296,6 +298,7 @@ FIGURES = {
     "hubs": hubs.figure,
     "channels": channels.figure,
     "resolution": resolution.figure,
+    "ratings": ratings.figure,
     **{
         key: stylised_facts.figure
         for key in (
