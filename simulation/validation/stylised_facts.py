@@ -474,7 +474,7 @@ def herding(scenario, replications: int) -> Check:
 def seeding_ratio(scenario, replications: int, k: int | None = None) -> Check:
     """Hinz, Skiera, Barrot & Becker (2011): seeding well-connected consumers beats random seeding by 2-8x."""
     base = scenario.strategy(scenario.baseline_name)
-    k = k or max(1, scenario.market.n_consumers // 100)
+    k = k or max(1, round(scenario.market.n_consumers * scenario.market.represents / 100))  # 1% of the real market
     quarter = max(1, int(round(0.25 / _years_per_step(scenario))))  # the campaign window: a quarter after seeding
 
     def seeded(targeting):
