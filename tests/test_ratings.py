@@ -44,9 +44,11 @@ def test_simulated_pages_are_polar_only_when_posting_selects():
 
 
 @pytest.mark.slow
-def test_ratings_check_agrees_and_disagrees_without_selective_posting():
+def test_ratings_check_agrees_and_disagrees_without_selective_posting_or_herding():
     scenario = load_scenario(DEFAULT_SCENARIO)
     check = ratings_check(scenario, 40)
     assert check.agrees, check.simulated
     ablated = ratings_check(scenario, 40, ablate_selection=True)
     assert not ablated.agrees, ablated.simulated
+    unherded = ratings_check(load_scenario(DEFAULT_SCENARIO, ["reviews.herding=0", "reviews.herding_correction=0"]), 40)
+    assert not unherded.agrees and not unherded.table["in_band"].all(), unherded.simulated

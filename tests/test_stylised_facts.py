@@ -88,6 +88,16 @@ def test_rating_check_fails_without_under_reporting_bias(default):
     assert not check.agrees, check.simulated
 
 
+def test_rating_check_fails_without_herding_alone(default):
+    """Posting as selective as fitted, no herding: moderate raters keep their 3 stars, more than 1 star."""
+    check = sf.rating_distribution(
+        load_scenario(DEFAULT_SCENARIO, ["reviews.herding=0", "reviews.herding_correction=0"]), 12
+    )
+    assert not check.agrees, check.simulated
+    posted = check.data["posted"]
+    assert posted[2] > posted[0]  # not J-shaped: 3 stars above 1 star
+
+
 def test_herding_check_fails_without_herding_or_correction(default):
     none = load_scenario(
         DEFAULT_SCENARIO, ["market.n_consumers=4000", "reviews.herding=0", "reviews.herding_correction=0"]

@@ -126,6 +126,9 @@ ABLATIONS: tuple[Ablation, ...] = (
         {"review_extremity": 0.0},
     ),
     Ablation(
+        "ratings", "no_herding", "herding and the crowd's correction", {"herding": 0.0, "herding_correction": 0.0}
+    ),
+    Ablation(
         "resolution",
         "simulated_counts",
         "real-market units on the page (it weighs its simulated reviews, as before the fix)",

@@ -16,8 +16,9 @@ Measured on a scenario's baseline with replications (seeds of the scenario file,
 * **Polarity follows selectivity.** Asking every buyer for a rating (``ask_for_reviews``, ``removes`` 0.8:
   posting less selective) lowers polarity (paired interval below 0).
 
-The ablation is who posts: ``review_extremity`` 0 makes posting independent of the experience; the check
-must then disagree.
+The ablations are who posts (``review_extremity`` 0 makes posting independent of the experience) and
+herding (``herding`` and ``herding_correction`` 0: moderate raters keep their own 3 or 4 stars); the check
+must disagree with either (``validation.ablations``).
 """
 
 from __future__ import annotations
