@@ -146,3 +146,15 @@ def test_seeding_triggers_and_listening_give_the_same_shares_at_ten_and_a_hundre
     coarse = resolution_frame(simulated, sizes[1:], 12)["adopter_share"]
     _, low, high = welch(coarse, fine)
     assert not low <= 0 <= high, (low, high)
+
+
+def test_a_fractional_seed_count_is_planned_as_drawn():
+    """505 real seeds at represents 10: the run plans and pays for the 50 or 51 simulated seeds it drew (no
+    spending shortfall from the rounding)."""
+    strategy = {"levers": [{"kind": "seeding", "k": 505, "targeting": "random"}]}
+    model = WordOfMouthModel(seed=1, n_consumers=2000, represents=10, p=0, q=0, strategy=strategy).run(1)
+    seeds = model.kpis["adopters_seeding"]
+    assert seeds in (50, 51)
+    assert (
+        model.kpis["spend"] == pytest.approx(model.kpis["planned_spend"]) == pytest.approx(10 * seeds * model.unit_cost)
+    )

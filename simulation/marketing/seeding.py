@@ -64,10 +64,10 @@ class Seeding(Lever):
     def act(self, ctx: LeverContext) -> None:
         model, effects, rng = ctx.model, ctx.effects, ctx.rng
         real_cost = model.unit_cost if self.cost_per_seed is None else self.cost_per_seed  # one real seed
-        planned = self.k * real_cost
         wanted = simulated_seeds(self.k, model.represents, rng)
         seed_cost = real_cost * model.represents  # one simulated seed: `represents` real units
-        k = int(wanted * model.brand.affordable_share(wanted * seed_cost))
+        planned = wanted * seed_cost  # the seeds drawn, so a fraction rounded down is no spending shortfall
+        k = int(wanted * model.brand.affordable_share(planned))
         if k == 0:
             model.brand.pay(self.kind, 0.0, effects, planned=planned)
             return
