@@ -54,6 +54,14 @@ def test_the_review_crisis_visibly_hurts(crisis):
 
 def test_answering_reviews_visibly_helps_in_the_crisis(crisis):
     assert difference(crisis["answer_reviews"], crisis["wait_it_out"], "new_adopters").low > 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 20 ratings rule (w25-ratings, 8 Dec 2026, 16 replications): answering reviews wins +76 "
+    "[65, 87] customers but its profit gain, +233 [-3,772, +4,237], is no longer distinguishable from 0",
+)
+def test_answering_reviews_pays_in_the_crisis(crisis):
     assert difference(crisis["answer_reviews"], crisis["wait_it_out"], "profit").low > 0
 
 
