@@ -211,7 +211,7 @@ class WordOfMouthModel(mesa.Model):
         customers = np.flatnonzero(c.role == Role.CUSTOMER)
         if customers.size:
             uniforms = self.fixed_stream("reviews").random(c.n)[customers]
-            post_reviews(self, customers, c.satisfaction[customers], uniforms, asked=0.0, uptake=0.0, praise=None)
+            post_reviews(self, customers, c.satisfaction[customers], uniforms, asked=0.0, uptake=0.0, average=None)
 
     def incident_shift(self) -> float:
         """Sum of the quality shifts of the incidents under way at this step (0 outside incidents)."""

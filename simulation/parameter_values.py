@@ -76,6 +76,8 @@ class ParameterValues:
     defect_satisfaction: float
     review_propensity: float
     review_extremity: float
+    review_reference: float
+    review_notable: float
     herding: float
     herding_correction: float
     rating_bias: float

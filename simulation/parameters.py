@@ -481,27 +481,49 @@ PARAMETERS: dict[str, Parameter] = {
             high=1,
         ),
         _p("defect_satisfaction", -0.9, "satisfaction of a buyer whose unit failed", "product", low=-1, high=1),
-        # --- public reviews and ratings (the product page)
+        # --- public reviews and ratings (the product page). review_propensity, review_extremity,
+        # review_reference, review_notable and herding are the fit in docs/fits/ratings.json
+        # (python -m simulation.calibration.ratings); a test keeps them equal.
         _p(
             "review_propensity",
-            0.3,
-            "probability that a buyer with the most extreme experience posts a rating (0 = no product page)",
+            0.2553,
+            "probability that a buyer whose experience is worth telling (at least `review_notable` from "
+            "`review_reference`) posts a rating (0 = no product page)",
             "reviews",
             low=0,
             high=1,
         ),
         _p(
             "review_extremity",
-            2.0,
-            "under-reporting bias: the posting probability grows with |satisfaction| to this power",
+            5.7743,
+            "under-reporting bias: the posting probability grows with the distance from `review_reference` to this power",
             "reviews",
             low=0,
             high=10,
         ),
         _p(
+            "review_reference",
+            0.3889,
+            "satisfaction of an experience that leaves a buyer nothing to say: buyers post about experiences far "
+            "from it on either side (brag and moan)",
+            "reviews",
+            low=-1,
+            high=1,
+        ),
+        _p(
+            "review_notable",
+            0.3815,
+            "distance from `review_reference` beyond which every experience is as worth telling (the posting "
+            "probability's plateau)",
+            "reviews",
+            low=0.01,
+            high=2,
+        ),
+        _p(
             "herding",
-            0.9,
-            "pull of a rater's rating toward a displayed average above its own experience (Muchnik et al. 2013)",
+            0.9778,
+            "pull of the rating of a rater without a negative experience toward a displayed average above it "
+            "(Muchnik et al. 2013)",
             "reviews",
             low=0,
             high=1,

@@ -52,13 +52,6 @@ class ProductPage:
         return 0.0 if n == 0 else float(self.posted[:NEGATIVE_STARS].sum() / n)
 
     @property
-    def praise(self) -> float | None:
-        """The average of the positive ratings (4-5 stars): the consensus raters conform to; None if none."""
-        positive = self._histogram[NEGATIVE_STARS + 1 :]
-        n = int(positive.sum())
-        return None if n == 0 else float((positive * STARS[NEGATIVE_STARS + 1 :]).sum() / n)
-
-    @property
     def average(self) -> float | None:
         """The displayed average rating (stars), None before the first review."""
         n = self.count

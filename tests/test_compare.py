@@ -179,7 +179,7 @@ product: {price: 25, margin: 0.4}
 strategies:
   - name: none
   - name: seeds
-    levers: [{kind: seeding, k: 25, targeting: hubs, cost_per_seed: 0}]
+    levers: [{kind: seeding, k: 1000, targeting: hubs, cost_per_seed: 0}]  # real seeds: 25 simulated ones
 """
 
 

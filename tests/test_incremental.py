@@ -128,6 +128,7 @@ def test_cost_per_customer_is_per_real_paying_customer_and_undefined_when_meanin
         assert np.isnan(rows.loc["incremental_cpa", "mean"])
         assert rows.loc["incremental_cpa", "note"].startswith("undefined: wins more paying customers for no extra")
     text = KNOWN.format(p=0).replace("follower_share: 0,", "follower_share: 0, represents: 10,")
+    text = text.replace("k: 50,", "k: 500,")  # real seeds: the same 50 simulated ones
     comparison = run_comparison(parse_scenario(text, "known.yaml"), replications=2)
     assert comparison.incremental.set_index("measure").loc["incremental_spend", "mean"] == 10_000
     assert "each standing for 10 real ones" in comparison.scale_note

@@ -173,22 +173,27 @@ def test_triggered_schedule_counts_from_the_firing_step():
     assert (answered[[0, 1, 5, 6, 7, 8, 9]] == 0).all() and (answered[2:5] > 0).all()  # steps 1 + 1 .. 1 + 4
 
 
-def test_sampled_sentiment_has_the_binomial_spread_of_the_sample():
-    model = WordOfMouthModel(n_consumers=4000, seed=2, initial_awareness=0.8, opinion_spread=0.6).run(1)
+def test_sampled_sentiment_has_the_spread_of_a_sample_of_the_real_market():
+    """`sample` real posts without replacement: the hypergeometric spread of the real aware consumers
+    (simulated x represents), whatever the resolution; with replacement it would be about 9% wider."""
+    model = WordOfMouthModel(n_consumers=400, represents=10, seed=2, initial_awareness=0.8, opinion_spread=0.6)
+    model.run(1)
     aware = model.consumers.aware
     true_share = float(np.count_nonzero(aware & (model.consumers.opinion < 0)) / aware.sum())
     assert true_share == pytest.approx(model.kpis["negative_share"])
-    n, draws = 300, 4000
+    n, draws, real = 500, 4000, int(aware.sum()) * 10
     rng = np.random.default_rng(0)
     readings = np.array(
         [read_metrics(model, ["negative_share", "adopters"], n, rng)["negative_share"] for _ in range(draws)]
     )
-    sd = math.sqrt(true_share * (1 - true_share) / n)
+    sd = math.sqrt(true_share * (1 - true_share) / n * (real - n) / (real - 1))  # finite real population
     assert abs(readings.mean() - true_share) < 4 * sd / math.sqrt(draws)
     assert readings.std() == pytest.approx(sd, rel=0.05)  # ~ +/- 2.2% of sd at 4,000 draws: a 5% error fails
     exact = read_metrics(model, ["negative_share", "adopters"], None, rng)
-    assert exact == {"negative_share": model.kpis["negative_share"], "adopters": model.kpis["adopters"]}
-    assert read_metrics(model, ["adopters"], n, rng) == {"adopters": model.kpis["adopters"]}  # sales are read exactly
+    assert exact == {"negative_share": model.kpis["negative_share"], "adopters": 10 * model.kpis["adopters"]}
+    assert read_metrics(model, ["adopters"], n, rng) == {"adopters": 10 * model.kpis["adopters"]}  # read exactly
+    # A sample as large as the real market reads every post: the exact figure.
+    assert read_metrics(model, ["negative_share"], real, rng) == {"negative_share": model.kpis["negative_share"]}
 
 
 def test_listening_costs_its_price_and_uses_its_own_random_streams():

@@ -315,14 +315,14 @@ def test_levers_that_do_not_fit_the_market_fail_before_the_run():
 
 def test_a_simulated_consumer_can_stand_for_many_real_ones():
     """Revenue and per-consumer costs scale with `represents`; fixed costs do not, and behaviour does not when
-    the counts rules read in real-market units (page reviews, re-shares) are held at the same real values."""
+    the counts rules read in real-market units (page reviews, re-shares, seeds) are scaled with it."""
 
-    def strategy(social_proof):
+    def strategy(real: int):
         return {
             "levers": [
                 {"kind": "advertising", "reach": 0.1, "cpm": 20},
-                {"kind": "content", "cost_per_post": 300, "social_proof": social_proof},
-                {"kind": "seeding", "k": 10},
+                {"kind": "content", "cost_per_post": 300, "social_proof": real},
+                {"kind": "seeding", "k": real},  # real consumers: 10 simulated ones at either scale
             ]
         }
 

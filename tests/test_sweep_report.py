@@ -85,17 +85,25 @@ def test_the_sweep_command_states_the_cap(tmp_path, capsys):
     data["market"]["n_consumers"] = 600
     data["horizon"] = 8
     represents = float(data["market"].get("represents", 1))  # a seed costs 100 per real consumer
+    k = [int(5 * represents), int(10 * represents), int(40 * represents)]  # real seeds: 5, 10, 40 simulated ones
     data["strategies"] = [
-        {"name": "seeds", "budget": 700 * represents, "levers": [{"kind": "seeding", "k": 5, "cost_per_seed": 100}]}
+        {"name": "seeds", "budget": 700 * represents, "levers": [{"kind": "seeding", "k": k[0], "cost_per_seed": 100}]}
     ]
     data.pop("baseline", None)
     path = tmp_path / "capped.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     out = tmp_path / "sweep"
-    argv = ["sweep", str(path), "--param", "strategies.seeds.levers.seeding.k=5,10,40", "--strategy", "seeds"]
+    argv = [
+        "sweep",
+        str(path),
+        "--param",
+        f"strategies.seeds.levers.seeding.k={k[0]},{k[1]},{k[2]}",
+        "--strategy",
+        "seeds",
+    ]
     assert main([*argv, "--replications", "2", "--jobs", "1", "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    stated = f"seeds at strategies.seeds.levers.seeding.k = 10 and 40: spent {700 * represents:,.0f} of "
+    stated = f"seeds at strategies.seeds.levers.seeding.k = {k[1]} and {k[2]}: spent {700 * represents:,.0f} of "
     assert stated + f"{1000 * represents:,.0f} to {4000 * represents:,.0f} USD planned (the budget cap" in captured.err
     assert f"budget cap of {700 * represents:,.0f} USD" in (out / "sweep_report.html").read_text()
 

@@ -85,23 +85,28 @@ def test_consumers_trust_their_own_community_more_and_learn_it_from_experience()
 
 
 # ---------------------------------------------------------------- the product page's rules
-def test_posting_rises_with_extremity_and_asking_removes_part_of_the_bias():
-    s = np.array([-0.9, -0.2, 0.0, 0.3, 0.9])
-    p = reviews.posting_probability(s, 0.2, 2.0)
-    assert p[0] > p[1] > p[2] == 0 and p[4] > p[3]
-    asked = reviews.posting_probability(s, 0.2, 2.0, asked=0.5)
+def test_posting_rises_with_the_distance_from_the_reference_up_to_a_plateau_and_asking_removes_part_of_the_bias():
+    """P = propensity (a + (1 - a) min(1, |s - r| / w)^gamma) (1 + k N [s > 0.2])."""
+    s = np.array([-0.9, -0.2, 0.3, 0.5, 0.9])
+    p = reviews.posting_probability(s, 0.2, 2.0, reference=0.3, notable=0.6)
+    assert p[2] == 0 and p[0] == p[4] == pytest.approx(0.2)  # nothing to say at r; the plateau beyond w
+    assert p[1] == pytest.approx(0.2 * (0.5 / 0.6) ** 2) and p[3] == pytest.approx(0.2 * (0.2 / 0.6) ** 2)
+    asked = reviews.posting_probability(s, 0.2, 2.0, reference=0.3, asked=0.5, notable=0.6)
     assert (asked >= p).all() and asked[2] == pytest.approx(0.1)
-    corrected = reviews.posting_probability(s, 0.2, 2.0, negative_share=0.5, correction=2.0)
+    corrected = reviews.posting_probability(s, 0.2, 2.0, 0.3, negative_share=0.5, correction=2.0, notable=0.6)
     assert corrected[4] == pytest.approx(2 * p[4]) and corrected[0] == p[0]  # only those who praise it correct
-    assert corrected[3] == pytest.approx(2 * p[3]) and corrected[2] == p[2]
+    assert corrected[3] == pytest.approx(2 * p[3]) and corrected[1] == p[1]
 
 
-def test_herding_pulls_moderate_raters_up_to_the_praise_but_not_down_and_spares_extreme_ones():
-    s = np.array([0.3, 0.3, -0.8])
-    up = reviews.expressed_satisfaction(s, praise=5.0, herding=0.5)
-    down = reviews.expressed_satisfaction(s, praise=1.0, herding=0.5)
-    assert up[0] > 0.3 and (down == s).all()
-    assert reviews.rating_stars(up)[2] == 1  # a failed unit stays a 1-star review
+def test_herding_pulls_raters_without_a_negative_experience_up_to_the_average_and_no_one_down():
+    """s' = s + h (1 - |s|) (A - s) if A > s > -0.2, else s (A: the displayed average on the satisfaction scale)."""
+    s = np.array([0.3, -0.1, -0.5, 0.9])
+    shown = 4.5  # 0.6 on the satisfaction scale
+    up = reviews.expressed_satisfaction(s, average=shown, herding=0.5)
+    assert up[0] == pytest.approx(0.3 + 0.5 * 0.7 * 0.3) and up[1] == pytest.approx(-0.1 + 0.5 * 0.9 * 0.7)
+    assert up[2] == -0.5 and up[3] == 0.9  # a negative experience is not talked up; above A: not pulled down
+    assert (reviews.expressed_satisfaction(s, average=1.0, herding=0.5) == s).all()
+    assert reviews.expressed_satisfaction(s, average=None, herding=0.5) is s
     assert reviews.rating_stars(np.array([-1.0, -0.5, 0.0, 0.5, 1.0])).tolist() == [1, 2, 3, 4, 5]
 
 
@@ -209,13 +214,13 @@ def test_a_mention_is_remembered_in_proportion_to_the_trust_in_its_speaker():
     assert c.awareness[4] == 1.0
 
 
-def test_raters_conform_to_the_praise_shown_so_a_complaint_does_not_pull_them_down():
+def test_the_page_shows_the_average_of_every_rating():
     page = ProductPage()
+    assert page.average is None
     page.post(np.array([5, 4], dtype=np.int8), np.zeros(2, dtype=bool))
-    assert page.praise == 4.5 and page.average == 4.5
+    assert page.average == 4.5
     page.post(np.array([1], dtype=np.int8), np.zeros(1, dtype=bool))
-    assert page.praise == 4.5 and page.average == pytest.approx(10 / 3)  # the complaint moves the average only
-    assert ProductPage().praise is None
+    assert page.average == pytest.approx(10 / 3)
 
 
 # ---------------------------------------------------------------- the default scenario (issue: trust that matters)

@@ -172,7 +172,7 @@ def test_choose_strategy_and_scenario_by_title(tmp_path, monkeypatch):
     rc.find(v.Select, label="Strategy").widget.v_model = "seed_hubs"
     assert session.strategy.value == "seed_hubs"
     assert session.model.strategy.name == "seed_hubs"
-    assert "seeding: k: 50" in label_texts(rc)  # the levers of the chosen strategy get controls
+    assert "seeding: k: 500" in label_texts(rc)  # the levers of the chosen strategy get controls
     # The picker shows each file's name and description, not its path.
     picker = rc.find(v.Select, label="Scenario").widget
     titles = {item["value"]: item["text"] for item in picker.items}

@@ -176,6 +176,19 @@ FREE: dict[str, tuple[float, float]] = {
     "review_extremity": (1.0, 4.0),
 }
 
+# The page's influence on purchases alone (issue 20: the ratings rule changed what the page shows, so the
+# parameters that set how much a read moves purchases are refitted against every target, the rest held).
+PAGE: dict[str, tuple[float, float]] = {
+    "review_influence": (0.05, 0.6),
+    "review_trust": (0.3, 1.0),
+    "page_visit_rate": (1.0, 6.0),
+    "page_discovery_rate": (1.0, 6.0),
+    "review_negativity": (1.0, 4.0),
+}
+# The page's influence with the rates that set first-year adoption (p, q, media), which the page alone cannot move.
+PAGE_AND_ADOPTION = {**PAGE, **{name: FREE[name] for name in ("p", "q", "media_awareness_rate")}}
+FREE_SETS: dict[str, dict[str, tuple[float, float]]] = {"all": FREE, "page": PAGE, "page_adoption": PAGE_AND_ADOPTION}
+
 
 def check_free(free: dict[str, tuple[float, float]]) -> None:
     """ValueError naming the parameter and its allowed range for a range outside the parameter table."""

@@ -1,6 +1,6 @@
 """Fit the free parameters jointly to every published pattern (pattern-oriented calibration).
 
-    run.py fit [SCENARIO] [--trials N] [--replications R] [--jobs J] [--result FILE] [--label TEXT]
+    run.py fit [SCENARIO] [--free all|page|page_adoption] [--trials N] [--replications R] [--jobs J] [--result FILE] [--label TEXT]
 
 Runs ``calibration.patterns.fit``: Optuna's TPE sampler with a fixed seed proposes candidates one after
 another (SQLite storage in results/fit/), each measured against every target with the same seeds, its
@@ -25,6 +25,13 @@ def add_arguments(parser) -> None:
         "--replications", "-r", type=int, default=20, help="paired replications per measurement (default: 20)"
     )
     add_jobs_argument(parser, "worker processes")
+    parser.add_argument(
+        "--free",
+        default="all",
+        choices=["all", "page", "page_adoption"],
+        help="free parameters: all of patterns.FREE (default), the page's influence alone (patterns.PAGE) or with "
+        "p, q and media awareness (patterns.PAGE_AND_ADOPTION)",
+    )
     parser.add_argument("--result", default=None, help="result file (JSON; default docs/validation/fit-SCENARIO.json)")
     parser.add_argument("--label", default="", help="a note stored with the result (e.g. 'preliminary budget')")
     parser.add_argument(
@@ -36,7 +43,7 @@ def main(args) -> int:
     require_extra("optimise", "optuna")
     from tqdm import tqdm
 
-    from ..calibration.patterns import FREE, TARGETS, fit
+    from ..calibration.patterns import FREE_SETS, TARGETS, fit
     from .common import load
 
     for flag, value, least in (
@@ -51,8 +58,9 @@ def main(args) -> int:
     if storage.exists():
         fail(f"{storage}: a study is already stored there; move it away or give another --storage or --result")
     storage.parent.mkdir(parents=True, exist_ok=True)
+    free = FREE_SETS[args.free]
     print(
-        f"fit {scenario.name}: {len(FREE)} free parameters, {len(TARGETS)} targets, {args.trials} trials x "
+        f"fit {scenario.name}: {len(free)} free parameters, {len(TARGETS)} targets, {args.trials} trials x "
         f"{args.replications} replications, {args.jobs} job{'s' * (args.jobs > 1)}"
     )
     with tqdm(total=args.trials, unit="trial") as bar:
@@ -67,6 +75,7 @@ def main(args) -> int:
                 args.trials,
                 args.replications,
                 f"sqlite:///{storage}",
+                free=free,
                 workers=args.jobs,
                 overrides=tuple(args.overrides or ()),
                 progress=progress,

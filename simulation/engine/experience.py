@@ -58,12 +58,12 @@ def buyers_review(model: WordOfMouthModel, effects: MarketingEffects, buyers, sa
     """The ratings these buyers (of this sub-step, with this satisfaction) post, each on its own hashed uniform."""
     uniforms = streams.hashed_uniforms(model.salt("reviews"), buyers, model.compiled)
     return post_reviews(
-        model, buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, model.page.praise
+        model, buyers, satisfaction, uniforms, effects.review_ask, effects.review_incentive, model.page.average
     )
 
 
 def post_reviews(
-    model: WordOfMouthModel, buyers, satisfaction, uniforms, asked: float, uptake: float, praise: float | None
+    model: WordOfMouthModel, buyers, satisfaction, uniforms, asked: float, uptake: float, average: float | None
 ) -> Reviews:
     """Post the ratings of the buyers whose uniform falls under their posting probability.
 
@@ -74,13 +74,15 @@ def post_reviews(
         satisfaction,
         prm.review_propensity,
         prm.review_extremity,
+        prm.review_reference,
         asked,
         model.page.negative_share,
         prm.herding_correction,
+        prm.review_notable,
     )
     posts = uniforms < spontaneous + (1.0 - spontaneous) * uptake
     incentivised = posts & (uniforms >= spontaneous)
-    expressed = reviews.expressed_satisfaction(satisfaction[posts], praise, prm.herding)
+    expressed = reviews.expressed_satisfaction(satisfaction[posts], average, prm.herding)
     stars = reviews.rating_stars(expressed, prm.rating_bias)
     model.page.post(stars, incentivised[posts])
     return Reviews(posters=buyers[posts], stars=stars, incentivised=incentivised[posts])
@@ -99,7 +101,7 @@ def ask_for_reviews(model: WordOfMouthModel, who: np.ndarray, uptake: float = 0.
             "only customers can rate the product"
         )
     uniforms = streams.hashed_uniforms(model.salt("reviews_asked"), who, model.compiled)
-    return post_reviews(model, who, c.satisfaction[who], uniforms, 1.0, uptake, model.page.praise)
+    return post_reviews(model, who, c.satisfaction[who], uniforms, 1.0, uptake, model.page.average)
 
 
 def learn_trust(model: WordOfMouthModel, buyers: np.ndarray, satisfaction: np.ndarray) -> None:

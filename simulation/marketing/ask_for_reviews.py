@@ -23,7 +23,7 @@ class AskForReviews(Lever):
 
     continuous = True
     summary = (
-        "every buyer is asked for a rating: the posting probability becomes propensity x (a + (1 - a) |s|^gamma) "
+        "every buyer is asked for a rating: the posting probability becomes propensity x (a + (1 - a) d^gamma) "
         "with a = `removes`, so buyers with a moderate experience post too"
     )
     cost_rule = "`cost_per_request` per buyer asked"

@@ -2,13 +2,18 @@
 the listening strategy it runs on those observations (triggers and budget reallocation).
 
 At step t, before any lever acts, the brand reads the market as it stood at the end of step t - 1
-(``Listening.observe``) and acts on the reading of step t - 1 - ``lag`` (nothing before it has one):
+(``Listening.observe``) and acts on the reading of step t - 1 - ``lag`` (nothing before it has one).
+It reads the real market (``read_metrics``): each simulated consumer stands for ``market.represents`` real
+ones, so every count it reads (consumers, messages, ratings: KPIs in ``REAL_COUNT_UNITS``) is the
+simulated count x represents, and a trigger's threshold on a count is a count of the real market:
 
-* metrics read from posts are estimated from a random sample of ``sample`` posts (``read_metrics``):
-  ``mean_opinion`` is the mean opinion of ``sample`` aware consumers drawn with replacement, and
-  ``negative_share`` the share of them with a negative opinion; ``positive_messages`` and
-  ``negative_messages`` split the known volume of messages by the share of a binomial sample of
-  ``sample`` of them;
+* metrics read from posts are estimated from ``sample`` real posts drawn without replacement (all of them,
+  so the exact figure, when the real market has no more): ``mean_opinion`` is the mean opinion of
+  ``sample`` of the N = aware x represents real aware consumers, ``negative_share`` the share of them with
+  a negative opinion (hypergeometric); ``positive_messages`` and ``negative_messages`` split the known real
+  volume of messages V by the share of negative ones among ``sample`` of them, V x H / n with H
+  hypergeometric(negative, positive, n = min(sample, V)). The spread depends on the real market only,
+  not on how finely it is simulated;
 * every other step KPI (sales, spend, public counts such as a rating page's) is read exactly, after the
   same lag;
 * listening costs ``cost_per_step``, paid at every step through ``Brand.pay`` (kind ``listening``).
@@ -35,6 +40,8 @@ if TYPE_CHECKING:
 
 # Metrics estimated from a sample of posts; every other metric is read exactly (after the lag).
 SAMPLED_METRICS = ("mean_opinion", "negative_share", "positive_messages", "negative_messages")
+# KPI units that count things in the market: the brand reads them x market.represents (real-market counts).
+REAL_COUNT_UNITS = ("consumers", "messages", "count")
 EVENT_COLUMNS = ["step", "lever", "kind", "event", "value", "detail"]
 
 
@@ -45,34 +52,49 @@ class ListeningSettings(BaseModel):
 
     lag: int = Field(1, ge=0, le=1000, description="steps between a reading and the decisions taken on it")
     sample: int | None = Field(
-        500, ge=1, description="posts read per step to estimate sentiment; none = the exact figures"
+        500,
+        ge=1,
+        description="real posts read per step to estimate sentiment (all of them when there are no more); "
+        "none = the exact figures",
     )
     cost_per_step: float = Field(0.0, ge=0, description="cost of listening per step (social listening tools, staff)")
 
 
 def read_metrics(model: WordOfMouthModel, names, sample: int | None, rng: np.random.Generator) -> dict[str, float]:
-    """The brand's reading of the metrics `names` at the end of the last step (see the module docstring)."""
-    kpis = model.kpis
-    reading = {name: float(kpis[name]) for name in names if name in kpis}
+    """The brand's reading of the metrics `names` of the real market at the end of the last step (see the
+    module docstring): counts x represents, sentiment from `sample` real posts (None: exact)."""
+    from ..kpis import STEP_KPIS  # the KPI registry imports the levers: read it at call time
+
+    kpis, represents = model.kpis, model.represents
+    reading = {
+        name: float(kpis[name]) * (represents if STEP_KPIS[name].unit in REAL_COUNT_UNITS else 1.0)
+        for name in names
+        if name in kpis
+    }
     if sample is None or not kpis:
         return reading
     c = model.consumers
     if {"mean_opinion", "negative_share"} & set(reading):
         aware = np.flatnonzero(c.aware)
-        if aware.size:
-            opinions = c.opinion[aware[rng.integers(0, aware.size, sample)]]
+        real = round(aware.size * represents)
+        if aware.size and real > sample:
+            # `sample` of the real aware consumers, each simulated one standing for `represents` of them
+            drawn = (rng.choice(real, size=sample, replace=False) / represents).astype(np.int64)
+            opinions = c.opinion[aware[np.minimum(drawn, aware.size - 1)]]
             if "mean_opinion" in reading:
                 reading["mean_opinion"] = float(opinions.mean())
             if "negative_share" in reading:
                 reading["negative_share"] = float(np.count_nonzero(opinions < 0) / sample)
     if {"positive_messages", "negative_messages"} & set(reading):
-        positive, negative = float(kpis["positive_messages"]), float(kpis["negative_messages"])
-        volume = positive + negative
-        if volume > 0:
-            negative_estimate = volume * rng.binomial(sample, negative / volume) / sample
-            reading["negative_messages"] = negative_estimate if "negative_messages" in reading else 0.0
+        positive = round(float(kpis["positive_messages"]) * represents)
+        negative = round(float(kpis["negative_messages"]) * represents)
+        read = min(sample, positive + negative)
+        if read < positive + negative:
+            negative_estimate = (positive + negative) * rng.hypergeometric(negative, positive, read) / read
+            if "negative_messages" in reading:
+                reading["negative_messages"] = negative_estimate
             if "positive_messages" in reading:
-                reading["positive_messages"] = volume - negative_estimate
+                reading["positive_messages"] = positive + negative - negative_estimate
     return {name: reading[name] for name in names if name in reading}
 
 

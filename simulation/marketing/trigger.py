@@ -10,7 +10,9 @@ A condition compares one observed step KPI with a threshold, or combines conditi
       until: {metric: negative_share, below: 0.1, for_steps: 3}
 
 * ``metric`` is a step KPI of ``simulation.kpis.STEP_KPIS``, seen through the brand's listening model
-  (``marketing.listening``: a lag, sampling noise);
+  (``marketing.listening``: a lag, sampling noise) in the real market's units: a count (consumers,
+  messages, ratings) is the real market's, the simulated count x ``market.represents``, so a threshold
+  on it means the same at any simulated size;
 * ``below`` / ``above``: the condition is met at a reading when the metric is strictly below / above the
   threshold (a missing reading, or NaN, never meets it);
 * ``for_steps``: it holds once it has been met at that many consecutive readings;
@@ -37,8 +39,12 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     metric: str | None = Field(None, description="a step KPI (simulation.kpis.STEP_KPIS) as the brand observes it")
-    below: float | None = Field(None, description="met when the observed metric is below this value")
-    above: float | None = Field(None, description="met when the observed metric is above this value")
+    below: float | None = Field(
+        None, description="met when the observed metric is below this value (counts: of the real market)"
+    )
+    above: float | None = Field(
+        None, description="met when the observed metric is above this value (counts: of the real market)"
+    )
     for_steps: int = Field(1, ge=1, le=10_000, description="consecutive readings the condition must be met")
     all: list[Condition] | None = Field(None, min_length=1, description="met when every listed condition holds")
     any: list[Condition] | None = Field(None, min_length=1, description="met when any listed condition holds")

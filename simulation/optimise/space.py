@@ -46,10 +46,9 @@ class LeverSpace:
 
 
 def _per_seed(scenario, template: dict) -> float:
+    """The cost of one real seed (seeding's k counts real consumers)."""
     unit = template.get("cost_per_seed")
-    if unit is None:
-        unit = scenario.product.price * (1.0 - scenario.product.margin)
-    return unit * scenario.market.represents
+    return scenario.product.price * (1.0 - scenario.product.margin) if unit is None else unit
 
 
 def _advertising(amount, start, end, steps, intensity, template, scenario):
@@ -62,7 +61,8 @@ def _seeding(amount, start, end, steps, intensity, template, scenario):
     k = int(amount // max(_per_seed(scenario, template), 1e-9))
     if k < 1:
         return None
-    return {"targeting": "hubs", **template, "start": start, "k": min(k, scenario.market.n_consumers)}
+    real_market = int(scenario.market.n_consumers * scenario.market.represents)
+    return {"targeting": "hubs", **template, "start": start, "k": min(k, real_market)}
 
 
 def _content(amount, start, end, steps, intensity, template, scenario):

@@ -120,6 +120,15 @@ ABLATIONS: tuple[Ablation, ...] = (
     Ablation("bad_news_first_year", "no_page", "the product page (nobody posts ratings)", {"review_propensity": 0.0}),
     Ablation("channels", "no_word_of_mouth", "word of mouth (talk rate 0)", {"talk_rate": 0.0}),
     Ablation(
+        "ratings",
+        "no_selective_posting",
+        "under-reporting bias (every buyer equally likely to post)",
+        {"review_extremity": 0.0},
+    ),
+    Ablation(
+        "ratings", "no_herding", "herding and the crowd's correction", {"herding": 0.0, "herding_correction": 0.0}
+    ),
+    Ablation(
         "resolution",
         "simulated_counts",
         "real-market units on the page (it weighs its simulated reviews, as before the fix)",

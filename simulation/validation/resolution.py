@@ -112,6 +112,7 @@ def resolution_check(scenario, sizes, replications: int, simulated_counts: bool 
         "against the reference: difference in means with Welch's 95% interval. Agreement: every interval contains 0 "
         f"and its half-width is at most {PRECISION:.0%} of the reference share (the check could see a difference that "
         "large). The ablation weighs the page by its simulated reviews, as before the fix; it must disagree.",
+        data={"frame": frame},
     )
 
 

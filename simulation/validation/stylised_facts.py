@@ -373,9 +373,17 @@ def herding(scenario, replications: int) -> Check:
 
         return prepare
 
+    quarter = max(1, int(round(0.25 / _years_per_step(scenario))))
+
     def measure(model):
         frame = model.timeseries()
-        return {"average": float(frame["average_rating"].iloc[-1]), "count": float(frame["review_count"].iloc[-1])}
+        # The ratings on the page at the end of the first quarter (the plant is taken out in later_raters).
+        early = frame[[f"ratings_{k}" for k in range(1, 6)]].iloc[min(quarter, len(frame)) - 1].to_numpy(float)
+        return {
+            "average": float(frame["average_rating"].iloc[-1]),
+            "count": float(frame["review_count"].iloc[-1]),
+            **{f"early_{k}": early[k - 1] for k in range(1, 6)},
+        }
 
     frame = paired(
         scenario,
@@ -383,8 +391,20 @@ def herding(scenario, replications: int) -> Check:
         replications,
         measure,
     )
-    average = frame.pivot(index="replication", columns="arm")["average"]
-    count = frame.pivot(index="replication", columns="arm")["count"]
+    wide = frame.pivot(index="replication", columns="arm")
+    average, count = wide["average"], wide["count"]
+
+    def later_raters(arm, planted):
+        """Mean stars of the ratings posted in the first quarter after the plant (NaN where there were none)."""
+        counts = np.stack([wide[f"early_{k}"][arm].to_numpy(float) for k in range(1, 6)], axis=1)
+        if planted:
+            counts[:, planted - 1] -= 1.0
+        total = counts.sum(axis=1)
+        return np.where(total > 0, (counts * np.arange(1, 6)).sum(axis=1) / np.maximum(total, 1.0), np.nan)
+
+    control_early = later_raters("control", None)
+    up_early = t_interval(later_raters("up", 5) - control_early)
+    down_early = t_interval(later_raters("down", 1) - control_early)
 
     def mechanical(stars):
         # One more rating of `stars` among the control's ratings, nobody else changing: its own weight.
@@ -394,16 +414,19 @@ def herding(scenario, replications: int) -> Check:
     down = t_interval(average["down"] - average["control"])
     up_beyond = t_interval(average["up"] - average["control"] - mechanical(5))
     down_beyond = t_interval(average["down"] - average["control"] - mechanical(1))
-    # Asymmetry: the crowd adds to a positive plant (herding, significant) and takes back part of a negative
-    # one (correction: the final average is above what the plant alone would leave). A symmetric herding
-    # model would amplify the negative plant too.
-    agrees = up.low > 0 and up_beyond.low > 0 and down_beyond.mean > 0
+    # Asymmetry, measured on the later raters as Muchnik et al. did (the votes after the planted one): after a
+    # positive plant they rate higher (herding, significant); after a negative plant they do not rate lower
+    # (no negative herding) and the crowd takes back part of it (the final average above what the plant alone
+    # would leave). A symmetric herding model would pull the later raters down after the negative plant.
+    agrees = up.low > 0 and up_early.low > 0 and down_early.high > 0 and down_beyond.mean > 0
     return Check(
         key="herding",
         title="Asymmetric herding on ratings",
         published="Muchnik, Aral & Taylor (2013): one planted positive vote raised later positive votes (herding) and "
         "final ratings by 25%; after a planted negative vote the crowd corrected it with more positive votes.",
-        simulated=f"after a planted 5-star first review the final average moves {_fmt(up, 3)} stars, "
+        simulated=f"raters in the first quarter after a planted 5-star first review rate {_fmt(up_early, 2)} stars "
+        f"higher, after a planted 1-star {_fmt(down_early, 2)}; "
+        f"after the 5-star plant the final average moves {_fmt(up, 3)} stars, "
         f"{_fmt(up_beyond, 3)} beyond the plant's own weight; after a planted 1-star {_fmt(down, 3)}, "
         f"{_fmt(down_beyond, 3)} beyond its own weight (paired differences from the same market without a plant)",
         agrees=bool(agrees),
@@ -411,6 +434,9 @@ def herding(scenario, replications: int) -> Check:
             [
                 {
                     "plant": "one 5-star review first",
+                    "later_raters": up_early.mean,
+                    "later_low": up_early.low,
+                    "later_high": up_early.high,
                     "final_average": up.mean,
                     "low": up.low,
                     "high": up.high,
@@ -420,6 +446,9 @@ def herding(scenario, replications: int) -> Check:
                 },
                 {
                     "plant": "one 1-star review first",
+                    "later_raters": down_early.mean,
+                    "later_low": down_early.low,
+                    "later_high": down_early.high,
                     "final_average": down.mean,
                     "low": down.low,
                     "high": down.high,
@@ -433,16 +462,19 @@ def herding(scenario, replications: int) -> Check:
         notes="Arms: the page starts empty (control), with one 5-star review, or with one 1-star review, before the "
         "first step. Final average: the page's average at the horizon (the plant included), as a paired difference "
         "from the control. Beyond the plant's own weight: that difference minus what one more rating would do if "
-        "nobody else changed, (A n + stars) / (n + 1) - A with the control's average A and count n. Agreement: the "
-        "positive plant raises the final average and later raters add to it (herding; both intervals above 0); "
-        "after the negative plant the crowd takes part of it back (mean beyond its own weight above 0).",
+        "nobody else changed, (A n + stars) / (n + 1) - A with the control's average A and count n. Later raters: "
+        "the mean stars of the ratings posted in the first quarter, the plant left out (Muchnik et al. measured the "
+        "votes after the planted one), paired with the control's (replications without a rating in the quarter "
+        "left out). Agreement: the positive plant raises the final average and the later raters' ratings (herding; "
+        "both intervals above 0); after the negative plant the later raters are not significantly harsher (upper "
+        "end above 0) and the crowd takes part of it back (mean beyond its own weight above 0).",
     )
 
 
 def seeding_ratio(scenario, replications: int, k: int | None = None) -> Check:
     """Hinz, Skiera, Barrot & Becker (2011): seeding well-connected consumers beats random seeding by 2-8x."""
     base = scenario.strategy(scenario.baseline_name)
-    k = k or max(1, scenario.market.n_consumers // 100)
+    k = k or max(1, round(scenario.market.n_consumers * scenario.market.represents / 100))  # 1% of the real market
     quarter = max(1, int(round(0.25 / _years_per_step(scenario))))  # the campaign window: a quarter after seeding
 
     def seeded(targeting):

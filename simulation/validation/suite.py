@@ -26,6 +26,7 @@ from . import (
     followers,
     hubs,
     live_trust,
+    ratings,
     resolution,
     seeding,
     stylised_facts,
@@ -236,6 +237,7 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
         ("resolution", lambda: resolution.resolution_check(default, *size["resolution"], **options)),
         ("reshares", lambda: followers.reshares_check(default, size["followers"], **options)),
         ("followers_feed", lambda: followers.feed_check(default, size["followers"], **options)),
+        ("ratings", lambda: ratings.ratings_check(default, facts)),
     ]
 
 
@@ -309,6 +311,7 @@ FIGURES = {
     "reshares": followers.figure,
     "followers_feed": followers.figure,
     "trust_learning": live_trust.figure,
+    "ratings": ratings.figure,
     **{
         key: stylised_facts.figure
         for key in (
