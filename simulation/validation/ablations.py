@@ -120,6 +120,18 @@ ABLATIONS: tuple[Ablation, ...] = (
     Ablation("bad_news_first_year", "no_page", "the product page (nobody posts ratings)", {"review_propensity": 0.0}),
     Ablation("channels", "no_word_of_mouth", "word of mouth (talk rate 0)", {"talk_rate": 0.0}),
     Ablation(
+        "who_talks",
+        "role_blind",
+        "talk by role (non-customers talk as much as customers: hearsay_talk_ratio 1)",
+        {"hearsay_talk_ratio": 1.0},
+    ),
+    Ablation(
+        "valence",
+        "no_negativity_bias",
+        "the negativity bias (negative opinions voiced no more often than positive ones)",
+        {"negativity_bias": 0.0},
+    ),
+    Ablation(
         "resolution",
         "simulated_counts",
         "real-market units on the page (it weighs its simulated reviews, as before the fix)",

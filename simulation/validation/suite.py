@@ -27,6 +27,7 @@ from . import (
     resolution,
     seeding,
     stylised_facts,
+    talk,
 )
 from .ablations import ablations_of, find, scenario_overrides
 from .result import Check
@@ -80,6 +81,7 @@ class Size(TypedDict):
     hubs: HubsSize
     facts: int  # replications of each stylised fact
     channels: int  # replications of the attribution of customers to channels
+    talk: int  # replications of the talk checks (who talks, valence)
     # (sizes as consumers x represents of one market, the reference first; replications per size)
     resolution: tuple[list[tuple[int, float]], int]
 
@@ -107,6 +109,7 @@ SIZES: dict[str, Size] = {
         "hubs": {"overrides": ["horizon=104"], "replications": 20},
         "facts": 60,
         "channels": 20,
+        "talk": 40,
         "resolution": ([(100_000, 10.0), (1_000_000, 1.0), (10_000, 100.0)], 10),
     },
     "quick": {
@@ -123,6 +126,7 @@ SIZES: dict[str, Size] = {
         "hubs": {"overrides": ["horizon=104"], "replications": 8},
         "facts": 60,  # fewer replications leave intervals wider than the published ranges they must fit in
         "channels": 8,
+        "talk": 20,  # (cheap: a run each) fewer leave the valence interval wider than East et al.'s band
         "resolution": ([(10_000, 10.0), (20_000, 5.0)], 16),
     },
     # The machinery at the smallest sizes (tests): its verdicts carry no weight.
@@ -140,6 +144,7 @@ SIZES: dict[str, Size] = {
         "hubs": {"overrides": ["horizon=20"], "replications": 3},
         "facts": 3,
         "channels": 2,
+        "talk": 2,
         "resolution": ([(1_000, 10.0), (2_000, 5.0)], 3),
     },
 }
@@ -203,7 +208,6 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
                 load_scenario(DEFAULT_SCENARIO, size["bad_news"]["overrides"] + [f"seed={SEED}", *overrides]),
                 size["bad_news"]["shares"],
                 size["bad_news"]["replications"],
-                by_channel=not (params or options),  # the channels are measured once, on the unablated market
                 **options,
             ),
         ),
@@ -225,6 +229,8 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
         ("seeding_ratio", lambda: stylised_facts.seeding_ratio(default, facts)),
         ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts, **options)),
         ("channels", lambda: channels.channels_check(default, size["channels"])),
+        ("who_talks", lambda: talk.who_talks_check(default, size["talk"])),
+        ("valence", lambda: talk.valence_check(default, size["talk"])),
         ("resolution", lambda: resolution.resolution_check(default, *size["resolution"], **options)),
     ]
 
@@ -295,6 +301,8 @@ FIGURES = {
     "bad_news": bad_news.figure,
     "hubs": hubs.figure,
     "channels": channels.figure,
+    "who_talks": talk.figure,
+    "valence": talk.figure,
     "resolution": resolution.figure,
     **{
         key: stylised_facts.figure
