@@ -18,7 +18,8 @@ from numba.extending import intrinsic, overload, register_jitable
 
 from .rules import forms
 from .rules.awareness import page_visit_probability, raised_interest, recalled
-from .rules.purchase import TYPICAL_INTEREST, midstep_influence, purchase_gate, purchase_hazard, purchase_probability
+from .rules.conversation import talk_by_role
+from .rules.purchase import midstep_influence, purchase_gate, purchase_hazard, purchase_probability
 from .rules.rates import per_step_probability
 from .rules.trust import bounded_confidence, learn_trust, message_weight, shifted_opinion, source_accuracy
 from .state import AWARE_THRESHOLD, CUSTOMER_CODE, MEDIA_CODE, PEER_CODE, REVIEWS_CODE, UNAWARE_CODE
@@ -111,6 +112,7 @@ RULE_EQUATIONS = (
     purchase_hazard,
     purchase_probability,
     midstep_influence,
+    talk_by_role,
 )
 for _equation in RULE_EQUATIONS:
     register_jitable(inline="always")(_equation)
@@ -179,7 +181,18 @@ def talk(talkers, rule, start, stop):
     expected count and uniform listed in order, for the caller's Poisson quantile
     (rules.conversation.draw_message_counts)."""
     awareness, opinion, interest, talkativeness, talk_boost, role, purchase_step, boost = talkers
-    has_boost, talk_window, step, neutral_talk, negativity_bias, rate_dt, always, salt, summing_rate = rule
+    (
+        has_boost,
+        talk_window,
+        step,
+        neutral_talk,
+        negativity_bias,
+        hearsay_talk_ratio,
+        rate_dt,
+        always,
+        salt,
+        summing_rate,
+    ) = rule
     n = stop - start
     who = np.empty(n, dtype=np.int64)
     counts = np.empty(n, dtype=np.int64)
@@ -202,7 +215,7 @@ def talk(talkers, rule, start, stop):
         # Factors of 1.0 (exact) and one test at the end instead of a branch per condition: branches on the
         # consumers' data are mispredicted at random and cost more than computing the rate for everyone.
         relative *= (1.0 + negativity_bias) if o < 0 else 1.0
-        relative *= 1.0 if customer else interest[i] / TYPICAL_INTEREST
+        relative *= talk_by_role(customer, interest[i], hearsay_talk_ratio)
         eligible = eligible & (relative > 0) & ((neutral_talk > 0) | (strength > 0))
         if always:
             if not eligible:

@@ -39,6 +39,7 @@ class ParameterValues:
     talk_rate: float
     neutral_talk: float
     negativity_bias: float
+    hearsay_talk_ratio: float
     reach: float
     talk_window: int
     experience_credibility: float

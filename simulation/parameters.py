@@ -229,8 +229,9 @@ PARAMETERS: dict[str, Parameter] = {
         ),
         _p(
             "talk_rate",
-            12.0,
-            "messages per year of a consumer of average talkativeness with a strong opinion",
+            96.0,
+            "messages per year of a customer of average talkativeness with a strong opinion (others: times "
+            "hearsay_talk_ratio); fitted by scripts/fit_talk_rate.py (docs/validation/fit-talk-rate.json)",
             "word_of_mouth",
             low=0,
             high=math.inf,
@@ -251,6 +252,15 @@ PARAMETERS: dict[str, Parameter] = {
             "word_of_mouth",
             low=0,
             high=20,
+        ),
+        _p(
+            "hearsay_talk_ratio",
+            1 / 7,
+            "talk of a consumer who has not bought (hearsay) relative to a customer's: informed non-participants "
+            "passed information about 1/7 as often as participants (Banerjee, Chandrasekhar, Duflo & Jackson 2013)",
+            "word_of_mouth",
+            low=0,
+            high=1,
         ),
         _p("reach", 0.3, "probability that a tie sees a given message in its feed", "word_of_mouth", low=0, high=1),
         _p(

@@ -127,7 +127,7 @@ def test_batch_workers_run_the_kernels_on_one_thread(monkeypatch):
 @needs_numba
 def test_auto_delivery_switches_paths_within_a_run(kernels_switch):
     kernels_switch(True)
-    model = WordOfMouthModel(seed=2, n_consumers=3000, talk_rate=200.0, strategy=None)
+    model = WordOfMouthModel(seed=2, n_consumers=3000, talk_rate=200.0, hearsay_talk_ratio=1.0, strategy=None)
     seen = []
     original = model.delivery_paths.choose
 
@@ -148,7 +148,7 @@ def test_the_miss_table_is_computed_once_per_aggregated_substep(kernels_switch, 
     calls = []
     original = conversation.miss_table
     monkeypatch.setattr(conversation, "miss_table", lambda *args: calls.append(args) or original(*args))
-    model = WordOfMouthModel(seed=2, n_consumers=3000, talk_rate=200.0, strategy=None)
+    model = WordOfMouthModel(seed=2, n_consumers=3000, talk_rate=200.0, hearsay_talk_ratio=1.0, strategy=None)
     model.delivery = delivery
     paths = []
     choose = model.delivery_paths.choose
@@ -333,7 +333,7 @@ def test_compiled_talk_draws_the_numpy_counts_below_and_above_the_summing_rate()
     """The kernel sums Poisson terms for rates up to _SUMMING_RATE and hands larger ones to the quantile
     function: either way each talker's count is the numpy form's, exactly."""
     model = WordOfMouthModel(seed=3, n_consumers=3000, strategy=None, initial_awareness=1.0)
-    settings = dict(talk_rate=500.0, neutral_talk=0.3, negativity_bias=0.5, dt=1 / 52)
+    settings = dict(talk_rate=500.0, neutral_talk=0.3, negativity_bias=0.5, dt=1 / 52, hearsay_talk_ratio=0.5)
     for boost in (None, np.linspace(0.5, 2.0, model.consumers.n)):
         draw = dict(settings, talk_window=0, step=0, boost=boost, salt=np.uint64(5))
         reference = conversation.talk(model.consumers, **draw, compiled=False)
@@ -354,7 +354,7 @@ def test_compiled_talk_picks_the_numpy_talkers_in_every_mode(kernels_switch, tal
     model = WordOfMouthModel(seed=4, n_consumers=3000, strategy=None, p=0.2).run(12)  # mixed roles and opinions
     model.consumers.opinion[::50] = 0.0  # some with nothing to say when neutral consumers keep quiet
     settings = dict(talk_window=talk_window, step=12, talk_rate=talk_rate, neutral_talk=neutral_talk)
-    settings |= dict(negativity_bias=0.5, dt=1 / 52, boost=None, salt=np.uint64(6))
+    settings |= dict(negativity_bias=0.5, hearsay_talk_ratio=1 / 7, dt=1 / 52, boost=None, salt=np.uint64(6))
     reference = conversation.talk(model.consumers, **settings, compiled=False)
     compiled = conversation.talk(model.consumers, **settings, compiled=True)
     np.testing.assert_array_equal(compiled[0], reference[0])

@@ -60,7 +60,8 @@ def test_every_rate_ends_quickly_including_extreme_ones():
     "settings",
     [
         {"time_unit": "year", "talk_rate": 365.0, "awareness_decay": 0.0, "initial_awareness": 0.5},
-        {"strategy": {"levers": [{"kind": "referral", "talk_boost": 1e6}]}, "customer_share": 0.2},
+        # (talk rate 12 a year: a boost of 10^6 stays within the messages a step may hold, resources.check_talk)
+        {"strategy": {"levers": [{"kind": "referral", "talk_boost": 1e6}]}, "customer_share": 0.2, "talk_rate": 12.0},
     ],
 )
 def test_models_with_many_messages_per_step_run(settings):

@@ -135,12 +135,12 @@ def test_negative_opinions_are_voiced_more_often():
     c.opinion[:] = [-0.6, 0.6, 0.0, 0.6]
     c.interest[:] = 0.5
     who, rate = conversation.messages_per_step(
-        c, np.arange(4), talk_rate=12, neutral_talk=0.2, negativity_bias=1.0, dt=1 / 52
+        c, np.arange(4), talk_rate=12, neutral_talk=0.2, negativity_bias=1.0, dt=1 / 52, hearsay_talk_ratio=1.0
     )
     assert list(who) == [0, 1, 2, 3]
     # With no talk about neutral opinions, the neutral consumer is dropped from the talkers.
     who, _ = conversation.messages_per_step(
-        c, np.arange(4), talk_rate=12, neutral_talk=0.0, negativity_bias=1.0, dt=1 / 52
+        c, np.arange(4), talk_rate=12, neutral_talk=0.0, negativity_bias=1.0, dt=1 / 52, hearsay_talk_ratio=1.0
     )
     assert list(who) == [0, 1, 3]
     assert rate[0] > rate[1] > rate[2] > 0

@@ -191,7 +191,7 @@ def test_suite_numbers_do_not_depend_on_the_number_of_workers():
 
 def test_bad_news_by_channel_and_without_a_voice():
     scenario = load_scenario(DEFAULT_SCENARIO, ["market.n_consumers=1000", "time_unit=month", "horizon=120", "seed=5"])
-    silent = bad_news.bad_news_check(scenario, (0.1,), replications=4, voices=(), by_channel=False)
+    silent = bad_news.bad_news_check(scenario, (0.1,), replications=4, voices=())
     assert silent.table["npv_loss"].iloc[0] == 0.0 and not silent.agrees  # no voice: nothing to lose
     with pytest.raises(ValueError, match="voices"):
         bad_news.bad_news_check(scenario, (0.1,), replications=2, voices=("shout",))

@@ -34,6 +34,7 @@ class Talking(NamedTuple):
     step: int
     neutral_talk: float
     negativity_bias: float
+    hearsay_talk_ratio: float  # talk of non-customers relative to customers' (rules.conversation.talk_by_role)
     rate_dt: float  # talk_rate x dt (0 when the rate is infinite)
     always: bool  # an infinite talk rate: every eligible consumer sends one message
     salt: np.uint64

@@ -58,6 +58,7 @@ def deliver(model: WordOfMouthModel, effects: MarketingEffects, record: StepReco
         talk_rate=prm.talk_rate,
         neutral_talk=prm.neutral_talk,
         negativity_bias=prm.negativity_bias,
+        hearsay_talk_ratio=prm.hearsay_talk_ratio,
         dt=model.dt,
         boost=effects.talk_boost,
         salt=model.salt("talk"),

@@ -5,8 +5,10 @@ Equations (docs/MODEL.md, "Conversation"):
     lambda_i = talk_rate * talkativeness_i * (a + (1 - a) |o_i|) * (1 + b [o_i < 0]) * boost_i * x_i
     messages of i in a step ~ Poisson(lambda_i dt)            (aware consumers only)
 
-with a = ``neutral_talk``, b = ``negativity_bias`` and x_i = 1 for past customers (they speak from
-experience) and x_i = interest_i / 0.5 for others (prospects take part out of interest). A message carries the talker's opinion o_j as its
+with a = ``neutral_talk``, b = ``negativity_bias`` and x_i the talk of i's role (``talk_by_role``):
+x_i = 1 for past customers (they speak from experience) and x_i = r interest_i / 0.5 for others (they repeat
+hearsay, out of interest), r = ``hearsay_talk_ratio`` (1/7: informed non-participants passed information about
+a seventh as often as participants, Banerjee, Chandrasekhar, Duflo & Jackson 2013). A message carries the talker's opinion o_j as its
 valence and reaches each tie independently with probability ``reach`` (a tie sees Binomial(c_j, reach)
 of the talker's c_j messages); on a complete network (mean field) each message reaches ``contacts``
 consumers drawn at random. Counting messages (rather than capping talk at one per step) keeps the
@@ -24,7 +26,14 @@ from .. import kernels
 from ..engine.kernel_inputs import Talkers, Talking
 from ..state import CUSTOMER_CODE, ConsumerState, Role, TieState
 from ..streams import hashed_uniforms
+from .forms import choose
 from .purchase import TYPICAL_INTEREST
+
+
+def talk_by_role(customer, interest, hearsay_talk_ratio: float):
+    """x_i = 1 for a past customer (experience), r interest_i / 0.5 for anyone else (hearsay), r =
+    ``hearsay_talk_ratio``: who talks, by role. The kernels call it as it is (``_compiled.RULE_EQUATIONS``)."""
+    return choose(customer, 1.0, hearsay_talk_ratio * interest / TYPICAL_INTEREST)
 
 
 def speakers(consumers: ConsumerState, *, talk_window: int, step: int, neutral_talk: float) -> np.ndarray:
@@ -48,6 +57,7 @@ def messages_per_step(
     negativity_bias: float,
     dt: float,
     boost: np.ndarray | None = None,
+    hearsay_talk_ratio: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(talkers, lambda_i dt): the consumers of `who` with something to say, and their expected messages
     this step (inf = always exactly one). ``boost`` is this step's extra talk multiplier per consumer (from
@@ -64,7 +74,7 @@ def messages_per_step(
     if boost is not None:
         relative *= boost[who]
     relative *= np.where(opinion < 0, 1.0 + negativity_bias, 1.0)
-    relative *= np.where(role == Role.CUSTOMER, 1.0, consumers.interest[who] / TYPICAL_INTEREST)
+    relative *= talk_by_role(role == Role.CUSTOMER, consumers.interest[who], hearsay_talk_ratio)
     if np.isinf(talk_rate):
         return who, np.where(relative > 0, np.inf, 0.0)
     return who, relative * (talk_rate * dt)
@@ -166,6 +176,7 @@ def talk(
     boost: np.ndarray | None,
     salt: np.uint64,
     compiled: bool | None = None,
+    hearsay_talk_ratio: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(talkers, messages sent): ``speakers``, their ``messages_per_step`` and ``draw_message_counts`` with
     each consumer's hashed uniform (``streams.hashed_uniforms(salt, i)``), keeping those who send one or more.
@@ -194,6 +205,7 @@ def talk(
             int(step),
             float(neutral_talk),
             float(negativity_bias),
+            float(hearsay_talk_ratio),
             float(talk_rate * dt) if np.isfinite(talk_rate) else 0.0,
             bool(np.isinf(talk_rate)),
             salt,
@@ -218,6 +230,7 @@ def talk(
         negativity_bias=negativity_bias,
         dt=dt,
         boost=boost,
+        hearsay_talk_ratio=hearsay_talk_ratio,
     )
     if np.isinf(talk_rate):
         keep = expected > 0

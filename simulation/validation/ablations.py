@@ -129,6 +129,18 @@ ABLATIONS: tuple[Ablation, ...] = (
         "ratings", "no_herding", "herding and the crowd's correction", {"herding": 0.0, "herding_correction": 0.0}
     ),
     Ablation(
+        "who_talks",
+        "role_blind",
+        "talk by role (non-customers talk as much as customers: hearsay_talk_ratio 1)",
+        {"hearsay_talk_ratio": 1.0},
+    ),
+    Ablation(
+        "valence",
+        "no_negativity_bias",
+        "the negativity bias (negative opinions voiced no more often than positive ones)",
+        {"negativity_bias": 0.0},
+    ),
+    Ablation(
         "resolution",
         "simulated_counts",
         "real-market units on the page (it weighs its simulated reviews, as before the fix)",

@@ -540,21 +540,29 @@ def seeding_ratio(scenario, replications: int, k: int | None = None) -> Check:
 def bad_news_first_year(scenario, replications: int, share: float = 0.1, voices=("talk", "post")) -> Check:
     """Goldenberg et al. (2007): negative word of mouth lowers NPV, visibly within the first year (the
     dissatisfied of the vocal arm use the channels in `voices`: fewer than both is an ablation)."""
-    from .bad_news import run_npv
+    from .bad_news import channel_arms, run_npv
 
     one_year = scenario.model_copy(update={"horizon": int(round(1.0 / _years_per_step(scenario)))})
-    vocal = np.array([run_npv(one_year, None, r, share, False, voices)[0] for r in range(replications)])
-    silent = np.array([run_npv(one_year, None, r, share, silent=True)[0] for r in range(replications)])
+
+    def npv(arm_voices, silent=False):
+        return np.array([run_npv(one_year, None, r, share, silent, arm_voices)[0] for r in range(replications)])
+
+    vocal, silent = npv(voices), npv((), silent=True)
     loss = t_interval(silent - vocal)
     relative = loss.mean / float(silent.mean())
+    # The loss through each channel alone (bad_news.channel_arms): both must show, so the check fails when either
+    # channel carries no bad news.
+    alone = {channel: t_interval(silent - npv(arm)) for channel, arm in channel_arms(voices).items()}
+    words = {"word_of_mouth": "word of mouth", "page": "the page"}
+    by_channel = ", ".join(f"through {words[c]} alone {_fmt(i, 0)}" for c, i in alone.items())
     return Check(
         key="bad_news_first_year",
         title="Bad news within the first year",
         published="Goldenberg, Libai, Moldovan & Muller (2007): negative word of mouth from a small share of "
         f"dissatisfied customers lowers NPV markedly. Required: with {share:.0%} of buyers dissatisfied, the NPV loss "
-        "is visible within the first year (interval above 0).",
-        simulated=f"first-year NPV {relative:.1%} lower: loss {_fmt(loss, 0)}",
-        agrees=bool(loss.low > 0),
+        "is visible within the first year (interval above 0), through word of mouth alone and through the page alone.",
+        simulated=f"first-year NPV {relative:.1%} lower: loss {_fmt(loss, 0)}; {by_channel}",
+        agrees=bool(loss.low > 0 and all(i.low > 0 for i in alone.values())),
         table=pd.DataFrame(
             [
                 {
@@ -565,12 +573,15 @@ def bad_news_first_year(scenario, replications: int, share: float = 0.1, voices=
                     "low": loss.low,
                     "high": loss.high,
                     "relative": relative,
+                    **{f"loss_{c}": i.mean for c, i in alone.items()},
+                    **{f"low_{c}": i.low for c, i in alone.items()},
                 }
             ]
         ),
         settings=_settings(one_year, replications, share_dissatisfied=share),
         notes="Paired arms as in the bad-news check (simulation/validation/bad_news.py): a share of units fails its "
-        "buyers; they talk and post (vocal) or stay silent (the counterfactual). One year of the scenario.",
+        "buyers; they talk and post (vocal) or stay silent (the counterfactual), or only talk (word of mouth alone) or "
+        "only post (the page alone). One year of the scenario.",
     )
 
 

@@ -30,6 +30,7 @@ from . import (
     resolution,
     seeding,
     stylised_facts,
+    talk,
 )
 from .ablations import ablations_of, find, scenario_overrides
 from .result import Check
@@ -85,6 +86,7 @@ class Size(TypedDict):
     facts: int  # replications of each stylised fact
     channels: int  # replications of the attribution of customers to channels
     followers: int  # paired replications of the followers' checks (re-shares, the feed)
+    talk: int  # replications of the talk checks (who talks, valence)
     # (sizes as consumers x represents of one market, the reference first; replications per size)
     resolution: tuple[list[tuple[int, float]], int]
 
@@ -113,6 +115,7 @@ SIZES: dict[str, Size] = {
         "facts": 60,
         "channels": 20,
         "followers": 40,
+        "talk": 40,
         "resolution": ([(100_000, 10.0), (1_000_000, 1.0), (10_000, 100.0)], 10),
     },
     "quick": {
@@ -130,6 +133,7 @@ SIZES: dict[str, Size] = {
         "facts": 60,  # fewer replications leave intervals wider than the published ranges they must fit in
         "channels": 8,
         "followers": 20,
+        "talk": 20,  # (cheap: a run each) fewer leave the valence interval wider than East et al.'s band
         "resolution": ([(10_000, 10.0), (20_000, 5.0)], 16),
     },
     # The machinery at the smallest sizes (tests): its verdicts carry no weight.
@@ -148,6 +152,7 @@ SIZES: dict[str, Size] = {
         "facts": 3,
         "channels": 2,
         "followers": 3,
+        "talk": 2,
         "resolution": ([(1_000, 10.0), (2_000, 5.0)], 3),
     },
 }
@@ -211,7 +216,6 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
                 load_scenario(DEFAULT_SCENARIO, size["bad_news"]["overrides"] + [f"seed={SEED}", *overrides]),
                 size["bad_news"]["shares"],
                 size["bad_news"]["replications"],
-                by_channel=not (params or options),  # the channels are measured once, on the unablated market
                 **options,
             ),
         ),
@@ -234,6 +238,8 @@ def experiments(profile: str = "full", params: dict | None = None, options: dict
         ("seeding_ratio", lambda: stylised_facts.seeding_ratio(default, facts)),
         ("bad_news_first_year", lambda: stylised_facts.bad_news_first_year(default, facts, **options)),
         ("channels", lambda: channels.channels_check(default, size["channels"])),
+        ("who_talks", lambda: talk.who_talks_check(default, size["talk"])),
+        ("valence", lambda: talk.valence_check(default, size["talk"])),
         ("resolution", lambda: resolution.resolution_check(default, *size["resolution"], **options)),
         ("reshares", lambda: followers.reshares_check(default, size["followers"], **options)),
         ("followers_feed", lambda: followers.feed_check(default, size["followers"], **options)),
@@ -307,6 +313,8 @@ FIGURES = {
     "bad_news": bad_news.figure,
     "hubs": hubs.figure,
     "channels": channels.figure,
+    "who_talks": talk.figure,
+    "valence": talk.figure,
     "resolution": resolution.figure,
     "reshares": followers.figure,
     "followers_feed": followers.figure,
