@@ -362,16 +362,35 @@ def rating_distribution(scenario, replications: int) -> Check:
     )
 
 
+def plant(stars: int):
+    """An arm's preparation: one review of `stars` on the page before the first step."""
+
+    def prepare(model):
+        model.page.post(np.array([stars], dtype=np.int8), np.array([False]))
+
+    return prepare
+
+
+def _plant_row(plant: str, later, final, beyond) -> dict:
+    """One row of the herding table: the later raters' shift, the final average's and beyond the plant's weight."""
+    return {
+        "plant": plant,
+        "later_raters": later.mean,
+        "later_low": later.low,
+        "later_high": later.high,
+        "final_average": final.mean,
+        "low": final.low,
+        "high": final.high,
+        "beyond_own_weight": beyond.mean,
+        "beyond_low": beyond.low,
+        "beyond_high": beyond.high,
+    }
+
+
 def herding(scenario, replications: int) -> Check:
     """Muchnik, Aral & Taylor (2013): a planted positive rating is amplified by later raters (herding); a
     planted negative one is counteracted by the crowd."""
     base = scenario.strategy(scenario.baseline_name)
-
-    def plant(stars):
-        def prepare(model):
-            model.page.post(np.array([stars], dtype=np.int8), np.array([False]))
-
-        return prepare
 
     quarter = max(1, int(round(0.25 / _years_per_step(scenario))))
 
@@ -432,30 +451,8 @@ def herding(scenario, replications: int) -> Check:
         agrees=bool(agrees),
         table=pd.DataFrame(
             [
-                {
-                    "plant": "one 5-star review first",
-                    "later_raters": up_early.mean,
-                    "later_low": up_early.low,
-                    "later_high": up_early.high,
-                    "final_average": up.mean,
-                    "low": up.low,
-                    "high": up.high,
-                    "beyond_own_weight": up_beyond.mean,
-                    "beyond_low": up_beyond.low,
-                    "beyond_high": up_beyond.high,
-                },
-                {
-                    "plant": "one 1-star review first",
-                    "later_raters": down_early.mean,
-                    "later_low": down_early.low,
-                    "later_high": down_early.high,
-                    "final_average": down.mean,
-                    "low": down.low,
-                    "high": down.high,
-                    "beyond_own_weight": down_beyond.mean,
-                    "beyond_low": down_beyond.low,
-                    "beyond_high": down_beyond.high,
-                },
+                _plant_row("one 5-star review first", up_early, up, up_beyond),
+                _plant_row("one 1-star review first", down_early, down, down_beyond),
             ]
         ),
         settings=_settings(scenario, replications),
