@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TALKING = dict(initial_awareness=1.0, neutral_talk=1.0, awareness_decay=0.0)
+# (hearsay_talk_ratio 1: non-customers talk as much as customers, the talk the estimate bounds)
+TALKING = dict(initial_awareness=1.0, neutral_talk=1.0, awareness_decay=0.0, hearsay_talk_ratio=1.0)
 EVERY_TIE = dict(talk_rate=float("inf"), reach=1.0, **TALKING)  # every tie carries a message every step
 MARKETS = {
     "small world, 10^5 consumers, degree 10": dict(n_consumers=100_000, mean_degree=10),

@@ -48,8 +48,11 @@ def test_memory_limit_setting(monkeypatch):
             ["network.mean_degree = 10000", "at most about 1,300 consumers", "a mean degree of about 130"],
         ),
         (
-            dict(
-                n_consumers=100_000, network="complete", strategy={"levers": [{"kind": "referral", "talk_boost": 1e6}]}
+            dict(  # (talk rate 12 a year: within the messages a step may hold, so memory is what refuses it)
+                n_consumers=100_000,
+                network="complete",
+                talk_rate=12.0,
+                strategy={"levers": [{"kind": "referral", "talk_boost": 1e6}]},
             ),
             ["mean-field market", "messages per consumer per step", "fewer contacts or messages"],
         ),
