@@ -101,6 +101,12 @@ def test_duplicate_strategy_names_blame_the_repeated_name_without_dumping_the_li
     )
 
 
+def test_a_strategy_name_that_cannot_be_a_path_is_blamed_by_its_position():
+    """Found by the long fuzz profile: a blank name made the path 'strategies. .name'."""
+    [message] = problems(GOOD.replace("name: none", "name: ' '").replace("name: ads", "name: ' '"))
+    assert message.startswith("s.yaml:7: strategies.1.name = ' ': strategy 0 has this name already (line 6)")
+
+
 def test_unknown_baseline():
     [message] = problems(GOOD + "baseline: nothing\n")
     assert message == "s.yaml:11: baseline: 'nothing' is not one of the strategies: none, ads"

@@ -132,13 +132,17 @@ def _value_at(data, loc):
     return node
 
 
+_PATH_PART = re.compile(r"[A-Za-z0-9_][\w-]*")
+
+
 def _dotted(loc: tuple, data: dict) -> str:
     parts = []
     for i, part in enumerate(loc):
-        # Strategies are named in messages by their name, which is what --set uses too.
+        # Strategies are named in messages by their name, which is what --set uses too; a name that could not
+        # be a path's part (blank, with spaces or dots) by its position.
         if i == 1 and loc[0] == "strategies" and isinstance(part, int):
             name = _value_at(data, ("strategies", part, "name"))
-            parts.append(str(name) if isinstance(name, str) else str(part))
+            parts.append(name if isinstance(name, str) and _PATH_PART.fullmatch(name) else str(part))
         else:
             parts.append(str(part))
     return ".".join(parts)
