@@ -20,16 +20,17 @@ def advertising(default):
     return sf.advertising_elasticity(default, SIZES["full"]["facts"])
 
 
-# Known misses since the ratings rule of issue 20 (w25-ratings; measured 8 Dec 2026, 60 replications): not
-# tuned away by hand (docs/fits/page-influence.md: the fitted page values do not bring them back either).
+# Known misses since issue 20's rule changes (the ratings rule, talk by role, learned trust, the followers' feed;
+# measured on the merged rules, 8 Dec 2026, 60 replications): not tuned away by hand (docs/fits/page-influence.md:
+# the fitted page values do not bring them back either; the joint refit of every target is still to run).
 # Strict: a change that brings a check back into its range makes these fail until the mark is removed.
 ADVERTISING_MISS = (
-    "issue 20 ratings rule: short-term advertising elasticity 0.031 [0.021, 0.041], the interval's lower end "
-    "0.009 below the required 0.03 (long-term 0.043 [0.033, 0.053] inside)"
+    "issue 20 rules: short-term advertising elasticity 0.039 [0.028, 0.051], the interval's lower end "
+    "0.002 below the required 0.03 (long-term 0.042 [0.034, 0.050] inside)"
 )
 REVIEWS_MISS = (
-    "issue 20 ratings rule: review volume elasticity 0.096 [0.061, 0.132], lower end 0.018 below the required "
-    "0.079 (0.236 / 3); valence 0.230 [0.138, 0.321], lower end 0.001 below 0.139 (0.417 / 3)"
+    "issue 20 rules: review volume elasticity 0.095 [0.057, 0.133], lower end 0.022 below the required "
+    "0.079 (0.236 / 3); valence 0.273 [0.171, 0.375] inside (>= 0.139, 0.417 / 3)"
 )
 
 
