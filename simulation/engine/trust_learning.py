@@ -12,6 +12,7 @@ import numpy as np
 
 from ..marketing.base import MarketingEffects
 from ..rules import trust
+from ..rules.conversation import ties_spoken_by
 from .experience import learn_tie_trust
 from .record import StepRecord
 
@@ -29,10 +30,7 @@ def learn_from_reports(model: WordOfMouthModel, effects: MarketingEffects, recor
         return
     talking = c.talkativeness[record.purchases.buyers] > 0  # one who never talks tells nobody
     buyers, satisfaction = record.purchases.buyers[talking], record.satisfaction[talking]
-    # The buyers' own ties to their listeners (spoken_by is ordered by speaker).
-    starts, ends = t.spoken_indptr[buyers], t.spoken_indptr[buyers + 1]
-    counts = ends - starts
-    spoken = t.spoken_by[np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())]
+    spoken, counts = ties_spoken_by(buyers, t)  # the buyers' own ties to their listeners
     listeners = t.listener[spoken].astype(np.int64)
     reported = np.repeat(satisfaction, counts)
     never_bought = np.isnan(c.satisfaction[listeners])  # who has bought judges by its own experience
